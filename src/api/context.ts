@@ -1,0 +1,24 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Principal } from '../auth/principal';
+import type { Logger } from '../observability/logger';
+import type { Services } from '../services';
+import { Loaders } from './loaders';
+
+/** What every resolver receives: the caller, a request-scoped EntityManager and the services. */
+export interface RequestContext {
+  principal: Principal;
+  em: EntityManager;
+  loaders: Loaders;
+  services: Services;
+  logger: Logger;
+}
+
+export function createRequestContext(
+  principal: Principal,
+  rootEm: EntityManager,
+  services: Services,
+  logger: Logger,
+): RequestContext {
+  const em = rootEm.fork();
+  return { principal, em, loaders: new Loaders(em), services, logger };
+}

@@ -1,0 +1,130 @@
+import http from 'node:http';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import express from 'express';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Principal } from '../auth/principal';
+import { unauthenticated } from '../common/errors';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { Services } from '../services';
+import { createRequestContext, type RequestContext } from './context';
+import { formatError } from './errors';
+
+export interface HttpServerOptions {
+  schema: GraphQLSchema;
+  orm: MikroORM;
+  services: Services;
+  logger: Logger;
+  metrics: Metrics;
+  shutdownTimeoutMs: number;
+}
+
+const bearer = (value: unknown): string | undefined => {
+  if (typeof value !== 'string') return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(value.trim());
+  return match ? match[1] : undefined;
+};
+
+function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      const end = metrics.graphqlDuration.startTimer();
+      return {
+        async willSendResponse({ operation, errors }) {
+          const type = operation?.operation ?? 'unknown';
+          end({ type });
+          metrics.graphqlOperations.inc({ type, outcome: errors?.length ? 'error' : 'ok' });
+        },
+      };
+    },
+  };
+}
+
+/** Express with `/graphql` (HTTP and graphql-ws on the same port), `/healthz` and `/metrics`. */
+export async function createHttpServer(options: HttpServerOptions) {
+  const { schema, orm, services, logger, metrics } = options;
+  const app = express();
+  const httpServer = http.createServer(app);
+
+  const authenticate = async (token: string | undefined): Promise<Principal> => {
+    const principal = await services.apiTokens.authenticate(orm.em.fork(), token);
+    if (!principal) throw unauthenticated();
+    return principal;
+  };
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const wsCleanup = useServer<Record<string, unknown>, { principal?: Principal }>(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const token = bearer(params.authorization ?? params.Authorization) ?? (params.token as string | undefined);
+        try {
+          ctx.extra.principal = await authenticate(token);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      context: (ctx) => createRequestContext(ctx.extra.principal!, orm.em, services, logger),
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    formatError: formatError(logger),
+    includeStacktraceInErrorResponses: false,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: options.shutdownTimeoutMs }),
+      { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
+      metricsPlugin(metrics),
+    ],
+  });
+  await apollo.start();
+
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await orm.em.fork().execute('select 1');
+      res.json({ status: 'ok', database: 'reachable' });
+    } catch (error) {
+      logger.warn({ err: error }, 'health check failed');
+      res.status(503).json({ status: 'unavailable', database: 'unreachable' });
+    }
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
+
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        try {
+          const principal = await authenticate(bearer(req.headers.authorization));
+          return createRequestContext(principal, orm.em, services, logger);
+        } catch (error) {
+          if (error instanceof GraphQLError) {
+            throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 401 } } });
+          }
+          throw error;
+        }
+      },
+    }),
+  );
+
+  return {
+    httpServer,
+    async stop(): Promise<void> {
+      await apollo.stop();
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import type { AddressInfo } from 'node:net';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { createHttpServer } from './api/server';
+import { buildFerrySchema } from './api/schema';
+import type { Config } from './config/config';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './db/embedded-postgres';
+import { openDatabase } from './db/orm';
+import type { Logger } from './observability/logger';
+import { Metrics } from './observability/metrics';
+import { createServices, type Services } from './services';
+
+export interface Ferry {
+  url: string;
+  port: number;
+  orm: MikroORM;
+  services: Services;
+  metrics: Metrics;
+  stop(): Promise<void>;
+}
+
+/** Starts PostgreSQL (embedded unless DATABASE_URL is set), applies migrations, serves GraphQL. */
+export async function startFerry(config: Config, logger: Logger): Promise<Ferry> {
+  let embedded: EmbeddedPostgresHandle | null = null;
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres({
+      dataDir: config.dataDir,
+      port: config.FERRY_PG_PORT,
+      database: 'ferry',
+      logger,
+    });
+    databaseUrl = embedded.url;
+  }
+  const metrics = new Metrics();
+  let orm: MikroORM | null = null;
+  try {
+    orm = await openDatabase(databaseUrl, logger, metrics);
+    const services = createServices();
+    await services.apiTokens.bootstrap(orm.em.fork(), config.FERRY_ADMIN_TOKEN, logger);
+    const schema = await buildFerrySchema();
+    const http = await createHttpServer({ schema, orm, services, logger, metrics, shutdownTimeoutMs: config.FERRY_SHUTDOWN_TIMEOUT_MS });
+    await new Promise<void>((resolve, reject) => {
+      http.httpServer.once('error', reject);
+      http.httpServer.listen(config.PORT, config.HOST, () => resolve());
+    });
+    const port = (http.httpServer.address() as AddressInfo).port;
+    const url = `http://localhost:${port}/graphql`;
+    logger.info({ url }, 'Ferry is listening');
+    const openOrm = orm;
+    return {
+      url,
+      port,
+      orm: openOrm,
+      services,
+      metrics,
+      async stop() {
+        await http.stop();
+        await openOrm.close();
+        await embedded?.stop();
+        logger.info('Ferry stopped');
+      },
+    };
+  } catch (error) {
+    await orm?.close().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,135 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { ref } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { validate as isUuid } from 'uuid';
+import type { RequestContext } from '../api/context';
+import { badInput, forbidden, notFound } from '../common/errors';
+import type { Logger } from '../observability/logger';
+import { Organization } from '../registry/organizations/organization.entity';
+import { findReadableOrganization } from '../registry/records';
+import { ApiToken, Role } from './api-token.entity';
+import { Principal } from './principal';
+
+const TOKEN_PREFIX = 'ferry_';
+
+const hashSecret = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex');
+
+export interface CreateTokenInput {
+  name: string;
+  role: Role;
+  organizationId?: string | null;
+}
+
+export class ApiTokenService {
+  /**
+   * Tokens are 256-bit random secrets, so a plain SHA-256 is a sound verifier and lets the lookup
+   * be an indexed equality on the hash rather than a comparison against every stored token.
+   */
+  async authenticate(em: EntityManager, secret: string | undefined): Promise<Principal | null> {
+    if (!secret || !secret.startsWith(TOKEN_PREFIX) || secret.length > 256) return null;
+    const token = await em.findOne(ApiToken, { secretHash: hashSecret(secret), revokedAt: null });
+    if (!token) return null;
+    return new Principal(token.id, token.role, token.organization?.id ?? null);
+  }
+
+  async isActive(em: EntityManager, tokenId: string): Promise<boolean> {
+    return (await em.count(ApiToken, { id: tokenId, revokedAt: null })) > 0;
+  }
+
+  /**
+   * First start: install FERRY_ADMIN_TOKEN, or generate a platform-admin token and print it once.
+   * Later starts change nothing.
+   */
+  async bootstrap(em: EntityManager, configuredSecret: string | undefined, logger: Logger): Promise<void> {
+    if (configuredSecret) {
+      if (!configuredSecret.startsWith(TOKEN_PREFIX)) {
+        throw new Error(`FERRY_ADMIN_TOKEN must start with "${TOKEN_PREFIX}"`);
+      }
+      const hash = hashSecret(configuredSecret);
+      if (!(await em.findOne(ApiToken, { secretHash: hash }))) {
+        em.persist(this.build('bootstrap (FERRY_ADMIN_TOKEN)', Role.PLATFORM_ADMIN, null, null, configuredSecret));
+        await em.flush();
+        logger.info('installed the platform-admin token from FERRY_ADMIN_TOKEN');
+      }
+      return;
+    }
+    if ((await em.count(ApiToken, {})) > 0) return;
+    const secret = this.newSecret();
+    em.persist(this.build('bootstrap', Role.PLATFORM_ADMIN, null, null, secret));
+    await em.flush();
+    // Printed once, on stdout, outside the structured log: it is the only time it can be seen.
+    process.stdout.write(
+      `\n  Ferry platform-admin API token (shown once, store it now):\n\n    ${secret}\n\n` +
+        `  Use it as:  Authorization: Bearer ${secret}\n\n`,
+    );
+  }
+
+  async create(ctx: RequestContext, input: CreateTokenInput): Promise<{ token: ApiToken; secret: string }> {
+    const { principal, em } = ctx;
+    let organizationId: string | null = null;
+    if (input.role === Role.PLATFORM_ADMIN) {
+      principal.assertPlatformAdmin();
+      if (input.organizationId) throw badInput('A platform-admin token has no organisation.', 'organizationId');
+    } else {
+      if (!input.organizationId) throw badInput(`A ${input.role} token needs an organisation.`, 'organizationId');
+      const organization = await findReadableOrganization(em, principal, input.organizationId);
+      this.assertMayManage(principal, organization.id);
+      organizationId = organization.id;
+    }
+    const secret = this.newSecret();
+    const token = this.build(input.name, input.role, organizationId, principal.tokenId, secret);
+    await em.persistAndFlush(token);
+    ctx.logger.info({ tokenId: token.id, role: token.role, organizationId }, 'API token created');
+    return { token, secret };
+  }
+
+  async list(ctx: RequestContext, organizationId?: string | null): Promise<ApiToken[]> {
+    const { principal, em } = ctx;
+    if (organizationId) {
+      const organization = await findReadableOrganization(em, principal, organizationId);
+      this.assertMayManage(principal, organization.id);
+      return em.find(ApiToken, { organization: organization.id }, { orderBy: { id: 'asc' } });
+    }
+    principal.assertPlatformAdmin();
+    return em.find(ApiToken, {}, { orderBy: { id: 'asc' } });
+  }
+
+  async revoke(ctx: RequestContext, id: string): Promise<ApiToken> {
+    const { principal, em } = ctx;
+    const token = isUuid(id) ? await em.findOne(ApiToken, { id }) : null;
+    if (!token) throw notFound('ApiToken', id);
+    if (token.organization) {
+      principal.assertCanRead(token.organization.id, 'ApiToken', id);
+      this.assertMayManage(principal, token.organization.id);
+    } else if (!principal.isPlatformAdmin) {
+      throw notFound('ApiToken', id);
+    }
+    if (!token.revokedAt) {
+      token.revokedAt = new Date();
+      await em.flush();
+      ctx.logger.info({ tokenId: token.id }, 'API token revoked');
+    }
+    return token;
+  }
+
+  private assertMayManage(principal: Principal, organizationId: string): void {
+    if (!principal.isPlatformAdmin && !(principal.organizationId === organizationId && principal.role === Role.ORG_ADMIN)) {
+      throw forbidden('Only a platform admin or an admin of this organisation may manage its tokens.');
+    }
+  }
+
+  private newSecret(): string {
+    return TOKEN_PREFIX + randomBytes(32).toString('base64url');
+  }
+
+  private build(name: string, role: Role, organizationId: string | null, createdBy: string | null, secret: string): ApiToken {
+    const token = new ApiToken();
+    token.name = name;
+    token.role = role;
+    token.secretHash = hashSecret(secret);
+    token.prefix = secret.slice(0, 12);
+    token.createdByTokenId = createdBy;
+    if (organizationId) token.organization = ref(Organization, organizationId);
+    return token;
+  }
+}

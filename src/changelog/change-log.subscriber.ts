@@ -1,0 +1,96 @@
+import {
+  ChangeSetType,
+  type ChangeSet,
+  type EntityManager,
+  type EventSubscriber,
+  type FlushEventArgs,
+} from '@mikro-orm/core';
+import type { ChangeScope } from '../common/base-entity';
+import { ChangeKind, ChangeLogEntry } from './change-log-entry.entity';
+
+interface ChangeLogged {
+  changeScope(): ChangeScope;
+}
+
+const isChangeLogged = (entity: unknown): entity is ChangeLogged =>
+  typeof (entity as Partial<ChangeLogged>).changeScope === 'function';
+
+/** Bookkeeping columns that change on every update and say nothing about the record. */
+const IGNORED_FIELDS = new Set(['updatedAt', 'createdAt']);
+
+interface WriteScope {
+  actorTokenId: string | null;
+  entries: ChangeLogEntry[];
+}
+const scopes = new WeakMap<EntityManager, WriteScope>();
+
+/** Starts collecting the entries a write transaction produces, attributed to `actorTokenId`. */
+export function beginWriteScope(em: EntityManager, actorTokenId: string | null): WriteScope {
+  const scope = { actorTokenId, entries: [] };
+  scopes.set(em, scope);
+  return scope;
+}
+
+/**
+ * Writes a change-log entry for every registry record a flush creates, updates or deletes. Doing
+ * it here, rather than in each service, is what makes the log complete: no write path can forget.
+ */
+export class ChangeLogSubscriber implements EventSubscriber {
+  onFlush({ em, uow }: FlushEventArgs): void {
+    const entries: ChangeLogEntry[] = [];
+    for (const changeSet of uow.getChangeSets()) {
+      if (!isChangeLogged(changeSet.entity)) continue;
+      const entry = toEntry(changeSet as ChangeSet<ChangeLogged & object>);
+      if (entry) entries.push(entry);
+    }
+    if (entries.length === 0) return;
+    if (!em.isInTransaction()) {
+      // Sequence order is only commit order under the registry write lock (see inWriteTransaction).
+      throw new Error('Registry changes must be written inside inWriteTransaction()');
+    }
+    const scope = scopes.get(em);
+    for (const entry of entries) {
+      entry.actorTokenId = scope?.actorTokenId ?? null;
+      scope?.entries.push(entry);
+      em.persist(entry);
+      uow.computeChangeSet(entry);
+    }
+  }
+}
+
+function toEntry(changeSet: ChangeSet<ChangeLogged & object>): ChangeLogEntry | null {
+  const entity = changeSet.entity;
+  const scope = entity.changeScope();
+  const entry = new ChangeLogEntry();
+  entry.organizationId = scope.organizationId;
+  entry.personId = scope.personId ?? null;
+  entry.groupId = scope.groupId ?? null;
+  entry.entityType = changeSet.name;
+  entry.entityId = (entity as unknown as { id: string }).id;
+
+  const payload = (changeSet.payload ?? {}) as Record<string, unknown>;
+  const original = (changeSet.originalEntity ?? {}) as Record<string, unknown>;
+  switch (changeSet.type) {
+    case ChangeSetType.CREATE:
+      entry.kind = ChangeKind.CREATED;
+      entry.changedFields = Object.keys(payload).filter((field) => !IGNORED_FIELDS.has(field) && field !== 'id');
+      return entry;
+    case ChangeSetType.UPDATE:
+    case ChangeSetType.UPDATE_EARLY: {
+      const fields = Object.keys(payload).filter((field) => !IGNORED_FIELDS.has(field));
+      if (fields.length === 0) return null;
+      entry.kind = ChangeKind.UPDATED;
+      entry.changedFields = fields;
+      entry.data = Object.fromEntries(fields.map((field) => [field, [original[field] ?? null, payload[field] ?? null]]));
+      return entry;
+    }
+    case ChangeSetType.DELETE:
+    case ChangeSetType.DELETE_EARLY:
+      entry.kind = ChangeKind.DELETED;
+      entry.changedFields = [];
+      entry.data = { ...original };
+      return entry;
+    default:
+      return null;
+  }
+}

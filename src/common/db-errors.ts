@@ -1,0 +1,50 @@
+import {
+  CheckConstraintViolationException,
+  ForeignKeyConstraintViolationException,
+  NotNullConstraintViolationException,
+  UniqueConstraintViolationException,
+} from '@mikro-orm/core';
+import { FerryError, ErrorCode } from './errors';
+
+/** What a person should read when a database constraint rejects a write, by constraint name. */
+const CONSTRAINT_MESSAGES: Record<string, string> = {
+  organization_name_unique: 'An organisation with this name already exists.',
+  identifier_active_type_value_unique:
+    'This identifier (type and value) is already in use by an active identifier of this organisation.',
+  name_one_primary_per_person: 'This person already has a primary name.',
+  folder_organization_id_full_name_unique: 'A folder with this full name already exists.',
+  group_organization_id_full_name_unique: 'A group with this full name already exists.',
+  group_membership_direct_unique: 'This person is already a direct member of this group.',
+  group_nesting_group_id_nested_group_id_unique: 'This group is already nested in that group.',
+  cou_organization_id_name_unique: 'An organisational unit with this name already exists.',
+  org_identity_link_source_id_source_key_unique: 'This source record is already linked to a person.',
+  terms_agreement_person_id_terms_id_unique: 'This person has already agreed to these terms.',
+};
+
+const constraintOf = (error: Error): string | undefined =>
+  (error as { constraint?: string }).constraint ??
+  /constraint "([^"]+)"/.exec(error.message)?.[1];
+
+/** Turns a MikroORM driver exception into a client error, or returns null when it is not one. */
+export function translateDatabaseError(error: unknown): FerryError | null {
+  if (!(error instanceof Error)) return null;
+  const constraint = constraintOf(error);
+  if (error instanceof UniqueConstraintViolationException) {
+    return new FerryError(
+      ErrorCode.Conflict,
+      (constraint && CONSTRAINT_MESSAGES[constraint]) ?? 'A record with these values already exists.',
+      constraint ? { constraint } : {},
+    );
+  }
+  if (error instanceof ForeignKeyConstraintViolationException) {
+    return new FerryError(
+      ErrorCode.Conflict,
+      'This record is still referenced by other records; remove those first.',
+      constraint ? { constraint } : {},
+    );
+  }
+  if (error instanceof CheckConstraintViolationException || error instanceof NotNullConstraintViolationException) {
+    return new FerryError(ErrorCode.BadUserInput, 'The values given are not a valid combination.', constraint ? { constraint } : {});
+  }
+  return null;
+}

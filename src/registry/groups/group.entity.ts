@@ -1,0 +1,56 @@
+import { Entity, Enum, Index, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { OrgScopedEntity, type ChangeScope } from '../../common/base-entity';
+import type { Cou } from '../organizations/cou.entity';
+import { GroupType, RecordStatus } from '../enums';
+import type { Folder } from './folder.entity';
+
+@ObjectType()
+@Entity({ tableName: 'group' })
+@Unique({ properties: ['organization', 'fullName'] })
+@Index({ properties: ['organization', 'type'] })
+export class Group extends OrgScopedEntity {
+  @ManyToOne({ entity: 'Folder', ref: true, deleteRule: 'restrict', index: true })
+  folder: Ref<Folder>;
+
+  @Field(() => ID)
+  get folderId(): string {
+    return this.folder.id;
+  }
+
+  @Field({ description: 'The group extension: the last segment of the full name.' })
+  @Property({ type: 'string', length: 255 })
+  name: string;
+
+  @Field({ description: 'Folder full name and extension joined by ":", e.g. CO:members:all.' })
+  @Property({ type: 'string', length: 1024 })
+  fullName: string;
+
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'text', nullable: true })
+  description: string | null = null;
+
+  @Field(() => RecordStatus)
+  @Enum({ items: () => RecordStatus, nativeEnumName: 'record_status' })
+  status: RecordStatus = RecordStatus.ACTIVE;
+
+  @Field(() => GroupType)
+  @Enum({ items: () => GroupType, nativeEnumName: 'group_type' })
+  type: GroupType = GroupType.STANDARD;
+
+  @ManyToOne({ entity: 'Cou', ref: true, nullable: true, deleteRule: 'cascade', index: true })
+  cou: Ref<Cou> | null = null;
+
+  @Field(() => ID, { nullable: true, description: 'Set on the automatic groups of a unit.' })
+  get couId(): string | null {
+    return this.cou?.id ?? null;
+  }
+
+  get automatic(): boolean {
+    return this.type !== GroupType.STANDARD;
+  }
+
+  changeScope(): ChangeScope {
+    return { organizationId: this.organization.id, groupId: this.id };
+  }
+}

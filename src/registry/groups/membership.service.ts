@@ -1,0 +1,189 @@
+import { ref } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badInput } from '../../common/errors';
+import type { Person } from '../people/person.entity';
+import type { Group } from './group.entity';
+import { GroupMembership } from './group-membership.entity';
+import { GroupNesting } from './group-nesting.entity';
+
+export interface MembershipAttributes {
+  member?: boolean;
+  owner?: boolean;
+  validFrom?: Date | null;
+  validThrough?: Date | null;
+}
+
+/**
+ * The one place memberships are written. Nested groups are materialised as membership rows
+ * (as COmanage does), so every direct change here is followed by propagation to the groups that
+ * nest the changed group, transitively; every row written lands in the change log.
+ */
+export class MembershipService {
+  async addDirect(em: EntityManager, group: Group, person: Person, attributes: MembershipAttributes): Promise<GroupMembership> {
+    const membership = new GroupMembership();
+    membership.organization = group.organization;
+    membership.group = ref(group);
+    membership.person = ref(person);
+    this.assign(membership, attributes);
+    em.persist(membership);
+    await em.flush();
+    await this.propagateFrom(em, group.id);
+    return membership;
+  }
+
+  async updateDirect(em: EntityManager, membership: GroupMembership, attributes: MembershipAttributes): Promise<GroupMembership> {
+    this.assign(membership, attributes);
+    await em.flush();
+    await this.propagateFrom(em, membership.group.id);
+    return membership;
+  }
+
+  async removeDirect(em: EntityManager, membership: GroupMembership): Promise<void> {
+    const groupId = membership.group.id;
+    em.remove(membership);
+    await em.flush();
+    await this.propagateFrom(em, groupId);
+  }
+
+  /** Makes the person a plain member of the group (or not); used for automatic groups. */
+  async setDirectMember(em: EntityManager, group: Group, person: Person, present: boolean): Promise<void> {
+    const existing = await em.findOne(GroupMembership, { group: group.id, person: person.id, nesting: null });
+    if (present && !existing) await this.addDirect(em, group, person, { member: true });
+    if (!present && existing) await this.removeDirect(em, existing);
+  }
+
+  async nest(em: EntityManager, group: Group, nestedGroup: Group): Promise<GroupNesting> {
+    if (group.id === nestedGroup.id) throw badInput('A group cannot be nested in itself.', 'nestedGroupId');
+    if (group.organization.id !== nestedGroup.organization.id) {
+      throw badInput('Both groups must belong to the same organisation.', 'nestedGroupId');
+    }
+    if (await this.reachable(em, group.id, nestedGroup.id)) {
+      throw badInput(`Nesting ${nestedGroup.fullName} in ${group.fullName} would make a cycle.`, 'nestedGroupId');
+    }
+    const nesting = new GroupNesting();
+    nesting.organization = group.organization;
+    nesting.group = ref(group);
+    nesting.nestedGroup = ref(nestedGroup);
+    em.persist(nesting);
+    await em.flush();
+    await this.refreshNesting(em, nesting);
+    await this.propagateFrom(em, group.id);
+    return nesting;
+  }
+
+  async unnest(em: EntityManager, nesting: GroupNesting): Promise<void> {
+    const groupId = nesting.group.id;
+    // Removed explicitly (not by the foreign-key cascade) so each lost membership is logged.
+    em.remove(await em.find(GroupMembership, { nesting: nesting.id }));
+    em.remove(nesting);
+    await em.flush();
+    await this.propagateFrom(em, groupId);
+  }
+
+  /** Removes every membership of the person, logging each, before the person is deleted. */
+  async removePerson(em: EntityManager, person: Person): Promise<void> {
+    const rows = await em.find(GroupMembership, { person: person.id });
+    const groupIds = new Set(rows.filter((row) => row.nesting === null).map((row) => row.group.id));
+    em.remove(rows);
+    await em.flush();
+    for (const groupId of groupIds) await this.propagateFrom(em, groupId);
+  }
+
+  /** Removes the group's memberships and nestings, logging each, before the group is deleted. */
+  async removeGroup(em: EntityManager, group: Group): Promise<void> {
+    const nestings = await em.find(GroupNesting, { $or: [{ group: group.id }, { nestedGroup: group.id }] });
+    const parents = nestings.filter((n) => n.nestedGroup.id === group.id).map((n) => n.group.id);
+    em.remove(await em.find(GroupMembership, { $or: [{ group: group.id }, { nesting: { $in: nestings.map((n) => n.id) } }] }));
+    em.remove(nestings);
+    await em.flush();
+    for (const parentId of parents) await this.propagateFrom(em, parentId);
+  }
+
+  /** Re-derives the rows of every nesting that takes its members from `groupId`, transitively. */
+  async propagateFrom(em: EntityManager, groupId: string, visited = new Set<string>()): Promise<void> {
+    if (visited.has(groupId)) return;
+    visited.add(groupId);
+    for (const nesting of await em.find(GroupNesting, { nestedGroup: groupId })) {
+      if (await this.refreshNesting(em, nesting)) await this.propagateFrom(em, nesting.group.id, visited);
+    }
+  }
+
+  /** Makes the nesting's rows equal to the member set of its nested group. True if any changed. */
+  private async refreshNesting(em: EntityManager, nesting: GroupNesting): Promise<boolean> {
+    const sourceRows = await em.find(GroupMembership, { group: nesting.nestedGroup.id, member: true });
+    const desired = new Map<string, { validFrom: Date | null; validThrough: Date | null }>();
+    for (const row of sourceRows) {
+      const current = desired.get(row.person.id);
+      // A person reachable through several rows is a member for the union of their windows.
+      desired.set(row.person.id, {
+        validFrom: current === undefined ? row.validFrom : earliest(current.validFrom, row.validFrom),
+        validThrough: current === undefined ? row.validThrough : latest(current.validThrough, row.validThrough),
+      });
+    }
+    const existing = await em.find(GroupMembership, { nesting: nesting.id });
+    let changed = false;
+    for (const row of existing) {
+      const want = desired.get(row.person.id);
+      if (!want) {
+        em.remove(row);
+        changed = true;
+      } else {
+        if (!sameTime(row.validFrom, want.validFrom) || !sameTime(row.validThrough, want.validThrough)) {
+          row.validFrom = want.validFrom;
+          row.validThrough = want.validThrough;
+          changed = true;
+        }
+        desired.delete(row.person.id);
+      }
+    }
+    for (const [personId, window] of desired) {
+      const row = new GroupMembership();
+      row.organization = nesting.organization;
+      row.group = nesting.group;
+      row.person = em.getReference('Person', personId, { wrapped: true }) as GroupMembership['person'];
+      row.nesting = ref(nesting);
+      row.member = true;
+      row.validFrom = window.validFrom;
+      row.validThrough = window.validThrough;
+      em.persist(row);
+      changed = true;
+    }
+    await em.flush();
+    return changed;
+  }
+
+  /** Whether members flow from `from` into `to` through existing nestings. */
+  private async reachable(em: EntityManager, from: string, to: string): Promise<boolean> {
+    const seen = new Set<string>([from]);
+    let frontier = [from];
+    while (frontier.length > 0) {
+      const parents = await em.find(GroupNesting, { nestedGroup: { $in: frontier } });
+      frontier = [];
+      for (const nesting of parents) {
+        const parentId = nesting.group.id;
+        if (parentId === to) return true;
+        if (!seen.has(parentId)) {
+          seen.add(parentId);
+          frontier.push(parentId);
+        }
+      }
+    }
+    return false;
+  }
+
+  private assign(membership: GroupMembership, attributes: MembershipAttributes): void {
+    for (const [key, value] of Object.entries(attributes)) {
+      if (value !== undefined) (membership as unknown as Record<string, unknown>)[key] = value;
+    }
+    if (!membership.member && !membership.owner) {
+      throw badInput('A membership must make the person a member, an owner, or both.', 'member');
+    }
+    if (membership.validFrom && membership.validThrough && membership.validFrom > membership.validThrough) {
+      throw badInput('validFrom must not be after validThrough.', 'validThrough');
+    }
+  }
+}
+
+const earliest = (a: Date | null, b: Date | null) => (a === null || b === null ? null : a < b ? a : b);
+const latest = (a: Date | null, b: Date | null) => (a === null || b === null ? null : a > b ? a : b);
+const sameTime = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);

@@ -1,0 +1,25 @@
+import { Entity, Enum, Property } from '@mikro-orm/core';
+import { Field, ObjectType } from 'type-graphql';
+import { BaseEntity, type ChangeScope } from '../../common/base-entity';
+import { RecordStatus } from '../enums';
+
+/** A COmanage "CO": the unit of tenancy. Every other registry record belongs to one. */
+@ObjectType()
+@Entity()
+export class Organization extends BaseEntity {
+  @Field()
+  @Property({ type: 'string', length: 128, unique: true })
+  name: string;
+
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'text', nullable: true })
+  description: string | null = null;
+
+  @Field(() => RecordStatus)
+  @Enum({ items: () => RecordStatus, nativeEnumName: 'record_status' })
+  status: RecordStatus = RecordStatus.ACTIVE;
+
+  changeScope(): ChangeScope {
+    return { organizationId: this.id };
+  }
+}

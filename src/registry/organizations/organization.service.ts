@@ -1,0 +1,124 @@
+import { ref } from '@mikro-orm/core';
+import type { RequestContext } from '../../api/context';
+import { badInput } from '../../common/errors';
+import { paginate, type Page, type PageArgs } from '../../common/pagination';
+import { applyDefined } from '../../common/validation';
+import { inWriteTransaction, type WriteResult } from '../../db/transaction';
+import type { AutomaticGroupService } from '../groups/automatic-group.service';
+import { findReadable, findReadableOrganization, findWritable, findWritableOrganization } from '../records';
+import { RecordStatus } from '../enums';
+import { Cou } from './cou.entity';
+import { Organization } from './organization.entity';
+
+export interface OrganizationInput {
+  name?: string;
+  description?: string | null;
+  status?: RecordStatus;
+}
+
+export interface CouInput {
+  name?: string;
+  description?: string | null;
+  parentId?: string | null;
+}
+
+export class OrganizationService {
+  constructor(private readonly automaticGroups: AutomaticGroupService) {}
+
+  list(ctx: RequestContext, page: PageArgs): Promise<Page<Organization>> {
+    const { principal } = ctx;
+    const where = principal.isPlatformAdmin ? {} : { id: principal.organizationId ?? undefined };
+    return paginate(ctx.em, Organization, where, page);
+  }
+
+  get(ctx: RequestContext, id: string): Promise<Organization> {
+    return findReadableOrganization(ctx.em, ctx.principal, id);
+  }
+
+  /** Creates the organisation with its system folders and automatic groups. */
+  create(ctx: RequestContext, input: OrganizationInput & { name: string }): Promise<WriteResult<Organization>> {
+    ctx.principal.assertPlatformAdmin();
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const organization = applyDefined(new Organization(), input);
+      em.persist(organization);
+      await this.automaticGroups.ensureForOrganization(em, organization);
+      return organization;
+    });
+  }
+
+  update(ctx: RequestContext, id: string, input: OrganizationInput): Promise<WriteResult<Organization>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const organization = await findWritableOrganization(em, ctx.principal, id);
+      return applyDefined(organization, input);
+    });
+  }
+
+  /** Deletes the organisation and, through the database's cascades, everything in it. */
+  delete(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const organization = await findReadableOrganization(em, ctx.principal, id);
+      ctx.principal.assertPlatformAdmin();
+      em.remove(organization);
+      return organization.id;
+    });
+  }
+
+  listCous(ctx: RequestContext, organizationId: string, page: PageArgs): Promise<Page<Cou>> {
+    return findReadableOrganization(ctx.em, ctx.principal, organizationId).then((organization) =>
+      paginate(ctx.em, Cou, { organization: organization.id }, page),
+    );
+  }
+
+  getCou(ctx: RequestContext, id: string): Promise<Cou> {
+    return findReadable(ctx.em, ctx.principal, Cou, id);
+  }
+
+  createCou(ctx: RequestContext, organizationId: string, input: CouInput & { name: string }): Promise<WriteResult<Cou>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const organization = await findWritableOrganization(em, ctx.principal, organizationId);
+      const cou = new Cou();
+      cou.organization = ref(organization);
+      await this.assignCou(ctx, em, cou, input);
+      em.persist(cou);
+      await this.automaticGroups.ensureForCou(em, cou);
+      return cou;
+    });
+  }
+
+  updateCou(ctx: RequestContext, id: string, input: CouInput): Promise<WriteResult<Cou>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const cou = await findWritable(em, ctx.principal, Cou, id);
+      const renamed = input.name !== undefined && input.name !== cou.name;
+      await this.assignCou(ctx, em, cou, input);
+      if (renamed) await this.automaticGroups.renameForCou(em, cou);
+      return cou;
+    });
+  }
+
+  /** Refused while roles or child units still point at the unit; its automatic groups go with it. */
+  deleteCou(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const cou = await findWritable(em, ctx.principal, Cou, id);
+      await this.automaticGroups.removeForCou(em, cou);
+      em.remove(cou);
+      return cou.id;
+    });
+  }
+
+  private async assignCou(ctx: RequestContext, em: RequestContext['em'], cou: Cou, input: CouInput): Promise<void> {
+    const { parentId, ...fields } = input;
+    applyDefined(cou, fields);
+    if (parentId === undefined) return;
+    if (parentId === null) {
+      cou.parent = null;
+      return;
+    }
+    const parent = await findReadable(em, ctx.principal, Cou, parentId);
+    if (parent.organization.id !== cou.organization.id) throw badInput('The parent unit belongs to another organisation.', 'parentId');
+    // Walk up from the new parent: reaching this unit would make a cycle.
+    for (let node: Cou | null = parent; node; node = node.parent ? await em.findOneOrFail(Cou, node.parent.id) : null) {
+      if (node.id === cou.id) throw badInput('A unit cannot be placed inside itself or its own descendants.', 'parentId');
+    }
+    cou.parent = ref(parent);
+  }
+}

@@ -1,0 +1,16 @@
+import { Entity, Property } from '@mikro-orm/core';
+import { Field, ObjectType } from 'type-graphql';
+import { RoleAttribute } from './role-attribute';
+
+/** A free-form tag/value pair on a role (COmanage AdHocAttribute). */
+@ObjectType()
+@Entity()
+export class AdHocAttribute extends RoleAttribute {
+  @Field()
+  @Property({ type: 'string', length: 128 })
+  tag: string;
+
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'string', length: 1024, nullable: true })
+  value: string | null = null;
+}

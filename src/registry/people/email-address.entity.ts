@@ -1,0 +1,21 @@
+import { Entity, Enum, Index, Property } from '@mikro-orm/core';
+import { Field, ObjectType } from 'type-graphql';
+import { EmailType } from '../enums';
+import { PersonAttribute } from './person-attribute';
+
+@ObjectType()
+@Entity()
+@Index({ properties: ['organization', 'mail'] })
+export class EmailAddress extends PersonAttribute {
+  @Field()
+  @Property({ type: 'string', length: 320 })
+  mail: string;
+
+  @Field(() => EmailType)
+  @Enum({ items: () => EmailType, nativeEnumName: 'email_type' })
+  type: EmailType = EmailType.OFFICIAL;
+
+  @Field()
+  @Property({ type: 'boolean' })
+  verified: boolean = false;
+}

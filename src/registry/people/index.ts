@@ -1,0 +1,2 @@
+/** The GraphQL resolvers of this domain. */
+export const peopleResolvers: Function[] = [];

@@ -1,0 +1,43 @@
+import { Entity, Enum, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { OrgScopedEntity } from '../../common/base-entity';
+import type { Group } from '../groups/group.entity';
+import { RecordStatus } from '../enums';
+
+/** A COmanage CO Service: its entitlement goes to the members of its group (or everyone). */
+@ObjectType()
+@Entity()
+@Unique({ properties: ['organization', 'name'] })
+export class Service extends OrgScopedEntity {
+  @Field()
+  @Property({ type: 'string', length: 128 })
+  name: string;
+
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'text', nullable: true })
+  description: string | null = null;
+
+  @Field(() => String, { nullable: true, description: 'Short label, used for attribute options.' })
+  @Property({ type: 'string', length: 64, nullable: true })
+  shortLabel: string | null = null;
+
+  @Field(() => String, { nullable: true, description: 'eduPersonEntitlement value granted by this service.' })
+  @Property({ type: 'string', length: 1024, nullable: true })
+  entitlementUri: string | null = null;
+
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'string', length: 2048, nullable: true })
+  serviceUrl: string | null = null;
+
+  @ManyToOne({ entity: 'Group', ref: true, nullable: true, deleteRule: 'set null', index: true })
+  group: Ref<Group> | null = null;
+
+  @Field(() => ID, { nullable: true, description: 'Only members of this group get the entitlement.' })
+  get groupId(): string | null {
+    return this.group?.id ?? null;
+  }
+
+  @Field(() => RecordStatus)
+  @Enum({ items: () => RecordStatus, nativeEnumName: 'record_status' })
+  status: RecordStatus = RecordStatus.ACTIVE;
+}

@@ -1,0 +1,66 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { startFerry, type Ferry } from '../../src/app';
+import { loadConfig } from '../../src/config/config';
+import { createLogger } from '../../src/observability/logger';
+import { GraphQLTestClient } from './client';
+
+export interface TestFerry {
+  ferry: Ferry;
+  /** A client authenticated as the platform admin. */
+  admin: GraphQLTestClient;
+  adminToken: string;
+  databaseUrl: string;
+  /** A client with another token (or none). */
+  as(token: string | null): GraphQLTestClient;
+  /** SQL statements Ferry has sent so far (from /metrics). */
+  sqlQueryCount(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** A fresh database in the shared test cluster started by test/run.ts. */
+export async function createTestDatabase(): Promise<string> {
+  const baseUrl = process.env.FERRY_TEST_POSTGRES_URL;
+  if (!baseUrl) throw new Error('FERRY_TEST_POSTGRES_URL is not set: run the tests with `npm test`.');
+  const name = `test_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: baseUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Starts a Ferry server on a free port, against its own new database. */
+export async function startTestFerry(env: Record<string, string> = {}): Promise<TestFerry> {
+  const databaseUrl = await createTestDatabase();
+  const adminToken = `ferry_${randomBytes(32).toString('base64url')}`;
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    FERRY_ADMIN_TOKEN: adminToken,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    FERRY_SHUTDOWN_TIMEOUT_MS: '1000',
+    ...env,
+  });
+  const ferry = await startFerry(config, createLogger(config.LOG_LEVEL));
+  const as = (token: string | null) => new GraphQLTestClient(ferry.url, token);
+  return {
+    ferry,
+    admin: as(adminToken),
+    adminToken,
+    databaseUrl,
+    as,
+    async sqlQueryCount() {
+      const metrics = await ferry.metrics.registry.getSingleMetricAsString('ferry_sql_queries_total');
+      return Number(/ferry_sql_queries_total (\d+)/.exec(metrics)?.[1] ?? 0);
+    },
+    stop: () => ferry.stop(),
+  };
+}

@@ -19,7 +19,7 @@ function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
   });
 }
 
-const KNOWN_CODES = new Set<string>([...Object.values(ErrorCode), ...['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']]);
+const KNOWN_CODES = new Set<string>([...Object.values(ErrorCode).filter((code) => code !== ErrorCode.Internal), ...['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']]);
 
 /**
  * Every error leaves with a stable `extensions.code` and a sentence a person can act on. Errors

@@ -80,6 +80,8 @@ export async function createHttpServer(options: HttpServerOptions) {
     schema,
     formatError: formatError(logger),
     includeStacktraceInErrorResponses: false,
+    // main.ts owns the signals: it drains HTTP, then closes the database and PostgreSQL in order.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: options.shutdownTimeoutMs }),
       { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },

@@ -1,5 +1,6 @@
 import {
   ChangeSetType,
+  wrap,
   type ChangeSet,
   type EntityManager,
   type EventSubscriber,
@@ -88,7 +89,8 @@ function toEntry(changeSet: ChangeSet<ChangeLogged & object>): ChangeLogEntry | 
     case ChangeSetType.DELETE_EARLY:
       entry.kind = ChangeKind.DELETED;
       entry.changedFields = [];
-      entry.data = { ...original };
+      // The change set of a delete carries no data; the entity still holds its last values.
+      entry.data = wrap(entity as object).toObject() as Record<string, unknown>;
       return entry;
     default:
       return null;

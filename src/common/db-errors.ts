@@ -19,6 +19,11 @@ const CONSTRAINT_MESSAGES: Record<string, string> = {
   cou_organization_id_name_unique: 'An organisational unit with this name already exists.',
   org_identity_link_source_id_source_key_unique: 'This source record is already linked to a person.',
   terms_agreement_person_id_terms_id_unique: 'This person has already agreed to these terms.',
+  org_identity_source_organization_id_name_unique: 'An identity source with this name already exists in this organisation.',
+  service_organization_id_name_unique: 'A service with this name already exists in this organisation.',
+  terms_and_conditions_organization_id_name_unique: 'Terms and conditions with this name already exist in this organisation.',
+  department_organization_id_name_unique: 'A department with this name already exists in this organisation.',
+  email_list_organization_id_name_unique: 'An email list with this name already exists in this organisation.',
 };
 
 const constraintOf = (error: Error): string | undefined =>
@@ -37,6 +42,14 @@ export function translateDatabaseError(error: unknown): FerryError | null {
     );
   }
   if (error instanceof ForeignKeyConstraintViolationException) {
+    return new FerryError(
+      ErrorCode.Conflict,
+      'This record is still referenced by other records; remove those first.',
+      constraint ? { constraint } : {},
+    );
+  }
+  // 23001: a RESTRICT foreign key (e.g. a unit that still has child units); MikroORM has no class for it.
+  if ((error as { code?: string }).code === '23001') {
     return new FerryError(
       ErrorCode.Conflict,
       'This record is still referenced by other records; remove those first.',

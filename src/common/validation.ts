@@ -1,4 +1,4 @@
-import { IsNotEmpty, IsString, Length, Matches, ValidateIf } from 'class-validator';
+import { IsDefined, IsNotEmpty, IsString, Length, Matches, ValidateIf } from 'class-validator';
 
 /** No C0/C1 control characters: they break LDAP/SCIM consumers and log lines alike. */
 export const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
@@ -13,7 +13,12 @@ const compose =
  * For update inputs: the field may be left out (unchanged) but not set to null, because the
  * column it updates is required.
  */
-export const NotNullWhenGiven = () => ValidateIf((_object, value) => value !== undefined);
+export const NotNullWhenGiven = () =>
+  compose(
+    ValidateIf((_object, value) => value !== undefined),
+    // IsDefined is the one validator type-graphql's skipMissingProperties does not skip for null.
+    IsDefined({ message: '$property cannot be null; leave it out to keep the current value' }),
+  );
 
 /** A label such as a name or title: 1..max characters, trimmed, no control characters. */
 export const IsLabel = (max = 128) =>

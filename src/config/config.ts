@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 
-const port = z.coerce.number().int().min(1).max(65535);
+const port = z.coerce.number().int().min(0).max(65535);
 const optionalUrl = (protocols: string[]) =>
   z
     .string()
@@ -16,7 +16,7 @@ const optionalUrl = (protocols: string[]) =>
  * validation cannot drift apart. `description` is printed by `npm run config:doc`.
  */
 export const configSchema = z.object({
-  PORT: port.default(4000).describe('HTTP and WebSocket port of the GraphQL endpoint (`/graphql`).'),
+  PORT: port.default(4000).describe('HTTP and WebSocket port of the GraphQL endpoint (`/graphql`); 0 picks a free port.'),
   HOST: z.string().min(1).default('0.0.0.0').describe('Interface to listen on.'),
   FERRY_DATA_DIR: z
     .string()

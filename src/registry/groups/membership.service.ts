@@ -99,12 +99,17 @@ export class MembershipService {
     for (const parentId of parents) await this.propagateFrom(em, parentId);
   }
 
-  /** Re-derives the rows of every nesting that takes its members from `groupId`, transitively. */
-  async propagateFrom(em: EntityManager, groupId: string, visited = new Set<string>()): Promise<void> {
-    if (visited.has(groupId)) return;
-    visited.add(groupId);
+  /**
+   * Re-derives the rows of every nesting that takes its members from `groupId`, transitively.
+   * A group reached twice (a diamond: A in B and C, both in D) is refreshed again on the second
+   * path, because its rows from that path only changed then; only `changed` stops the walk.
+   * `path` guards against a cycle, which nest() never lets in.
+   */
+  async propagateFrom(em: EntityManager, groupId: string, path = new Set<string>()): Promise<void> {
+    if (path.has(groupId)) return;
+    const below = new Set(path).add(groupId);
     for (const nesting of await em.find(GroupNesting, { nestedGroup: groupId })) {
-      if (await this.refreshNesting(em, nesting)) await this.propagateFrom(em, nesting.group.id, visited);
+      if (await this.refreshNesting(em, nesting)) await this.propagateFrom(em, nesting.group.id, below);
     }
   }
 

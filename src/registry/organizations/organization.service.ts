@@ -1,6 +1,10 @@
 import { ref } from '@mikro-orm/core';
 import type { RequestContext } from '../../api/context';
-import { badInput } from '../../common/errors';
+import { badInput, conflict } from '../../common/errors';
+import { Department } from '../departments/department.entity';
+import { PersonRole } from '../people/person-role.entity';
+import { TermsAgreement } from '../terms/terms-agreement.entity';
+import { TermsAndConditions } from '../terms/terms-and-conditions.entity';
 import { paginate, type Page, type PageArgs } from '../../common/pagination';
 import { applyDefined } from '../../common/validation';
 import { inWriteTransaction, type WriteResult } from '../../db/transaction';
@@ -95,10 +99,21 @@ export class OrganizationService {
     });
   }
 
-  /** Refused while roles or child units still point at the unit; its automatic groups go with it. */
+  /**
+   * Refused while roles or child units still point at the unit. Its automatic groups and its
+   * terms go with it, and departments lose the reference; each of those writes is logged.
+   */
   deleteCou(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const cou = await findWritable(em, ctx.principal, Cou, id);
+      const [children, roles] = await Promise.all([em.count(Cou, { parent: cou.id }), em.count(PersonRole, { cou: cou.id })]);
+      if (children > 0) throw conflict(`Unit ${cou.name} still has ${children} child unit(s); move or delete them first.`);
+      if (roles > 0) throw conflict(`Unit ${cou.name} is still used by ${roles} person role(s); change or delete them first.`);
+      const terms = await em.find(TermsAndConditions, { cou: cou.id });
+      em.remove(await em.find(TermsAgreement, { terms: { $in: terms.map((t) => t.id) } }));
+      em.remove(terms);
+      for (const department of await em.find(Department, { cou: cou.id })) department.cou = null;
+      await em.flush();
       await this.automaticGroups.removeForCou(em, cou);
       em.remove(cou);
       return cou.id;

@@ -1,6 +1,6 @@
 import { Entity, Enum, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
-import { OrgScopedEntity } from '../../common/base-entity';
+import { OrgScopedEntity, type ChangeScope } from '../../common/base-entity';
 import type { Group } from '../groups/group.entity';
 import { RecordStatus } from '../enums';
 
@@ -40,4 +40,9 @@ export class Service extends OrgScopedEntity {
   @Field(() => RecordStatus)
   @Enum({ items: () => RecordStatus, nativeEnumName: 'record_status' })
   status: RecordStatus = RecordStatus.ACTIVE;
+
+  /** A service's entitlement goes to its group's members, so its changes concern that group. */
+  changeScope(): ChangeScope {
+    return { organizationId: this.organization.id, groupId: this.group?.id ?? null };
+  }
 }

@@ -1,0 +1,88 @@
+import { IsDefined, IsEnum, IsOptional, IsUUID } from 'class-validator';
+import { Field, ID, InputType } from 'type-graphql';
+import { IsFreeText, IsNameSegment, NotNullWhenGiven } from '../../common/validation';
+import { GroupType, RecordStatus } from '../enums';
+
+/**
+ * type-graphql validates with skipMissingProperties, which skips every validator on a null value
+ * except IsDefined; this keeps NotNullWhenGiven's promise that null is rejected.
+ */
+const REQUIRED_WHEN_GIVEN = { message: '$property cannot be null; leave it out to keep the current value' };
+
+@InputType({ description: 'All given criteria must match.' })
+export class GroupFilter {
+  @Field(() => ID, { nullable: true, description: 'Groups directly in this folder.' })
+  @IsOptional()
+  @IsUUID()
+  folderId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Case-insensitive part of the full name.' })
+  @IsOptional()
+  @IsFreeText(1024)
+  search?: string | null;
+
+  @Field(() => GroupType, { nullable: true })
+  @IsOptional()
+  @IsEnum(GroupType)
+  type?: GroupType | null;
+
+  @Field(() => RecordStatus, { nullable: true })
+  @IsOptional()
+  @IsEnum(RecordStatus)
+  status?: RecordStatus | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Groups this person is currently a member of, directly or through a nested group.',
+  })
+  @IsOptional()
+  @IsUUID()
+  memberPersonId?: string | null;
+}
+
+@InputType()
+export class CreateGroupInput {
+  @Field(() => ID, { description: 'The folder the group is created in; its organisation is the group\'s.' })
+  @IsUUID()
+  folderId: string;
+
+  @Field({ description: 'The extension, one name segment: no ":".' })
+  @IsNameSegment()
+  name: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsFreeText()
+  description?: string | null;
+
+  @Field(() => RecordStatus, { nullable: true, description: 'ACTIVE when left out.' })
+  @IsOptional()
+  @IsEnum(RecordStatus)
+  status?: RecordStatus;
+}
+
+@InputType({ description: 'Automatic groups accept a description only.' })
+export class UpdateGroupInput {
+  @Field({ nullable: true, description: 'Renames the group; its full name follows.' })
+  @NotNullWhenGiven()
+  @IsDefined(REQUIRED_WHEN_GIVEN)
+  @IsNameSegment()
+  name?: string;
+
+  @Field(() => ID, { nullable: true, description: 'Moves the group to another folder; its full name follows.' })
+  @NotNullWhenGiven()
+  @IsDefined(REQUIRED_WHEN_GIVEN)
+  @IsUUID()
+  folderId?: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsFreeText()
+  description?: string | null;
+
+  @Field(() => RecordStatus, { nullable: true })
+  @NotNullWhenGiven()
+  @IsDefined(REQUIRED_WHEN_GIVEN)
+  @IsEnum(RecordStatus)
+  status?: RecordStatus;
+}

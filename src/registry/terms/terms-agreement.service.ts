@@ -1,0 +1,63 @@
+import { ref, type FilterQuery } from '@mikro-orm/core';
+import type { RequestContext } from '../../api/context';
+import { badInput } from '../../common/errors';
+import { paginate, type Page, type PageArgs } from '../../common/pagination';
+import { inWriteTransaction, type WriteResult } from '../../db/transaction';
+import type { SameOrganizationReferences } from '../catalog.service';
+import { RecordStatus } from '../enums';
+import { Person } from '../people/person.entity';
+import { findReadable, findReadableOrganization, findWritable } from '../records';
+import { TermsAgreement } from './terms-agreement.entity';
+import { TermsAndConditions } from './terms-and-conditions.entity';
+
+export interface TermsAgreementFilterInput {
+  personId?: string | null;
+  termsId?: string | null;
+}
+
+export class TermsAgreementService {
+  constructor(private readonly references: SameOrganizationReferences) {}
+
+  async list(
+    ctx: RequestContext,
+    organizationId: string,
+    filter: TermsAgreementFilterInput = {},
+    page: PageArgs,
+  ): Promise<Page<TermsAgreement>> {
+    const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
+    const where: FilterQuery<TermsAgreement> = { organization: organization.id };
+    if (filter.personId) where.person = filter.personId;
+    if (filter.termsId) where.terms = filter.termsId;
+    return paginate(ctx.em, TermsAgreement, where, page);
+  }
+
+  get(ctx: RequestContext, id: string): Promise<TermsAgreement> {
+    return findReadable(ctx.em, ctx.principal, TermsAgreement, id);
+  }
+
+  /** Records that the person agrees to the terms now; agreeing twice is a conflict. */
+  record(ctx: RequestContext, personId: string, termsId: string): Promise<WriteResult<TermsAgreement>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const person = await findWritable(em, ctx.principal, Person, personId);
+      const terms = await this.references.require(em, ctx.principal, TermsAndConditions, termsId, person.organization.id);
+      if (terms.status !== RecordStatus.ACTIVE) {
+        throw badInput(`The terms "${terms.name}" are suspended and cannot be agreed to.`, 'termsId');
+      }
+      const agreement = new TermsAgreement();
+      agreement.organization = person.organization;
+      agreement.person = ref(person);
+      agreement.terms = ref(terms);
+      agreement.agreedAt = new Date();
+      em.persist(agreement);
+      return agreement;
+    });
+  }
+
+  withdraw(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const agreement = await findWritable(em, ctx.principal, TermsAgreement, id);
+      em.remove(agreement);
+      return agreement.id;
+    });
+  }
+}

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import exitHook from 'async-exit-hook';
 import type { Logger } from '../observability/logger';
@@ -17,6 +17,23 @@ export interface EmbeddedPostgresOptions {
   logger: Logger;
   /** Tests trade durability for speed; a server never does. */
   durable?: boolean;
+}
+
+/**
+ * PostgreSQL runs as the unprivileged `postgres` user, which must be able to reach the binaries
+ * in node_modules. A checkout inside a private folder (mode 0700, as `mktemp -d` makes) hides
+ * them; granting "search" (execute, not read) on the ancestors is the least that makes them
+ * reachable.
+ */
+async function ensureReachableByPostgresUser(from: string, log: Logger): Promise<void> {
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    const mode = (await stat(dir)).mode;
+    if ((mode & 0o001) === 0) {
+      await chmod(dir, mode | 0o001);
+      log.warn({ dir }, 'made folder traversable so the postgres user can reach the PostgreSQL binaries');
+    }
+    if (path.dirname(dir) === dir) break;
+  }
 }
 
 /**
@@ -42,6 +59,10 @@ export async function startEmbeddedPostgres(
     : (await readFile(passwordFile, 'utf8')).trim();
   const durable = options.durable ?? true;
   const log = options.logger.child({ component: 'embedded-postgres' });
+  if (process.getuid?.() === 0) {
+    await ensureReachableByPostgresUser(__dirname, log);
+    await ensureReachableByPostgresUser(options.dataDir, log);
+  }
 
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,

@@ -6,6 +6,7 @@ import type { Config } from './config/config';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './db/embedded-postgres';
 import { openDatabase } from './db/orm';
 import type { Logger } from './observability/logger';
+import type { ProvisionerPlugin } from './plugins/plugin';
 import { Metrics } from './observability/metrics';
 import { createServices, type Services } from './services';
 
@@ -19,7 +20,12 @@ export interface Ferry {
 }
 
 /** Starts PostgreSQL (embedded unless DATABASE_URL is set), applies migrations, serves GraphQL. */
-export async function startFerry(config: Config, logger: Logger): Promise<Ferry> {
+export interface StartOptions {
+  /** Target plugins to offer instead of the shipped ones (tests add failing or recording ones). */
+  plugins?: ProvisionerPlugin<any>[];
+}
+
+export async function startFerry(config: Config, logger: Logger, options: StartOptions = {}): Promise<Ferry> {
   let embedded: EmbeddedPostgresHandle | null = null;
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
@@ -35,9 +41,10 @@ export async function startFerry(config: Config, logger: Logger): Promise<Ferry>
   let orm: MikroORM | null = null;
   try {
     orm = await openDatabase(databaseUrl, logger, metrics);
-    const services = createServices();
+    const services = createServices({ orm, logger, plugins: options.plugins });
     await services.apiTokens.bootstrap(orm.em.fork(), config.FERRY_ADMIN_TOKEN, logger);
     const schema = await buildFerrySchema();
+    services.engine.start();
     const http = await createHttpServer({ schema, orm, services, logger, metrics, shutdownTimeoutMs: config.FERRY_SHUTDOWN_TIMEOUT_MS });
     await new Promise<void>((resolve, reject) => {
       http.httpServer.once('error', reject);
@@ -55,6 +62,7 @@ export async function startFerry(config: Config, logger: Logger): Promise<Ferry>
       metrics,
       async stop() {
         await http.stop();
+        await services.engine.stop();
         await openOrm.close();
         await embedded?.stop();
         logger.info('Ferry stopped');

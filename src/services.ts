@@ -6,11 +6,27 @@ import { MembershipService } from './registry/groups/membership.service';
 import { OrganizationService } from './registry/organizations/organization.service';
 import { PeopleService } from './registry/people/people.service';
 import { CatalogService } from './registry/catalog.service';
+import { createPluginRegistry, installedPlugins } from './plugins/registry';
+import { TargetService } from './provisioning/target.service';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Logger } from './observability/logger';
+import type { ProvisionerPlugin } from './plugins/plugin';
+import { ProvisioningEngine } from './provisioning/engine';
+import { ProvisioningService } from './provisioning/provisioning.service';
+
+export interface ServiceDependencies {
+  orm: MikroORM;
+  logger: Logger;
+  /** The target plugins; defaults to the ones Ferry ships. */
+  plugins?: ProvisionerPlugin<any>[];
+}
 
 /** The composition root of the domain services; resolvers reach them through the request context. */
-export function createServices() {
+export function createServices({ orm, logger, plugins: pluginList }: ServiceDependencies) {
   const memberships = new MembershipService();
   const automaticGroups = new AutomaticGroupService(memberships);
+  const plugins = createPluginRegistry(pluginList ?? installedPlugins());
+  const engine = new ProvisioningEngine(orm, plugins, logger);
   return {
     apiTokens: new ApiTokenService(),
     changeLog: new ChangeLogService(),
@@ -20,6 +36,10 @@ export function createServices() {
     people: new PeopleService(automaticGroups, memberships),
     groups: new GroupService(memberships),
     catalog: new CatalogService(),
+    plugins,
+    targets: new TargetService(plugins),
+    engine,
+    provisioning: new ProvisioningService(engine),
   };
 }
 

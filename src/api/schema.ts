@@ -7,6 +7,8 @@ import { catalogResolvers } from '../registry/catalog.resolvers';
 import { groupResolvers } from '../registry/groups';
 import { CouResolver, OrganizationResolver } from '../registry/organizations/organization.resolver';
 import { peopleResolvers } from '../registry/people';
+import { provisioningResolvers } from '../provisioning';
+import { ProvisioningResolver } from '../provisioning/provisioning.resolver';
 
 export const resolvers = [
   ApiTokenResolver,
@@ -16,6 +18,8 @@ export const resolvers = [
   ...peopleResolvers,
   ...groupResolvers,
   ...catalogResolvers,
+  ...provisioningResolvers,
+  ProvisioningResolver,
 ] as unknown as NonEmptyArray<Function>;
 
 export function buildFerrySchema(): Promise<GraphQLSchema> {

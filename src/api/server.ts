@@ -9,6 +9,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Principal } from '../auth/principal';
 import { unauthenticated } from '../common/errors';
+import { lastCommittedSeq } from '../db/transaction';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Services } from '../services';
@@ -29,6 +30,24 @@ const bearer = (value: unknown): string | undefined => {
   const match = /^Bearer\s+(\S+)$/i.exec(value.trim());
   return match ? match[1] : undefined;
 };
+
+/**
+ * Automatic targets run "at once": a mutation's response waits until the engine has applied the
+ * changes it committed, so what the client reads next is already in the directory.
+ */
+function provisioningSettlePlugin(services: Services): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, operation }) {
+          if (operation?.operation !== 'mutation') return;
+          const seq = lastCommittedSeq(contextValue.em);
+          if (seq) await services.engine.settle(seq);
+        },
+      };
+    },
+  };
+}
 
 function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {
   return {
@@ -85,6 +104,7 @@ export async function createHttpServer(options: HttpServerOptions) {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: options.shutdownTimeoutMs }),
       { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
+      provisioningSettlePlugin(services),
       metricsPlugin(metrics),
     ],
   });

@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/core';
+import { BigIntType, Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 
@@ -21,7 +21,7 @@ registerEnumType(ChangeKind, { name: 'ChangeKind' });
 @Index({ properties: ['groupId', 'seq'] })
 export class ChangeLogEntry {
   @Field({ description: 'Monotonic sequence (a 64-bit integer as a decimal string); the change-log cursor.' })
-  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  @PrimaryKey({ type: new BigIntType('string'), autoincrement: true })
   seq: string;
 
   @Field(() => ID)
@@ -66,4 +66,11 @@ export class ChangeLogEntry {
   @Field()
   @Property({ type: 'datetime' })
   occurredAt: Date = new Date();
+
+  /**
+   * The PostgreSQL transaction that wrote the entry: the entries of one mutation share it, which
+   * lets the provisioning engine treat them as one change (and coalesce what they trigger).
+   */
+  @Property({ type: new BigIntType('string'), defaultRaw: 'txid_current()', nullable: true, lazy: true })
+  transactionId?: string;
 }

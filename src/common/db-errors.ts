@@ -24,6 +24,7 @@ const CONSTRAINT_MESSAGES: Record<string, string> = {
   terms_and_conditions_organization_id_name_unique: 'Terms and conditions with this name already exist in this organisation.',
   department_organization_id_name_unique: 'A department with this name already exists in this organisation.',
   email_list_organization_id_name_unique: 'An email list with this name already exists in this organisation.',
+  provisioning_target_organization_id_name_unique: 'A provisioning target with this name already exists in this organisation.',
 };
 
 const constraintOf = (error: Error): string | undefined =>

@@ -1,4 +1,8 @@
 import { ApiToken } from '../auth/api-token.entity';
+import { EngineCursor } from '../provisioning/engine-cursor.entity';
+import { ProvisionedState } from '../provisioning/provisioned-state.entity';
+import { ProvisioningEvent } from '../provisioning/provisioning-event.entity';
+import { ProvisioningTarget } from '../provisioning/provisioning-target.entity';
 import { ChangeLogEntry } from '../changelog/change-log-entry.entity';
 import { BaseEntity, OrgScopedEntity } from '../common/base-entity';
 import { Department } from '../registry/departments/department.entity';
@@ -56,4 +60,8 @@ export const entities = [
   TermsAgreement,
   Department,
   EmailList,
+  ProvisioningTarget,
+  ProvisionedState,
+  ProvisioningEvent,
+  EngineCursor,
 ];

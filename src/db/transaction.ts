@@ -15,16 +15,24 @@ export interface WriteResult<T> {
   changes: ChangeLogEntry[];
 }
 
+const committed = new WeakMap<EntityManager, string>();
+
+/** The highest change-log sequence committed through this (request) EntityManager, if any. */
+export const lastCommittedSeq = (em: EntityManager): string | undefined => committed.get(em);
+
 export async function inWriteTransaction<T>(
   em: EntityManager,
   actorTokenId: string | null,
   work: (em: EntityManager) => Promise<T>,
 ): Promise<WriteResult<T>> {
-  return em.transactional(async (tx) => {
+  const result = await em.transactional(async (tx) => {
     await tx.execute('select pg_advisory_xact_lock(?)', [REGISTRY_WRITE_LOCK]);
     const scope = beginWriteScope(tx, actorTokenId);
     const value = await work(tx);
     await tx.flush();
     return { value, changes: scope.entries };
   });
+  const last = result.changes.at(-1)?.seq;
+  if (last) committed.set(em, last);
+  return result;
 }

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { startFerry, type Ferry } from '../../src/app';
+import { startFerry, type Ferry, type StartOptions } from '../../src/app';
 import { loadConfig } from '../../src/config/config';
 import { createLogger } from '../../src/observability/logger';
 import { GraphQLTestClient } from './client';
@@ -37,7 +37,7 @@ export async function createTestDatabase(): Promise<string> {
 }
 
 /** Starts a Ferry server on a free port, against its own new database. */
-export async function startTestFerry(env: Record<string, string> = {}): Promise<TestFerry> {
+export async function startTestFerry(env: Record<string, string> = {}, options: StartOptions = {}): Promise<TestFerry> {
   const databaseUrl = await createTestDatabase();
   const adminToken = `ferry_${randomBytes(32).toString('base64url')}`;
   const config = loadConfig({
@@ -49,7 +49,7 @@ export async function startTestFerry(env: Record<string, string> = {}): Promise<
     FERRY_SHUTDOWN_TIMEOUT_MS: '1000',
     ...env,
   });
-  const ferry = await startFerry(config, createLogger(config.LOG_LEVEL));
+  const ferry = await startFerry(config, createLogger(config.LOG_LEVEL), options);
   const as = (token: string | null) => new GraphQLTestClient(ferry.url, token);
   return {
     ferry,

@@ -1,0 +1,71 @@
+import type { z } from 'zod';
+import type { Logger } from '../observability/logger';
+import type { ProvisioningAction, SubjectType } from '../provisioning/actions';
+import type { SubjectPayload } from '../provisioning/payload';
+
+/** What a plugin knows about the target it is called for. */
+export interface TargetContext<TConfig> {
+  targetId: string;
+  targetName: string;
+  organizationId: string;
+  /** The validated configuration, secrets included (decrypted). */
+  config: TConfig;
+  /**
+   * The identifiers this target stored for subjects (e.g. LDAP DNs, SCIM ids), scoped to this
+   * target only. Plugins use it to resolve group members and to find the entry to rename/delete.
+   */
+  remoteIds: RemoteIdLookup;
+  logger: Logger;
+}
+
+export interface RemoteIdLookup {
+  get(subjectType: SubjectType, subjectId: string): Promise<string | null>;
+  getMany(subjectType: SubjectType, subjectIds: string[]): Promise<Map<string, string>>;
+}
+
+export interface ProvisionRequest {
+  action: ProvisioningAction;
+  subject: SubjectPayload;
+  /** The identifier this target stored for the subject last time (e.g. its DN), if any. */
+  remoteId: string | null;
+}
+
+export interface ProvisionResult {
+  /** The subject's identifier on the target now; null when it is not there (deleted / skipped). */
+  remoteId: string | null;
+  /** A short human-readable account of what was done, e.g. "added uid=ada,ou=people,dc=ex". */
+  detail: string;
+}
+
+/**
+ * A failure the target will keep giving for the same data (schema violation, rejected value):
+ * not retried.
+ */
+export class PermanentProvisioningError extends Error {
+  readonly transient = false;
+}
+
+/** A failure that may pass (connection refused, timeout, busy): retried by the queue. */
+export class TransientProvisioningError extends Error {
+  readonly transient = true;
+}
+
+export interface ReadBack {
+  exists: boolean;
+  detail: string;
+}
+
+/** The one small interface every target plugin implements. */
+export interface ProvisionerPlugin<TConfig = unknown> {
+  /** Stable plugin name stored on targets, e.g. "ldap". */
+  readonly name: string;
+  /** Validates and normalises the configuration; defaults are applied here. */
+  readonly configSchema: z.ZodType<TConfig, z.ZodTypeDef, unknown>;
+  /** Configuration keys that are secrets: write-only through the API, never logged. */
+  readonly secretFields: readonly string[];
+  provision(target: TargetContext<TConfig>, request: ProvisionRequest): Promise<ProvisionResult>;
+  /** Reads the subject back from the target (provisioning status, drift checks). */
+  readBack(target: TargetContext<TConfig>, subjectType: SubjectType, remoteId: string): Promise<ReadBack>;
+  /** Releases connections held for the target (called on shutdown and on config change). */
+  close?(targetId: string): Promise<void>;
+}

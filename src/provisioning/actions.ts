@@ -1,0 +1,56 @@
+import { registerEnumType } from 'type-graphql';
+
+/** Provisioning actions (COmanage ProvisioningActionEnum), in Ferry's names. */
+export enum ProvisioningAction {
+  PERSON_ADDED = 'PERSON_ADDED',
+  PERSON_UPDATED = 'PERSON_UPDATED',
+  PERSON_DELETED = 'PERSON_DELETED',
+  PERSON_EXPIRED = 'PERSON_EXPIRED',
+  PERSON_UNEXPIRED = 'PERSON_UNEXPIRED',
+  PERSON_ENTERED_GRACE_PERIOD = 'PERSON_ENTERED_GRACE_PERIOD',
+  PERSON_REPROVISION_REQUESTED = 'PERSON_REPROVISION_REQUESTED',
+  PERSON_ENROLLMENT_FINISHED = 'PERSON_ENROLLMENT_FINISHED',
+  GROUP_ADDED = 'GROUP_ADDED',
+  GROUP_UPDATED = 'GROUP_UPDATED',
+  GROUP_DELETED = 'GROUP_DELETED',
+  GROUP_REPROVISION_REQUESTED = 'GROUP_REPROVISION_REQUESTED',
+  SERVICE_ADDED = 'SERVICE_ADDED',
+  SERVICE_UPDATED = 'SERVICE_UPDATED',
+  SERVICE_DELETED = 'SERVICE_DELETED',
+  SERVICE_REPROVISION_REQUESTED = 'SERVICE_REPROVISION_REQUESTED',
+}
+registerEnumType(ProvisioningAction, { name: 'ProvisioningAction' });
+
+export const DELETE_ACTIONS: ReadonlySet<ProvisioningAction> = new Set([
+  ProvisioningAction.PERSON_DELETED,
+  ProvisioningAction.GROUP_DELETED,
+  ProvisioningAction.SERVICE_DELETED,
+]);
+
+export enum SubjectType {
+  PERSON = 'PERSON',
+  GROUP = 'GROUP',
+  SERVICE = 'SERVICE',
+}
+registerEnumType(SubjectType, { name: 'SubjectType' });
+
+/** COmanage provisioner modes (ProvisionerModeEnum). */
+export enum ProvisioningMode {
+  AUTOMATIC = 'AUTOMATIC',
+  MANUAL = 'MANUAL',
+  ENROLLMENT = 'ENROLLMENT',
+  QUEUE = 'QUEUE',
+  QUEUE_ON_ERROR = 'QUEUE_ON_ERROR',
+  DISABLED = 'DISABLED',
+}
+registerEnumType(ProvisioningMode, {
+  name: 'ProvisioningMode',
+  valuesConfig: {
+    AUTOMATIC: { description: 'Runs inline on every relevant change.' },
+    MANUAL: { description: 'Runs only on an explicit provision request or a reprovision-all.' },
+    ENROLLMENT: { description: 'Runs only when an enrollment finishes.' },
+    QUEUE: { description: 'Every action becomes a job.' },
+    QUEUE_ON_ERROR: { description: 'Runs inline; a transient failure queues a retry.' },
+    DISABLED: { description: 'Never runs; explicit requests are refused.' },
+  },
+});

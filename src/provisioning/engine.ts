@@ -1,0 +1,305 @@
+import { EventEmitter } from 'node:events';
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { ChangeLogEntry } from '../changelog/change-log-entry.entity';
+import type { Logger } from '../observability/logger';
+import type { PluginRegistry } from '../plugins/registry';
+import type { RemoteIdLookup } from '../plugins/plugin';
+import { RecordStatus } from '../registry/enums';
+import { ProvisioningAction as A, ProvisioningMode, SubjectType } from './actions';
+import { EngineCursor } from './engine-cursor.entity';
+import { Marshaller } from './marshaller';
+import type { GroupPayload, PersonPayload, SubjectPayload } from './payload';
+import { isDelete, Planner, type WorkItem } from './planner';
+import { ProvisionedState, ProvisioningStatus } from './provisioned-state.entity';
+import { ProvisioningEvent, ProvisioningOutcome } from './provisioning-event.entity';
+import { ProvisioningTarget } from './provisioning-target.entity';
+
+const CURSOR = 'provisioning';
+const BATCH_ENTRIES = 500;
+
+/** Modes that take part in automatic provisioning (spec 1.2). */
+const AUTOMATIC_MODES = [ProvisioningMode.AUTOMATIC, ProvisioningMode.QUEUE, ProvisioningMode.QUEUE_ON_ERROR];
+
+export interface RunOptions {
+  changeSeq: string | null;
+  attempt?: number;
+  jobId?: string | null;
+  /**
+   * Explicit requests (provision mutation, reprovision-all) hand the plugin the subject as it is,
+   * skeleton included; automatic ones turn a non-provisionable person into a delete (spec 2.7).
+   */
+  explicit?: boolean;
+}
+
+/**
+ * Consumes the change log with a durable cursor and applies each change to every target, in
+ * order. The cursor row is locked while a batch is applied, so several Ferry processes share the
+ * work without applying one change twice; state, events and cursor commit together, and a crash
+ * mid-batch replays it (plugins are idempotent).
+ */
+export class ProvisioningEngine {
+  readonly events = new EventEmitter();
+  private readonly planner = new Planner();
+  private running: Promise<void> | null = null;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly plugins: PluginRegistry,
+    private readonly logger: Logger,
+    readonly marshaller = new Marshaller(),
+    private readonly pollIntervalMs = 1000,
+  ) {
+    this.events.setMaxListeners(0);
+  }
+
+  /** Starts the background loop; it also catches up on changes made while Ferry was down. */
+  start(): void {
+    this.stopped = false;
+    const tick = () => {
+      if (this.stopped) return;
+      void this.drain().finally(() => {
+        if (!this.stopped) this.timer = setTimeout(tick, this.pollIntervalMs);
+      });
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Applies everything committed so far; concurrent callers share one run. */
+  drain(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          while ((await this.applyNextChange()) > 0) {
+            /* keep going until the log is consumed */
+          }
+        } while (this.again);
+      } catch (error) {
+        this.logger.error({ err: error }, 'provisioning engine batch failed; it will be retried');
+      } finally {
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+
+  /** Waits until the change with this sequence has been applied (by this or another process). */
+  async settle(seq: string, timeoutMs = 30000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.drain();
+      if (BigInt(await this.cursor()) >= BigInt(seq) || Date.now() > deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  async cursor(): Promise<string> {
+    const row = await this.orm.em.fork().findOne(EngineCursor, { name: CURSOR });
+    return row?.seq ?? '0';
+  }
+
+  /** Applies the next committed transaction's changes. Returns how many entries it consumed. */
+  private async applyNextChange(): Promise<number> {
+    const em = this.orm.em.fork();
+    return em.transactional(async (tx) => {
+      await tx.execute(`insert into engine_cursor (name, seq, updated_at) values (?, 0, now()) on conflict do nothing`, [CURSOR]);
+      const cursor = await tx.findOneOrFail(EngineCursor, { name: CURSOR }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const entries = await tx.find(
+        ChangeLogEntry,
+        { seq: { $gt: cursor.seq } },
+        { orderBy: { seq: 'asc' }, limit: BATCH_ENTRIES, populate: ['transactionId'] },
+      );
+      if (entries.length === 0) return 0;
+      // One transaction's entries are contiguous (writers serialise on the registry lock).
+      const first = entries[0].transactionId;
+      const change = entries.filter((entry, index) => entries.slice(0, index + 1).every((e) => e.transactionId === first));
+      const produced: ProvisioningEvent[] = [];
+      for (const item of await this.planner.plan(tx, change)) {
+        produced.push(...(await this.apply(tx, item)));
+      }
+      cursor.seq = change[change.length - 1].seq;
+      cursor.updatedAt = new Date();
+      await tx.flush();
+      setImmediate(() => {
+        for (const event of produced) this.events.emit('event', event);
+        this.events.emit('applied', cursor.seq);
+      });
+      return change.length;
+    });
+  }
+
+  /** Applies one work item to every target that takes part, in target order. */
+  async apply(em: EntityManager, item: WorkItem): Promise<ProvisioningEvent[]> {
+    const subject = item.snapshot ?? (await this.load(em, item.subjectType, item.subjectId));
+    if (!subject) return []; // gone since; its delete is (or was) its own change-log entry
+    const modes = item.enrollment ? [...AUTOMATIC_MODES, ProvisioningMode.ENROLLMENT] : AUTOMATIC_MODES;
+    const targets = await em.find(
+      ProvisioningTarget,
+      { organization: item.organizationId, mode: { $in: modes } },
+      { orderBy: { order: 'asc', id: 'asc' }, populate: ['secrets'] },
+    );
+    // Deletes (and people or groups on their way out) go to the targets in reverse order (CO-1356).
+    const reverse =
+      isDelete(item.action) ||
+      (subject.subjectType === 'PERSON' && subject.skeleton) ||
+      (subject.subjectType === 'GROUP' && subject.status !== RecordStatus.ACTIVE);
+    if (reverse) targets.reverse();
+    const events: ProvisioningEvent[] = [];
+    for (const target of targets) {
+      events.push(await this.runOnTarget(em, target, item.action, subject, { changeSeq: item.changeSeq }));
+    }
+    return events;
+  }
+
+  load(em: EntityManager, subjectType: SubjectType, subjectId: string): Promise<SubjectPayload | null> {
+    if (subjectType === SubjectType.PERSON) return this.marshaller.person(em, subjectId);
+    if (subjectType === SubjectType.GROUP) return this.marshaller.group(em, subjectId);
+    return this.marshaller.service(em, subjectId);
+  }
+
+  /**
+   * One subject on one target: decide the effective action, call the plugin, record the state
+   * and the event. A failing target never throws: it is recorded, and the other targets go on.
+   */
+  async runOnTarget(
+    em: EntityManager,
+    target: ProvisioningTarget,
+    requested: A,
+    subject: SubjectPayload,
+    options: RunOptions,
+  ): Promise<ProvisioningEvent> {
+    const { action, reason } = effectiveAction(target, requested, subject, options.explicit ?? false);
+    const subjectType = SubjectType[subject.subjectType];
+    const state = await em.findOne(ProvisionedState, { target: target.id, subjectType, subjectId: subject.id });
+    const event = new ProvisioningEvent();
+    Object.assign(event, {
+      organizationId: target.organization.id,
+      targetId: target.id,
+      targetName: target.name,
+      subjectType,
+      subjectId: subject.id,
+      action,
+      changeSeq: options.changeSeq,
+      attempt: options.attempt ?? 1,
+      jobId: options.jobId ?? null,
+    });
+    em.persist(event);
+
+    if (isDelete(action) && !state?.remoteId && state?.status !== ProvisioningStatus.FAILED && !options.explicit) {
+      // Never provisioned here: nothing to delete (spec D9/D13: never guess at an entry).
+      event.outcome = ProvisioningOutcome.SKIPPED;
+      event.detail = reason ? `${reason}; not provisioned on this target` : 'not provisioned on this target';
+      return event;
+    }
+
+    const started = performance.now();
+    const record = state ?? this.newState(em, target, subjectType, subject);
+    record.lastAttemptAt = new Date();
+    record.lastAction = action;
+    try {
+      const plugin = this.plugins.get(target.plugin);
+      const config = plugin.configSchema.parse({ ...target.config, ...target.secrets });
+      const result = await plugin.provision(
+        {
+          targetId: target.id,
+          targetName: target.name,
+          organizationId: target.organization.id,
+          config,
+          remoteIds: this.remoteIds(em, target.id),
+          logger: this.logger.child({ target: target.name }),
+        },
+        { action, subject, remoteId: record.remoteId },
+      );
+      record.remoteId = result.remoteId;
+      record.status = result.remoteId && !isDelete(action) ? ProvisioningStatus.PROVISIONED : ProvisioningStatus.NOT_PROVISIONED;
+      record.lastSuccessAt = new Date();
+      record.lastError = null;
+      event.outcome = ProvisioningOutcome.SUCCEEDED;
+      event.detail = reason ? `${reason}: ${result.detail}` : result.detail;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      record.status = ProvisioningStatus.FAILED;
+      record.lastError = message;
+      event.outcome = ProvisioningOutcome.FAILED;
+      event.error = message;
+      event.detail = reason ?? null;
+      this.logger.warn({ target: target.name, subjectId: subject.id, action, err: message }, 'provisioning failed');
+    } finally {
+      event.durationMs = Math.round(performance.now() - started);
+    }
+    return event;
+  }
+
+  private newState(em: EntityManager, target: ProvisioningTarget, subjectType: SubjectType, subject: SubjectPayload) {
+    const state = new ProvisionedState();
+    state.target = em.getReference(ProvisioningTarget, target.id, { wrapped: true });
+    state.organizationId = target.organization.id;
+    state.subjectType = subjectType;
+    state.subjectId = subject.id;
+    em.persist(state);
+    return state;
+  }
+
+  /** Identifiers stored for this target only (spec D10: never another target's DNs). */
+  remoteIds(em: EntityManager, targetId: string): RemoteIdLookup {
+    const getMany = async (subjectType: SubjectType, subjectIds: string[]) => {
+      if (subjectIds.length === 0) return new Map<string, string>();
+      const rows = await em.find(
+        ProvisionedState,
+        { target: targetId, subjectType, subjectId: { $in: subjectIds }, remoteId: { $ne: null } },
+        { fields: ['subjectId', 'remoteId'] },
+      );
+      return new Map(rows.map((row) => [row.subjectId, row.remoteId!]));
+    };
+    return {
+      getMany,
+      get: async (subjectType, subjectId) => (await getMany(subjectType, [subjectId])).get(subjectId) ?? null,
+    };
+  }
+}
+
+/**
+ * The action a target actually gets (spec 2.4, 2.6 with the [R] fixes): non-provisionable people
+ * are deleted, the provisioning group turns non-members into deletes, and people from the
+ * skipped identity source are deleted (not "group deleted", D2).
+ */
+export function effectiveAction(
+  target: ProvisioningTarget,
+  requested: A,
+  subject: SubjectPayload,
+  explicit: boolean,
+): { action: A; reason: string | null } {
+  if (isDelete(requested)) return { action: requested, reason: null };
+  if (subject.subjectType === 'PERSON') {
+    const person = subject as PersonPayload;
+    if (person.skeleton && !explicit) return { action: A.PERSON_DELETED, reason: `status ${person.status} is not provisioned` };
+    const groupId = target.provisioningGroup?.id;
+    if (groupId && !person.memberships.some((m) => m.groupId === groupId && (m.member || m.owner))) {
+      return { action: A.PERSON_DELETED, reason: 'not in provisioning group' };
+    }
+    const sourceId = target.skipIfFromSource?.id;
+    if (sourceId && person.orgIdentityLinks.some((link) => link.sourceId === sourceId)) {
+      return { action: A.PERSON_DELETED, reason: 'linked to the skipped identity source' };
+    }
+  }
+  if (subject.subjectType === 'GROUP') {
+    const group = subject as GroupPayload;
+    const groupId = target.provisioningGroup?.id;
+    if (groupId && group.id !== groupId) return { action: A.GROUP_DELETED, reason: 'not the provisioning group' };
+  }
+  return { action: requested, reason: null };
+}

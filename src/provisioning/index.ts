@@ -1,0 +1,4 @@
+import { ProvisioningTargetResolver } from './target.resolver';
+
+/** The GraphQL resolvers of provisioning. */
+export const provisioningResolvers: Function[] = [ProvisioningTargetResolver];

@@ -1,0 +1,146 @@
+import type { GroupType, PersonStatus, RecordStatus } from '../registry/enums';
+
+/**
+ * The marshalled subjects every plugin receives ("marshalling" happens in one place, the
+ * marshaller; plugins never query the registry). Dates are Date objects; absent values are null.
+ */
+export interface NamePayload {
+  type: string;
+  honorific: string | null;
+  given: string;
+  middle: string | null;
+  family: string | null;
+  suffix: string | null;
+  language: string | null;
+  primary: boolean;
+}
+
+export interface IdentifierPayload {
+  type: string;
+  value: string;
+  login: boolean;
+}
+
+export interface EmailPayload {
+  mail: string;
+  type: string;
+  verified: boolean;
+}
+
+export interface UrlPayload {
+  url: string;
+  type: string;
+  description: string | null;
+}
+
+export interface AddressPayload {
+  type: string;
+  street: string | null;
+  room: string | null;
+  locality: string | null;
+  state: string | null;
+  postalCode: string | null;
+  country: string | null;
+  language: string | null;
+}
+
+export interface TelephonePayload {
+  type: string;
+  countryCode: string | null;
+  areaCode: string | null;
+  number: string;
+  extension: string | null;
+}
+
+export interface RolePayload {
+  id: string;
+  status: PersonStatus;
+  affiliation: string;
+  title: string | null;
+  o: string | null;
+  ou: string | null;
+  cou: { id: string; name: string } | null;
+  order: number;
+  validFrom: Date | null;
+  validThrough: Date | null;
+  addresses: AddressPayload[];
+  telephoneNumbers: TelephonePayload[];
+  adHocAttributes: { tag: string; value: string | null }[];
+}
+
+export interface MembershipPayload {
+  groupId: string;
+  /** The group's full name, e.g. CO:members:all. */
+  groupName: string;
+  groupType: GroupType;
+  member: boolean;
+  owner: boolean;
+  groupIdentifiers: IdentifierPayload[];
+}
+
+export interface PersonPayload {
+  subjectType: 'PERSON';
+  id: string;
+  organizationId: string;
+  status: PersonStatus;
+  /**
+   * True when the person's status is not provisionable: only id, organizationId and status are
+   * meaningful (every list is empty), enough for a plugin to deprovision.
+   */
+  skeleton: boolean;
+  primaryName: NamePayload | null;
+  names: NamePayload[];
+  emailAddresses: EmailPayload[];
+  /** Active identifiers only. */
+  identifiers: IdentifierPayload[];
+  urls: UrlPayload[];
+  /** Active / grace-period roles valid now, in role order. */
+  roles: RolePayload[];
+  /** Memberships valid now, filtered by the status rules (spec 2.3 step 8). */
+  memberships: MembershipPayload[];
+  orgIdentityLinks: { sourceId: string; sourceKey: string }[];
+  termsAgreements: { termsId: string; name: string; url: string; agreedAt: Date }[];
+  /** Active services whose group the person is in, or with no group; empty unless A/GP. */
+  entitlements: { serviceId: string; name: string; shortLabel: string | null; entitlementUri: string }[];
+}
+
+export interface GroupMemberPayload {
+  personId: string;
+  member: boolean;
+  owner: boolean;
+  /** Active identifiers of the person. */
+  identifiers: IdentifierPayload[];
+}
+
+export interface GroupPayload {
+  subjectType: 'GROUP';
+  id: string;
+  organizationId: string;
+  /** Full name, e.g. research:physics:staff. */
+  name: string;
+  extension: string;
+  description: string | null;
+  status: RecordStatus;
+  groupType: GroupType;
+  identifiers: IdentifierPayload[];
+  /**
+   * People who are effective members or owners now: person Active or Grace Period, row valid now
+   * (COmanage CO-2897). Deduplicated per person.
+   */
+  members: GroupMemberPayload[];
+}
+
+export interface ServicePayload {
+  subjectType: 'SERVICE';
+  id: string;
+  organizationId: string;
+  name: string;
+  description: string | null;
+  shortLabel: string | null;
+  entitlementUri: string | null;
+  serviceUrl: string | null;
+  groupId: string | null;
+  status: RecordStatus;
+}
+
+export type SubjectPayload = PersonPayload | GroupPayload | ServicePayload;

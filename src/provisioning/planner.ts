@@ -1,0 +1,250 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ChangeKind, type ChangeLogEntry } from '../changelog/change-log-entry.entity';
+import { PersonStatus, RecordStatus } from '../registry/enums';
+import { GroupMembership } from '../registry/groups/group-membership.entity';
+import { Person } from '../registry/people/person.entity';
+import { Service } from '../registry/services/service.entity';
+import { DELETE_ACTIONS, ProvisioningAction as A, SubjectType } from './actions';
+import type { GroupPayload, PersonPayload, ServicePayload, SubjectPayload } from './payload';
+
+/** One subject to provision with one action, and why. */
+export interface WorkItem {
+  subjectType: SubjectType;
+  subjectId: string;
+  organizationId: string;
+  action: A;
+  /** The change-log entry that caused it. */
+  changeSeq: string | null;
+  /** For deletes: the subject as it was, since it can no longer be read from the registry. */
+  snapshot?: SubjectPayload;
+  /** Whether Enrollment-mode targets take part (only when an enrollment finished). */
+  enrollment?: boolean;
+}
+
+/** Entity types whose changes concern the person they belong to. */
+const PERSON_ATTRIBUTES = new Set([
+  'Name',
+  'EmailAddress',
+  'Url',
+  'PersonRole',
+  'Address',
+  'TelephoneNumber',
+  'AdHocAttribute',
+  'OrgIdentityLink',
+  'TermsAgreement',
+]);
+
+/** When one subject gets several actions in one change, the stronger one is kept. */
+const PRIORITY: Partial<Record<A, number>> = {
+  [A.PERSON_DELETED]: 100,
+  [A.GROUP_DELETED]: 100,
+  [A.SERVICE_DELETED]: 100,
+  [A.PERSON_ADDED]: 50,
+  [A.GROUP_ADDED]: 50,
+  [A.SERVICE_ADDED]: 50,
+  [A.PERSON_ENROLLMENT_FINISHED]: 40,
+  [A.PERSON_EXPIRED]: 30,
+  [A.PERSON_UNEXPIRED]: 30,
+  [A.PERSON_ENTERED_GRACE_PERIOD]: 30,
+};
+
+/**
+ * Turns the change-log entries of one transaction into provisioning work, in the order COmanage
+ * applies it (spec 2.2): people first, then groups, unless the change started with a group.
+ * Several changes to one subject collapse into one action.
+ */
+export class Planner {
+  async plan(em: EntityManager, entries: ChangeLogEntry[]): Promise<WorkItem[]> {
+    const items = new Map<string, WorkItem>();
+    const add = (item: WorkItem) => {
+      const key = `${item.subjectType}:${item.subjectId}`;
+      const existing = items.get(key);
+      if (!existing) {
+        items.set(key, item);
+        return;
+      }
+      if ((PRIORITY[item.action] ?? 0) > (PRIORITY[existing.action] ?? 0)) {
+        items.set(key, { ...item, enrollment: existing.enrollment || item.enrollment });
+      } else if (item.enrollment) {
+        existing.enrollment = true;
+      }
+    };
+    const person = (id: string | null, organizationId: string, action: A, seq: string, extra: Partial<WorkItem> = {}) => {
+      if (id) add({ subjectType: SubjectType.PERSON, subjectId: id, organizationId, action, changeSeq: seq, ...extra });
+    };
+    const group = (id: string | null, organizationId: string, action: A, seq: string, extra: Partial<WorkItem> = {}) => {
+      if (id) add({ subjectType: SubjectType.GROUP, subjectId: id, organizationId, action, changeSeq: seq, ...extra });
+    };
+
+    for (const entry of entries) {
+      const { organizationId, seq } = entry;
+      const data = (entry.data ?? {}) as Record<string, unknown>;
+      switch (entry.entityType) {
+        case 'Person': {
+          if (entry.kind === ChangeKind.DELETED) {
+            person(entry.entityId, organizationId, A.PERSON_DELETED, seq, { snapshot: personSnapshot(entry) });
+            break;
+          }
+          if (entry.kind === ChangeKind.CREATED) {
+            person(entry.entityId, organizationId, A.PERSON_ADDED, seq);
+            break;
+          }
+          const [before, after] = (data.status as [PersonStatus, PersonStatus] | undefined) ?? [];
+          let action = A.PERSON_UPDATED;
+          if (after === PersonStatus.GRACE_PERIOD) action = A.PERSON_ENTERED_GRACE_PERIOD;
+          else if (after === PersonStatus.EXPIRED) action = A.PERSON_EXPIRED;
+          else if (before === PersonStatus.EXPIRED) action = A.PERSON_UNEXPIRED;
+          const enrollment = entry.changedFields.includes('enrollmentFinishedAt') && Boolean((data.enrollmentFinishedAt as unknown[])?.[1]);
+          person(entry.entityId, organizationId, enrollment ? A.PERSON_ENROLLMENT_FINISHED : action, seq, { enrollment });
+          // Group member lists only hold active people, and a finished enrollment provisions
+          // the person's groups too.
+          if (before !== undefined || enrollment) {
+            for (const groupId of await this.groupsOf(em, entry.entityId)) {
+              group(groupId, organizationId, A.GROUP_UPDATED, seq, { enrollment });
+            }
+          }
+          break;
+        }
+        case 'Identifier':
+          if (entry.personId) {
+            person(entry.personId, organizationId, A.PERSON_UPDATED, seq);
+            // Group entries carry members' identifiers (hasMember, memberUid) and DNs.
+            for (const groupId of await this.groupsOf(em, entry.personId)) group(groupId, organizationId, A.GROUP_UPDATED, seq);
+          }
+          group(entry.groupId, organizationId, A.GROUP_UPDATED, seq);
+          break;
+        case 'GroupMembership':
+          person(entry.personId, organizationId, A.PERSON_UPDATED, seq);
+          group(entry.groupId, organizationId, A.GROUP_UPDATED, seq);
+          break;
+        case 'GroupNesting':
+          group(entry.groupId, organizationId, A.GROUP_UPDATED, seq);
+          break;
+        case 'Group': {
+          if (entry.kind === ChangeKind.DELETED) {
+            group(entry.entityId, organizationId, A.GROUP_DELETED, seq, { snapshot: groupSnapshot(entry) });
+            break;
+          }
+          group(entry.entityId, organizationId, entry.kind === ChangeKind.CREATED ? A.GROUP_ADDED : A.GROUP_UPDATED, seq);
+          // Members carry the group's name (isMemberOf) and lose it while it is suspended.
+          if (entry.changedFields.includes('fullName') || entry.changedFields.includes('status')) {
+            for (const personId of await this.membersOf(em, entry.entityId)) person(personId, organizationId, A.PERSON_UPDATED, seq);
+          }
+          break;
+        }
+        case 'Service': {
+          const action =
+            entry.kind === ChangeKind.DELETED ? A.SERVICE_DELETED : entry.kind === ChangeKind.CREATED ? A.SERVICE_ADDED : A.SERVICE_UPDATED;
+          add({
+            subjectType: SubjectType.SERVICE,
+            subjectId: entry.entityId,
+            organizationId,
+            action,
+            changeSeq: seq,
+            snapshot: entry.kind === ChangeKind.DELETED ? serviceSnapshot(entry) : undefined,
+          });
+          // Entitlements (eduPersonEntitlement) follow the service's group, before and after.
+          const groupIds = await this.serviceGroups(em, entry);
+          const people = groupIds.includes(null) ? await this.everyone(em, organizationId) : await this.membersOfAll(em, groupIds as string[]);
+          for (const personId of people) person(personId, organizationId, A.PERSON_UPDATED, seq);
+          break;
+        }
+        default:
+          if (PERSON_ATTRIBUTES.has(entry.entityType)) person(entry.personId, organizationId, A.PERSON_UPDATED, seq);
+      }
+    }
+
+    const startsWithGroup = ['Group', 'GroupNesting'].includes(entries[0]?.entityType ?? '');
+    const rank = (item: WorkItem) => {
+      const peopleRank = startsWithGroup ? 1 : 0;
+      if (item.subjectType === SubjectType.PERSON) return peopleRank;
+      if (item.subjectType === SubjectType.GROUP) return 1 - peopleRank;
+      return 2;
+    };
+    return [...items.values()].sort((a, b) => rank(a) - rank(b));
+  }
+
+  /** The groups whose members gain or lose the service's entitlement (null: everyone). */
+  private async serviceGroups(em: EntityManager, entry: ChangeLogEntry): Promise<(string | null)[]> {
+    const data = (entry.data ?? {}) as Record<string, unknown>;
+    if (entry.kind === ChangeKind.DELETED) return [(data.group as string | null) ?? null];
+    if (Array.isArray(data.group)) return data.group.map((id) => (id as string | null) ?? null);
+    const service = await em.findOne(Service, { id: entry.entityId }, { fields: ['group'] });
+    return service ? [service.group?.id ?? null] : [];
+  }
+
+  private async groupsOf(em: EntityManager, personId: string): Promise<string[]> {
+    const rows = await em.find(GroupMembership, { person: personId }, { fields: ['group'] });
+    return [...new Set(rows.map((row) => row.group.id))];
+  }
+
+  private async membersOf(em: EntityManager, groupId: string): Promise<string[]> {
+    return this.membersOfAll(em, [groupId]);
+  }
+
+  private async membersOfAll(em: EntityManager, groupIds: string[]): Promise<string[]> {
+    if (groupIds.length === 0) return [];
+    const rows = await em.find(GroupMembership, { group: { $in: groupIds } }, { fields: ['person'] });
+    return [...new Set(rows.map((row) => row.person.id))];
+  }
+
+  private async everyone(em: EntityManager, organizationId: string): Promise<string[]> {
+    const people = await em.find(Person, { organization: organizationId }, { fields: ['id'] });
+    return people.map((p) => p.id);
+  }
+}
+
+export const isDelete = (action: A) => DELETE_ACTIONS.has(action);
+
+function personSnapshot(entry: ChangeLogEntry): PersonPayload {
+  const data = (entry.data ?? {}) as Record<string, unknown>;
+  return {
+    subjectType: 'PERSON',
+    id: entry.entityId,
+    organizationId: entry.organizationId,
+    status: (data.status as PersonStatus) ?? PersonStatus.DELETED,
+    skeleton: true,
+    primaryName: null,
+    names: [],
+    emailAddresses: [],
+    identifiers: [],
+    urls: [],
+    roles: [],
+    memberships: [],
+    orgIdentityLinks: [],
+    termsAgreements: [],
+    entitlements: [],
+  };
+}
+
+function groupSnapshot(entry: ChangeLogEntry): GroupPayload {
+  const data = (entry.data ?? {}) as Record<string, unknown>;
+  return {
+    subjectType: 'GROUP',
+    id: entry.entityId,
+    organizationId: entry.organizationId,
+    name: String(data.fullName ?? ''),
+    extension: String(data.name ?? ''),
+    description: (data.description as string | null) ?? null,
+    status: (data.status as RecordStatus) ?? RecordStatus.ACTIVE,
+    groupType: data.type as GroupPayload['groupType'],
+    identifiers: [],
+    members: [],
+  };
+}
+
+function serviceSnapshot(entry: ChangeLogEntry): ServicePayload {
+  const data = (entry.data ?? {}) as Record<string, unknown>;
+  return {
+    subjectType: 'SERVICE',
+    id: entry.entityId,
+    organizationId: entry.organizationId,
+    name: String(data.name ?? ''),
+    description: (data.description as string | null) ?? null,
+    shortLabel: (data.shortLabel as string | null) ?? null,
+    entitlementUri: (data.entitlementUri as string | null) ?? null,
+    serviceUrl: (data.serviceUrl as string | null) ?? null,
+    groupId: (data.group as string | null) ?? null,
+    status: (data.status as RecordStatus) ?? RecordStatus.ACTIVE,
+  };
+}

@@ -1,0 +1,81 @@
+import { BigIntType, Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/core';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ProvisioningAction, SubjectType } from './actions';
+
+export enum ProvisioningOutcome {
+  SUCCEEDED = 'SUCCEEDED',
+  FAILED = 'FAILED',
+  SKIPPED = 'SKIPPED',
+  QUEUED = 'QUEUED',
+  RETRY_SCHEDULED = 'RETRY_SCHEDULED',
+  COALESCED = 'COALESCED',
+}
+registerEnumType(ProvisioningOutcome, { name: 'ProvisioningOutcome' });
+
+/** One attempt (or decision) to provision one subject to one target: what happened, stored. */
+@ObjectType()
+@Entity()
+@Index({ properties: ['organizationId', 'seq'] })
+@Index({ properties: ['changeSeq'] })
+@Index({ properties: ['targetId', 'subjectId'] })
+export class ProvisioningEvent {
+  @Field({ description: 'Sequence of the event (a 64-bit integer as a decimal string); the resume cursor.' })
+  @PrimaryKey({ type: new BigIntType('string'), autoincrement: true })
+  seq: string;
+
+  @Field(() => ID)
+  @Property({ type: 'uuid' })
+  organizationId: string;
+
+  @Field(() => ID)
+  @Property({ type: 'uuid' })
+  targetId: string;
+
+  @Field()
+  @Property({ type: 'string', length: 128 })
+  targetName: string;
+
+  @Field(() => SubjectType)
+  @Enum({ items: () => SubjectType, nativeEnumName: 'subject_type' })
+  subjectType: SubjectType;
+
+  @Field(() => ID)
+  @Property({ type: 'uuid' })
+  subjectId: string;
+
+  @Field(() => ProvisioningAction)
+  @Enum({ items: () => ProvisioningAction, nativeEnumName: 'provisioning_action' })
+  action: ProvisioningAction;
+
+  @Field(() => ProvisioningOutcome)
+  @Enum({ items: () => ProvisioningOutcome, nativeEnumName: 'provisioning_outcome' })
+  outcome: ProvisioningOutcome;
+
+  @Field(() => String, { nullable: true, description: 'Why it was skipped, or what the target did.' })
+  @Property({ type: 'text', nullable: true })
+  detail: string | null = null;
+
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'text', nullable: true })
+  error: string | null = null;
+
+  @Field(() => Int)
+  @Property({ type: 'integer' })
+  attempt: number = 1;
+
+  @Field(() => Int, { description: 'Milliseconds the target took.' })
+  @Property({ type: 'integer' })
+  durationMs: number = 0;
+
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'string', length: 64, nullable: true })
+  jobId: string | null = null;
+
+  @Field(() => String, { nullable: true, description: 'The change-log entry that caused this, if any.' })
+  @Property({ type: new BigIntType('string'), nullable: true })
+  changeSeq: string | null = null;
+
+  @Field()
+  @Property({ type: 'datetime' })
+  occurredAt: Date = new Date();
+}

@@ -1,0 +1,60 @@
+import { Entity, Enum, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { OrgScopedEntity } from '../common/base-entity';
+import type { Group } from '../registry/groups/group.entity';
+import type { OrgIdentitySource } from '../registry/sources/org-identity-source.entity';
+import { ProvisioningMode } from './actions';
+
+/** A downstream service Ferry provisions into, with its plugin configuration. */
+@ObjectType()
+@Entity()
+@Unique({ properties: ['organization', 'name'] })
+export class ProvisioningTarget extends OrgScopedEntity {
+  @Field()
+  @Property({ type: 'string', length: 128 })
+  name: string;
+
+  @Field({ description: 'Plugin name, e.g. "ldap". Cannot change after creation.' })
+  @Property({ type: 'string', length: 32 })
+  plugin: string;
+
+  /** Validated plugin configuration without its secrets. */
+  @Property({ type: 'jsonb' })
+  config: Record<string, unknown> = {};
+
+  /** The plugin's secret configuration values (write-only through the API). */
+  @Property({ type: 'jsonb', hidden: true, lazy: true })
+  secrets: Record<string, string> = {};
+
+  @Field(() => ProvisioningMode)
+  @Enum({ items: () => ProvisioningMode, nativeEnumName: 'provisioning_mode' })
+  mode: ProvisioningMode = ProvisioningMode.AUTOMATIC;
+
+  @Field(() => Int, { description: 'Targets run in ascending order (descending for deletes).' })
+  @Property({ type: 'integer' })
+  order: number;
+
+  @ManyToOne({ entity: 'Group', ref: true, nullable: true, deleteRule: 'restrict' })
+  provisioningGroup: Ref<Group> | null = null;
+
+  @Field(() => ID, { nullable: true, description: 'Only members of this group are provisioned (others are deleted).' })
+  get provisioningGroupId(): string | null {
+    return this.provisioningGroup?.id ?? null;
+  }
+
+  @ManyToOne({ entity: 'OrgIdentitySource', ref: true, nullable: true, deleteRule: 'set null' })
+  skipIfFromSource: Ref<OrgIdentitySource> | null = null;
+
+  @Field(() => ID, { nullable: true, description: 'People linked to this identity source are not provisioned (deleted).' })
+  get skipIfFromSourceId(): string | null {
+    return this.skipIfFromSource?.id ?? null;
+  }
+
+  @Field(() => Int, { description: 'Seconds between retries of queued work; 0 never retries.' })
+  @Property({ type: 'integer' })
+  retryIntervalSeconds: number = 900;
+
+  @Field(() => Int, { description: 'How many times queued work is attempted at most.' })
+  @Property({ type: 'integer' })
+  maxRetries: number = 3;
+}

@@ -1,0 +1,88 @@
+import { IsEnum, IsUUID, Max, Min } from 'class-validator';
+import { Arg, Args, ArgsType, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import type { RequestContext } from '../api/context';
+import { Payload, toPayload } from '../common/payload';
+import { Person } from '../registry/people/person.entity';
+import { SubjectType } from './actions';
+import { ProvisionedState, ProvisioningStatus } from './provisioned-state.entity';
+import { ProvisioningEvent } from './provisioning-event.entity';
+import { ProvisioningTarget } from './provisioning-target.entity';
+
+@InputType()
+class ProvisionInput {
+  @Field(() => ID)
+  @IsUUID()
+  targetId: string;
+
+  @Field(() => SubjectType)
+  @IsEnum(SubjectType)
+  subjectType: SubjectType;
+
+  @Field(() => ID)
+  @IsUUID()
+  subjectId: string;
+}
+
+@ObjectType({ description: "A subject's standing on one target." })
+class TargetProvisioningStatus {
+  @Field(() => ProvisioningTarget)
+  target: ProvisioningTarget;
+
+  @Field(() => ProvisioningStatus)
+  status: ProvisioningStatus;
+
+  @Field(() => ProvisionedState, { nullable: true, description: 'Null when Ferry never tried this target.' })
+  state: ProvisionedState | null;
+}
+
+@ArgsType()
+class EventArgs {
+  @Field(() => ID)
+  @IsUUID()
+  organizationId: string;
+
+  @Field(() => String, { nullable: true })
+  after?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  @IsUUID(undefined, { each: false })
+  subjectId?: string | null;
+
+  @Field(() => Int, { defaultValue: 100 })
+  @Min(1)
+  @Max(1000)
+  first: number = 100;
+}
+
+@ObjectType()
+class FinishEnrollmentPayload extends Payload(Person, 'person') {}
+
+@Resolver()
+export class ProvisioningResolver {
+  @Mutation(() => ProvisioningEvent, {
+    description: 'Provisions one subject to one target now, whatever its mode (not Disabled), and returns the outcome.',
+  })
+  provision(@Ctx() ctx: RequestContext, @Arg('input') input: ProvisionInput) {
+    return ctx.services.provisioning.provisionOne(ctx, input.targetId, input.subjectType, input.subjectId);
+  }
+
+  @Query(() => [TargetProvisioningStatus], { description: 'Where a person, group or service is provisioned, and how the last attempt went.' })
+  async provisioningStatus(
+    @Ctx() ctx: RequestContext,
+    @Arg('subjectType', () => SubjectType) subjectType: SubjectType,
+    @Arg('subjectId', () => ID) subjectId: string,
+  ): Promise<TargetProvisioningStatus[]> {
+    const rows = await ctx.services.provisioning.statusOf(ctx, subjectType, subjectId);
+    return rows.map(({ target, state }) => ({ target, state, status: state?.status ?? ProvisioningStatus.NOT_PROVISIONED }));
+  }
+
+  @Query(() => [ProvisioningEvent], { description: 'Stored provisioning results of an organisation, after a sequence.' })
+  provisioningEvents(@Ctx() ctx: RequestContext, @Args() args: EventArgs) {
+    return ctx.services.provisioning.events(ctx, args.organizationId, args.after, args.first, args.subjectId);
+  }
+
+  @Mutation(() => FinishEnrollmentPayload, { description: 'Finishes the enrollment of a person: Enrollment-mode targets provision them.' })
+  async finishEnrollment(@Ctx() ctx: RequestContext, @Arg('personId', () => ID) personId: string) {
+    return toPayload(await ctx.services.provisioning.finishEnrollment(ctx, personId));
+  }
+}

@@ -1,0 +1,90 @@
+import type { EntityClass } from '@mikro-orm/core';
+import type { RequestContext } from '../api/context';
+import type { OrgScopedEntity } from '../common/base-entity';
+import { badInput, forbidden, notFound } from '../common/errors';
+import { inWriteTransaction, type WriteResult } from '../db/transaction';
+import { Group } from '../registry/groups/group.entity';
+import { Person } from '../registry/people/person.entity';
+import { findReadable, findReadableOrganization, findWritable } from '../registry/records';
+import { Service } from '../registry/services/service.entity';
+import { ProvisioningAction, ProvisioningMode, SubjectType } from './actions';
+import type { ProvisioningEngine } from './engine';
+import { ProvisionedState } from './provisioned-state.entity';
+import { ProvisioningEvent } from './provisioning-event.entity';
+import { ProvisioningTarget } from './provisioning-target.entity';
+
+const SUBJECT_ENTITIES: Record<SubjectType, EntityClass<OrgScopedEntity>> = {
+  [SubjectType.PERSON]: Person,
+  [SubjectType.GROUP]: Group,
+  [SubjectType.SERVICE]: Service,
+};
+
+const REPROVISION_ACTIONS = {
+  [SubjectType.PERSON]: ProvisioningAction.PERSON_REPROVISION_REQUESTED,
+  [SubjectType.GROUP]: ProvisioningAction.GROUP_REPROVISION_REQUESTED,
+  [SubjectType.SERVICE]: ProvisioningAction.SERVICE_REPROVISION_REQUESTED,
+} as const;
+
+export interface SubjectTargetStatus {
+  target: ProvisioningTarget;
+  state: ProvisionedState | null;
+}
+
+export class ProvisioningService {
+  constructor(readonly engine: ProvisioningEngine) {}
+
+  /**
+   * Provisions one subject to one target now, whatever the target's mode (spec 2.7), except
+   * Disabled targets. The outcome is returned and stored like any other.
+   */
+  async provisionOne(ctx: RequestContext, targetId: string, subjectType: SubjectType, subjectId: string): Promise<ProvisioningEvent> {
+    const { em, principal } = ctx;
+    const target = await findWritable(em, principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
+    if (target.mode === ProvisioningMode.DISABLED) throw forbidden(`Target ${target.name} is disabled.`);
+    const subjectRecord = await findReadable(em, principal, SUBJECT_ENTITIES[subjectType], subjectId, subjectType.toLowerCase());
+    if (subjectRecord.organization.id !== target.organization.id) throw notFound(subjectType.toLowerCase(), subjectId);
+    await em.populate(target, ['secrets']);
+    const subject = await this.engine.load(em, subjectType, subjectId);
+    if (!subject) throw notFound(subjectType.toLowerCase(), subjectId);
+    const event = await em.transactional(async (tx) => {
+      const managedTarget = await tx.findOneOrFail(ProvisioningTarget, target.id, { populate: ['secrets'] });
+      return this.engine.runOnTarget(tx, managedTarget, REPROVISION_ACTIONS[subjectType], subject, { changeSeq: null, explicit: true });
+    });
+    this.engine.events.emit('event', event);
+    return event;
+  }
+
+  /** Where a subject is provisioned: every non-disabled target of its organisation, with its state. */
+  async statusOf(ctx: RequestContext, subjectType: SubjectType, subjectId: string): Promise<SubjectTargetStatus[]> {
+    const { em, principal } = ctx;
+    const subject = await findReadable(em, principal, SUBJECT_ENTITIES[subjectType], subjectId, subjectType.toLowerCase());
+    const targets = await em.find(
+      ProvisioningTarget,
+      { organization: subject.organization.id, mode: { $ne: ProvisioningMode.DISABLED } },
+      { orderBy: { order: 'asc', id: 'asc' } },
+    );
+    const states = await em.find(ProvisionedState, { subjectType, subjectId, target: { $in: targets.map((t) => t.id) } });
+    const byTarget = new Map(states.map((s) => [s.target.id, s]));
+    return targets.map((target) => ({ target, state: byTarget.get(target.id) ?? null }));
+  }
+
+  async events(ctx: RequestContext, organizationId: string, after: string | null | undefined, first: number, subjectId?: string | null) {
+    const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
+    const cursor = after ?? '0';
+    if (!/^\d{1,19}$/.test(cursor)) throw badInput('after must be an event sequence number.', 'after');
+    return ctx.em.find(
+      ProvisioningEvent,
+      { organizationId: organization.id, seq: { $gt: cursor }, ...(subjectId ? { subjectId } : {}) },
+      { orderBy: { seq: 'asc' }, limit: first },
+    );
+  }
+
+  /** Marks the person's enrollment finished: Enrollment-mode targets run for them now. */
+  finishEnrollment(ctx: RequestContext, personId: string): Promise<WriteResult<Person>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const person = await findWritable(em, ctx.principal, Person, personId, 'person');
+      person.enrollmentFinishedAt = new Date();
+      return person;
+    });
+  }
+}

@@ -1,0 +1,135 @@
+import { IsEnum, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Field, ID, InputType, Int } from 'type-graphql';
+import { IsLabel, NotNullWhenGiven } from '../common/validation';
+import { ProvisioningMode } from './actions';
+
+/** A week: a longer pause would leave a target silently out of date. */
+export const MAX_RETRY_INTERVAL_SECONDS = 7 * 24 * 3600;
+export const MAX_RETRIES = 100;
+export const MAX_ORDER = 1_000_000;
+
+@InputType()
+export class ProvisioningTargetFilter {
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @Length(1, 32)
+  plugin?: string;
+
+  @Field(() => ProvisioningMode, { nullable: true })
+  @IsOptional()
+  @IsEnum(ProvisioningMode)
+  mode?: ProvisioningMode;
+}
+
+@InputType()
+export class CreateProvisioningTargetInput {
+  @Field(() => ID)
+  @IsUUID()
+  organizationId: string;
+
+  @Field()
+  @IsLabel()
+  name: string;
+
+  @Field({ description: 'The plugin, e.g. "ldap" (see provisioningPlugins). Cannot change later.' })
+  @IsString()
+  @Length(1, 32)
+  plugin: string;
+
+  @Field(() => GraphQLJSONObject, { description: "The plugin's configuration, secrets included." })
+  @IsObject()
+  config: Record<string, unknown>;
+
+  @Field(() => ProvisioningMode, { nullable: true, description: 'AUTOMATIC when left out.' })
+  @IsOptional()
+  @IsEnum(ProvisioningMode)
+  mode?: ProvisioningMode;
+
+  @Field(() => Int, { nullable: true, description: 'After every other target of the organisation when left out.' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_ORDER)
+  order?: number;
+
+  @Field(() => ID, { nullable: true })
+  @IsOptional()
+  @IsUUID()
+  provisioningGroupId?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  @IsOptional()
+  @IsUUID()
+  skipIfFromSourceId?: string | null;
+
+  @Field(() => Int, { nullable: true, description: '900 when left out; 0 never retries.' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_RETRY_INTERVAL_SECONDS)
+  retryIntervalSeconds?: number;
+
+  @Field(() => Int, { nullable: true, description: '3 when left out.' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_RETRIES)
+  maxRetries?: number;
+}
+
+/** There is deliberately no `plugin`: a target's plugin cannot change (its config would not fit). */
+@InputType()
+export class UpdateProvisioningTargetInput {
+  @Field({ nullable: true })
+  @NotNullWhenGiven()
+  @IsLabel()
+  name?: string;
+
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description:
+      'Merged into the stored configuration key by key: a key left out keeps its value (secrets included), ' +
+      'a key set to null is cleared.',
+  })
+  @NotNullWhenGiven()
+  @IsObject()
+  config?: Record<string, unknown>;
+
+  @Field(() => ProvisioningMode, { nullable: true })
+  @NotNullWhenGiven()
+  @IsEnum(ProvisioningMode)
+  mode?: ProvisioningMode;
+
+  @Field(() => Int, { nullable: true })
+  @NotNullWhenGiven()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_ORDER)
+  order?: number;
+
+  @Field(() => ID, { nullable: true, description: 'null provisions everyone again.' })
+  @IsOptional()
+  @IsUUID()
+  provisioningGroupId?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'null stops skipping.' })
+  @IsOptional()
+  @IsUUID()
+  skipIfFromSourceId?: string | null;
+
+  @Field(() => Int, { nullable: true })
+  @NotNullWhenGiven()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_RETRY_INTERVAL_SECONDS)
+  retryIntervalSeconds?: number;
+
+  @Field(() => Int, { nullable: true })
+  @NotNullWhenGiven()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_RETRIES)
+  maxRetries?: number;
+}

@@ -1,0 +1,263 @@
+import { ref } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import DataLoader from 'dataloader';
+import type { ZodIssue } from 'zod';
+import type { RequestContext } from '../api/context';
+import { ErrorCode, FerryError, badInput, notFound } from '../common/errors';
+import { applyDefined } from '../common/validation';
+import { inWriteTransaction, type WriteResult } from '../db/transaction';
+import type { ProvisionerPlugin } from '../plugins/plugin';
+import type { PluginRegistry } from '../plugins/registry';
+import { Group } from '../registry/groups/group.entity';
+import { OrgIdentitySource } from '../registry/sources/org-identity-source.entity';
+import { findReadable, findReadableOrganization, findWritable, findWritableOrganization } from '../registry/records';
+import type { ProvisioningMode } from './actions';
+import { ProvisioningTarget } from './provisioning-target.entity';
+
+export interface TargetFilter {
+  plugin?: string;
+  mode?: ProvisioningMode;
+}
+
+export interface TargetSettings {
+  name?: string;
+  mode?: ProvisioningMode;
+  order?: number;
+  provisioningGroupId?: string | null;
+  skipIfFromSourceId?: string | null;
+  retryIntervalSeconds?: number;
+  maxRetries?: number;
+}
+
+export interface CreateTargetInput extends TargetSettings {
+  name: string;
+  plugin: string;
+  config: Record<string, unknown>;
+}
+
+export interface UpdateTargetInput extends TargetSettings {
+  config?: Record<string, unknown>;
+}
+
+interface FieldProblem {
+  field: string;
+  problems: string[];
+}
+
+interface SplitConfig {
+  config: Record<string, unknown>;
+  secrets: Record<string, string>;
+}
+
+/** Plugin configurations are a handful of settings; anything far larger is a mistake or abuse. */
+const MAX_CONFIG_JSON_LENGTH = 64 * 1024;
+
+/**
+ * Provisioning targets: where Ferry pushes the registry, with each target's plugin configuration.
+ * Secrets are stored apart from the rest of the configuration and never leave this service.
+ */
+export class TargetService {
+  /** Per request (keyed by its loaders): the names of each target's stored secrets, batched. */
+  private readonly secretKeyLoaders = new WeakMap<object, DataLoader<string, string[]>>();
+
+  constructor(readonly plugins: PluginRegistry) {}
+
+  async list(ctx: RequestContext, organizationId: string, filter: TargetFilter = {}): Promise<ProvisioningTarget[]> {
+    const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
+    const where = {
+      organization: organization.id,
+      ...(filter.plugin !== undefined ? { plugin: filter.plugin } : {}),
+      ...(filter.mode !== undefined ? { mode: filter.mode } : {}),
+    };
+    return ctx.em.find(ProvisioningTarget, where, { orderBy: { order: 'asc', id: 'asc' } });
+  }
+
+  get(ctx: RequestContext, id: string): Promise<ProvisioningTarget> {
+    return findReadable(ctx.em, ctx.principal, ProvisioningTarget, id);
+  }
+
+  /** Names of the secret settings that hold a value; the values themselves stay in the database. */
+  secretKeys(ctx: RequestContext, target: ProvisioningTarget): Promise<string[]> {
+    let loader = this.secretKeyLoaders.get(ctx.loaders);
+    if (!loader) {
+      // A separate EntityManager: secrets never enter the request's identity map, so nothing that
+      // serialises or flushes the request's entities can carry them along.
+      const em = ctx.em.fork();
+      loader = new DataLoader<string, string[]>(async (ids) => {
+        const rows = await em.find(ProvisioningTarget, { id: { $in: [...ids] } }, { populate: ['secrets'] });
+        const keys = new Map(rows.map((row) => [row.id, Object.keys(row.secrets ?? {}).sort()]));
+        return ids.map((id) => keys.get(id) ?? []);
+      });
+      this.secretKeyLoaders.set(ctx.loaders, loader);
+    }
+    return loader.load(target.id);
+  }
+
+  async create(ctx: RequestContext, organizationId: string, input: CreateTargetInput): Promise<WriteResult<ProvisioningTarget>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const organization = await findWritableOrganization(em, ctx.principal, organizationId);
+      const plugin = this.plugins.get(input.plugin);
+      const { config, secrets } = await this.validateConfig(plugin, input.config);
+      const target = new ProvisioningTarget();
+      target.organization = ref(organization);
+      target.plugin = plugin.name;
+      target.config = config;
+      target.secrets = secrets;
+      target.order = input.order ?? (await this.nextOrder(em, organization.id));
+      await this.applySettings(ctx, em, target, { ...input, order: target.order });
+      em.persist(target);
+      return target;
+    });
+  }
+
+  async update(ctx: RequestContext, id: string, input: UpdateTargetInput): Promise<WriteResult<ProvisioningTarget>> {
+    const result = await inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const target = await findWritable(em, ctx.principal, ProvisioningTarget, id, 'ProvisioningTarget');
+      await this.applySettings(ctx, em, target, input);
+      if (input.config !== undefined) await this.mergeConfig(em, target, input.config);
+      return target;
+    });
+    if (input.config !== undefined) await this.releaseConnections(ctx, result.value);
+    return result;
+  }
+
+  /** The target's provisioned states go with it (database cascade). */
+  async delete(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
+    let deleted: ProvisioningTarget | null = null;
+    const result = await inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const target = await findWritable(em, ctx.principal, ProvisioningTarget, id, 'ProvisioningTarget');
+      em.remove(target);
+      deleted = target;
+      return target.id;
+    });
+    if (deleted) await this.releaseConnections(ctx, deleted);
+    return result;
+  }
+
+  private async applySettings(ctx: RequestContext, em: EntityManager, target: ProvisioningTarget, input: TargetSettings) {
+    const { provisioningGroupId, skipIfFromSourceId, ...fields } = input;
+    applyDefined(target, {
+      name: fields.name,
+      mode: fields.mode,
+      order: fields.order,
+      retryIntervalSeconds: fields.retryIntervalSeconds,
+      maxRetries: fields.maxRetries,
+    });
+    const organizationId = target.organization.id;
+    if (provisioningGroupId !== undefined) {
+      target.provisioningGroup =
+        provisioningGroupId === null ? null : ref(await this.sameOrganization(ctx, em, Group, provisioningGroupId, organizationId));
+    }
+    if (skipIfFromSourceId !== undefined) {
+      target.skipIfFromSource =
+        skipIfFromSourceId === null
+          ? null
+          : ref(await this.sameOrganization(ctx, em, OrgIdentitySource, skipIfFromSourceId, organizationId));
+    }
+  }
+
+  /** A record of the target's own organisation; one of another organisation is reported as missing. */
+  private async sameOrganization<T extends Group | OrgIdentitySource>(
+    ctx: RequestContext,
+    em: EntityManager,
+    entity: new () => T,
+    id: string,
+    organizationId: string,
+  ): Promise<T> {
+    const record = await findReadable(em, ctx.principal, entity, id);
+    if (record.organization.id !== organizationId) throw notFound(entity.name, id);
+    return record;
+  }
+
+  private async nextOrder(em: EntityManager, organizationId: string): Promise<number> {
+    const last = await em.findOne(ProvisioningTarget, { organization: organizationId }, { orderBy: { order: 'desc' } });
+    return last ? last.order + 1 : 1;
+  }
+
+  /**
+   * Applies a partial configuration: keys given replace the stored ones, null clears a key, and
+   * secrets left out keep their stored value (a client never has them to send back).
+   */
+  private async mergeConfig(em: EntityManager, target: ProvisioningTarget, changes: Record<string, unknown>) {
+    const plugin = this.plugins.get(target.plugin);
+    await em.populate(target, ['secrets']);
+    const storedSecrets = target.secrets ?? {};
+    const merged: Record<string, unknown> = { ...target.config, ...storedSecrets };
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === null) delete merged[key];
+      else merged[key] = value;
+    }
+    const { config, secrets } = await this.validateConfig(plugin, merged);
+    target.config = config;
+    // Written past the unit of work (target.secrets keeps its loaded value, so the flush sees no
+    // change): the change log records an update's before and after values, and secrets must not
+    // end up there.
+    if (JSON.stringify(sortKeys(secrets)) !== JSON.stringify(sortKeys(storedSecrets))) {
+      await em.nativeUpdate(ProvisioningTarget, { id: target.id }, { secrets });
+    }
+  }
+
+  /** Validates with the plugin's schema (applying its defaults) and splits off the secrets. */
+  private async validateConfig(plugin: ProvisionerPlugin, input: Record<string, unknown>): Promise<SplitConfig> {
+    if (JSON.stringify(input).length > MAX_CONFIG_JSON_LENGTH) {
+      throw badInput(`The configuration is larger than ${MAX_CONFIG_JSON_LENGTH / 1024} KiB.`, 'config');
+    }
+    const parsed = await plugin.configSchema.safeParseAsync(input);
+    if (!parsed.success) {
+      const fields = describeIssues(parsed.error.issues, new Set(plugin.secretFields));
+      const summary = fields.map((f) => `${f.field}: ${f.problems.join('; ')}`).join('; ');
+      throw new FerryError(ErrorCode.BadUserInput, `The configuration is not valid for plugin "${plugin.name}": ${summary}.`, {
+        fields,
+      });
+    }
+    const value = parsed.data;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new Error(`Plugin ${plugin.name}: its configuration schema must produce an object.`);
+    }
+    const config: Record<string, unknown> = {};
+    const secrets: Record<string, string> = {};
+    const secretFields = new Set(plugin.secretFields);
+    for (const [key, setting] of Object.entries(value as Record<string, unknown>)) {
+      if (!secretFields.has(key)) config[key] = setting;
+      else if (setting !== undefined && setting !== null) secrets[key] = setting as string;
+    }
+    return { config, secrets };
+  }
+
+  /** Connections a plugin holds were opened with the old configuration (or for a deleted target). */
+  private async releaseConnections(ctx: RequestContext, target: ProvisioningTarget): Promise<void> {
+    const plugin = this.plugins.find(target.plugin);
+    try {
+      await plugin?.close?.(target.id);
+    } catch (error) {
+      ctx.logger.warn({ err: error, targetId: target.id, plugin: target.plugin }, 'closing the connections of a provisioning target failed');
+    }
+  }
+}
+
+/**
+ * One entry per configuration path, in the shape class-validator errors take. Problems with a
+ * secret never quote the value given, because some zod messages do ("received ...").
+ */
+function describeIssues(issues: ZodIssue[], secretFields: Set<string>): FieldProblem[] {
+  const problems = new Map<string, string[]>();
+  const add = (path: (string | number)[], problem: string) => {
+    const field = ['config', ...path].join('.');
+    problems.set(field, [...(problems.get(field) ?? []), problem]);
+  };
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) add([...issue.path, key], 'is not a setting of this plugin');
+      continue;
+    }
+    const secret = secretFields.has(String(issue.path[0]));
+    if (issue.code === 'invalid_type' && issue.received === 'undefined') add(issue.path, 'is required');
+    else if (secret) add(issue.path, issue.code === 'invalid_type' ? `must be a ${issue.expected}` : 'is not valid');
+    else add(issue.path, issue.message);
+  }
+  return [...problems].map(([field, list]) => ({ field, problems: list }));
+}
+
+function sortKeys(record: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+}

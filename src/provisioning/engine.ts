@@ -6,6 +6,9 @@ import type { Logger } from '../observability/logger';
 import type { PluginRegistry } from '../plugins/registry';
 import type { RemoteIdLookup } from '../plugins/plugin';
 import { RecordStatus } from '../registry/enums';
+import { GroupMembership } from '../registry/groups/group-membership.entity';
+import { PersonRole } from '../registry/people/person-role.entity';
+import { OrgIdentityLink } from '../registry/sources/org-identity-link.entity';
 import { ProvisioningAction as A, ProvisioningMode, SubjectType } from './actions';
 import { EngineCursor } from './engine-cursor.entity';
 import { Marshaller } from './marshaller';
@@ -16,6 +19,7 @@ import { ProvisioningEvent, ProvisioningOutcome } from './provisioning-event.ent
 import { ProvisioningTarget } from './provisioning-target.entity';
 
 const CURSOR = 'provisioning';
+const VALIDITY_CURSOR = 'validity';
 const BATCH_ENTRIES = 500;
 
 /** Modes that take part in automatic provisioning (spec 1.2). */
@@ -45,6 +49,7 @@ export class ProvisioningEngine {
   private again = false;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private lastSweep = 0;
 
   constructor(
     private readonly orm: MikroORM,
@@ -52,6 +57,7 @@ export class ProvisioningEngine {
     private readonly logger: Logger,
     readonly marshaller = new Marshaller(),
     private readonly pollIntervalMs = 1000,
+    private readonly validitySweepIntervalMs = 60_000,
   ) {
     this.events.setMaxListeners(0);
   }
@@ -61,7 +67,11 @@ export class ProvisioningEngine {
     this.stopped = false;
     const tick = () => {
       if (this.stopped) return;
-      void this.drain().finally(() => {
+      const sweepDue = Date.now() - this.lastSweep >= this.validitySweepIntervalMs;
+      void this.drain()
+        .then(() => (sweepDue ? this.sweepValidity() : 0))
+        .catch((error) => this.logger.error({ err: error }, 'validity sweep failed; it will be retried'))
+        .finally(() => {
         if (!this.stopped) this.timer = setTimeout(tick, this.pollIntervalMs);
       });
     };
@@ -139,6 +149,50 @@ export class ProvisioningEngine {
         this.events.emit('applied', cursor.seq);
       });
       return change.length;
+    });
+  }
+
+  /**
+   * Roles, memberships and identity links start and stop counting when their validity window
+   * opens or closes, without any registry write. This finds the windows that opened or closed
+   * since the last sweep and re-provisions the people and groups concerned (COmanage's
+   * reprovisionByValidity job). Returns how many subjects it re-provisioned.
+   */
+  async sweepValidity(now = new Date()): Promise<number> {
+    this.lastSweep = Date.now();
+    const em = this.orm.em.fork();
+    return em.transactional(async (tx) => {
+      await tx.execute(`insert into engine_cursor (name, seq, updated_at) values (?, 0, now()) on conflict do nothing`, [VALIDITY_CURSOR]);
+      const cursor = await tx.findOneOrFail(EngineCursor, { name: VALIDITY_CURSOR }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const since = cursor.updatedAt;
+      const crossed = {
+        $or: [{ validFrom: { $gt: since, $lte: now } }, { validThrough: { $gte: since, $lt: now } }],
+      };
+      const [memberships, roles, links] = await Promise.all([
+        tx.find(GroupMembership, crossed),
+        tx.find(PersonRole, crossed),
+        tx.find(OrgIdentityLink, crossed),
+      ]);
+      const items = new Map<string, WorkItem>();
+      const add = (subjectType: SubjectType, subjectId: string, organizationId: string) =>
+        items.set(`${subjectType}:${subjectId}`, {
+          subjectType,
+          subjectId,
+          organizationId,
+          action: subjectType === SubjectType.PERSON ? A.PERSON_UPDATED : A.GROUP_UPDATED,
+          changeSeq: null,
+        });
+      for (const row of [...memberships, ...roles, ...links]) add(SubjectType.PERSON, row.person.id, row.organization.id);
+      for (const row of memberships) add(SubjectType.GROUP, row.group.id, row.organization.id);
+      const produced: ProvisioningEvent[] = [];
+      // People first, so groups find their members' entries.
+      for (const item of [...items.values()].sort((a, b) => (a.subjectType === SubjectType.PERSON ? -1 : 1) - (b.subjectType === SubjectType.PERSON ? -1 : 1))) {
+        produced.push(...(await this.apply(tx, item)));
+      }
+      cursor.updatedAt = now;
+      await tx.flush();
+      setImmediate(() => produced.forEach((event) => this.events.emit('event', event)));
+      return items.size;
     });
   }
 

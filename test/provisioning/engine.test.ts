@@ -210,6 +210,34 @@ describe('the provisioning engine', () => {
     assert.deepEqual(calls('enroll'), ['PERSON_ENROLLMENT_FINISHED PERSON', 'GROUP_UPDATED GROUP', 'GROUP_UPDATED GROUP']);
   });
 
+  it('re-provisions people and groups when a membership window closes or opens, without any write', async () => {
+    const organization = await createOrganization(t.admin);
+    await target(organization.id, 'timed');
+    const folder = (await t.admin.ok(CreateFolderDocument, { input: { organizationId: organization.id, name: 'projects' } })).createFolder.folder;
+    const project = (await t.admin.ok(CreateGroupDocument, { input: { folderId: folder.id, name: 'apollo' } })).createGroup.group;
+    const ada = await person(organization.id);
+    const bob = await person(organization.id);
+    await t.ferry.services.engine.sweepValidity();
+    const soon = new Date(Date.now() + 1500).toISOString();
+    await t.admin.ok(AddGroupMemberDocument, { input: { groupId: project.id, personId: ada.id, validThrough: soon } });
+    await t.admin.ok(AddGroupMemberDocument, { input: { groupId: project.id, personId: bob.id, validFrom: soon } });
+    const groupCall = () => recorder.on('timed').filter((c) => c.subject.id === project.id).at(-1);
+    const members = () => {
+      const call = groupCall();
+      return call?.subject.subjectType === 'GROUP' ? call.subject.members.map((m) => m.personId).sort() : [];
+    };
+    assert.deepEqual(members(), [ada.id], 'before: only Ada is a member');
+    recorder.clear();
+    await new Promise((resolve) => setTimeout(resolve, 1800));
+    const swept = await t.ferry.services.engine.sweepValidity();
+    assert.equal(swept, 3, 'Ada, Bob and the group');
+    assert.deepEqual(members(), [bob.id], 'after: Ada left and Bob joined');
+    const adaCall = recorder.on('timed').find((c) => c.subject.id === ada.id);
+    assert.ok(adaCall?.subject.subjectType === 'PERSON' && !adaCall.subject.memberships.some((m) => m.groupId === project.id));
+    recorder.clear();
+    assert.equal(await t.ferry.services.engine.sweepValidity(), 0, 'nothing crossed since');
+  });
+
   it('catches up on changes made while no engine ran (durable cursor)', async () => {
     const organization = await createOrganization(t.admin);
     await target(organization.id, 'late');

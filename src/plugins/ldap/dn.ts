@@ -1,0 +1,43 @@
+import { DN } from 'ldapts';
+import type { GroupPayload, IdentifierPayload, PersonPayload } from '../../provisioning/payload';
+import type { LdapConfig } from './config';
+
+/**
+ * DNs are built with ldapts' RDN escaping (`,` `+` `=` `"` `\` `#` `;` `<` `>` and leading or
+ * trailing spaces), never by pasting values into strings; only the configured base DN, which is
+ * already a DN, is appended.
+ */
+export interface EntryName {
+  dn: string;
+  /** The single RDN, escaped, e.g. `cn=research:a\,b`. */
+  rdn: string;
+  rdnAttribute: string;
+  /** The RDN value as given (not trimmed): the entry must carry exactly this value. */
+  rdnValue: string;
+  parentDn: string;
+}
+
+export function entryName(rdnAttribute: string, rdnValue: string, parentDn: string): EntryName {
+  const rdn = new DN({ [rdnAttribute]: rdnValue }).toString();
+  return { dn: `${rdn},${parentDn}`, rdn, rdnAttribute, rdnValue, parentDn };
+}
+
+export function identifiersOfType(identifiers: readonly IdentifierPayload[], type: string): string[] {
+  const wanted = type.toLowerCase();
+  return identifiers.filter((identifier) => identifier.type.toLowerCase() === wanted).map((identifier) => identifier.value);
+}
+
+/** Null when the person has no active identifier of the DN identifier type (yet). */
+export function personEntryName(config: LdapConfig, person: PersonPayload): EntryName | null {
+  const value = identifiersOfType(person.identifiers, config.dnIdentifierType).find((candidate) => candidate.trim() !== '');
+  return value === undefined ? null : entryName(config.dnAttribute, value, config.peopleBaseDn);
+}
+
+export function groupEntryName(groupBaseDn: string, group: GroupPayload): EntryName {
+  return entryName('cn', group.name, groupBaseDn);
+}
+
+/** Whether `dn` sits directly under `parentDn` as Ferry wrote it (same base DN spelling). */
+export function isChildOf(dn: string, parentDn: string): boolean {
+  return dn.toLowerCase().endsWith(`,${parentDn.toLowerCase()}`);
+}

@@ -82,7 +82,12 @@ function toEntry(changeSet: ChangeSet<ChangeLogged & object>): ChangeLogEntry | 
       if (fields.length === 0) return null;
       entry.kind = ChangeKind.UPDATED;
       entry.changedFields = fields;
-      entry.data = Object.fromEntries(fields.map((field) => [field, [original[field] ?? null, payload[field] ?? null]]));
+      // Hidden properties (secrets) are named as changed, but their values never reach the log.
+      const properties = changeSet.meta.properties as Record<string, { hidden?: boolean } | undefined>;
+      const hidden = (field: string) => Boolean(properties[field]?.hidden);
+      entry.data = Object.fromEntries(
+        fields.map((field) => [field, hidden(field) ? ['[redacted]', '[redacted]'] : [original[field] ?? null, payload[field] ?? null]]),
+      );
       return entry;
     }
     case ChangeSetType.DELETE:

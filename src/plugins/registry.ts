@@ -1,4 +1,5 @@
 import { badInput } from '../common/errors';
+import { ldapPlugin } from './ldap';
 import type { ProvisionerPlugin } from './plugin';
 
 /** The plugins this Ferry can provision with, by the name stored on each target. */
@@ -36,25 +37,6 @@ export function createPluginRegistry(plugins: AnyPlugin[]): PluginRegistry {
 }
 
 /** The plugins a Ferry server ships with. */
-export function installedPlugins(): ProvisionerPlugin<any>[] {
-  return [TEMPORARY_DEV_PLUGIN];
+export function installedPlugins(): AnyPlugin[] {
+  return [ldapPlugin];
 }
-
-// TEMPORARY (target-management engineer): removed once src/plugins/ldap exports ldapPlugin.
-import { z } from 'zod';
-const TEMPORARY_DEV_PLUGIN: ProvisionerPlugin<any> = {
-  name: 'ldap',
-  configSchema: z
-    .object({
-      serverUrl: z.string().regex(/^ldaps?:\/\//),
-      bindDn: z.string().min(1),
-      password: z.string().min(1),
-      baseDn: z.string().min(1),
-      groupBaseDn: z.string().min(1).optional(),
-      dnAttributeName: z.string().default('uid'),
-    })
-    .strict(),
-  secretFields: ['password'],
-  provision: async () => ({ remoteId: null, detail: '' }),
-  readBack: async () => ({ exists: false, detail: '' }),
-};

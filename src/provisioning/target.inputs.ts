@@ -90,8 +90,8 @@ export class UpdateProvisioningTargetInput {
   @Field(() => GraphQLJSONObject, {
     nullable: true,
     description:
-      'Merged into the stored configuration key by key: a key left out keeps its value (secrets included), ' +
-      'a key set to null is cleared.',
+      'Merged into the stored configuration by top-level key: a key left out keeps its value (secrets included), ' +
+      'a key set to null is cleared, a nested object given replaces the stored one.',
   })
   @NotNullWhenGiven()
   @IsObject()

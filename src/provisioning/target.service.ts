@@ -104,7 +104,7 @@ export class TargetService {
       target.config = config;
       target.secrets = secrets;
       target.order = input.order ?? (await this.nextOrder(em, organization.id));
-      await this.applySettings(ctx, em, target, { ...input, order: target.order });
+      await this.applySettings(ctx, em, target, input);
       em.persist(target);
       return target;
     });
@@ -112,48 +112,41 @@ export class TargetService {
 
   async update(ctx: RequestContext, id: string, input: UpdateTargetInput): Promise<WriteResult<ProvisioningTarget>> {
     const result = await inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const target = await findWritable(em, ctx.principal, ProvisioningTarget, id, 'ProvisioningTarget');
+      const target = await findWritable(em, ctx.principal, ProvisioningTarget, id);
+      const config = input.config === undefined ? undefined : await this.mergeConfig(em, target, input.config);
       await this.applySettings(ctx, em, target, input);
-      if (input.config !== undefined) await this.mergeConfig(em, target, input.config);
+      if (config) target.config = config;
       return target;
     });
-    if (input.config !== undefined) await this.releaseConnections(ctx, result.value);
+    if (input.config !== undefined) await this.releaseConnections(ctx, result.value.id, result.value.plugin);
     return result;
   }
 
   /** The target's provisioned states go with it (database cascade). */
   async delete(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
-    let deleted: ProvisioningTarget | null = null;
+    let plugin = '';
     const result = await inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const target = await findWritable(em, ctx.principal, ProvisioningTarget, id, 'ProvisioningTarget');
+      const target = await findWritable(em, ctx.principal, ProvisioningTarget, id);
+      plugin = target.plugin;
       em.remove(target);
-      deleted = target;
       return target.id;
     });
-    if (deleted) await this.releaseConnections(ctx, deleted);
+    await this.releaseConnections(ctx, result.value, plugin);
     return result;
   }
 
   private async applySettings(ctx: RequestContext, em: EntityManager, target: ProvisioningTarget, input: TargetSettings) {
-    const { provisioningGroupId, skipIfFromSourceId, ...fields } = input;
-    applyDefined(target, {
-      name: fields.name,
-      mode: fields.mode,
-      order: fields.order,
-      retryIntervalSeconds: fields.retryIntervalSeconds,
-      maxRetries: fields.maxRetries,
-    });
+    const { provisioningGroupId, skipIfFromSourceId, name, mode, order, retryIntervalSeconds, maxRetries } = input;
     const organizationId = target.organization.id;
-    if (provisioningGroupId !== undefined) {
-      target.provisioningGroup =
-        provisioningGroupId === null ? null : ref(await this.sameOrganization(ctx, em, Group, provisioningGroupId, organizationId));
-    }
-    if (skipIfFromSourceId !== undefined) {
-      target.skipIfFromSource =
-        skipIfFromSourceId === null
-          ? null
-          : ref(await this.sameOrganization(ctx, em, OrgIdentitySource, skipIfFromSourceId, organizationId));
-    }
+    // Looked up before anything is assigned: a query auto-flushes pending changes, which would
+    // split one update into several change-log entries.
+    const group = provisioningGroupId ? await this.sameOrganization(ctx, em, Group, provisioningGroupId, organizationId) : null;
+    const source = skipIfFromSourceId
+      ? await this.sameOrganization(ctx, em, OrgIdentitySource, skipIfFromSourceId, organizationId)
+      : null;
+    applyDefined(target, { name, mode, order, retryIntervalSeconds, maxRetries });
+    if (provisioningGroupId !== undefined) target.provisioningGroup = group ? ref(group) : null;
+    if (skipIfFromSourceId !== undefined) target.skipIfFromSource = source ? ref(source) : null;
   }
 
   /** A record of the target's own organisation; one of another organisation is reported as missing. */
@@ -176,9 +169,14 @@ export class TargetService {
 
   /**
    * Applies a partial configuration: keys given replace the stored ones, null clears a key, and
-   * secrets left out keep their stored value (a client never has them to send back).
+   * secrets left out keep their stored value (a client never has them to send back). Stores the
+   * secrets and returns the rest, for the caller to assign once every lookup is done.
    */
-  private async mergeConfig(em: EntityManager, target: ProvisioningTarget, changes: Record<string, unknown>) {
+  private async mergeConfig(
+    em: EntityManager,
+    target: ProvisioningTarget,
+    changes: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
     const plugin = this.plugins.get(target.plugin);
     await em.populate(target, ['secrets']);
     const storedSecrets = target.secrets ?? {};
@@ -188,13 +186,9 @@ export class TargetService {
       else merged[key] = value;
     }
     const { config, secrets } = await this.validateConfig(plugin, merged);
-    target.config = config;
-    // Written past the unit of work (target.secrets keeps its loaded value, so the flush sees no
-    // change): the change log records an update's before and after values, and secrets must not
-    // end up there.
-    if (JSON.stringify(sortKeys(secrets)) !== JSON.stringify(sortKeys(storedSecrets))) {
-      await em.nativeUpdate(ProvisioningTarget, { id: target.id }, { secrets });
-    }
+    // The change log names `secrets` as changed but redacts its values (a hidden property).
+    if (JSON.stringify(sortKeys(secrets)) !== JSON.stringify(sortKeys(storedSecrets))) target.secrets = secrets;
+    return config;
   }
 
   /** Validates with the plugin's schema (applying its defaults) and splits off the secrets. */
@@ -225,15 +219,17 @@ export class TargetService {
   }
 
   /** Connections a plugin holds were opened with the old configuration (or for a deleted target). */
-  private async releaseConnections(ctx: RequestContext, target: ProvisioningTarget): Promise<void> {
-    const plugin = this.plugins.find(target.plugin);
+  private async releaseConnections(ctx: RequestContext, targetId: string, pluginName: string): Promise<void> {
     try {
-      await plugin?.close?.(target.id);
+      await this.plugins.find(pluginName)?.close?.(targetId);
     } catch (error) {
-      ctx.logger.warn({ err: error, targetId: target.id, plugin: target.plugin }, 'closing the connections of a provisioning target failed');
+      ctx.logger.warn({ err: error, targetId, plugin: pluginName }, 'closing the connections of a provisioning target failed');
     }
   }
 }
+
+/** Zod issue codes whose messages never quote the value given. */
+const MESSAGES_WITHOUT_VALUES = new Set<string>(['invalid_type', 'too_small', 'too_big', 'invalid_string', 'not_multiple_of']);
 
 /**
  * One entry per configuration path, in the shape class-validator errors take. Problems with a
@@ -252,7 +248,7 @@ function describeIssues(issues: ZodIssue[], secretFields: Set<string>): FieldPro
     }
     const secret = secretFields.has(String(issue.path[0]));
     if (issue.code === 'invalid_type' && issue.received === 'undefined') add(issue.path, 'is required');
-    else if (secret) add(issue.path, issue.code === 'invalid_type' ? `must be a ${issue.expected}` : 'is not valid');
+    else if (secret && !MESSAGES_WITHOUT_VALUES.has(issue.code)) add(issue.path, 'is not valid');
     else add(issue.path, issue.message);
   }
   return [...problems].map(([field, list]) => ({ field, problems: list }));

@@ -638,7 +638,7 @@ export type UpdatePersonRoleInput = {
 };
 
 export type UpdateProvisioningTargetInput = {
-  /** Merged into the stored configuration key by key: a key left out keeps its value (secrets included), a key set to null is cleared. */
+  /** Merged into the stored configuration by top-level key: a key left out keeps its value (secrets included), a key set to null is cleared, a nested object given replaces the stored one. */
   config?: Record<string, unknown> | null | undefined;
   maxRetries?: number | null | undefined;
   mode?: ProvisioningMode | null | undefined;

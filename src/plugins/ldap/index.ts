@@ -1,0 +1,2 @@
+export { ldapPlugin, closeAllLdapConnections } from './ldap-plugin';
+export { ldapConfigSchema, type LdapConfig } from './config';

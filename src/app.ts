@@ -63,6 +63,7 @@ export async function startFerry(config: Config, logger: Logger, options: StartO
       async stop() {
         await http.stop();
         await services.engine.stop();
+        await Promise.all(services.plugins.list().map((plugin) => plugin.closeAll?.()));
         await openOrm.close();
         await embedded?.stop();
         logger.info('Ferry stopped');

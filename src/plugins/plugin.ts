@@ -68,4 +68,6 @@ export interface ProvisionerPlugin<TConfig = unknown> {
   readBack(target: TargetContext<TConfig>, subjectType: SubjectType, remoteId: string): Promise<ReadBack>;
   /** Releases connections held for the target (called on shutdown and on config change). */
   close?(targetId: string): Promise<void>;
+  /** Releases every connection (server shutdown). */
+  closeAll?(): Promise<void>;
 }

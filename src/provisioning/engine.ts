@@ -251,12 +251,12 @@ export class ProvisioningEngine {
       attempt: options.attempt ?? 1,
       jobId: options.jobId ?? null,
     });
-    em.persist(event);
 
     if (isDelete(action) && !state?.remoteId && state?.status !== ProvisioningStatus.FAILED && !options.explicit) {
       // Never provisioned here: nothing to delete (spec D9/D13: never guess at an entry).
       event.outcome = ProvisioningOutcome.SKIPPED;
       event.detail = reason ? `${reason}; not provisioned on this target` : 'not provisioned on this target';
+      em.persist(event);
       return event;
     }
 
@@ -295,6 +295,8 @@ export class ProvisioningEngine {
     } finally {
       event.durationMs = Math.round(performance.now() - started);
     }
+    // Persisted only now, complete: plugins query the provisioned state meanwhile, which flushes.
+    em.persist(event);
     return event;
   }
 

@@ -230,7 +230,10 @@ export const ldapPlugin: ProvisionerPlugin<LdapConfig> = {
       return { remoteId: null, detail: 'ignored: LDAP targets do not provision services' };
     }
     try {
-      return subject.subjectType === 'PERSON' ? await provisionPerson(ctx, request, subject) : await provisionGroup(ctx, request, subject);
+      const result =
+        subject.subjectType === 'PERSON' ? await provisionPerson(ctx, request, subject) : await provisionGroup(ctx, request, subject);
+      ctx.logger.debug({ target: ctx.targetName, action, subjectId: subject.id, remoteId: result.remoteId }, result.detail);
+      return result;
     } catch (error) {
       throw provisioningError(error, `${action} of ${subject.subjectType.toLowerCase()} ${subject.id}`, ctx.config.url);
     }
@@ -238,6 +241,7 @@ export const ldapPlugin: ProvisionerPlugin<LdapConfig> = {
 
   readBack,
 
+  closeAll: () => connections.closeAll(),
   async close(targetId) {
     await connections.close(targetId);
   },

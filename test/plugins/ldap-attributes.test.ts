@@ -1,0 +1,146 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BusyError, ConstraintViolationError, InsufficientAccessError, InvalidSyntaxError, UnavailableError } from 'ldapts';
+import {
+  affiliationValue,
+  buildGroupEntry,
+  buildPersonEntry,
+  cleanValues,
+  formatName,
+  formatTelephone,
+  statusValue,
+} from '../../src/plugins/ldap/attributes';
+import { ldapConfigSchema } from '../../src/plugins/ldap/config';
+import { entryName } from '../../src/plugins/ldap/dn';
+import { provisioningError } from '../../src/plugins/ldap/errors';
+import { PermanentProvisioningError, TransientProvisioningError } from '../../src/plugins/plugin';
+import { PersonStatus } from '../../src/registry/enums';
+import { group, memberOf, name, person, role } from './ldap-fixtures';
+
+const config = (overrides: Record<string, unknown> = {}) =>
+  ldapConfigSchema.parse({
+    url: 'ldap://ldap.example.org',
+    bindDn: 'cn=ferry,dc=example,dc=org',
+    bindPassword: 'secret',
+    peopleBaseDn: 'ou=people,dc=example,dc=org',
+    groupBaseDn: 'ou=groups,dc=example,dc=org',
+    ...overrides,
+  });
+
+describe('LDAP attribute values', () => {
+  it('formats names in western and eastern order', () => {
+    assert.equal(formatName(name('Ada', 'Lovelace', { middle: 'King', suffix: 'Jr.' })), 'Ada King Lovelace Jr.');
+    assert.equal(formatName(name('Hanako', 'Yamada', { language: 'ja' })), 'Yamada Hanako');
+    assert.equal(formatName(name('Ferenc', 'Puskás', { language: 'hu-HU' })), 'Puskás Ferenc');
+    assert.equal(formatName(name('Jiwoo', 'Kim', { language: 'ko', middle: 'M' })), 'Kim Jiwoo M');
+    assert.equal(formatName(name('Wei', 'Zhang', { language: 'zh_Hant' })), 'Zhang Wei');
+    assert.equal(formatName(name('Cher', null)), 'Cher');
+  });
+
+  it('formats telephone numbers as "+cc area number x ext"', () => {
+    assert.equal(formatTelephone({ type: 'OFFICE', countryCode: '1', areaCode: '734', number: '555 1212', extension: '42' }), '+1 734 555 1212 x 42');
+    assert.equal(formatTelephone({ type: 'OFFICE', countryCode: '+44', areaCode: null, number: '20 7946 0000', extension: null }), '+44 20 7946 0000');
+    assert.equal(formatTelephone({ type: 'OFFICE', countryCode: null, areaCode: null, number: '5550100', extension: ' 7 ' }), '5550100 x 7');
+  });
+
+  it('maps affiliations and statuses to their LDAP vocabularies', () => {
+    assert.equal(affiliationValue('FACULTY'), 'faculty');
+    assert.equal(affiliationValue('LIBRARY_WALK_IN'), 'library-walk-in');
+    assert.equal(statusValue(PersonStatus.ACTIVE), 'Active');
+    assert.equal(statusValue(PersonStatus.GRACE_PERIOD), 'GracePeriod');
+    assert.equal(statusValue(PersonStatus.PENDING_APPROVAL), 'PendingApproval');
+  });
+
+  it('trims, turns line breaks into "$", drops empties and de-duplicates per matching rule', () => {
+    assert.deepEqual(cleanValues(['  a  ', 'line one\r\nline two', '', null, '   ', 'A', 'a   b', 'A B']), ['a', 'line one$line two', 'a   b']);
+    assert.deepEqual(cleanValues(['Key', 'key', 'Key'], { caseExact: true }), ['Key', 'key']);
+    assert.deepEqual(cleanValues(['first', 'second'], { singleValue: true }), ['first']);
+  });
+});
+
+describe('LDAP entry assembly', () => {
+  it('manages unexported attributes in "remove" mode only', () => {
+    const someone = person('ada');
+    const name = entryName('uid', 'ada', 'ou=people,dc=example,dc=org');
+    const removing = buildPersonEntry(config(), someone, name);
+    const ignoring = buildPersonEntry(config({ unconfiguredAttributeMode: 'ignore' }), someone, name);
+    assert.ok(removing.managed.includes('roomNumber'));
+    assert.ok(!ignoring.managed.includes('roomNumber'));
+    assert.ok(ignoring.managed.includes('mail'), 'exported attributes are managed in both modes');
+    assert.ok(!removing.managed.includes('eduPersonAffiliation'), 'attributes of disabled object classes are never touched');
+  });
+
+  it('forces the exact RDN value into the RDN attribute, even when it is not exported', () => {
+    const someone = person(' spaced', { identifiers: [{ type: 'uid', value: ' spaced', login: true }, { type: 'uid', value: 'Spaced', login: false }] });
+    const entry = buildPersonEntry(config({ exportedAttributes: ['mail'] }), someone, entryName('uid', ' spaced', 'ou=people,dc=example,dc=org'));
+    assert.deepEqual(entry.attributes.get('uid'), [' spaced'], 'the value equal to the RDN value under caseIgnoreMatch is not repeated');
+    assert.ok(entry.managed.includes('uid'));
+  });
+
+  it('leaves an optional object class off when a MUST attribute has no value', () => {
+    const someone = person('ada', {
+      identifiers: [
+        { type: 'uid', value: 'ada', login: true },
+        { type: 'uidnumber', value: '1000', login: false },
+      ],
+      roles: [role({ adHocAttributes: [{ tag: 'SSHPUBLICKEY', value: 'ssh-ed25519 AAAA ada' }] })],
+    });
+    const entry = buildPersonEntry(config({ personObjectClasses: { posixAccount: true, ldapPublicKey: true } }), someone, entryName('uid', 'ada', 'ou=people,dc=example,dc=org'));
+    assert.deepEqual(entry.objectClasses, ['person', 'organizationalPerson', 'inetOrgPerson', 'ldapPublicKey']);
+    assert.equal(entry.attributes.has('uidNumber'), false, 'posixAccount lacks gidNumber: its values go with it');
+    assert.deepEqual(entry.attributes.get('sshPublicKey'), ['ssh-ed25519 AAAA ada']);
+    assert.ok(entry.managed.includes('uidNumber'), 'so that a modify removes what an earlier posixAccount wrote');
+  });
+
+  it('appends extra object classes once', () => {
+    const entry = buildPersonEntry(config({ extraPersonObjectClasses: ['shadowAccount', 'inetorgperson'] }), person('ada'), entryName('uid', 'ada', 'ou=people,dc=example,dc=org'));
+    assert.deepEqual(entry.objectClasses, ['person', 'organizationalPerson', 'inetOrgPerson', 'shadowAccount']);
+  });
+
+  it('builds no group entry for an empty groupOfNames under the "delete" policy', () => {
+    const name = entryName('cn', 'CO:members:all', 'ou=groups,dc=example,dc=org');
+    assert.equal(buildGroupEntry(config(), group('CO:members:all'), name, { memberDns: [], ownerDns: [] }), null);
+    const owned = group('CO:members:all', memberOf([person('ada')], { member: false, owner: true }));
+    assert.equal(buildGroupEntry(config(), owned, name, { memberDns: [], ownerDns: ['uid=ada'] }), null, 'owners are not members');
+    const placeholder = buildGroupEntry(config({ emptyGroupPolicy: 'placeholder', placeholderMemberDn: 'cn=empty,dc=example,dc=org' }), owned, name, {
+      memberDns: [],
+      ownerDns: ['uid=ada,ou=people,dc=example,dc=org'],
+    });
+    assert.deepEqual(placeholder?.attributes.get('member'), ['cn=empty,dc=example,dc=org']);
+    assert.deepEqual(placeholder?.attributes.get('owner'), ['uid=ada,ou=people,dc=example,dc=org']);
+  });
+});
+
+describe('LDAP error classification', () => {
+  const classify = (error: unknown) => provisioningError(error, 'modify of uid=ada,ou=people,dc=example,dc=org', 'ldap://ldap.example.org');
+
+  it('treats busy, unavailable and network failures as transient', () => {
+    for (const error of [
+      new BusyError('server busy'),
+      new UnavailableError('shutting down'),
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:389'), { code: 'ECONNREFUSED' }),
+      Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+      new Error('ModifyRequest: Operation timed out'),
+      new Error('Connection timeout'),
+    ]) {
+      const classified = classify(error);
+      assert.ok(classified instanceof TransientProvisioningError, `${error.message} is transient`);
+      assert.match(classified.message, /uid=ada,ou=people,dc=example,dc=org/);
+    }
+  });
+
+  it('treats schema, syntax, constraint and access errors as permanent, naming the result and the DN', () => {
+    const cases: [Error, RegExp][] = [
+      [new InsufficientAccessError('no write access to parent'), /insufficientAccessRights \(50\): no write access to parent/],
+      [new ConstraintViolationError('attribute uidNumber: value #0 invalid'), /constraintViolation \(19\)/],
+      [new InvalidSyntaxError('homeDirectory: value #0 invalid per syntax'), /invalidAttributeSyntax \(21\)/],
+    ];
+    for (const [error, pattern] of cases) {
+      const classified = classify(error);
+      assert.ok(classified instanceof PermanentProvisioningError, `${error.name} is permanent`);
+      assert.match(classified.message, pattern);
+      assert.match(classified.message, /^LDAP modify of uid=ada,ou=people,dc=example,dc=org failed: /);
+    }
+  });
+});

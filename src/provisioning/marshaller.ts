@@ -60,6 +60,27 @@ const namePayload = (name: Name): NamePayload => ({
   primary: name.primary,
 });
 
+/** The payload of a person whose status is not provisioned: enough for a plugin to delete. */
+export function skeletonPerson(id: string, organizationId: string, status: PersonStatus): PersonPayload {
+  return {
+    subjectType: 'PERSON',
+    id,
+    organizationId,
+    status,
+    skeleton: true,
+    primaryName: null,
+    names: [],
+    emailAddresses: [],
+    identifiers: [],
+    urls: [],
+    roles: [],
+    memberships: [],
+    orgIdentityLinks: [],
+    termsAgreements: [],
+    entitlements: [],
+  };
+}
+
 /**
  * Builds the payloads every plugin receives, from the registry as it is now (so queued work that
  * runs later pushes the latest data). The one place that knows the status and validity rules.
@@ -70,23 +91,7 @@ export class Marshaller {
   async person(em: EntityManager, personId: string): Promise<PersonPayload | null> {
     const person = await em.findOne(Person, { id: personId });
     if (!person) return null;
-    const base: PersonPayload = {
-      subjectType: 'PERSON',
-      id: person.id,
-      organizationId: person.organization.id,
-      status: person.status,
-      skeleton: true,
-      primaryName: null,
-      names: [],
-      emailAddresses: [],
-      identifiers: [],
-      urls: [],
-      roles: [],
-      memberships: [],
-      orgIdentityLinks: [],
-      termsAgreements: [],
-      entitlements: [],
-    };
+    const base = skeletonPerson(person.id, person.organization.id, person.status);
     if (!PROVISIONABLE_PERSON_STATUSES.has(person.status)) return base;
 
     const now = this.clock();

@@ -4,6 +4,7 @@ import { PersonStatus, RecordStatus } from '../registry/enums';
 import { GroupMembership } from '../registry/groups/group-membership.entity';
 import { Person } from '../registry/people/person.entity';
 import { Service } from '../registry/services/service.entity';
+import { skeletonPerson } from './marshaller';
 import { DELETE_ACTIONS, ProvisioningAction as A, SubjectType } from './actions';
 import type { GroupPayload, PersonPayload, ServicePayload, SubjectPayload } from './payload';
 
@@ -198,23 +199,7 @@ export const isDelete = (action: A) => DELETE_ACTIONS.has(action);
 
 function personSnapshot(entry: ChangeLogEntry): PersonPayload {
   const data = (entry.data ?? {}) as Record<string, unknown>;
-  return {
-    subjectType: 'PERSON',
-    id: entry.entityId,
-    organizationId: entry.organizationId,
-    status: (data.status as PersonStatus) ?? PersonStatus.DELETED,
-    skeleton: true,
-    primaryName: null,
-    names: [],
-    emailAddresses: [],
-    identifiers: [],
-    urls: [],
-    roles: [],
-    memberships: [],
-    orgIdentityLinks: [],
-    termsAgreements: [],
-    entitlements: [],
-  };
+  return skeletonPerson(entry.entityId, entry.organizationId, (data.status as PersonStatus) ?? PersonStatus.DELETED);
 }
 
 function groupSnapshot(entry: ChangeLogEntry): GroupPayload {

@@ -14,7 +14,11 @@ export interface TestFerry {
   databaseUrl: string;
   /** A client with another token (or none). */
   as(token: string | null): GraphQLTestClient;
-  /** SQL statements Ferry has sent so far (from /metrics). */
+  /**
+   * SQL statements Ferry has sent so far (from /metrics). The first call stops the engine's
+   * background poll, whose statements would blur the count; mutations still provision, as they
+   * drive the engine themselves.
+   */
   sqlQueryCount(): Promise<number>;
   stop(): Promise<void>;
 }
@@ -58,6 +62,7 @@ export async function startTestFerry(env: Record<string, string> = {}, options: 
     databaseUrl,
     as,
     async sqlQueryCount() {
+      await ferry.services.engine.stop();
       const metrics = await ferry.metrics.registry.getSingleMetricAsString('ferry_sql_queries_total');
       return Number(/ferry_sql_queries_total (\d+)/.exec(metrics)?.[1] ?? 0);
     },

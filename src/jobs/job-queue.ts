@@ -1,0 +1,81 @@
+import { registerEnumType } from 'type-graphql';
+
+export enum JobState {
+  /** Waiting to run (now or at nextRunAt). */
+  QUEUED = 'QUEUED',
+  RUNNING = 'RUNNING',
+  COMPLETED = 'COMPLETED',
+  FAILED = 'FAILED',
+  CANCELLED = 'CANCELLED',
+}
+registerEnumType(JobState, { name: 'JobState' });
+
+/** A job as listed through the API, whichever backend stores it. */
+export interface JobInfo {
+  id: string;
+  name: string;
+  data: Record<string, unknown>;
+  state: JobState;
+  nextRunAt: Date | null;
+  lastRunAt: Date | null;
+  lastFinishedAt: Date | null;
+  failReason: string | null;
+  /** 0..100, set by long jobs (reprovision all). */
+  progress: number | null;
+}
+
+export interface RunningJob<T> {
+  id: string;
+  data: T;
+  /** Saves progress (0..100) and extra data (e.g. a resume cursor) so a restart can continue. */
+  saveProgress(percent: number, data?: Partial<T>): Promise<void>;
+  /** True once the job was cancelled through the API: long jobs check it between steps. */
+  isCancelled(): Promise<boolean>;
+}
+
+export interface DefineOptions {
+  /** Jobs of this name run at most this many at once per process. */
+  concurrency?: number;
+  /** A running job not heard of for this long is considered dead and runs again elsewhere. */
+  lockLifetimeMs?: number;
+}
+
+export interface EnqueueOptions {
+  /**
+   * Data fields that identify the job: while a job with the same name and the same values of
+   * these fields is waiting (not yet running), enqueue returns that job instead of a new one.
+   */
+  dedupeOn?: string[];
+  /** When to run; now when left out. */
+  runAt?: Date;
+}
+
+export interface JobListFilter {
+  name?: string;
+  /** Matches data.organizationId. */
+  organizationId?: string;
+  /** Matches data.targetId. */
+  targetId?: string;
+  state?: JobState;
+  limit?: number;
+  skip?: number;
+}
+
+/**
+ * Ferry's job queue: Agenda on MongoDB (MONGODB_URL) or on PostgreSQL (Ferry's database), one
+ * code path, only the backend differs. A handler that throws fails its job; retries are the
+ * caller's business (they are target settings, not Agenda's).
+ */
+export interface JobQueue {
+  readonly backend: 'postgres' | 'mongodb';
+  define<T>(name: string, handler: (job: RunningJob<T>) => Promise<void>, options?: DefineOptions): void;
+  enqueue<T extends Record<string, unknown>>(name: string, data: T, options?: EnqueueOptions): Promise<{ jobId: string; created: boolean }>;
+  list(filter: JobListFilter): Promise<JobInfo[]>;
+  get(jobId: string): Promise<JobInfo | null>;
+  /** Cancels a waiting job (it will not run) or flags a running one (isCancelled() turns true). */
+  cancel(jobId: string): Promise<boolean>;
+  /** Starts processing jobs in this process (the server does by default; `npm run worker` too). */
+  startWorkers(): Promise<void>;
+  /** Waits for running jobs to finish (up to a timeout), releases locks, closes connections. */
+  stop(): Promise<void>;
+}

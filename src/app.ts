@@ -5,6 +5,8 @@ import { buildFerrySchema } from './api/schema';
 import type { Config } from './config/config';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './db/embedded-postgres';
 import { openDatabase } from './db/orm';
+import { createJobQueue } from './jobs/agenda-job-queue';
+import type { JobQueue } from './jobs/job-queue';
 import type { Logger } from './observability/logger';
 import type { ProvisionerPlugin } from './plugins/plugin';
 import { Metrics } from './observability/metrics';
@@ -16,6 +18,7 @@ export interface Ferry {
   orm: MikroORM;
   services: Services;
   metrics: Metrics;
+  jobs: JobQueue;
   stop(): Promise<void>;
 }
 
@@ -39,12 +42,23 @@ export async function startFerry(config: Config, logger: Logger, options: StartO
   }
   const metrics = new Metrics();
   let orm: MikroORM | null = null;
+  let openJobs: JobQueue | null = null;
   try {
     orm = await openDatabase(databaseUrl, logger, metrics);
     const services = createServices({ orm, logger, plugins: options.plugins });
     await services.apiTokens.bootstrap(orm.em.fork(), config.FERRY_ADMIN_TOKEN, logger);
     const schema = await buildFerrySchema();
+    const jobs = await createJobQueue({
+      databaseUrl,
+      mongoUrl: config.MONGODB_URL,
+      logger,
+      processEveryMs: config.FERRY_JOB_POLL_MS,
+      shutdownTimeoutMs: config.FERRY_SHUTDOWN_TIMEOUT_MS,
+    });
+    openJobs = jobs;
+    services.attachJobQueue(jobs);
     services.engine.start();
+    if (config.FERRY_RUN_WORKERS) await jobs.startWorkers();
     const http = await createHttpServer({ schema, orm, services, logger, metrics, shutdownTimeoutMs: config.FERRY_SHUTDOWN_TIMEOUT_MS });
     await new Promise<void>((resolve, reject) => {
       http.httpServer.once('error', reject);
@@ -60,9 +74,11 @@ export async function startFerry(config: Config, logger: Logger, options: StartO
       orm: openOrm,
       services,
       metrics,
+      jobs,
       async stop() {
         await http.stop();
         await services.engine.stop();
+        await jobs.stop();
         await Promise.all(services.plugins.list().map((plugin) => plugin.closeAll?.()));
         await openOrm.close();
         await embedded?.stop();
@@ -70,6 +86,7 @@ export async function startFerry(config: Config, logger: Logger, options: StartO
       },
     };
   } catch (error) {
+    await openJobs?.stop().catch(() => undefined);
     await orm?.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     throw error;

@@ -13,6 +13,9 @@ import type { Logger } from './observability/logger';
 import type { ProvisionerPlugin } from './plugins/plugin';
 import { ProvisioningEngine } from './provisioning/engine';
 import { ProvisioningService } from './provisioning/provisioning.service';
+import type { JobQueue } from './jobs/job-queue';
+import { JobsService } from './provisioning/jobs.service';
+import { QueuedProvisioning } from './provisioning/queued-provisioning';
 
 export interface ServiceDependencies {
   orm: MikroORM;
@@ -27,6 +30,7 @@ export function createServices({ orm, logger, plugins: pluginList }: ServiceDepe
   const automaticGroups = new AutomaticGroupService(memberships);
   const plugins = createPluginRegistry(pluginList ?? installedPlugins());
   const engine = new ProvisioningEngine(orm, plugins, logger);
+  let jobQueue: JobQueue | null = null;
   return {
     apiTokens: new ApiTokenService(),
     changeLog: new ChangeLogService(),
@@ -40,6 +44,12 @@ export function createServices({ orm, logger, plugins: pluginList }: ServiceDepe
     targets: new TargetService(plugins),
     engine,
     provisioning: new ProvisioningService(engine),
+    jobs: new JobsService(() => jobQueue),
+    /** Connects the job queue: Queue / Queue On Error targets and job handlers start using it. */
+    attachJobQueue(queue: JobQueue): void {
+      jobQueue = queue;
+      engine.attachQueue(new QueuedProvisioning(orm, engine, queue, logger));
+    },
   };
 }
 

@@ -9,6 +9,8 @@ import { CouResolver, OrganizationResolver } from '../registry/organizations/org
 import { peopleResolvers } from '../registry/people';
 import { provisioningResolvers } from '../provisioning';
 import { ProvisioningResolver } from '../provisioning/provisioning.resolver';
+import { ProvisioningJobResolver } from '../provisioning/jobs.resolver';
+import { ReprovisionAllResolver } from '../provisioning/reprovision-all.resolver';
 
 export const resolvers = [
   ApiTokenResolver,
@@ -20,6 +22,8 @@ export const resolvers = [
   ...catalogResolvers,
   ...provisioningResolvers,
   ProvisioningResolver,
+  ProvisioningJobResolver,
+  ReprovisionAllResolver,
 ] as unknown as NonEmptyArray<Function>;
 
 export function buildFerrySchema(): Promise<GraphQLSchema> {

@@ -36,6 +36,24 @@ export const configSchema = z.object({
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
     .describe('pino log level.'),
+  MONGODB_URL: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\/[^/\s]+/, 'must start with mongodb:// or mongodb+srv:// followed by a host')
+    .optional()
+    .describe(
+      'MongoDB for the job queue, e.g. `mongodb://host:27017/ferry`. Unset: the jobs live in Ferry\'s PostgreSQL database.',
+    ),
+  FERRY_RUN_WORKERS: z
+    .enum(['true', 'false'], { errorMap: () => ({ message: 'must be true or false' }) })
+    .transform((value) => value === 'true')
+    .default('true')
+    .describe('Whether the server process also runs job workers; `npm run worker` runs workers alone.'),
+  FERRY_JOB_POLL_MS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .default(1000)
+    .describe('How often job workers look for due jobs (new jobs on PostgreSQL are also announced at once).'),
   FERRY_SHUTDOWN_TIMEOUT_MS: z.coerce
     .number()
     .int()

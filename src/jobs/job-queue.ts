@@ -76,6 +76,11 @@ export interface JobQueue {
   cancel(jobId: string): Promise<boolean>;
   /** Starts processing jobs in this process (the server does by default; `npm run worker` too). */
   startWorkers(): Promise<void>;
+  /**
+   * Stops taking new jobs in this process (running ones finish); enqueue, list and cancel keep
+   * working, and startWorkers() resumes. Tests use it to pile up jobs before anything runs.
+   */
+  stopWorkers(): Promise<void>;
   /** Waits for running jobs to finish (up to a timeout), releases locks, closes connections. */
   stop(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { LockMode } from '@mikro-orm/core';
+import { v7 as uuidv7 } from 'uuid';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { ChangeLogEntry } from '../changelog/change-log-entry.entity';
 import type { Logger } from '../observability/logger';
@@ -17,6 +18,7 @@ import { isDelete, Planner, type WorkItem } from './planner';
 import { ProvisionedState, ProvisioningStatus } from './provisioned-state.entity';
 import { ProvisioningEvent, ProvisioningOutcome } from './provisioning-event.entity';
 import { ProvisioningTarget } from './provisioning-target.entity';
+import type { QueuedProvisioning } from './queued-provisioning';
 
 const CURSOR = 'provisioning';
 const VALIDITY_CURSOR = 'validity';
@@ -50,6 +52,7 @@ export class ProvisioningEngine {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private lastSweep = 0;
+  private queue: QueuedProvisioning | null = null;
 
   constructor(
     private readonly orm: MikroORM,
@@ -214,9 +217,33 @@ export class ProvisioningEngine {
     if (reverse) targets.reverse();
     const events: ProvisioningEvent[] = [];
     for (const target of targets) {
-      events.push(await this.runOnTarget(em, target, item.action, subject, { changeSeq: item.changeSeq }));
+      events.push(await this.applyToTarget(em, target, item, subject));
     }
     return events;
+  }
+
+  /** Inline for Automatic and Queue On Error targets, as a job for Queue targets (spec 2.5). */
+  private async applyToTarget(em: EntityManager, target: ProvisioningTarget, item: WorkItem, subject: SubjectPayload) {
+    const snapshot = item.snapshot !== undefined;
+    if (target.mode === ProvisioningMode.QUEUE && this.queue) {
+      const { action } = effectiveAction(target, item.action, subject, false);
+      return this.queue.enqueue(em, target, action, subject, { changeSeq: item.changeSeq, snapshot });
+    }
+    const event = await this.runOnTarget(em, target, item.action, subject, { changeSeq: item.changeSeq });
+    if (target.mode === ProvisioningMode.QUEUE_ON_ERROR && this.queue && event.outcome === ProvisioningOutcome.FAILED) {
+      const retry = await this.queue.retryLater(em, target, event, subject, snapshot);
+      if (retry) {
+        event.outcome = ProvisioningOutcome.RETRY_SCHEDULED;
+        event.detail = retry.detail;
+        event.jobId = retry.jobId;
+      }
+    }
+    return event;
+  }
+
+  /** Connects the job queue: from then on Queue and Queue On Error targets use it. */
+  attachQueue(queue: QueuedProvisioning): void {
+    this.queue = queue;
   }
 
   load(em: EntityManager, subjectType: SubjectType, subjectId: string): Promise<SubjectPayload | null> {
@@ -238,21 +265,10 @@ export class ProvisioningEngine {
   ): Promise<ProvisioningEvent> {
     const { action, reason } = effectiveAction(target, requested, subject, options.explicit ?? false);
     const subjectType = SubjectType[subject.subjectType];
-    const state = await em.findOne(ProvisionedState, { target: target.id, subjectType, subjectId: subject.id });
-    const event = new ProvisioningEvent();
-    Object.assign(event, {
-      organizationId: target.organization.id,
-      targetId: target.id,
-      targetName: target.name,
-      subjectType,
-      subjectId: subject.id,
-      action,
-      changeSeq: options.changeSeq,
-      attempt: options.attempt ?? 1,
-      jobId: options.jobId ?? null,
-    });
+    const state = await this.lockState(em, target, subjectType, subject.id);
+    const event = this.newEvent(target, action, subject, options);
 
-    if (isDelete(action) && !state?.remoteId && state?.status !== ProvisioningStatus.FAILED && !options.explicit) {
+    if (isDelete(action) && !state.remoteId && state.status !== ProvisioningStatus.FAILED && !options.explicit) {
       // Never provisioned here: nothing to delete (spec D9/D13: never guess at an entry).
       event.outcome = ProvisioningOutcome.SKIPPED;
       event.detail = reason ? `${reason}; not provisioned on this target` : 'not provisioned on this target';
@@ -261,7 +277,7 @@ export class ProvisioningEngine {
     }
 
     const started = performance.now();
-    const record = state ?? this.newState(em, target, subjectType, subject);
+    const record = state;
     record.lastAttemptAt = new Date();
     record.lastAction = action;
     try {
@@ -290,6 +306,7 @@ export class ProvisioningEngine {
       record.lastError = message;
       event.outcome = ProvisioningOutcome.FAILED;
       event.error = message;
+      event.retryable = (error as { transient?: boolean }).transient === true;
       event.detail = reason ?? null;
       this.logger.warn({ target: target.name, subjectId: subject.id, action, err: message }, 'provisioning failed');
     } finally {
@@ -300,14 +317,51 @@ export class ProvisioningEngine {
     return event;
   }
 
-  private newState(em: EntityManager, target: ProvisioningTarget, subjectType: SubjectType, subject: SubjectPayload) {
-    const state = new ProvisionedState();
-    state.target = em.getReference(ProvisioningTarget, target.id, { wrapped: true });
-    state.organizationId = target.organization.id;
-    state.subjectType = subjectType;
-    state.subjectId = subject.id;
-    em.persist(state);
-    return state;
+  /**
+   * The subject's state row on the target, created if missing and locked for the rest of the
+   * transaction. The lock is what keeps the engine and job workers (in any process) from working
+   * on one subject for one target at the same time, and from racing to create the row.
+   */
+  async lockState(em: EntityManager, target: ProvisioningTarget, subjectType: SubjectType, subjectId: string): Promise<ProvisionedState> {
+    await em.execute(
+      `insert into provisioned_state (id, created_at, updated_at, target_id, organization_id, subject_type, subject_id, status)
+       values (?, now(), now(), ?, ?, ?, ?, ?) on conflict (target_id, subject_type, subject_id) do nothing`,
+      [uuidv7(), target.id, target.organization.id, subjectType, subjectId, ProvisioningStatus.NOT_PROVISIONED],
+    );
+    return em.findOneOrFail(
+      ProvisionedState,
+      { target: target.id, subjectType, subjectId },
+      { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
+    );
+  }
+
+  /** An event about a subject on a target, not yet persisted (its outcome is set by the caller). */
+  newEvent(
+    target: ProvisioningTarget,
+    action: A,
+    subject: { subjectType: string; id: string },
+    options: Pick<RunOptions, 'changeSeq' | 'attempt' | 'jobId'>,
+  ): ProvisioningEvent {
+    const event = new ProvisioningEvent();
+    Object.assign(event, {
+      organizationId: target.organization.id,
+      targetId: target.id,
+      targetName: target.name,
+      subjectType: subject.subjectType as SubjectType,
+      subjectId: subject.id,
+      action,
+      changeSeq: options.changeSeq,
+      attempt: options.attempt ?? 1,
+      jobId: options.jobId ?? null,
+    });
+    return event;
+  }
+
+  /** Tells listeners (subscriptions, waiting mutations) about committed events. */
+  publish(events: ProvisioningEvent[]): void {
+    setImmediate(() => {
+      for (const event of events) this.events.emit('event', event);
+    });
   }
 
   /** Identifiers stored for this target only (spec D10: never another target's DNs). */

@@ -59,6 +59,10 @@ export class ProvisioningEvent {
   @Property({ type: 'text', nullable: true })
   error: string | null = null;
 
+  @Field({ description: 'For failures: whether the failure may pass (connection refused, timeout) and is worth retrying.' })
+  @Property({ type: 'boolean' })
+  retryable: boolean = false;
+
   @Field(() => Int)
   @Property({ type: 'integer' })
   attempt: number = 1;

@@ -54,7 +54,7 @@ export class ProvisioningTarget extends OrgScopedEntity {
   @Property({ type: 'integer' })
   retryIntervalSeconds: number = 900;
 
-  @Field(() => Int, { description: 'How many times queued work is attempted at most.' })
+  @Field(() => Int, { description: 'How many times a transiently failed attempt is retried (0: never); attempts in all are 1 + maxRetries.' })
   @Property({ type: 'integer' })
   maxRetries: number = 3;
 }

@@ -305,8 +305,13 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   }
 
   const url = `ldap://127.0.0.1:${port}`;
-  const admin = new Client({ url, timeout: 5000, connectTimeout: 2000, autoRebind: true });
-  await admin.bind(bindDn, bindPassword);
+  const connect = async () => {
+    const client = new Client({ url, timeout: 5000, connectTimeout: 2000 });
+    await client.bind(bindDn, bindPassword);
+    return client;
+  };
+  // Replaced on restart: a socket to the previous slapd process can hang instead of failing.
+  let admin = await connect();
   const peopleDn = `ou=people,${suffix}`;
   const groupsDn = `ou=groups,${suffix}`;
   const suffixValue = suffix.split(',')[0].split('=')[1];
@@ -354,6 +359,9 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
       if (disposed) throw new Error('this slapd was disposed');
       await halt();
       await launch();
+      const previous = admin;
+      admin = await connect();
+      void previous.unbind().catch(() => undefined);
     },
     async dispose() {
       if (disposed) return;

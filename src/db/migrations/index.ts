@@ -2,10 +2,12 @@
 import type { Migration } from '@mikro-orm/migrations';
 import * as m0 from './Migration20261122210447_initial';
 import * as m1 from './Migration20261122220205_provisioning';
+import * as m2 from './Migration20261122222452_queue';
 
 type MigrationClass = new (...args: any[]) => Migration;
 
 export const migrationsList: { name: string; class: MigrationClass }[] = [
   { name: 'Migration20261122210447_initial', class: Object.values(m0)[0] as MigrationClass },
   { name: 'Migration20261122220205_provisioning', class: Object.values(m1)[0] as MigrationClass },
+  { name: 'Migration20261122222452_queue', class: Object.values(m2)[0] as MigrationClass },
 ];

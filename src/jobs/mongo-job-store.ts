@@ -1,0 +1,200 @@
+import type { MongoBackend } from '@agendajs/mongo-backend';
+import type { Collection, Document, Filter, MongoClient, ObjectId } from 'mongodb';
+import type { JobListFilter } from './job-queue';
+import { JobState } from './job-queue';
+import type { Logger } from '../observability/logger';
+import {
+  DEFAULT_LIST_LIMIT,
+  RUN_CLAIM_KEY,
+  assertPlainKeys,
+  dataFilter,
+  definedEntries,
+  redactUrl,
+  type Clock,
+  type JobStore,
+  type StoredJob,
+} from './job-store';
+
+/** Agenda's default collection name. */
+const COLLECTION = 'agendaJobs';
+const OBJECT_ID = /^[0-9a-f]{24}$/i;
+
+/** The database named in the URL's path, or `ferry` when the URL names none. */
+export function mongoDatabaseName(url: string): string {
+  const path = /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]*)/.exec(url)?.[1];
+  return path ? decodeURIComponent(path) : 'ferry';
+}
+
+type ObjectIdClass = typeof ObjectId;
+
+const date = (value: unknown): Date | null => (value instanceof Date ? value : null);
+
+function fromDocument(doc: Document): StoredJob {
+  return {
+    id: (doc._id as ObjectId).toHexString(),
+    name: String(doc.name),
+    data: (doc.data as Record<string, unknown> | null) ?? {},
+    nextRunAt: date(doc.nextRunAt),
+    lockedAt: date(doc.lockedAt),
+    lastRunAt: date(doc.lastRunAt),
+    lastFinishedAt: date(doc.lastFinishedAt),
+    failedAt: date(doc.failedAt),
+    failReason: typeof doc.failReason === 'string' ? doc.failReason : null,
+    progress: typeof doc.progress === 'number' ? doc.progress : null,
+    disabled: doc.disabled === true,
+  };
+}
+
+/** The state rules of stateOf() (job-store.ts) as a MongoDB filter. */
+function stateFilter(state: JobState, clock: Clock): Filter<Document> {
+  const started: Filter<Document> = {
+    lockedAt: { $gt: clock.staleBefore },
+    $or: [{ nextRunAt: null }, { nextRunAt: { $lte: clock.now } }],
+  };
+  const finished: Filter<Document> = { disabled: { $ne: true }, nextRunAt: null, lockedAt: null };
+  switch (state) {
+    case JobState.RUNNING:
+      return started;
+    case JobState.CANCELLED:
+      return { $nor: [started], disabled: true };
+    case JobState.QUEUED:
+      return { $nor: [started], disabled: { $ne: true }, $or: [{ nextRunAt: { $ne: null } }, { lockedAt: { $ne: null } }] };
+    case JobState.FAILED:
+      return { ...finished, failedAt: { $ne: null } };
+    case JobState.COMPLETED:
+      return { ...finished, failedAt: null };
+  }
+}
+
+const prefixed = (values: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(values).map(([key, value]) => [`data.${key}`, value]));
+
+class MongoJobStore implements JobStore {
+  readonly kind = 'mongodb';
+
+  constructor(
+    private readonly client: MongoClient,
+    private readonly jobs: Collection<Document>,
+    private readonly ObjectIdType: ObjectIdClass,
+    readonly backend: MongoBackend,
+  ) {}
+
+  private objectId(id: string): ObjectId | null {
+    return OBJECT_ID.test(id) ? new this.ObjectIdType(id) : null;
+  }
+
+  async get(id: string): Promise<StoredJob | null> {
+    const _id = this.objectId(id);
+    if (!_id) return null;
+    const doc = await this.jobs.findOne({ _id });
+    return doc ? fromDocument(doc) : null;
+  }
+
+  async findWaiting(name: string, match: Record<string, unknown>): Promise<string | null> {
+    const doc = await this.jobs.findOne(
+      { name, ...prefixed(match), lockedAt: null, nextRunAt: { $ne: null }, disabled: { $ne: true } },
+      { sort: { nextRunAt: 1 }, projection: { _id: 1 } },
+    );
+    return doc ? (doc._id as ObjectId).toHexString() : null;
+  }
+
+  async claim(id: string, seen: string | null, token: string): Promise<boolean> {
+    const _id = this.objectId(id);
+    if (!_id) return false;
+    const result = await this.jobs.updateOne({ _id, [`data.${RUN_CLAIM_KEY}`]: seen }, { $set: { [`data.${RUN_CLAIM_KEY}`]: token } });
+    return result.matchedCount === 1;
+  }
+
+  async mergeData(id: string, token: string, patch: Record<string, unknown>): Promise<boolean> {
+    assertPlainKeys(patch);
+    const _id = this.objectId(id);
+    if (!_id) return false;
+    const values = definedEntries(patch);
+    const filter = { _id, [`data.${RUN_CLAIM_KEY}`]: token };
+    const result =
+      Object.keys(values).length > 0
+        ? await this.jobs.updateOne(filter, { $set: prefixed(values) })
+        : { matchedCount: await this.jobs.countDocuments(filter) };
+    return result.matchedCount === 1;
+  }
+
+  async release(jobs: Array<{ id: string; lockedAt?: Date }>): Promise<void> {
+    for (const job of jobs) {
+      const _id = this.objectId(job.id);
+      if (!_id) continue;
+      const held = { _id, lockedAt: job.lockedAt ?? { $ne: null } };
+      await this.jobs.updateOne({ ...held, nextRunAt: null }, { $set: { nextRunAt: new Date() } });
+      await this.jobs.updateOne(held, { $set: { lockedAt: null } });
+    }
+  }
+
+  async requestCancel(id: string): Promise<boolean> {
+    const _id = this.objectId(id);
+    if (!_id) return false;
+    const result = await this.jobs.updateOne(
+      { _id, $or: [{ nextRunAt: { $ne: null } }, { lockedAt: { $ne: null } }, { disabled: true }] },
+      { $set: { disabled: true } },
+    );
+    return result.matchedCount === 1;
+  }
+
+  async withdrawCancel(id: string): Promise<void> {
+    const _id = this.objectId(id);
+    if (_id) await this.jobs.updateOne({ _id, disabled: true }, { $set: { disabled: false } });
+  }
+
+  async list(filter: JobListFilter, clock: Clock): Promise<StoredJob[]> {
+    const parts: Filter<Document>[] = [];
+    if (filter.name !== undefined) parts.push({ name: filter.name });
+    const match = dataFilter(filter);
+    if (Object.keys(match).length > 0) parts.push(prefixed(match));
+    if (filter.state !== undefined) parts.push(stateFilter(filter.state, clock));
+    const docs = await this.jobs
+      .find(parts.length > 0 ? { $and: parts } : {})
+      .sort({ _id: -1 })
+      .skip(filter.skip ?? 0)
+      .limit(filter.limit ?? DEFAULT_LIST_LIMIT)
+      .toArray();
+    return docs.map(fromDocument);
+  }
+
+  async announce(): Promise<void> {
+    // Agenda on MongoDB polls (a change stream would need a replica set): nothing to announce.
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+/**
+ * Connects to MONGODB_URL and checks it answers before Agenda sees it: Agenda would turn a bad
+ * URL into an unhandled rejection and never become ready.
+ */
+export async function openMongoJobStore(url: string, logger: Logger, connectTimeoutMs: number): Promise<JobStore> {
+  const { MongoBackend, MongoClient, ObjectId: ObjectIdType } = await import('@agendajs/mongo-backend');
+  const where = `MONGODB_URL=${redactUrl(url)}`;
+  let client: MongoClient;
+  try {
+    client = new MongoClient(url, { serverSelectionTimeoutMS: connectTimeoutMs, connectTimeoutMS: connectTimeoutMs, appName: 'ferry-jobs' });
+  } catch (error) {
+    throw new Error(`Invalid ${where}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  try {
+    await client.connect();
+    const db = client.db(mongoDatabaseName(url));
+    await db.command({ ping: 1 });
+    const backend = new MongoBackend({ mongo: db, collection: COLLECTION });
+    await backend.connect();
+    const jobs = db.collection(COLLECTION);
+    // list() filters on these and sorts newest first; Agenda's own index serves the workers.
+    await jobs.createIndex({ 'data.organizationId': 1, _id: -1 }, { name: 'ferry_organization_jobs' });
+    await jobs.createIndex({ 'data.targetId': 1, _id: -1 }, { name: 'ferry_target_jobs' });
+    logger.info({ mongodb: redactUrl(url) }, 'job queue on MongoDB');
+    return new MongoJobStore(client, jobs, ObjectIdType, backend);
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`Cannot use MongoDB for the job queue (${where}): ${reason}`, { cause: error });
+  }
+}

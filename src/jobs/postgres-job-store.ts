@@ -1,0 +1,220 @@
+import type { PostgresBackend } from '@agendajs/postgres-backend';
+import pg from 'pg';
+import type { JobListFilter } from './job-queue';
+import { JobState } from './job-queue';
+import type { Logger } from '../observability/logger';
+import {
+  DEFAULT_LIST_LIMIT,
+  RUN_CLAIM_KEY,
+  assertPlainKeys,
+  dataFilter,
+  definedEntries,
+  redactUrl,
+  type Clock,
+  type JobStore,
+  type StoredJob,
+} from './job-store';
+
+/** Agenda's own table (and LISTEN/NOTIFY channel) in Ferry's database. */
+const TABLE = 'agenda_jobs';
+const CHANNEL = 'agenda_jobs';
+/** Serialises schema set-up when a server and workers start at the same time. */
+const SCHEMA_LOCK = 'ferry:agenda_jobs:schema';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface JobRow {
+  id: string;
+  name: string;
+  data: Record<string, unknown> | null;
+  next_run_at: Date | null;
+  locked_at: Date | null;
+  last_run_at: Date | null;
+  last_finished_at: Date | null;
+  failed_at: Date | null;
+  fail_reason: string | null;
+  progress: number | null;
+  disabled: boolean | null;
+}
+
+function fromRow(row: JobRow): StoredJob {
+  return {
+    id: row.id,
+    name: row.name,
+    data: row.data ?? {},
+    nextRunAt: row.next_run_at,
+    lockedAt: row.locked_at,
+    lastRunAt: row.last_run_at,
+    lastFinishedAt: row.last_finished_at,
+    failedAt: row.failed_at,
+    failReason: row.fail_reason,
+    progress: row.progress,
+    disabled: row.disabled === true,
+  };
+}
+
+/** SQL for the state rules of stateOf() (job-store.ts). */
+function stateCondition(state: JobState, bind: (value: unknown) => string, clock: Clock): string {
+  // Bound only where used: PostgreSQL rejects parameters it cannot type.
+  const started = () =>
+    `(locked_at IS NOT NULL AND locked_at > ${bind(clock.staleBefore)}::timestamptz` +
+    ` AND (next_run_at IS NULL OR next_run_at <= ${bind(clock.now)}::timestamptz))`;
+  switch (state) {
+    case JobState.RUNNING:
+      return started();
+    case JobState.CANCELLED:
+      return `(NOT ${started()} AND disabled IS TRUE)`;
+    case JobState.QUEUED:
+      return `(NOT ${started()} AND disabled IS NOT TRUE AND (next_run_at IS NOT NULL OR locked_at IS NOT NULL))`;
+    case JobState.FAILED:
+      return `(disabled IS NOT TRUE AND next_run_at IS NULL AND locked_at IS NULL AND failed_at IS NOT NULL)`;
+    case JobState.COMPLETED:
+      return `(disabled IS NOT TRUE AND next_run_at IS NULL AND locked_at IS NULL AND failed_at IS NULL)`;
+  }
+}
+
+class PostgresJobStore implements JobStore {
+  readonly kind = 'postgres';
+
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly backend: PostgresBackend,
+  ) {}
+
+  async get(id: string): Promise<StoredJob | null> {
+    if (!UUID.test(id)) return null;
+    const { rows } = await this.pool.query<JobRow>(`SELECT * FROM "${TABLE}" WHERE id = $1`, [id]);
+    return rows[0] ? fromRow(rows[0]) : null;
+  }
+
+  async findWaiting(name: string, match: Record<string, unknown>): Promise<string | null> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `SELECT id FROM "${TABLE}"
+        WHERE name = $1 AND data @> $2::jsonb
+          AND locked_at IS NULL AND next_run_at IS NOT NULL AND disabled IS NOT TRUE
+        ORDER BY next_run_at LIMIT 1`,
+      [name, JSON.stringify(match)],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  async claim(id: string, seen: string | null, token: string): Promise<boolean> {
+    const result = await this.pool.query(
+      `UPDATE "${TABLE}" SET data = jsonb_set(COALESCE(data, '{}'::jsonb), '{${RUN_CLAIM_KEY}}', to_jsonb($3::text))
+        WHERE id = $1 AND (data ->> '${RUN_CLAIM_KEY}') IS NOT DISTINCT FROM $2`,
+      [id, seen, token],
+    );
+    return result.rowCount === 1;
+  }
+
+  async mergeData(id: string, token: string, patch: Record<string, unknown>): Promise<boolean> {
+    assertPlainKeys(patch);
+    const result = await this.pool.query(
+      `UPDATE "${TABLE}" SET data = COALESCE(data, '{}'::jsonb) || $3::jsonb
+        WHERE id = $1 AND data ->> '${RUN_CLAIM_KEY}' = $2`,
+      [id, token, JSON.stringify(definedEntries(patch))],
+    );
+    return result.rowCount === 1;
+  }
+
+  async release(jobs: Array<{ id: string; lockedAt?: Date }>): Promise<void> {
+    for (const job of jobs) {
+      if (!UUID.test(job.id)) continue;
+      await this.pool.query(
+        `UPDATE "${TABLE}" SET locked_at = NULL, next_run_at = COALESCE(next_run_at, NOW())
+          WHERE id = $1 AND locked_at IS NOT NULL AND ($2::timestamptz IS NULL OR locked_at = $2::timestamptz)`,
+        [job.id, job.lockedAt ?? null],
+      );
+    }
+  }
+
+  async requestCancel(id: string): Promise<boolean> {
+    if (!UUID.test(id)) return false;
+    const result = await this.pool.query(
+      `UPDATE "${TABLE}" SET disabled = TRUE
+        WHERE id = $1 AND (next_run_at IS NOT NULL OR locked_at IS NOT NULL OR disabled IS TRUE)`,
+      [id],
+    );
+    return result.rowCount === 1;
+  }
+
+  async withdrawCancel(id: string): Promise<void> {
+    await this.pool.query(`UPDATE "${TABLE}" SET disabled = FALSE WHERE id = $1 AND disabled IS TRUE`, [id]);
+  }
+
+  async list(filter: JobListFilter, clock: Clock): Promise<StoredJob[]> {
+    const params: unknown[] = [];
+    const bind = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    const conditions: string[] = [];
+    if (filter.name !== undefined) conditions.push(`name = ${bind(filter.name)}`);
+    const match = dataFilter(filter);
+    if (Object.keys(match).length > 0) conditions.push(`data @> ${bind(JSON.stringify(match))}::jsonb`);
+    if (filter.state !== undefined) conditions.push(stateCondition(filter.state, bind, clock));
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    const limit = bind(filter.limit ?? DEFAULT_LIST_LIMIT);
+    const offset = bind(filter.skip ?? 0);
+    const { rows } = await this.pool.query<JobRow>(
+      `SELECT * FROM "${TABLE}" ${where} ORDER BY created_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}`,
+      params,
+    );
+    return rows.map(fromRow);
+  }
+
+  async announce(job: { id: string; name: string; nextRunAt: Date | null; priority: number }): Promise<void> {
+    // Agenda publishes itself once its channel is up (when this process runs workers).
+    if (this.backend.notificationChannel?.state === 'connected') return;
+    const payload = JSON.stringify({
+      jobId: job.id,
+      jobName: job.name,
+      nextRunAt: job.nextRunAt?.toISOString() ?? null,
+      priority: job.priority,
+      timestamp: new Date().toISOString(),
+    });
+    await this.pool.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/**
+ * Opens the job queue's own pool on Ferry's database and lets Agenda create its table there.
+ * The pool is checked first so that a bad URL is reported here, not as an unhandled rejection
+ * inside Agenda.
+ */
+export async function openPostgresJobStore(databaseUrl: string, logger: Logger): Promise<JobStore> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, application_name: 'ferry-jobs' });
+  // Idle connections die when PostgreSQL restarts or terminates them (57P01); without this
+  // listener that error would crash the process.
+  pool.on('error', (error) => logger.warn({ err: error }, 'a job queue database connection failed; it will be replaced'));
+  try {
+    const { PostgresBackend } = await import('@agendajs/postgres-backend');
+    const backend = new PostgresBackend({ pool, tableName: TABLE, channelName: CHANNEL, ensureSchema: true });
+    backend.notificationChannel?.on('error', (error: Error) =>
+      logger.warn({ err: error }, 'job notifications (LISTEN/NOTIFY) failed; reconnecting, polling meanwhile'),
+    );
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [SCHEMA_LOCK]);
+      await backend.connect();
+      // list() filters on data and sorts by creation; Agenda's own indexes serve the workers.
+      await client.query(`CREATE INDEX IF NOT EXISTS "${TABLE}_data_idx" ON "${TABLE}" USING gin (data jsonb_path_ops)`);
+      await client.query(`CREATE INDEX IF NOT EXISTS "${TABLE}_created_at_idx" ON "${TABLE}" (created_at DESC, id DESC)`);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+    return new PostgresJobStore(pool, backend);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`The job queue cannot use PostgreSQL at ${redactUrl(databaseUrl)}: ${reason}`, { cause: error });
+  }
+}

@@ -1,0 +1,62 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Config } from '../config/config';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../db/embedded-postgres';
+import { openDatabase } from '../db/orm';
+import type { Logger } from '../observability/logger';
+import type { ProvisionerPlugin } from '../plugins/plugin';
+import { createServices } from '../services';
+import { createJobQueue } from './agenda-job-queue';
+import type { JobQueue } from './job-queue';
+
+export interface FerryWorker {
+  queue: JobQueue;
+  stop(): Promise<void>;
+}
+
+/**
+ * A process that only runs job workers (`npm run worker`): the same database and job handlers
+ * as the server, no HTTP and no change-log engine loop. Several may share one queue.
+ */
+export async function startWorker(config: Config, logger: Logger, options: { plugins?: ProvisionerPlugin<any>[] } = {}): Promise<FerryWorker> {
+  let embedded: EmbeddedPostgresHandle | null = null;
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    // A second process cannot open the server's embedded cluster: beside a running server, a
+    // worker needs DATABASE_URL.
+    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.FERRY_PG_PORT, database: 'ferry', logger });
+    databaseUrl = embedded.url;
+  }
+  let orm: MikroORM | null = null;
+  let queue: JobQueue | null = null;
+  try {
+    orm = await openDatabase(databaseUrl, logger);
+    queue = await createJobQueue({
+      databaseUrl,
+      mongoUrl: config.MONGODB_URL,
+      logger,
+      processEveryMs: config.FERRY_JOB_POLL_MS,
+      shutdownTimeoutMs: config.FERRY_SHUTDOWN_TIMEOUT_MS,
+    });
+    const services = createServices({ orm, logger, plugins: options.plugins });
+    services.attachJobQueue(queue);
+    await queue.startWorkers();
+    logger.info({ backend: queue.backend }, 'Ferry worker is running');
+    const openOrm = orm;
+    const openQueue = queue;
+    return {
+      queue: openQueue,
+      async stop() {
+        await openQueue.stop();
+        await Promise.all(services.plugins.list().map((plugin) => plugin.closeAll?.()));
+        await openOrm.close();
+        await embedded?.stop();
+        logger.info('Ferry worker stopped');
+      },
+    };
+  } catch (error) {
+    await queue?.stop().catch(() => undefined);
+    await orm?.close().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,19 @@
+import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import type { RequestContext } from '../api/context';
+import { ProvisioningJob } from './jobs.resolver';
+import type { ReprovisionAllService } from './reprovision-all';
+
+// Until services.ts exposes it (see the wiring note to the lead).
+type WithReprovisionAll = { reprovisionAll: ReprovisionAllService };
+
+@Resolver()
+export class ReprovisionAllResolver {
+  @Mutation(() => ProvisioningJob, {
+    description:
+      'Provisions every person (any status), then every group, then every service of the organisation to this target, as a job ' +
+      '(any mode but Disabled). Follow it with provisioningJob(id): details carry processed/succeeded/failed/total.',
+  })
+  reprovisionAll(@Ctx() ctx: RequestContext, @Arg('targetId', () => ID) targetId: string) {
+    return (ctx.services as unknown as WithReprovisionAll).reprovisionAll.request(ctx, targetId);
+  }
+}

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import {
+  CancelProvisioningJobDocument,
+  CreatePersonDocument,
+  CreateProvisioningTargetDocument,
+  ProvisioningEventsDocument,
+  ProvisioningJobDocument,
+  ProvisioningJobsDocument,
+  ProvisioningStatusDocument,
+  UpdateNameDocument,
+  UpdateProvisioningTargetDocument,
+  type ProvisioningEventsQuery,
+  type ProvisioningMode,
+} from '../../src/client/generated/graphql';
+import { startTestFerry, type TestFerry } from '../support/ferry';
+import { createOrganization, organizationWithTokens } from '../support/fixtures';
+import { recordingPlugin } from '../support/recording-plugin';
+
+type Event = ProvisioningEventsQuery['provisioningEvents'][number];
+
+async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 20000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('queued provisioning (Queue and Queue On Error)', () => {
+  let t: TestFerry;
+  const recorder = recordingPlugin();
+  before(async () => {
+    // Workers start by hand, so tests can pile up jobs before anything runs.
+    t = await startTestFerry({ FERRY_RUN_WORKERS: 'false', FERRY_JOB_POLL_MS: '100' }, { plugins: [recorder.plugin] });
+    await t.ferry.jobs.startWorkers();
+  });
+  after(() => t?.stop());
+  beforeEach(() => recorder.clear());
+
+  async function target(organizationId: string, name: string, mode: ProvisioningMode, extra: Record<string, unknown> = {}) {
+    const { config, ...rest } = extra as { config?: Record<string, unknown> };
+    return (
+      await t.admin.ok(CreateProvisioningTargetDocument, {
+        input: { organizationId, name, plugin: 'recorder', mode, config: config ?? {}, ...rest },
+      })
+    ).createProvisioningTarget.target;
+  }
+
+  const events = async (organizationId: string, subjectId: string) =>
+    (await t.admin.ok(ProvisioningEventsDocument, { organizationId, subjectId, first: 1000 })).provisioningEvents;
+  const on = (list: Event[], targetName: string) => list.filter((e) => e.targetName === targetName).map((e) => `${e.action}:${e.outcome}`);
+
+  it('queues instead of calling, runs the job with the data of when it runs, and coalesces identical waiting requests', async () => {
+    const organization = await createOrganization(t.admin);
+    await target(organization.id, 'queued', 'QUEUE');
+    await target(organization.id, 'inline', 'AUTOMATIC');
+    await t.ferry.jobs.stopWorkers(); // nothing runs while we pile up changes
+    const created = await t.admin.ok(CreatePersonDocument, {
+      input: { organizationId: organization.id, names: [{ given: 'Ada', family: 'Byron' }] },
+    });
+    const ada = created.createPerson.person;
+    const nameId = ada.names[0].id;
+    await t.admin.ok(UpdateNameDocument, { id: nameId, input: { family: 'King' } });
+    await t.admin.ok(UpdateNameDocument, { id: nameId, input: { family: 'Lovelace' } });
+    const before = await events(organization.id, ada.id);
+    assert.deepEqual(on(before, 'queued'), ['PERSON_ADDED:QUEUED', 'PERSON_UPDATED:QUEUED', 'PERSON_UPDATED:COALESCED']);
+    assert.deepEqual(on(before, 'inline'), ['PERSON_ADDED:SUCCEEDED', 'PERSON_UPDATED:SUCCEEDED', 'PERSON_UPDATED:SUCCEEDED'], 'the other target still ran each time');
+    const coalesced = before.find((e) => e.outcome === 'COALESCED');
+    const queuedUpdate = before.find((e) => e.targetName === 'queued' && e.action === 'PERSON_UPDATED' && e.outcome === 'QUEUED');
+    assert.equal(coalesced?.jobId, queuedUpdate?.jobId, 'coalesced into the waiting job');
+    assert.match(coalesced?.detail ?? '', /coalesced into waiting job/);
+    const status = await t.admin.ok(ProvisioningStatusDocument, { subjectType: 'PERSON', subjectId: ada.id });
+    assert.equal(status.provisioningStatus.find((s) => s.target.name === 'queued')?.status, 'QUEUED');
+
+    await t.ferry.jobs.startWorkers();
+    const after = await waitFor('the queued jobs', async () => {
+      const list = await events(organization.id, ada.id);
+      return on(list, 'queued').filter((e) => e.endsWith('SUCCEEDED')).length === 2 && list;
+    });
+    const pushed = recorder.on('queued').filter((c) => c.subject.id === ada.id);
+    assert.deepEqual(pushed.map((c) => c.action), ['PERSON_ADDED', 'PERSON_UPDATED'], 'in order, and two edits made one push');
+    const lastName = pushed[1].subject.subjectType === 'PERSON' ? pushed[1].subject.primaryName?.family : null;
+    assert.equal(lastName, 'Lovelace', 'the payload was built when the job ran');
+    assert.ok(on(after, 'queued').every((e) => !e.includes('FAILED')));
+    const jobs = await t.admin.ok(ProvisioningJobsDocument, { organizationId: organization.id, state: 'COMPLETED' });
+    assert.ok(jobs.provisioningJobs.some((j) => j.id === queuedUpdate?.jobId && j.subjectId === ada.id && j.action === 'PERSON_UPDATED'));
+  });
+
+  it('Queue On Error runs inline, retries transient failures up to the maximum, and does not retry permanent ones', async () => {
+    const organization = await createOrganization(t.admin);
+    const flaky = await target(organization.id, 'flaky', 'QUEUE_ON_ERROR', { config: { fail: 'transient' }, retryIntervalSeconds: 1, maxRetries: 2 });
+    await target(organization.id, 'rejecting', 'QUEUE_ON_ERROR', { config: { fail: 'permanent' }, retryIntervalSeconds: 1, maxRetries: 2 });
+    await target(organization.id, 'no-retry', 'QUEUE_ON_ERROR', { config: { fail: 'transient' }, retryIntervalSeconds: 0 });
+    const ada = (await t.admin.ok(CreatePersonDocument, { input: { organizationId: organization.id, names: [{ given: 'Ada' }] } })).createPerson.person;
+    const list = await waitFor('the retries to run out', async () => {
+      const all = await events(organization.id, ada.id);
+      return on(all, 'flaky').length >= 3 && all;
+    });
+    assert.deepEqual(on(list, 'flaky'), ['PERSON_ADDED:RETRY_SCHEDULED', 'PERSON_ADDED:RETRY_SCHEDULED', 'PERSON_ADDED:FAILED'], 'one inline attempt, two retries');
+    assert.deepEqual(list.filter((e) => e.targetName === 'flaky').map((e) => e.attempt), [1, 2, 3]);
+    assert.deepEqual(on(list, 'rejecting'), ['PERSON_ADDED:FAILED'], 'permanent failures are not retried');
+    assert.equal(list.find((e) => e.targetName === 'rejecting')?.retryable, false);
+    assert.deepEqual(on(list, 'no-retry'), ['PERSON_ADDED:FAILED'], 'a retry interval of 0 never retries');
+    const failedJobs = (await t.admin.ok(ProvisioningJobsDocument, { organizationId: organization.id, targetId: flaky.id, state: 'FAILED' }))
+      .provisioningJobs.filter((job) => job.subjectId === ada.id);
+    assert.deepEqual(failedJobs.map((job) => job.attempt).sort(), [2, 3], 'both retry jobs are kept as failed');
+    assert.match(failedJobs[0].failReason ?? '', /unreachable/);
+
+    // The target comes back: the next change goes through inline.
+    recorder.clear();
+    await t.admin.ok(UpdateProvisioningTargetDocument, { id: flaky.id, input: { config: { fail: 'never' } } });
+    await t.admin.ok(UpdateNameDocument, { id: ada.names[0].id, input: { family: 'B' } });
+    assert.deepEqual(recorder.on('flaky').filter((c) => c.subject.id === ada.id).map((c) => c.action), ['PERSON_UPDATED']);
+  });
+
+  it('cancels a waiting job so that it never runs, and lists and guards jobs per organisation', async () => {
+    const { organization, reader, outsider } = await organizationWithTokens(t);
+    await target(organization.id, 'later', 'QUEUE');
+    await t.ferry.jobs.stopWorkers();
+    const ada = (await t.admin.ok(CreatePersonDocument, { input: { organizationId: organization.id, names: [{ given: 'Ada' }] } })).createPerson.person;
+    const [queued] = (await events(organization.id, ada.id)).filter((e) => e.outcome === 'QUEUED');
+    assert.ok(queued.jobId);
+    await reader.ok(ProvisioningJobDocument, { id: queued.jobId });
+    await outsider.fails('NOT_FOUND', ProvisioningJobDocument, { id: queued.jobId });
+    await reader.fails('FORBIDDEN', CancelProvisioningJobDocument, { id: queued.jobId });
+    const cancelled = await t.admin.ok(CancelProvisioningJobDocument, { id: queued.jobId });
+    assert.equal(cancelled.cancelProvisioningJob.state, 'CANCELLED');
+    await t.ferry.jobs.startWorkers();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.ok(!recorder.on('later').some((c) => c.subject.id === ada.id), 'the cancelled job never ran');
+    assert.ok(recorder.on('later').length > 0, 'the jobs of the groups, not cancelled, did run');
+    await t.admin.fails('NOT_FOUND', ProvisioningJobDocument, { id: 'no-such-job' });
+  });
+});

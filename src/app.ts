@@ -53,6 +53,7 @@ export async function startFerry(config: Config, logger: Logger, options: StartO
       mongoUrl: config.MONGODB_URL,
       logger,
       processEveryMs: config.FERRY_JOB_POLL_MS,
+      lockLifetimeMs: config.FERRY_JOB_LOCK_LIFETIME_MS,
       shutdownTimeoutMs: config.FERRY_SHUTDOWN_TIMEOUT_MS,
     });
     openJobs = jobs;

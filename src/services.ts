@@ -16,6 +16,7 @@ import { ProvisioningService } from './provisioning/provisioning.service';
 import type { JobQueue } from './jobs/job-queue';
 import { JobsService } from './provisioning/jobs.service';
 import { QueuedProvisioning } from './provisioning/queued-provisioning';
+import { ReprovisionAll, ReprovisionAllService } from './provisioning/reprovision-all';
 
 export interface ServiceDependencies {
   orm: MikroORM;
@@ -31,6 +32,7 @@ export function createServices({ orm, logger, plugins: pluginList }: ServiceDepe
   const plugins = createPluginRegistry(pluginList ?? installedPlugins());
   const engine = new ProvisioningEngine(orm, plugins, logger);
   let jobQueue: JobQueue | null = null;
+  let reprovisionAll: ReprovisionAll | null = null;
   return {
     apiTokens: new ApiTokenService(),
     changeLog: new ChangeLogService(),
@@ -45,10 +47,12 @@ export function createServices({ orm, logger, plugins: pluginList }: ServiceDepe
     engine,
     provisioning: new ProvisioningService(engine),
     jobs: new JobsService(() => jobQueue),
+    reprovisionAll: new ReprovisionAllService(() => reprovisionAll),
     /** Connects the job queue: Queue / Queue On Error targets and job handlers start using it. */
     attachJobQueue(queue: JobQueue): void {
       jobQueue = queue;
       engine.attachQueue(new QueuedProvisioning(orm, engine, queue, logger));
+      reprovisionAll = new ReprovisionAll(orm, engine, queue, logger);
     },
   };
 }

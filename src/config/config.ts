@@ -54,6 +54,12 @@ export const configSchema = z.object({
     .min(10)
     .default(1000)
     .describe('How often job workers look for due jobs (new jobs on PostgreSQL are also announced at once).'),
+  FERRY_JOB_LOCK_LIFETIME_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(60000)
+    .describe('A job whose worker stopped (crashed) is taken over by another worker after this long.'),
   FERRY_SHUTDOWN_TIMEOUT_MS: z.coerce
     .number()
     .int()

@@ -35,6 +35,7 @@ export async function startWorker(config: Config, logger: Logger, options: { plu
       mongoUrl: config.MONGODB_URL,
       logger,
       processEveryMs: config.FERRY_JOB_POLL_MS,
+      lockLifetimeMs: config.FERRY_JOB_LOCK_LIFETIME_MS,
       shutdownTimeoutMs: config.FERRY_SHUTDOWN_TIMEOUT_MS,
     });
     const services = createServices({ orm, logger, plugins: options.plugins });

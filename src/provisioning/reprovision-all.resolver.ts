@@ -1,10 +1,8 @@
 import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import type { RequestContext } from '../api/context';
 import { ProvisioningJob } from './jobs.resolver';
-import type { ReprovisionAllService } from './reprovision-all';
 
 // Until services.ts exposes it (see the wiring note to the lead).
-type WithReprovisionAll = { reprovisionAll: ReprovisionAllService };
 
 @Resolver()
 export class ReprovisionAllResolver {
@@ -14,6 +12,6 @@ export class ReprovisionAllResolver {
       '(any mode but Disabled). Follow it with provisioningJob(id): details carry processed/succeeded/failed/total.',
   })
   reprovisionAll(@Ctx() ctx: RequestContext, @Arg('targetId', () => ID) targetId: string) {
-    return (ctx.services as unknown as WithReprovisionAll).reprovisionAll.request(ctx, targetId);
+    return ctx.services.reprovisionAll.request(ctx, targetId);
   }
 }

@@ -21,15 +21,14 @@ import { GraphQLTestClient } from '../support/client';
 import { startTestFerry, type TestFerry } from '../support/ferry';
 import { createOrganization } from '../support/fixtures';
 import { startSlapd, type Slapd } from '../support/slapd';
-import { ensureReprovisionAll } from '../support/reprovision-all-wiring';
 
-const MAIN = path.resolve(__dirname, '../support/reprovision-all-wiring.js');
+const MAIN = path.resolve(__dirname, '../../src/main.js');
 const PEOPLE = 400;
 /** ReprovisionAll's batch: the most a crash can make it redo. */
 const BATCH = 200;
 /** How long a dead process's job stays locked before another process takes it over (the queue's default). */
 const LOCK_LIFETIME_MS = 60000;
-const JOB_ENV = { FERRY_JOB_POLL_MS: '50' };
+const JOB_ENV = { FERRY_JOB_POLL_MS: '50', FERRY_JOB_LOCK_LIFETIME_MS: '5000' };
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 120000, everyMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -65,7 +64,6 @@ describe('reprovision all across a crash (a Ferry process killed half-way)', () 
     slapd = await startSlapd();
     // This process runs no jobs until the other one is dead.
     t = await startTestFerry({ FERRY_RUN_WORKERS: 'false', ...JOB_ENV });
-    ensureReprovisionAll(t.ferry);
     organizationId = (await createOrganization(t.admin)).id;
     dirs = { people: `ou=people,${slapd.suffix}`, groups: `ou=groups,${slapd.suffix}` };
     targetId = (

@@ -22,7 +22,6 @@ import type { GraphQLTestClient } from '../support/client';
 import { startTestFerry, type TestFerry } from '../support/ferry';
 import { createOrganization, organizationWithTokens, uniqueName } from '../support/fixtures';
 import { startSlapd, type Slapd } from '../support/slapd';
-import { ensureReprovisionAll } from '../support/reprovision-all-wiring';
 
 const FINISHED = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
@@ -42,7 +41,6 @@ describe('reprovision all (into a real slapd)', () => {
   before(async () => {
     slapd = await startSlapd();
     t = await startTestFerry({ FERRY_JOB_POLL_MS: '50' });
-    ensureReprovisionAll(t.ferry);
   });
   after(async () => {
     await t?.stop();

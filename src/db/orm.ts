@@ -24,6 +24,8 @@ export function ormConfig(clientUrl: string, logger?: Logger): Options {
       allOrNothing: true,
       snapshot: false,
     },
+    // Agenda's job tables live in the same database but are Agenda's: never part of a migration diff.
+    schemaGenerator: { skipTables: ['agenda_jobs', 'agenda_logs'] },
     debug: false,
     logger: (message) => logger?.debug({ component: 'mikro-orm' }, message),
   });

@@ -138,8 +138,8 @@ export class ProvisioningEngine {
       );
       if (entries.length === 0) return 0;
       // One transaction's entries are contiguous (writers serialise on the registry lock).
-      const first = entries[0].transactionId;
-      const change = entries.filter((entry, index) => entries.slice(0, index + 1).every((e) => e.transactionId === first));
+      const end = entries.findIndex((entry) => entry.transactionId !== entries[0].transactionId);
+      const change = end === -1 ? entries : entries.slice(0, end);
       const produced: ProvisioningEvent[] = [];
       for (const item of await this.planner.plan(tx, change)) {
         produced.push(...(await this.apply(tx, item)));
@@ -201,14 +201,16 @@ export class ProvisioningEngine {
 
   /** Applies one work item to every target that takes part, in target order. */
   async apply(em: EntityManager, item: WorkItem): Promise<ProvisioningEvent[]> {
-    const subject = item.snapshot ?? (await this.load(em, item.subjectType, item.subjectId));
-    if (!subject) return []; // gone since; its delete is (or was) its own change-log entry
     const modes = item.enrollment ? [...AUTOMATIC_MODES, ProvisioningMode.ENROLLMENT] : AUTOMATIC_MODES;
     const targets = await em.find(
       ProvisioningTarget,
       { organization: item.organizationId, mode: { $in: modes } },
       { orderBy: { order: 'asc', id: 'asc' }, populate: ['secrets'] },
     );
+    // Building a payload is the costly part: skip it when no target takes part.
+    if (targets.length === 0) return [];
+    const subject = item.snapshot ?? (await this.load(em, item.subjectType, item.subjectId));
+    if (!subject) return []; // gone since; its delete is (or was) its own change-log entry
     // Deletes (and people or groups on their way out) go to the targets in reverse order (CO-1356).
     const reverse =
       isDelete(item.action) ||

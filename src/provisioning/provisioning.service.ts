@@ -43,7 +43,6 @@ export class ProvisioningService {
     if (target.mode === ProvisioningMode.DISABLED) throw forbidden(`Target ${target.name} is disabled.`);
     const subjectRecord = await findReadable(em, principal, SUBJECT_ENTITIES[subjectType], subjectId, subjectType.toLowerCase());
     if (subjectRecord.organization.id !== target.organization.id) throw notFound(subjectType.toLowerCase(), subjectId);
-    await em.populate(target, ['secrets']);
     const subject = await this.engine.load(em, subjectType, subjectId);
     if (!subject) throw notFound(subjectType.toLowerCase(), subjectId);
     const event = await em.transactional(async (tx) => {

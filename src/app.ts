@@ -3,9 +3,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { createHttpServer } from './api/server';
 import { buildFerrySchema } from './api/schema';
 import type { Config } from './config/config';
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './db/embedded-postgres';
 import { openDatabase } from './db/orm';
-import { createJobQueue } from './jobs/agenda-job-queue';
+import { openJobQueue, resolveDatabase } from './backends';
 import type { JobQueue } from './jobs/job-queue';
 import type { Logger } from './observability/logger';
 import type { ProvisionerPlugin } from './plugins/plugin';
@@ -29,17 +28,7 @@ export interface StartOptions {
 }
 
 export async function startFerry(config: Config, logger: Logger, options: StartOptions = {}): Promise<Ferry> {
-  let embedded: EmbeddedPostgresHandle | null = null;
-  let databaseUrl = config.DATABASE_URL;
-  if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres({
-      dataDir: config.dataDir,
-      port: config.FERRY_PG_PORT,
-      database: 'ferry',
-      logger,
-    });
-    databaseUrl = embedded.url;
-  }
+  const { url: databaseUrl, embedded } = await resolveDatabase(config, logger);
   const metrics = new Metrics();
   let orm: MikroORM | null = null;
   let openJobs: JobQueue | null = null;
@@ -48,14 +37,7 @@ export async function startFerry(config: Config, logger: Logger, options: StartO
     const services = createServices({ orm, logger, plugins: options.plugins });
     await services.apiTokens.bootstrap(orm.em.fork(), config.FERRY_ADMIN_TOKEN, logger);
     const schema = await buildFerrySchema();
-    const jobs = await createJobQueue({
-      databaseUrl,
-      mongoUrl: config.MONGODB_URL,
-      logger,
-      processEveryMs: config.FERRY_JOB_POLL_MS,
-      lockLifetimeMs: config.FERRY_JOB_LOCK_LIFETIME_MS,
-      shutdownTimeoutMs: config.FERRY_SHUTDOWN_TIMEOUT_MS,
-    });
+    const jobs = await openJobQueue(config, databaseUrl, logger);
     openJobs = jobs;
     services.attachJobQueue(jobs);
     services.engine.start();

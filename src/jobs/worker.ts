@@ -1,11 +1,10 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config/config';
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../db/embedded-postgres';
 import { openDatabase } from '../db/orm';
 import type { Logger } from '../observability/logger';
 import type { ProvisionerPlugin } from '../plugins/plugin';
 import { createServices } from '../services';
-import { createJobQueue } from './agenda-job-queue';
+import { openJobQueue, resolveDatabase } from '../backends';
 import type { JobQueue } from './job-queue';
 
 export interface FerryWorker {
@@ -18,26 +17,14 @@ export interface FerryWorker {
  * as the server, no HTTP and no change-log engine loop. Several may share one queue.
  */
 export async function startWorker(config: Config, logger: Logger, options: { plugins?: ProvisionerPlugin<any>[] } = {}): Promise<FerryWorker> {
-  let embedded: EmbeddedPostgresHandle | null = null;
-  let databaseUrl = config.DATABASE_URL;
-  if (!databaseUrl) {
-    // A second process cannot open the server's embedded cluster: beside a running server, a
-    // worker needs DATABASE_URL.
-    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.FERRY_PG_PORT, database: 'ferry', logger });
-    databaseUrl = embedded.url;
-  }
+  // A second process cannot open the server's embedded cluster: beside a running server, a
+  // worker needs DATABASE_URL.
+  const { url: databaseUrl, embedded } = await resolveDatabase(config, logger);
   let orm: MikroORM | null = null;
   let queue: JobQueue | null = null;
   try {
     orm = await openDatabase(databaseUrl, logger);
-    queue = await createJobQueue({
-      databaseUrl,
-      mongoUrl: config.MONGODB_URL,
-      logger,
-      processEveryMs: config.FERRY_JOB_POLL_MS,
-      lockLifetimeMs: config.FERRY_JOB_LOCK_LIFETIME_MS,
-      shutdownTimeoutMs: config.FERRY_SHUTDOWN_TIMEOUT_MS,
-    });
+    queue = await openJobQueue(config, databaseUrl, logger);
     const services = createServices({ orm, logger, plugins: options.plugins });
     services.attachJobQueue(queue);
     await queue.startWorkers();

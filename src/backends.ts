@@ -1,0 +1,24 @@
+import type { Config } from './config/config';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './db/embedded-postgres';
+import { createJobQueue } from './jobs/agenda-job-queue';
+import type { JobQueue } from './jobs/job-queue';
+import type { Logger } from './observability/logger';
+
+/** PostgreSQL for a Ferry process: DATABASE_URL, or the embedded cluster in FERRY_DATA_DIR. */
+export async function resolveDatabase(config: Config, logger: Logger): Promise<{ url: string; embedded: EmbeddedPostgresHandle | null }> {
+  if (config.DATABASE_URL) return { url: config.DATABASE_URL, embedded: null };
+  const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.FERRY_PG_PORT, database: 'ferry', logger });
+  return { url: embedded.url, embedded };
+}
+
+/** The job queue as configured: MongoDB when MONGODB_URL is set, else Ferry's PostgreSQL. */
+export function openJobQueue(config: Config, databaseUrl: string, logger: Logger): Promise<JobQueue> {
+  return createJobQueue({
+    databaseUrl,
+    mongoUrl: config.MONGODB_URL,
+    logger,
+    processEveryMs: config.FERRY_JOB_POLL_MS,
+    lockLifetimeMs: config.FERRY_JOB_LOCK_LIFETIME_MS,
+    shutdownTimeoutMs: config.FERRY_SHUTDOWN_TIMEOUT_MS,
+  });
+}

@@ -32,6 +32,7 @@ export async function startFerry(config: Config, logger: Logger, options: StartO
   const metrics = new Metrics();
   let orm: MikroORM | null = null;
   let openJobs: JobQueue | null = null;
+  let liveStarted: Services['live'] | null = null;
   try {
     orm = await openDatabase(databaseUrl, logger, metrics);
     const services = createServices({ orm, logger, plugins: options.plugins });
@@ -42,6 +43,14 @@ export async function startFerry(config: Config, logger: Logger, options: StartO
     services.attachJobQueue(jobs);
     services.engine.start();
     if (config.FERRY_RUN_WORKERS) await jobs.startWorkers();
+    liveStarted = services.live;
+    await services.live.start({
+      databaseUrl,
+      metrics,
+      bufferCapacity: config.FERRY_SUBSCRIPTION_BUFFER,
+      pollIntervalMs: config.FERRY_LIVE_POLL_MS,
+      authRecheckMs: config.FERRY_SUBSCRIPTION_AUTH_RECHECK_MS,
+    });
     const http = await createHttpServer({ schema, orm, services, logger, metrics, shutdownTimeoutMs: config.FERRY_SHUTDOWN_TIMEOUT_MS });
     await new Promise<void>((resolve, reject) => {
       http.httpServer.once('error', reject);
@@ -60,6 +69,7 @@ export async function startFerry(config: Config, logger: Logger, options: StartO
       jobs,
       async stop() {
         await http.stop();
+        await services.live.stop();
         await services.engine.stop();
         await jobs.stop();
         await Promise.all(services.plugins.list().map((plugin) => plugin.closeAll?.()));
@@ -69,6 +79,7 @@ export async function startFerry(config: Config, logger: Logger, options: StartO
       },
     };
   } catch (error) {
+    await liveStarted?.stop().catch(() => undefined);
     await openJobs?.stop().catch(() => undefined);
     await orm?.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);

@@ -17,6 +17,7 @@ import type { JobQueue } from './jobs/job-queue';
 import { JobsService } from './provisioning/jobs.service';
 import { QueuedProvisioning } from './provisioning/queued-provisioning';
 import { ReprovisionAll, ReprovisionAllService } from './provisioning/reprovision-all';
+import { LiveUpdates } from './live/live-updates';
 
 export interface ServiceDependencies {
   orm: MikroORM;
@@ -48,6 +49,8 @@ export function createServices({ orm, logger, plugins: pluginList }: ServiceDepe
     provisioning: new ProvisioningService(engine),
     jobs: new JobsService(() => jobQueue),
     reprovisionAll: new ReprovisionAllService(() => reprovisionAll),
+    /** Subscriptions; started by the server (workers only produce events). */
+    live: new LiveUpdates(orm, logger),
     /** Connects the job queue: Queue / Queue On Error targets and job handlers start using it. */
     attachJobQueue(queue: JobQueue): void {
       jobQueue = queue;

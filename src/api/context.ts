@@ -22,3 +22,12 @@ export function createRequestContext(
   const em = rootEm.fork();
   return { principal, em, loaders: new Loaders(em), services, logger };
 }
+
+/**
+ * A subscription resolves every event it delivers with the context it was opened with. Each
+ * event gets a fresh EntityManager and loaders, so a long subscription holds no growing cache.
+ */
+export function refreshForNextEvent(ctx: RequestContext): void {
+  ctx.em = ctx.em.fork();
+  ctx.loaders = new Loaders(ctx.em);
+}

@@ -38,11 +38,16 @@ export class Loaders {
   }
 
   byId<T extends WithId>(entity: EntityClass<T>): DataLoader<string, T | null> {
-    return this.memo(`byId:${entity.name}`, () =>
-      new DataLoader<string, T | null>(async (ids) => {
-        const rows = await this.em.find(entity, { id: { $in: [...ids] } } as unknown as FilterQuery<T>);
-        const byId = new Map(rows.map((row) => [row.id, row]));
-        return ids.map((id) => byId.get(id) ?? null);
+    return this.byKey(entity, 'id' as keyof T & string);
+  }
+
+  /** Records by a unique key (the primary key, or e.g. a change-log entry's `seq`). */
+  byKey<T extends object>(entity: EntityClass<T>, key: keyof T & string): DataLoader<string, T | null> {
+    return this.memo(`byKey:${entity.name}:${key}`, () =>
+      new DataLoader<string, T | null>(async (values) => {
+        const rows = await this.em.find(entity, { [key]: { $in: [...values] } } as unknown as FilterQuery<T>);
+        const byValue = new Map(rows.map((row) => [String(row[key]), row]));
+        return values.map((value) => byValue.get(value) ?? null);
       }),
     );
   }

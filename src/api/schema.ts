@@ -11,6 +11,9 @@ import { provisioningResolvers } from '../provisioning';
 import { ProvisioningResolver } from '../provisioning/provisioning.resolver';
 import { ProvisioningJobResolver } from '../provisioning/jobs.resolver';
 import { ReprovisionAllResolver } from '../provisioning/reprovision-all.resolver';
+import { ProvisioningEventResolver } from '../provisioning/provisioning-event.resolver';
+import { FailureNotificationResolver } from '../provisioning/failures.resolver';
+import { LiveResolver } from '../live/live.resolver';
 
 export const resolvers = [
   ApiTokenResolver,
@@ -24,11 +27,28 @@ export const resolvers = [
   ProvisioningResolver,
   ProvisioningJobResolver,
   ReprovisionAllResolver,
+  ProvisioningEventResolver,
+  FailureNotificationResolver,
+  LiveResolver,
 ] as unknown as NonEmptyArray<Function>;
+
+/**
+ * type-graphql insists on a PubSub once there are subscriptions. Ferry's subscriptions bring
+ * their own streams (`subscribe`), fed from the stored events, so topics are never used.
+ */
+const noTopics = {
+  publish(): never {
+    throw new Error('Ferry subscriptions use their own streams (LiveUpdates), not type-graphql topics.');
+  },
+  subscribe(): never {
+    throw new Error('Ferry subscriptions use their own streams (LiveUpdates), not type-graphql topics.');
+  },
+};
 
 export function buildFerrySchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers,
+    pubSub: noTopics,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: { forbidUnknownValues: false, stopAtFirstError: false },
   });

@@ -77,6 +77,8 @@ export async function createHttpServer(options: HttpServerOptions) {
   };
 
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const format = formatError(logger);
+  const formatAll = (errors: readonly GraphQLError[]) => errors.map((error) => format(error.toJSON(), error));
   const wsCleanup = useServer<Record<string, unknown>, { principal?: Principal }>(
     {
       schema,
@@ -84,13 +86,23 @@ export async function createHttpServer(options: HttpServerOptions) {
         const params = ctx.connectionParams ?? {};
         const token = bearer(params.authorization ?? params.Authorization) ?? (params.token as string | undefined);
         try {
-          ctx.extra.principal = await authenticate(token);
+          const principal = await authenticate(token);
+          ctx.extra.principal = principal;
+          services.live.connections.add(principal.tokenId, ctx.extra.socket);
           return true;
         } catch {
           return false;
         }
       },
+      onClose: (ctx) => {
+        const principal = ctx.extra.principal;
+        if (principal) services.live.connections.remove(principal.tokenId, ctx.extra.socket);
+      },
       context: (ctx) => createRequestContext(ctx.extra.principal!, orm.em, services, logger),
+      // Errors over WebSocket leave with the same codes and masking as over HTTP.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors?.length ? { ...result, errors: formatAll(result.errors) } : undefined,
+      onError: (_ctx, _id, _payload, errors) => formatAll(errors) as unknown as GraphQLError[],
     },
     wsServer,
   );

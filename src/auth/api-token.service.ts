@@ -7,6 +7,7 @@ import { badInput, forbidden, notFound } from '../common/errors';
 import type { Logger } from '../observability/logger';
 import { Organization } from '../registry/organizations/organization.entity';
 import { findReadableOrganization } from '../registry/records';
+import { Channel, notify } from '../live/channels';
 import { ApiToken, Role } from './api-token.entity';
 import { Principal } from './principal';
 
@@ -105,8 +106,17 @@ export class ApiTokenService {
       throw notFound('ApiToken', id);
     }
     if (!token.revokedAt) {
-      token.revokedAt = new Date();
-      await em.flush();
+      await em.begin();
+      try {
+        token.revokedAt = new Date();
+        await em.flush();
+        // Open subscriptions of the token end at once, in every Ferry process.
+        await notify(em, Channel.TOKEN_REVOKED, token.id);
+        await em.commit();
+      } catch (error) {
+        await em.rollback();
+        throw error;
+      }
       ctx.logger.info({ tokenId: token.id }, 'API token revoked');
     }
     return token;

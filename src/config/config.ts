@@ -60,6 +60,25 @@ export const configSchema = z.object({
     .min(1000)
     .default(60000)
     .describe('A job whose worker stopped (crashed) is taken over by another worker after this long.'),
+  FERRY_SUBSCRIPTION_BUFFER: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100000)
+    .default(256)
+    .describe('Events held in memory per subscriber that reads slowly; past it, the subscriber is served from the event table when it reads again.'),
+  FERRY_SUBSCRIPTION_AUTH_RECHECK_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(30000)
+    .describe('How often open subscriptions re-check their token (revocations are also announced at once).'),
+  FERRY_LIVE_POLL_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(5000)
+    .describe('Safety-net poll for new provisioning events, should a PostgreSQL notification be lost.'),
   FERRY_SHUTDOWN_TIMEOUT_MS: z.coerce
     .number()
     .int()

@@ -2,6 +2,7 @@ import { ApiToken } from '../auth/api-token.entity';
 import { EngineCursor } from '../provisioning/engine-cursor.entity';
 import { ProvisionedState } from '../provisioning/provisioned-state.entity';
 import { ProvisioningEvent } from '../provisioning/provisioning-event.entity';
+import { FailureNotification } from '../provisioning/failure-notification.entity';
 import { ProvisioningTarget } from '../provisioning/provisioning-target.entity';
 import { ChangeLogEntry } from '../changelog/change-log-entry.entity';
 import { BaseEntity, OrgScopedEntity } from '../common/base-entity';
@@ -63,5 +64,6 @@ export const entities = [
   ProvisioningTarget,
   ProvisionedState,
   ProvisioningEvent,
+  FailureNotification,
   EngineCursor,
 ];

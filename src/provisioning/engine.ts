@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import { LockMode } from '@mikro-orm/core';
 import { v7 as uuidv7 } from 'uuid';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
@@ -13,7 +12,8 @@ import { OrgIdentityLink } from '../registry/sources/org-identity-link.entity';
 import { ProvisioningAction as A, ProvisioningMode, SubjectType } from './actions';
 import { EngineCursor } from './engine-cursor.entity';
 import { Marshaller } from './marshaller';
-import type { GroupPayload, PersonPayload, SubjectPayload } from './payload';
+import { subjectLabel, type GroupPayload, type PersonPayload, type SubjectPayload } from './payload';
+import { recordProvisioningEvents } from './event-log';
 import { isDelete, Planner, type WorkItem } from './planner';
 import { ProvisionedState, ProvisioningStatus } from './provisioned-state.entity';
 import { ProvisioningEvent, ProvisioningOutcome } from './provisioning-event.entity';
@@ -45,7 +45,6 @@ export interface RunOptions {
  * mid-batch replays it (plugins are idempotent).
  */
 export class ProvisioningEngine {
-  readonly events = new EventEmitter();
   private readonly planner = new Planner();
   private running: Promise<void> | null = null;
   private again = false;
@@ -61,9 +60,7 @@ export class ProvisioningEngine {
     readonly marshaller = new Marshaller(),
     private readonly pollIntervalMs = 1000,
     private readonly validitySweepIntervalMs = 60_000,
-  ) {
-    this.events.setMaxListeners(0);
-  }
+  ) {}
 
   /** Starts the background loop; it also catches up on changes made while Ferry was down. */
   start(): void {
@@ -144,13 +141,10 @@ export class ProvisioningEngine {
       for (const item of await this.planner.plan(tx, change)) {
         produced.push(...(await this.apply(tx, item)));
       }
+      await recordProvisioningEvents(tx, produced);
       cursor.seq = change[change.length - 1].seq;
       cursor.updatedAt = new Date();
       await tx.flush();
-      setImmediate(() => {
-        for (const event of produced) this.events.emit('event', event);
-        this.events.emit('applied', cursor.seq);
-      });
       return change.length;
     });
   }
@@ -192,9 +186,9 @@ export class ProvisioningEngine {
       for (const item of [...items.values()].sort((a, b) => (a.subjectType === SubjectType.PERSON ? -1 : 1) - (b.subjectType === SubjectType.PERSON ? -1 : 1))) {
         produced.push(...(await this.apply(tx, item)));
       }
+      await recordProvisioningEvents(tx, produced);
       cursor.updatedAt = now;
       await tx.flush();
-      setImmediate(() => produced.forEach((event) => this.events.emit('event', event)));
       return items.size;
     });
   }
@@ -255,8 +249,10 @@ export class ProvisioningEngine {
   }
 
   /**
-   * One subject on one target: decide the effective action, call the plugin, record the state
-   * and the event. A failing target never throws: it is recorded, and the other targets go on.
+   * One subject on one target: decide the effective action, call the plugin, update the state.
+   * A failing target never throws: the failure is in the event, and the other targets go on.
+   * The event is returned unsaved: the caller stores its transaction's events last, with
+   * recordProvisioningEvents.
    */
   async runOnTarget(
     em: EntityManager,
@@ -274,7 +270,6 @@ export class ProvisioningEngine {
       // Never provisioned here: nothing to delete (spec D9/D13: never guess at an entry).
       event.outcome = ProvisioningOutcome.SKIPPED;
       event.detail = reason ? `${reason}; not provisioned on this target` : 'not provisioned on this target';
-      em.persist(event);
       return event;
     }
 
@@ -314,8 +309,6 @@ export class ProvisioningEngine {
     } finally {
       event.durationMs = Math.round(performance.now() - started);
     }
-    // Persisted only now, complete: plugins query the provisioned state meanwhile, which flushes.
-    em.persist(event);
     return event;
   }
 
@@ -351,19 +344,13 @@ export class ProvisioningEngine {
       targetName: target.name,
       subjectType: subject.subjectType as SubjectType,
       subjectId: subject.id,
+      subjectLabel: subjectLabel(subject),
       action,
       changeSeq: options.changeSeq,
       attempt: options.attempt ?? 1,
       jobId: options.jobId ?? null,
     });
     return event;
-  }
-
-  /** Tells listeners (subscriptions, waiting mutations) about committed events. */
-  publish(events: ProvisioningEvent[]): void {
-    setImmediate(() => {
-      for (const event of events) this.events.emit('event', event);
-    });
   }
 
   /** Identifiers stored for this target only (spec D10: never another target's DNs). */

@@ -35,6 +35,7 @@ export class ProvisioningJob {
 }
 
 const text = (value: unknown) => (typeof value === 'string' ? value : null);
+const count = (value: unknown) => (typeof value === 'number' ? value : null);
 
 @ArgsType()
 class JobListArgs {
@@ -102,6 +103,26 @@ export class ProvisioningJobResolver {
   @FieldResolver(() => Int, { nullable: true, description: 'Which attempt this job is (1 = the first).' })
   attempt(@Root() job: JobInfo) {
     return typeof job.data.attempt === 'number' ? job.data.attempt : null;
+  }
+
+  @FieldResolver(() => Int, { nullable: true, description: 'Long jobs: subjects done so far.' })
+  processed(@Root() job: JobInfo) {
+    return count(job.data.processed);
+  }
+
+  @FieldResolver(() => Int, { nullable: true, description: 'Long jobs: subjects that succeeded so far.' })
+  succeeded(@Root() job: JobInfo) {
+    return count(job.data.succeeded);
+  }
+
+  @FieldResolver(() => Int, { nullable: true, description: 'Long jobs: subjects that failed so far.' })
+  failed(@Root() job: JobInfo) {
+    return count(job.data.failed);
+  }
+
+  @FieldResolver(() => Int, { nullable: true, description: 'Long jobs: subjects to do, counted when the job was requested.' })
+  total(@Root() job: JobInfo) {
+    return count(job.data.total);
   }
 
   @FieldResolver(() => GraphQLJSONObject, { description: 'The job data (counts and cursor for reprovision-all); payload snapshots left out.' })

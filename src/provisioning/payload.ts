@@ -144,3 +144,13 @@ export interface ServicePayload {
 }
 
 export type SubjectPayload = PersonPayload | GroupPayload | ServicePayload;
+
+/** How a subject is called in events and notifications: a person's primary name, a group's full name. */
+export function subjectLabel(subject: SubjectPayload | { subjectType: string; id: string }): string | null {
+  if (!('organizationId' in subject)) return null;
+  if (subject.subjectType === 'PERSON') {
+    const name = (subject as PersonPayload).primaryName;
+    return name ? [name.given, name.family].filter(Boolean).join(' ') : null;
+  }
+  return (subject as GroupPayload | ServicePayload).name;
+}

@@ -18,6 +18,7 @@ registerEnumType(ProvisioningOutcome, { name: 'ProvisioningOutcome' });
 @Index({ properties: ['organizationId', 'seq'] })
 @Index({ properties: ['changeSeq'] })
 @Index({ properties: ['targetId', 'subjectId'] })
+@Index({ properties: ['jobId'] })
 export class ProvisioningEvent {
   @Field({ description: 'Sequence of the event (a 64-bit integer as a decimal string); the resume cursor.' })
   @PrimaryKey({ type: new BigIntType('string'), autoincrement: true })
@@ -42,6 +43,10 @@ export class ProvisioningEvent {
   @Field(() => ID)
   @Property({ type: 'uuid' })
   subjectId: string;
+
+  @Field(() => String, { nullable: true, description: "The subject's name when the event was recorded (a person's primary name, a group's full name)." })
+  @Property({ type: 'string', length: 512, nullable: true })
+  subjectLabel: string | null = null;
 
   @Field(() => ProvisioningAction)
   @Enum({ items: () => ProvisioningAction, nativeEnumName: 'provisioning_action' })

@@ -1,11 +1,11 @@
-import { IsEnum, IsUUID, Max, Min } from 'class-validator';
+import { IsEnum, IsOptional, IsUUID, Max, Min } from 'class-validator';
 import { Arg, Args, ArgsType, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../api/context';
 import { Payload, toPayload } from '../common/payload';
 import { Person } from '../registry/people/person.entity';
 import { SubjectType } from './actions';
 import { ProvisionedState, ProvisioningStatus } from './provisioned-state.entity';
-import { ProvisioningEvent } from './provisioning-event.entity';
+import { ProvisioningEvent, ProvisioningOutcome } from './provisioning-event.entity';
 import { ProvisioningTarget } from './provisioning-target.entity';
 
 @InputType()
@@ -45,8 +45,24 @@ class EventArgs {
   after?: string | null;
 
   @Field(() => ID, { nullable: true })
-  @IsUUID(undefined, { each: false })
+  @IsOptional()
+  @IsUUID()
   subjectId?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  @IsOptional()
+  @IsUUID()
+  targetId?: string | null;
+
+  @Field(() => SubjectType, { nullable: true })
+  @IsOptional()
+  @IsEnum(SubjectType)
+  subjectType?: SubjectType | null;
+
+  @Field(() => [ProvisioningOutcome], { nullable: true, description: 'Only these outcomes; left out: all.' })
+  @IsOptional()
+  @IsEnum(ProvisioningOutcome, { each: true })
+  outcomes?: ProvisioningOutcome[] | null;
 
   @Field(() => Int, { defaultValue: 100 })
   @Min(1)
@@ -78,7 +94,8 @@ export class ProvisioningResolver {
 
   @Query(() => [ProvisioningEvent], { description: 'Stored provisioning results of an organisation, after a sequence.' })
   provisioningEvents(@Ctx() ctx: RequestContext, @Args() args: EventArgs) {
-    return ctx.services.provisioning.events(ctx, args.organizationId, args.after, args.first, args.subjectId);
+    const { organizationId, after, first, ...filter } = args;
+    return ctx.services.provisioning.events(ctx, organizationId, after, first, filter);
   }
 
   @Mutation(() => FinishEnrollmentPayload, { description: 'Finishes the enrollment of a person: Enrollment-mode targets provision them.' })

@@ -12,6 +12,8 @@ import type { ProvisioningEngine } from './engine';
 import { ProvisionedState } from './provisioned-state.entity';
 import { ProvisioningEvent } from './provisioning-event.entity';
 import { ProvisioningTarget } from './provisioning-target.entity';
+import { recordProvisioningEvents } from './event-log';
+import type { EventFilter } from '../live/event-stream';
 
 const SUBJECT_ENTITIES: Record<SubjectType, EntityClass<OrgScopedEntity>> = {
   [SubjectType.PERSON]: Person,
@@ -45,12 +47,12 @@ export class ProvisioningService {
     if (subjectRecord.organization.id !== target.organization.id) throw notFound(subjectType.toLowerCase(), subjectId);
     const subject = await this.engine.load(em, subjectType, subjectId);
     if (!subject) throw notFound(subjectType.toLowerCase(), subjectId);
-    const event = await em.transactional(async (tx) => {
+    return em.transactional(async (tx) => {
       const managedTarget = await tx.findOneOrFail(ProvisioningTarget, target.id, { populate: ['secrets'] });
-      return this.engine.runOnTarget(tx, managedTarget, REPROVISION_ACTIONS[subjectType], subject, { changeSeq: null, explicit: true });
+      const event = await this.engine.runOnTarget(tx, managedTarget, REPROVISION_ACTIONS[subjectType], subject, { changeSeq: null, explicit: true });
+      await recordProvisioningEvents(tx, [event]);
+      return event;
     });
-    this.engine.events.emit('event', event);
-    return event;
   }
 
   /** Where a subject is provisioned: every non-disabled target of its organisation, with its state. */
@@ -67,15 +69,41 @@ export class ProvisioningService {
     return targets.map((target) => ({ target, state: byTarget.get(target.id) ?? null }));
   }
 
-  async events(ctx: RequestContext, organizationId: string, after: string | null | undefined, first: number, subjectId?: string | null) {
+  /** Stored events of an organisation after a sequence, filtered like the subscription. */
+  async events(
+    ctx: RequestContext,
+    organizationId: string,
+    after: string | null | undefined,
+    first: number,
+    filter: Omit<EventFilter, 'organizationId'>,
+  ) {
     const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
     const cursor = after ?? '0';
     if (!/^\d{1,19}$/.test(cursor)) throw badInput('after must be an event sequence number.', 'after');
     return ctx.em.find(
       ProvisioningEvent,
-      { organizationId: organization.id, seq: { $gt: cursor }, ...(subjectId ? { subjectId } : {}) },
+      {
+        organizationId: organization.id,
+        seq: { $gt: cursor },
+        ...(filter.subjectId ? { subjectId: filter.subjectId } : {}),
+        ...(filter.targetId ? { targetId: filter.targetId } : {}),
+        ...(filter.subjectType ? { subjectType: filter.subjectType } : {}),
+        ...(filter.outcomes?.length ? { outcome: { $in: filter.outcomes } } : {}),
+      },
       { orderBy: { seq: 'asc' }, limit: first },
     );
+  }
+
+  /**
+   * The events a mutation's change-log entries caused, once the engine has applied them: inline
+   * outcomes, and QUEUED / COALESCED events (with job ids) for queued targets.
+   */
+  async outcomesOf(ctx: RequestContext, changes: { seq: string }[]): Promise<ProvisioningEvent[]> {
+    if (changes.length === 0) return [];
+    const seqs = changes.map((change) => change.seq);
+    await this.engine.settle(seqs.reduce((a, b) => (BigInt(a) > BigInt(b) ? a : b)));
+    const events = await ctx.em.find(ProvisioningEvent, { changeSeq: { $in: seqs } }, { orderBy: { seq: 'asc' } });
+    return events.filter((event) => ctx.principal.canRead(event.organizationId));
   }
 
   /** Marks the person's enrollment finished: Enrollment-mode targets run for them now. */

@@ -7,6 +7,7 @@ import type { SubjectPayload } from './payload';
 import { ProvisioningStatus } from './provisioned-state.entity';
 import { ProvisioningEvent, ProvisioningOutcome } from './provisioning-event.entity';
 import { ProvisioningTarget } from './provisioning-target.entity';
+import { recordProvisioningEvents } from './event-log';
 
 export const PROVISION_JOB = 'provision';
 
@@ -60,7 +61,6 @@ export class QueuedProvisioning {
     event.outcome = created ? ProvisioningOutcome.QUEUED : ProvisioningOutcome.COALESCED;
     event.detail = created ? 'queued' : `coalesced into waiting job ${jobId}`;
     if (created) await this.markQueued(em, target, data);
-    em.persist(event);
     return event;
   }
 
@@ -103,7 +103,7 @@ export class QueuedProvisioning {
         });
         skipped.outcome = ProvisioningOutcome.SKIPPED;
         skipped.detail = reason;
-        em.persist(skipped);
+        await recordProvisioningEvents(em, [skipped]);
         return { event: skipped, error: null };
       }
       const attemptEvent = await this.engine.runOnTarget(em, target, data.action, subject, {
@@ -111,16 +111,19 @@ export class QueuedProvisioning {
         attempt: data.attempt,
         jobId: job.id,
       });
-      if (attemptEvent.outcome !== ProvisioningOutcome.FAILED) return { event: attemptEvent, error: null };
+      if (attemptEvent.outcome !== ProvisioningOutcome.FAILED) {
+        await recordProvisioningEvents(em, [attemptEvent]);
+        return { event: attemptEvent, error: null };
+      }
       const failure = attemptEvent.error ?? 'failed';
       const retry = await this.retryLater(em, target, attemptEvent, subject, data.snapshot !== null);
       if (retry) {
         attemptEvent.outcome = ProvisioningOutcome.RETRY_SCHEDULED;
         attemptEvent.detail = retry.detail;
       }
+      await recordProvisioningEvents(em, [attemptEvent]);
       return { event: attemptEvent, error: failure };
     });
-    if (event) this.engine.publish([event]);
     // The job itself failed even when a retry follows: its history says so.
     if (error) throw new Error(error);
   }

@@ -13,6 +13,8 @@ import { ProvisioningAction, ProvisioningMode, SubjectType } from './actions';
 import type { ProvisioningEngine } from './engine';
 import { ProvisioningEvent, ProvisioningOutcome } from './provisioning-event.entity';
 import { ProvisioningTarget } from './provisioning-target.entity';
+import { recordProvisioningEvents } from './event-log';
+import { Channel, notify } from '../live/channels';
 
 export const REPROVISION_ALL_JOB = 'reprovision-all';
 
@@ -142,7 +144,6 @@ export class ReprovisionAll {
           return;
         }
         const batch = await this.orm.em.fork().transactional((em) => this.runBatch(em, job.id, progress, spec));
-        this.engine.publish(batch.events);
         for (const event of batch.events) {
           progress.processed += 1;
           if (event.outcome === ProvisioningOutcome.FAILED) progress.failed += 1;
@@ -157,6 +158,7 @@ export class ReprovisionAll {
           progress.afterId = batch.lastId;
         }
         await job.saveProgress(next ? this.percent(progress) : 100, this.cursor(progress));
+        await notify(this.orm.em.fork(), Channel.JOB_PROGRESS, job.id);
       }
     }
     log.info(
@@ -186,6 +188,7 @@ export class ReprovisionAll {
       if (!subject) continue;
       events.push(await this.engine.runOnTarget(em, target, spec.action, subject, { changeSeq: null, explicit: true, jobId }));
     }
+    await recordProvisioningEvents(em, events);
     await em.flush();
     return { lastId: rows.at(-1)?.id ?? progress.afterId, phaseDone: rows.length < this.batchSize, events };
   }

@@ -1,0 +1,74 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { ApiToken } from '../auth/api-token.entity';
+import type { Logger } from '../observability/logger';
+
+/** A WebSocket as far as ending it goes. */
+export interface Closable {
+  close(code: number, reason: string): void;
+}
+
+/** graphql-ws's "Forbidden": the client should not reconnect with the same token. */
+export const TOKEN_REVOKED_CLOSE_CODE = 4403;
+
+/**
+ * The open WebSocket connections of this process, by API token. A revoked token's connections
+ * (and so all of its subscriptions) are closed: at once when the revocation is announced, and at
+ * the latest after one re-check interval if the announcement was lost.
+ */
+export class LiveConnections {
+  private readonly byToken = new Map<string, Set<Closable>>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly logger: Logger,
+  ) {}
+
+  get size(): number {
+    let count = 0;
+    for (const sockets of this.byToken.values()) count += sockets.size;
+    return count;
+  }
+
+  add(tokenId: string, socket: Closable): void {
+    let sockets = this.byToken.get(tokenId);
+    if (!sockets) this.byToken.set(tokenId, (sockets = new Set()));
+    sockets.add(socket);
+  }
+
+  remove(tokenId: string, socket: Closable): void {
+    const sockets = this.byToken.get(tokenId);
+    sockets?.delete(socket);
+    if (sockets?.size === 0) this.byToken.delete(tokenId);
+  }
+
+  revoked(tokenId: string): void {
+    const sockets = this.byToken.get(tokenId);
+    if (!sockets) return;
+    this.byToken.delete(tokenId);
+    this.logger.info({ tokenId, connections: sockets.size }, 'closing the subscriptions of a revoked token');
+    for (const socket of sockets) socket.close(TOKEN_REVOKED_CLOSE_CODE, 'Forbidden: the API token was revoked');
+  }
+
+  startRecheck(intervalMs: number): void {
+    this.timer = setInterval(() => void this.recheck(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Closes connections whose token is no longer active (one query for all of them). */
+  async recheck(): Promise<void> {
+    const tokenIds = [...this.byToken.keys()];
+    if (tokenIds.length === 0) return;
+    try {
+      const active = await this.orm.em.fork().find(ApiToken, { id: { $in: tokenIds }, revokedAt: null }, { fields: ['id'] });
+      const stillActive = new Set(active.map((token) => token.id));
+      for (const tokenId of tokenIds) if (!stillActive.has(tokenId)) this.revoked(tokenId);
+    } catch (error) {
+      this.logger.warn({ err: error }, 're-checking the tokens of open subscriptions failed; will try again');
+    }
+  }
+}

@@ -18,6 +18,8 @@ import { JobsService } from './provisioning/jobs.service';
 import { QueuedProvisioning } from './provisioning/queued-provisioning';
 import { ReprovisionAll, ReprovisionAllService } from './provisioning/reprovision-all';
 import { LiveUpdates } from './live/live-updates';
+import { FullRecalculation } from './provisionability/full-recalculation';
+import { ProvisionabilityApi } from './provisionability/provisionability.api';
 
 export interface ServiceDependencies {
   orm: MikroORM;
@@ -34,6 +36,7 @@ export function createServices({ orm, logger, plugins: pluginList }: ServiceDepe
   const engine = new ProvisioningEngine(orm, plugins, logger);
   let jobQueue: JobQueue | null = null;
   let reprovisionAll: ReprovisionAll | null = null;
+  let fullRecalculation: FullRecalculation | null = null;
   return {
     apiTokens: new ApiTokenService(),
     changeLog: new ChangeLogService(),
@@ -51,11 +54,17 @@ export function createServices({ orm, logger, plugins: pluginList }: ServiceDepe
     reprovisionAll: new ReprovisionAllService(() => reprovisionAll),
     /** Subscriptions; started by the server (workers only produce events). */
     live: new LiveUpdates(orm, logger),
+    provisionability: new ProvisionabilityApi(engine.provisionability, () => fullRecalculation),
     /** Connects the job queue: Queue / Queue On Error targets and job handlers start using it. */
     attachJobQueue(queue: JobQueue): void {
       jobQueue = queue;
       engine.attachQueue(new QueuedProvisioning(orm, engine, queue, logger));
       reprovisionAll = new ReprovisionAll(orm, engine, queue, logger);
+      const recalculation = new FullRecalculation(orm, engine, queue, logger);
+      fullRecalculation = recalculation;
+      engine.onRulesChanged((targetId, organizationId) =>
+        void recalculation.scheduleDaily(targetId, organizationId).catch((error) => logger.warn({ err: error, targetId }, 'could not schedule the daily provisionability recalculation')),
+      );
     },
   };
 }

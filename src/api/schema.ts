@@ -14,6 +14,7 @@ import { ReprovisionAllResolver } from '../provisioning/reprovision-all.resolver
 import { ProvisioningEventResolver } from '../provisioning/provisioning-event.resolver';
 import { FailureNotificationResolver } from '../provisioning/failures.resolver';
 import { LiveResolver } from '../live/live.resolver';
+import { GroupProvisionabilityResolver, ProvisioningAssignmentResolver } from '../provisionability/provisionability.resolver';
 
 export const resolvers = [
   ApiTokenResolver,
@@ -30,6 +31,8 @@ export const resolvers = [
   ProvisioningEventResolver,
   FailureNotificationResolver,
   LiveResolver,
+  ProvisioningAssignmentResolver,
+  GroupProvisionabilityResolver,
 ] as unknown as NonEmptyArray<Function>;
 
 /**

@@ -3,6 +3,8 @@ import { EngineCursor } from '../provisioning/engine-cursor.entity';
 import { ProvisionedState } from '../provisioning/provisioned-state.entity';
 import { ProvisioningEvent } from '../provisioning/provisioning-event.entity';
 import { FailureNotification } from '../provisioning/failure-notification.entity';
+import { ProvisioningAssignment } from '../provisionability/provisioning-assignment.entity';
+import { GroupProvisionability } from '../provisionability/group-provisionability.entity';
 import { ProvisioningTarget } from '../provisioning/provisioning-target.entity';
 import { ChangeLogEntry } from '../changelog/change-log-entry.entity';
 import { BaseEntity, OrgScopedEntity } from '../common/base-entity';
@@ -65,5 +67,7 @@ export const entities = [
   ProvisionedState,
   ProvisioningEvent,
   FailureNotification,
+  ProvisioningAssignment,
+  GroupProvisionability,
   EngineCursor,
 ];

@@ -17,8 +17,9 @@ import { recordProvisioningEvents } from './event-log';
 import { isDelete, Planner, type WorkItem } from './planner';
 import { ProvisionedState, ProvisioningStatus } from './provisioned-state.entity';
 import { ProvisioningEvent, ProvisioningOutcome } from './provisioning-event.entity';
-import { ProvisioningTarget } from './provisioning-target.entity';
+import { GroupSelection, ProvisioningTarget } from './provisioning-target.entity';
 import type { QueuedProvisioning } from './queued-provisioning';
+import { ProvisionabilityService, type ProvisionabilityChange } from '../provisionability/provisionability.service';
 
 const CURSOR = 'provisioning';
 const VALIDITY_CURSOR = 'validity';
@@ -52,6 +53,8 @@ export class ProvisioningEngine {
   private stopped = false;
   private lastSweep = 0;
   private queue: QueuedProvisioning | null = null;
+  private rulesChanged: ((targetId: string, organizationId: string) => void) | null = null;
+  readonly provisionability = new ProvisionabilityService();
 
   constructor(
     private readonly orm: MikroORM,
@@ -137,10 +140,16 @@ export class ProvisioningEngine {
       // One transaction's entries are contiguous (writers serialise on the registry lock).
       const end = entries.findIndex((entry) => entry.transactionId !== entries[0].transactionId);
       const change = end === -1 ? entries : entries.slice(0, end);
+      // Folder rules first: a group that became provisionable (or stopped) is provisioned to
+      // (or removed from) that target, along with whatever else the change asks for.
+      const provisionability = await this.provisionability.onChange(tx, change);
+      const items = await this.planner.plan(tx, change);
+      items.push(...this.provisionabilityItems(items, provisionability.changes));
       const produced: ProvisioningEvent[] = [];
-      for (const item of await this.planner.plan(tx, change)) {
+      for (const item of items) {
         produced.push(...(await this.apply(tx, item)));
       }
+      for (const target of provisionability.rulesChangedOn) this.rulesChanged?.(target.targetId, target.organizationId);
       await recordProvisioningEvents(tx, produced);
       cursor.seq = change[change.length - 1].seq;
       cursor.updatedAt = new Date();
@@ -193,12 +202,39 @@ export class ProvisioningEngine {
     });
   }
 
+  /** Groups whose provisionability flipped on a target, unless the change provisions them anyway. */
+  private provisionabilityItems(items: WorkItem[], changes: ProvisionabilityChange[]): WorkItem[] {
+    const planned = new Set(items.filter((item) => item.subjectType === SubjectType.GROUP).map((item) => item.subjectId));
+    const byGroup = new Map<string, WorkItem>();
+    for (const change of changes) {
+      if (planned.has(change.groupId)) continue;
+      const item = byGroup.get(change.groupId);
+      if (item) item.targetIds!.push(change.targetId);
+      else {
+        byGroup.set(change.groupId, {
+          subjectType: SubjectType.GROUP,
+          subjectId: change.groupId,
+          organizationId: change.organizationId,
+          action: A.GROUP_UPDATED,
+          changeSeq: change.changeSeq,
+          targetIds: [change.targetId],
+        });
+      }
+    }
+    return [...byGroup.values()];
+  }
+
+  /** Called with a target whose folder rules changed (the full recalculation job schedules itself). */
+  onRulesChanged(listener: (targetId: string, organizationId: string) => void): void {
+    this.rulesChanged = listener;
+  }
+
   /** Applies one work item to every target that takes part, in target order. */
   async apply(em: EntityManager, item: WorkItem): Promise<ProvisioningEvent[]> {
     const modes = item.enrollment ? [...AUTOMATIC_MODES, ProvisioningMode.ENROLLMENT] : AUTOMATIC_MODES;
     const targets = await em.find(
       ProvisioningTarget,
-      { organization: item.organizationId, mode: { $in: modes } },
+      { organization: item.organizationId, mode: { $in: modes }, ...(item.targetIds ? { id: { $in: item.targetIds } } : {}) },
       { orderBy: { order: 'asc', id: 'asc' }, populate: ['secrets'] },
     );
     // Building a payload is the costly part: skip it when no target takes part.
@@ -261,10 +297,21 @@ export class ProvisioningEngine {
     subject: SubjectPayload,
     options: RunOptions,
   ): Promise<ProvisioningEvent> {
-    const { action, reason } = effectiveAction(target, requested, subject, options.explicit ?? false);
+    subject = await this.withTargetGroups(em, target, subject);
+    const groupRule =
+      target.groupSelection === GroupSelection.FOLDER_RULES && subject.subjectType === 'GROUP'
+        ? await this.provisionability.stored(em, target.id, subject.id)
+        : null;
+    const { action, reason, skip } = effectiveAction(target, requested, subject, options.explicit ?? false, groupRule);
     const subjectType = SubjectType[subject.subjectType];
     const state = await this.lockState(em, target, subjectType, subject.id);
     const event = this.newEvent(target, action, subject, options);
+
+    if (skip) {
+      event.outcome = ProvisioningOutcome.SKIPPED;
+      event.detail = reason;
+      return event;
+    }
 
     if (isDelete(action) && !state.remoteId && state.status !== ProvisioningStatus.FAILED && !options.explicit) {
       // Never provisioned here: nothing to delete (spec D9/D13: never guess at an entry).
@@ -330,6 +377,16 @@ export class ProvisioningEngine {
     );
   }
 
+  /**
+   * On a folder-rules target a person's memberships list only the groups provisionable there
+   * (isMemberOf and the like must not name groups the target does not have).
+   */
+  private async withTargetGroups(em: EntityManager, target: ProvisioningTarget, subject: SubjectPayload): Promise<SubjectPayload> {
+    if (target.groupSelection !== GroupSelection.FOLDER_RULES || subject.subjectType !== 'PERSON' || subject.skeleton) return subject;
+    const allowed = await this.provisionability.provisionableAmong(em, target.id, subject.memberships.map((m) => m.groupId));
+    return { ...subject, memberships: subject.memberships.filter((m) => allowed.has(m.groupId)) };
+  }
+
   /** An event about a subject on a target, not yet persisted (its outcome is set by the caller). */
   newEvent(
     target: ProvisioningTarget,
@@ -381,8 +438,16 @@ export function effectiveAction(
   requested: A,
   subject: SubjectPayload,
   explicit: boolean,
-): { action: A; reason: string | null } {
+  groupRule: { provisionable: boolean; explanation: string } | null = null,
+): { action: A; reason: string | null; skip?: boolean } {
   if (isDelete(requested)) return { action: requested, reason: null };
+  if (groupRule && !groupRule.provisionable) {
+    // Folder rules (Grouper model): a group that is not provisionable here is removed, or left
+    // alone when the target keeps groups that are merely no longer provisionable.
+    const reason = `not provisionable on this target: ${groupRule.explanation}`;
+    if (target.keepUnprovisionableGroups) return { action: requested, reason: `${reason}; the target keeps such groups`, skip: true };
+    return { action: A.GROUP_DELETED, reason };
+  }
   if (subject.subjectType === 'PERSON') {
     const person = subject as PersonPayload;
     if (person.skeleton && !explicit) return { action: A.PERSON_DELETED, reason: `status ${person.status} is not provisioned` };

@@ -20,6 +20,8 @@ export interface WorkItem {
   snapshot?: SubjectPayload;
   /** Whether Enrollment-mode targets take part (only when an enrollment finished). */
   enrollment?: boolean;
+  /** Only these targets (e.g. the one on which a group became provisionable); all when left out. */
+  targetIds?: string[];
 }
 
 /** Entity types whose changes concern the person they belong to. */

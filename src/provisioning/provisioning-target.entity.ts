@@ -1,9 +1,17 @@
 import { Entity, Enum, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { OrgScopedEntity } from '../common/base-entity';
 import type { Group } from '../registry/groups/group.entity';
 import type { OrgIdentitySource } from '../registry/sources/org-identity-source.entity';
 import { ProvisioningMode } from './actions';
+
+export enum GroupSelection {
+  /** Every group of the organisation (subject to the provisioning group). */
+  ALL_GROUPS = 'ALL_GROUPS',
+  /** Only the groups the folder rules make provisionable on this target (the Grouper model). */
+  FOLDER_RULES = 'FOLDER_RULES',
+}
+registerEnumType(GroupSelection, { name: 'GroupSelection' });
 
 /** A downstream service Ferry provisions into, with its plugin configuration. */
 @ObjectType()
@@ -57,4 +65,28 @@ export class ProvisioningTarget extends OrgScopedEntity {
   @Field(() => Int, { description: 'How many times a transiently failed attempt is retried (0: never); attempts in all are 1 + maxRetries.' })
   @Property({ type: 'integer' })
   maxRetries: number = 3;
+
+  @Field(() => GroupSelection, { description: 'Which groups the target takes.' })
+  @Enum({ items: () => GroupSelection, nativeEnumName: 'group_selection' })
+  groupSelection: GroupSelection = GroupSelection.ALL_GROUPS;
+
+  @Field({ description: 'Folder rules: folders provision policy groups only (a folder may override this if allowed).' })
+  @Property({ type: 'boolean' })
+  onlyPolicyGroups: boolean = false;
+
+  @Field(() => String, { nullable: true, description: 'Folder rules: e.g. "groupExtension not matches .*_excludes"; inherited groups must pass it.' })
+  @Property({ type: 'string', length: 1024, nullable: true })
+  provisionableRegex: string | null = null;
+
+  @Field({ description: 'Whether a folder may override onlyPolicyGroups.' })
+  @Property({ type: 'boolean' })
+  allowPolicyGroupOverride: boolean = true;
+
+  @Field({ description: 'Whether a folder may override provisionableRegex.' })
+  @Property({ type: 'boolean' })
+  allowRegexOverride: boolean = true;
+
+  @Field({ description: 'Folder rules: leave groups that stop being provisionable on the target (deleting a group still removes it).' })
+  @Property({ type: 'boolean' })
+  keepUnprovisionableGroups: boolean = false;
 }

@@ -1,8 +1,9 @@
-import { IsEnum, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { IsBoolean, IsEnum, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { IsLabel, NotNullWhenGiven } from '../common/validation';
 import { ProvisioningMode } from './actions';
+import { GroupSelection } from './provisioning-target.entity';
 
 /** A week: a longer pause would leave a target silently out of date. */
 export const MAX_RETRY_INTERVAL_SECONDS = 7 * 24 * 3600;
@@ -77,6 +78,37 @@ export class CreateProvisioningTargetInput {
   @Min(0)
   @Max(MAX_RETRIES)
   maxRetries?: number;
+
+  @Field(() => GroupSelection, { nullable: true, description: 'ALL_GROUPS when left out; FOLDER_RULES takes the groups the folder rules make provisionable.' })
+  @IsOptional()
+  @IsEnum(GroupSelection)
+  groupSelection?: GroupSelection;
+
+  @Field(() => Boolean, { nullable: true, description: 'Folder rules: provision policy groups only (false when left out).' })
+  @IsOptional()
+  @IsBoolean()
+  onlyPolicyGroups?: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Folder rules: inherited groups must pass it. Grammar: "<groupExtension|groupName|folderExtension|folderName> <matches|not matches> <regex>" (whole-value match).' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 1024)
+  provisionableRegex?: string | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Whether folders may override onlyPolicyGroups (true when left out).' })
+  @IsOptional()
+  @IsBoolean()
+  allowPolicyGroupOverride?: boolean;
+
+  @Field(() => Boolean, { nullable: true, description: 'Whether folders may override provisionableRegex (true when left out).' })
+  @IsOptional()
+  @IsBoolean()
+  allowRegexOverride?: boolean;
+
+  @Field(() => Boolean, { nullable: true, description: 'Folder rules: leave groups that stop being provisionable on the target (false when left out).' })
+  @IsOptional()
+  @IsBoolean()
+  keepUnprovisionableGroups?: boolean;
 }
 
 /** There is deliberately no `plugin`: a target's plugin cannot change (its config would not fit). */
@@ -132,4 +164,35 @@ export class UpdateProvisioningTargetInput {
   @Min(0)
   @Max(MAX_RETRIES)
   maxRetries?: number;
+
+  @Field(() => GroupSelection, { nullable: true, description: 'FOLDER_RULES takes the groups the folder rules make provisionable.' })
+  @NotNullWhenGiven()
+  @IsEnum(GroupSelection)
+  groupSelection?: GroupSelection;
+
+  @Field(() => Boolean, { nullable: true, description: 'Folder rules: provision policy groups only .' })
+  @NotNullWhenGiven()
+  @IsBoolean()
+  onlyPolicyGroups?: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Folder rules: inherited groups must pass it. Grammar: "<groupExtension|groupName|folderExtension|folderName> <matches|not matches> <regex>" (whole-value match).' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 1024)
+  provisionableRegex?: string | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Whether folders may override onlyPolicyGroups .' })
+  @NotNullWhenGiven()
+  @IsBoolean()
+  allowPolicyGroupOverride?: boolean;
+
+  @Field(() => Boolean, { nullable: true, description: 'Whether folders may override provisionableRegex .' })
+  @NotNullWhenGiven()
+  @IsBoolean()
+  allowRegexOverride?: boolean;
+
+  @Field(() => Boolean, { nullable: true, description: 'Folder rules: leave groups that stop being provisionable on the target .' })
+  @NotNullWhenGiven()
+  @IsBoolean()
+  keepUnprovisionableGroups?: boolean;
 }

@@ -12,7 +12,8 @@ import { Group } from '../registry/groups/group.entity';
 import { OrgIdentitySource } from '../registry/sources/org-identity-source.entity';
 import { findReadable, findReadableOrganization, findWritable, findWritableOrganization } from '../registry/records';
 import type { ProvisioningMode } from './actions';
-import { ProvisioningTarget } from './provisioning-target.entity';
+import { GroupSelection, ProvisioningTarget } from './provisioning-target.entity';
+import { assertRegexExpression } from '../provisionability/provisionability.api';
 
 export interface TargetFilter {
   plugin?: string;
@@ -27,6 +28,12 @@ export interface TargetSettings {
   skipIfFromSourceId?: string | null;
   retryIntervalSeconds?: number;
   maxRetries?: number;
+  groupSelection?: GroupSelection;
+  onlyPolicyGroups?: boolean;
+  provisionableRegex?: string | null;
+  allowPolicyGroupOverride?: boolean;
+  allowRegexOverride?: boolean;
+  keepUnprovisionableGroups?: boolean;
 }
 
 export interface CreateTargetInput extends TargetSettings {
@@ -136,7 +143,11 @@ export class TargetService {
   }
 
   private async applySettings(ctx: RequestContext, em: EntityManager, target: ProvisioningTarget, input: TargetSettings) {
-    const { provisioningGroupId, skipIfFromSourceId, name, mode, order, retryIntervalSeconds, maxRetries } = input;
+    const { provisioningGroupId, skipIfFromSourceId, name, mode, order, retryIntervalSeconds, maxRetries, provisionableRegex, ...rules } = input;
+    assertRegexExpression(provisionableRegex, 'provisionableRegex');
+    if (provisionableRegex !== undefined) target.provisionableRegex = provisionableRegex;
+    const { groupSelection, onlyPolicyGroups, allowPolicyGroupOverride, allowRegexOverride, keepUnprovisionableGroups } = rules;
+    applyDefined(target, { groupSelection, onlyPolicyGroups, allowPolicyGroupOverride, allowRegexOverride, keepUnprovisionableGroups });
     const organizationId = target.organization.id;
     // Looked up before anything is assigned: a query auto-flushes pending changes, which would
     // split one update into several change-log entries.

@@ -4,6 +4,7 @@ import * as m0 from './Migration20261122210447_initial';
 import * as m1 from './Migration20261122220205_provisioning';
 import * as m2 from './Migration20261122222452_queue';
 import * as m3 from './Migration20261122234631_live';
+import * as m4 from './Migration20261122235843_provisionability';
 
 type MigrationClass = new (...args: any[]) => Migration;
 
@@ -12,4 +13,5 @@ export const migrationsList: { name: string; class: MigrationClass }[] = [
   { name: 'Migration20261122220205_provisioning', class: Object.values(m1)[0] as MigrationClass },
   { name: 'Migration20261122222452_queue', class: Object.values(m2)[0] as MigrationClass },
   { name: 'Migration20261122234631_live', class: Object.values(m3)[0] as MigrationClass },
+  { name: 'Migration20261122235843_provisionability', class: Object.values(m4)[0] as MigrationClass },
 ];

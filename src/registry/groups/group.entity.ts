@@ -38,6 +38,10 @@ export class Group extends OrgScopedEntity {
   @Enum({ items: () => GroupType, nativeEnumName: 'group_type' })
   type: GroupType = GroupType.STANDARD;
 
+  @Field({ description: 'A policy group (Grouper object type "policy"): targets can take only these from their folders.' })
+  @Property({ type: 'boolean' })
+  policy: boolean = false;
+
   @ManyToOne({ entity: 'Cou', ref: true, nullable: true, deleteRule: 'cascade', index: true })
   cou: Ref<Cou> | null = null;
 

@@ -1,4 +1,4 @@
-import { IsDefined, IsEnum, IsOptional, IsUUID } from 'class-validator';
+import { IsDefined, IsEnum, IsOptional, IsUUID, IsBoolean } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
 import { IsFreeText, IsNameSegment, NotNullWhenGiven } from '../../common/validation';
 import { GroupType, RecordStatus } from '../enums';
@@ -59,6 +59,11 @@ export class CreateGroupInput {
   @IsOptional()
   @IsEnum(RecordStatus)
   status?: RecordStatus;
+
+  @Field(() => Boolean, { nullable: true, description: 'Marks a policy group (false when left out).' })
+  @IsOptional()
+  @IsBoolean()
+  policy?: boolean;
 }
 
 @InputType({ description: 'Automatic groups accept a description only.' })
@@ -85,4 +90,9 @@ export class UpdateGroupInput {
   @IsDefined(REQUIRED_WHEN_GIVEN)
   @IsEnum(RecordStatus)
   status?: RecordStatus;
+
+  @Field(() => Boolean, { nullable: true, description: 'Marks or unmarks a policy group.' })
+  @NotNullWhenGiven()
+  @IsBoolean()
+  policy?: boolean;
 }

@@ -45,6 +45,7 @@ export interface GroupInput {
   description?: string | null;
   status?: RecordStatus;
   folderId?: string;
+  policy?: boolean;
 }
 
 /** Group types whose memberships Ferry derives from people's status and roles. */
@@ -189,6 +190,7 @@ export class GroupService {
       group.fullName = joinName(folder.fullName, input.name);
       group.description = input.description ?? null;
       if (input.status) group.status = input.status;
+      group.policy = input.policy ?? false;
       em.persist(group);
       return group;
     });

@@ -1,0 +1,147 @@
+import { ref } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { RequestContext } from '../api/context';
+import { badInput, forbidden, notFound } from '../common/errors';
+import { paginate, type Page, type PageArgs } from '../common/pagination';
+import { inWriteTransaction, type WriteResult } from '../db/transaction';
+import type { JobInfo } from '../jobs/job-queue';
+import { ProvisionedState } from '../provisioning/provisioned-state.entity';
+import { GroupSelection, ProvisioningTarget } from '../provisioning/provisioning-target.entity';
+import { Folder } from '../registry/groups/folder.entity';
+import { Group } from '../registry/groups/group.entity';
+import { findReadable, findWritable } from '../registry/records';
+import { SubjectType } from '../provisioning/actions';
+import type { FullRecalculation } from './full-recalculation';
+import { GroupProvisionability } from './group-provisionability.entity';
+import type { SetFolderProvisioningInput, SetGroupProvisioningInput } from './provisionability.inputs';
+import { ProvisioningAssignment } from './provisioning-assignment.entity';
+import type { ProvisionabilityService } from './provisionability.service';
+import { parseRegexExpression, RegexExpressionError, type Decision } from './rules';
+
+const MAX_METADATA_BYTES = 16 * 1024;
+
+/** Checks a regex expression (R7) and says what is wrong with it in a BAD_USER_INPUT error. */
+export function assertRegexExpression(expression: string | null | undefined, field: string): void {
+  if (!expression) return;
+  try {
+    parseRegexExpression(expression);
+  } catch (error) {
+    if (error instanceof RegexExpressionError) throw badInput(`${field}: ${error.message}.`, field);
+    throw error;
+  }
+}
+
+function assertMetadata(metadata: Record<string, unknown> | null | undefined): void {
+  if (metadata && Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES) {
+    throw badInput(`metadata must be at most ${MAX_METADATA_BYTES} bytes of JSON.`, 'metadata');
+  }
+}
+
+/** The folder-rules API: assignments, decisions, the stored answers and full recalculations. */
+export class ProvisionabilityApi {
+  constructor(
+    private readonly service: ProvisionabilityService,
+    private readonly recalculation: () => FullRecalculation | null,
+  ) {}
+
+  setFolder(ctx: RequestContext, input: SetFolderProvisioningInput): Promise<WriteResult<ProvisioningAssignment>> {
+    assertRegexExpression(input.provisionableRegex, 'provisionableRegex');
+    assertMetadata(input.metadata);
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const target = await findWritable(em, ctx.principal, ProvisioningTarget, input.targetId, 'ProvisioningTarget');
+      const folder = await this.sameOrganization(ctx, em, Folder, input.folderId, target);
+      const assignment = (await em.findOne(ProvisioningAssignment, { target: target.id, folder: folder.id })) ?? this.create(em, target);
+      assignment.folder = ref(folder);
+      assignment.provision = input.provision;
+      assignment.scope = input.scope;
+      assignment.metadata = input.metadata ?? null;
+      assignment.onlyPolicyGroups = input.onlyPolicyGroups ?? null;
+      assignment.provisionableRegex = input.provisionableRegex ?? null;
+      return assignment;
+    });
+  }
+
+  setGroup(ctx: RequestContext, input: SetGroupProvisioningInput): Promise<WriteResult<ProvisioningAssignment>> {
+    assertMetadata(input.metadata);
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const target = await findWritable(em, ctx.principal, ProvisioningTarget, input.targetId, 'ProvisioningTarget');
+      const group = await this.sameOrganization(ctx, em, Group, input.groupId, target);
+      const assignment = (await em.findOne(ProvisioningAssignment, { target: target.id, group: group.id })) ?? this.create(em, target);
+      assignment.group = ref(group);
+      assignment.provision = input.provision;
+      assignment.metadata = input.metadata ?? null;
+      return assignment;
+    });
+  }
+
+  /** Removes an assignment: a group falls back to its folders, a folder's groups to higher ones. */
+  remove(ctx: RequestContext, id: string): Promise<WriteResult<ProvisioningAssignment>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const assignment = await findWritable(em, ctx.principal, ProvisioningAssignment, id, 'ProvisioningAssignment');
+      em.remove(assignment);
+      return assignment;
+    });
+  }
+
+  async list(ctx: RequestContext, targetId: string, page: PageArgs): Promise<Page<ProvisioningAssignment>> {
+    const target = await findReadable(ctx.em, ctx.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
+    return paginate(ctx.em, ProvisioningAssignment, { target: target.id }, page);
+  }
+
+  /** The decision for a group on a target, computed now, with what decided it. */
+  async decide(ctx: RequestContext, groupId: string, targetId: string): Promise<{ decision: Decision; group: Group; target: ProvisioningTarget }> {
+    const target = await findReadable(ctx.em, ctx.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
+    const group = await this.sameOrganization(ctx, ctx.em, Group, groupId, target);
+    return { decision: await this.service.decisionFor(ctx.em, target, group), group, target };
+  }
+
+  /** The stored answers of a target, with whether each group is on the target now. */
+  async provisionableGroups(ctx: RequestContext, targetId: string, provisionable: boolean | null | undefined, page: PageArgs) {
+    const target = await findReadable(ctx.em, ctx.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
+    const result = await paginate(
+      ctx.em,
+      GroupProvisionability,
+      { target: target.id, ...(provisionable === null || provisionable === undefined ? {} : { provisionable }) },
+      page,
+    );
+    const states = await ctx.em.find(ProvisionedState, {
+      target: target.id,
+      subjectType: SubjectType.GROUP,
+      subjectId: { $in: result.nodes.map((row) => row.groupId) },
+      remoteId: { $ne: null },
+    });
+    const inTarget = new Set(states.map((state) => state.subjectId));
+    return { ...result, nodes: result.nodes.map((row) => Object.assign(row, { inTarget: inTarget.has(row.groupId) })) };
+  }
+
+  async recalculate(ctx: RequestContext, targetId: string): Promise<JobInfo> {
+    const target = await findWritable(ctx.em, ctx.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
+    if (target.groupSelection !== GroupSelection.FOLDER_RULES) {
+      throw badInput(`Target ${target.name} takes all groups; set groupSelection to FOLDER_RULES to use folder rules.`, 'targetId');
+    }
+    const runner = this.recalculation();
+    if (!runner) throw forbidden('This Ferry runs without a job queue.');
+    const { jobId } = await runner.request(target);
+    return ctx.services.jobs.get(ctx, jobId);
+  }
+
+  private create(em: EntityManager, target: ProvisioningTarget): ProvisioningAssignment {
+    const assignment = new ProvisioningAssignment();
+    assignment.organization = target.organization;
+    assignment.target = ref(target);
+    em.persist(assignment);
+    return assignment;
+  }
+
+  private async sameOrganization<T extends Folder | Group>(
+    ctx: RequestContext,
+    em: EntityManager,
+    entity: new () => T,
+    id: string,
+    target: ProvisioningTarget,
+  ): Promise<T> {
+    const record = await findReadable(em, ctx.principal, entity, id);
+    if (record.organization.id !== target.organization.id) throw notFound(entity.name, id);
+    return record;
+  }
+}

@@ -23,11 +23,22 @@ export function createRequestContext(
   return { principal, em, loaders: new Loaders(em), services, logger };
 }
 
+/** Events resolved with one EntityManager and one set of loaders before they are replaced. */
+const EVENTS_PER_SCOPE = 200;
+const eventsInScope = new WeakMap<RequestContext, number>();
+
 /**
- * A subscription resolves every event it delivers with the context it was opened with. Each
- * event gets a fresh EntityManager and loaders, so a long subscription holds no growing cache.
+ * A subscription resolves every event it delivers with the context it was opened with. Events
+ * share an EntityManager and loaders for a while (the target of a burst of events is read once),
+ * then get fresh ones, so a long subscription holds no growing cache.
  */
 export function refreshForNextEvent(ctx: RequestContext): void {
+  const count = (eventsInScope.get(ctx) ?? 0) + 1;
+  if (count < EVENTS_PER_SCOPE) {
+    eventsInScope.set(ctx, count);
+    return;
+  }
+  eventsInScope.set(ctx, 0);
   ctx.em = ctx.em.fork();
   ctx.loaders = new Loaders(ctx.em);
 }

@@ -119,14 +119,14 @@ describe('a subscriber that stops reading', () => {
     // Provisioning and the other subscriber go on as if nothing happened.
     const saved = await admin.client.ok(CreatePersonWithOutcomesDocument, { input: { organizationId: organization.id, names: [{ given: 'Still', family: 'Fast' }] } });
     assert.equal(saved.createPerson.provisioning.find((e) => e.subjectType === 'PERSON')?.outcome, 'SUCCEEDED');
-    const all = await healthyEvents.take(BULK_EVENTS + 1, 60000);
+    const all = await healthyEvents.take(BULK_EVENTS + 1, 120000);
     assert.equal(all.at(-1)!.provisioningEvents.subjectLabel, 'Still Fast');
     assert.ok(stalled.received.length < BULK_EVENTS, `the stalled client has read only part (${stalled.received.length})`);
     assert.ok((await metricValue(t.ferry.url, 'ferry_live_buffered_events{measure="max"}')) <= BUFFER);
 
     // Reading again, it gets everything, from the table where memory would not hold it.
     stalled.resumeReading();
-    const caughtUpBy = Date.now() + 60000;
+    const caughtUpBy = Date.now() + 120000;
     while (stalled.received.length < BULK_EVENTS + 1) {
       if (Date.now() > caughtUpBy) assert.fail(`caught up with only ${stalled.received.length} of ${BULK_EVENTS + 1}`);
       await new Promise((resolve) => setTimeout(resolve, 50));

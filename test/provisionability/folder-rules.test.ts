@@ -5,6 +5,7 @@ import {
   DeleteProvisioningAssignmentDocument,
   ProvisionableGroupsDocument,
   ProvisioningAssignmentsDocument,
+  ProvisioningJobsDocument,
   SetFolderProvisioningDocument,
   UpdateFolderDocument,
   UpdateGroupDocument,
@@ -215,6 +216,21 @@ describe('folder rules: which groups are provisionable on a target (spec 2.3)', 
 
     const job = await world.fullRecalculation(target);
     assert.equal(job.details.total, 0, 'the incremental recalculations left nothing for the full one to fix');
+  });
+
+  it('schedules a daily full recalculation per folder-rules target', async () => {
+    const world = await RulesWorld.create(t, ['daily:g']);
+    const target = await world.target();
+    const deadline = Date.now() + 10000;
+    let daily;
+    while (!daily) {
+      const jobs = (await world.admin.ok(ProvisioningJobsDocument, { organizationId: world.organizationId, targetId: target, state: 'QUEUED' })).provisioningJobs;
+      daily = jobs.find((job) => job.name === 'provisionability-full-recalculation' && job.details.trigger === 'DAILY');
+      if (!daily && Date.now() > deadline) assert.fail('no daily recalculation was scheduled');
+      if (!daily) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const inHours = (new Date(daily.nextRunAt!).getTime() - Date.now()) / 3600_000;
+    assert.ok(inHours > 23 && inHours <= 24, `next run in ${inHours} h`);
   });
 
   it('provisions a group that becomes provisionable with its members, and removes one that stops (unless the target keeps them)', async () => {

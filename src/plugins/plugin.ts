@@ -48,11 +48,33 @@ export class PermanentProvisioningError extends Error {
 /** A failure that may pass (connection refused, timeout, busy): retried by the queue. */
 export class TransientProvisioningError extends Error {
   readonly transient = true;
+
+  /** The target asked to wait this long before trying again (e.g. HTTP 429 Retry-After). */
+  readonly retryAfterMs: number | null;
+
+  constructor(message: string, options: { cause?: unknown; retryAfterMs?: number | null } = {}) {
+    super(message, { cause: options.cause });
+    this.retryAfterMs = options.retryAfterMs ?? null;
+  }
 }
 
 export interface ReadBack {
   exists: boolean;
   detail: string;
+  /**
+   * What the target holds for the subject, as plain attribute values (e.g. an LDAP entry's
+   * attributes, a SCIM resource's members), for drift checks. Plugins that cannot tell leave it out.
+   */
+  attributes?: Record<string, string[]>;
+}
+
+/** One object a target holds, as listed for reconciliation. */
+export interface RemoteObject {
+  remoteId: string;
+  /** The Ferry subject it belongs to, when the target records it (SCIM externalId, ...); else null. */
+  subjectId: string | null;
+  /** A name a person recognises (DN, userName, displayName). */
+  label: string;
 }
 
 /** The one small interface every target plugin implements. */
@@ -66,6 +88,11 @@ export interface ProvisionerPlugin<TConfig = unknown> {
   provision(target: TargetContext<TConfig>, request: ProvisionRequest): Promise<ProvisionResult>;
   /** Reads the subject back from the target (provisioning status, drift checks). */
   readBack(target: TargetContext<TConfig>, subjectType: SubjectType, remoteId: string): Promise<ReadBack>;
+  /**
+   * Reconciliation support: every object of that type the target holds in Ferry's scope (its
+   * base DN, its SCIM endpoint...), page by page. Plugins that cannot list leave it out.
+   */
+  list?(target: TargetContext<TConfig>, subjectType: SubjectType): AsyncIterable<RemoteObject>;
   /** Releases connections held for the target (called on shutdown and on config change). */
   close?(targetId: string): Promise<void>;
   /** Releases every connection (server shutdown). */

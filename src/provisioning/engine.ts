@@ -351,6 +351,7 @@ export class ProvisioningEngine {
       event.outcome = ProvisioningOutcome.FAILED;
       event.error = message;
       event.retryable = (error as { transient?: boolean }).transient === true;
+      event.retryAfterMs = (error as { retryAfterMs?: number | null }).retryAfterMs ?? null;
       event.detail = reason ?? null;
       this.logger.warn({ target: target.name, subjectId: subject.id, action, err: message }, 'provisioning failed');
     } finally {

@@ -87,4 +87,7 @@ export class ProvisioningEvent {
   @Field()
   @Property({ type: 'datetime' })
   occurredAt: Date = new Date();
+
+  /** Not stored: how long the target asked to wait before the next attempt (HTTP 429). */
+  retryAfterMs: number | null = null;
 }

@@ -76,7 +76,8 @@ export class QueuedProvisioning {
     snapshot: boolean,
   ): Promise<{ jobId: string; detail: string } | null> {
     if (!failed.retryable || !this.mayRetry(target, failed.attempt)) return null;
-    const runAt = new Date(Date.now() + target.retryIntervalSeconds * 1000);
+    // A target that said when to come back (HTTP 429 Retry-After) is not asked earlier.
+    const runAt = new Date(Date.now() + Math.max(target.retryIntervalSeconds * 1000, failed.retryAfterMs ?? 0));
     const data = this.jobData(target, failed.action, subject, { changeSeq: failed.changeSeq, attempt: failed.attempt + 1, snapshot });
     const { jobId } = await this.jobs.enqueue(PROVISION_JOB, data, { runAt });
     await this.markQueued(em, target, data);

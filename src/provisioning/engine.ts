@@ -20,6 +20,7 @@ import { ProvisioningEvent, ProvisioningOutcome } from './provisioning-event.ent
 import { GroupSelection, ProvisioningTarget } from './provisioning-target.entity';
 import type { QueuedProvisioning } from './queued-provisioning';
 import { ProvisionabilityService, type ProvisionabilityChange } from '../provisionability/provisionability.service';
+import { applyDataFilters } from '../data-filters/filters';
 
 const CURSOR = 'provisioning';
 const VALIDITY_CURSOR = 'validity';
@@ -302,7 +303,12 @@ export class ProvisioningEngine {
       target.groupSelection === GroupSelection.FOLDER_RULES && subject.subjectType === 'GROUP'
         ? await this.provisionability.stored(em, target.id, subject.id)
         : null;
-    const { action, reason, skip } = effectiveAction(target, requested, subject, options.explicit ?? false, groupRule);
+    const decided = effectiveAction(target, requested, subject, options.explicit ?? false, groupRule);
+    const filtered = this.filter(target, decided.action, subject);
+    const { action, reason, skip } = filtered.excluded
+      ? { action: deleteOf(subject), reason: filtered.excluded, skip: false }
+      : decided;
+    subject = filtered.subject;
     const subjectType = SubjectType[subject.subjectType];
     const state = await this.lockState(em, target, subjectType, subject.id);
     const event = this.newEvent(target, action, subject, options);
@@ -310,6 +316,12 @@ export class ProvisioningEngine {
     if (skip) {
       event.outcome = ProvisioningOutcome.SKIPPED;
       event.detail = reason;
+      return event;
+    }
+    if (filtered.error) {
+      // A filter that throws fails this target only; the plugin is not called.
+      event.outcome = ProvisioningOutcome.FAILED;
+      event.error = filtered.error;
       return event;
     }
 
@@ -376,6 +388,20 @@ export class ProvisioningEngine {
       { target: target.id, subjectType, subjectId },
       { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
     );
+  }
+
+  /**
+   * The target's data filters, for what is still sent (deletes go out as they are). Returns the
+   * filtered subject, the reason if a filter excluded it, or the error if one threw.
+   */
+  private filter(target: ProvisioningTarget, action: A, subject: SubjectPayload): { subject: SubjectPayload; excluded: string | null; error: string | null } {
+    if (isDelete(action) || target.dataFilters.length === 0) return { subject, excluded: null, error: null };
+    try {
+      const result = applyDataFilters(target.dataFilters, subject);
+      return { subject: result.subject, excluded: result.excluded, error: null };
+    } catch (error) {
+      return { subject, excluded: null, error: `data filter failed: ${error instanceof Error ? error.message : String(error)}` };
+    }
   }
 
   /**
@@ -468,3 +494,6 @@ export function effectiveAction(
   }
   return { action: requested, reason: null };
 }
+
+const deleteOf = (subject: SubjectPayload): A =>
+  subject.subjectType === 'PERSON' ? A.PERSON_DELETED : subject.subjectType === 'GROUP' ? A.GROUP_DELETED : A.SERVICE_DELETED;

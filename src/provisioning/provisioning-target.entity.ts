@@ -4,6 +4,7 @@ import { OrgScopedEntity } from '../common/base-entity';
 import type { Group } from '../registry/groups/group.entity';
 import type { OrgIdentitySource } from '../registry/sources/org-identity-source.entity';
 import { ProvisioningMode } from './actions';
+import type { DataFilter } from '../data-filters/filters';
 
 export enum GroupSelection {
   /** Every group of the organisation (subject to the provisioning group). */
@@ -85,6 +86,10 @@ export class ProvisioningTarget extends OrgScopedEntity {
   @Field({ description: 'Whether a folder may override provisionableRegex.' })
   @Property({ type: 'boolean' })
   allowRegexOverride: boolean = true;
+
+  /** Data filters, in order (validated by dataFiltersSchema); exposed through the target resolver. */
+  @Property({ type: 'jsonb', defaultRaw: `'[]'` })
+  dataFilters: DataFilter[] = [];
 
   @Field({ description: 'Folder rules: leave groups that stop being provisionable on the target (deleting a group still removes it).' })
   @Property({ type: 'boolean' })

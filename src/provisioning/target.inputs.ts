@@ -1,9 +1,10 @@
-import { IsBoolean, IsEnum, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsEnum, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { IsLabel, NotNullWhenGiven } from '../common/validation';
 import { ProvisioningMode } from './actions';
 import { GroupSelection } from './provisioning-target.entity';
+import { DataFilterSpec } from '../data-filters/data-filter.types';
 
 /** A week: a longer pause would leave a target silently out of date. */
 export const MAX_RETRY_INTERVAL_SECONDS = 7 * 24 * 3600;
@@ -109,6 +110,13 @@ export class CreateProvisioningTargetInput {
   @IsOptional()
   @IsBoolean()
   keepUnprovisionableGroups?: boolean;
+
+  @Field(() => [DataFilterSpec], { nullable: true, description: 'Data filters, applied in this order (none when left out).' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  dataFilters?: DataFilterSpec[];
 }
 
 /** There is deliberately no `plugin`: a target's plugin cannot change (its config would not fit). */
@@ -195,4 +203,11 @@ export class UpdateProvisioningTargetInput {
   @NotNullWhenGiven()
   @IsBoolean()
   keepUnprovisionableGroups?: boolean;
+
+  @Field(() => [DataFilterSpec], { nullable: true, description: 'Data filters, applied in this order (replaces the list).' })
+  @NotNullWhenGiven()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  dataFilters?: DataFilterSpec[];
 }

@@ -1,5 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { DataFilterSpec, fromDataFilters } from '../data-filters/data-filter.types';
 import type { RequestContext } from '../api/context';
 import { DeletePayload, Payload, toDeletePayload, toPayload } from '../common/payload';
 import { ProvisioningTarget } from './provisioning-target.entity';
@@ -41,6 +42,11 @@ export class ProvisioningTargetResolver {
   @FieldResolver(() => GraphQLJSONObject, { description: 'The configuration without its secrets.' })
   config(@Root() target: ProvisioningTarget): Record<string, unknown> {
     return target.config;
+  }
+
+  @FieldResolver(() => [DataFilterSpec], { description: 'Data filters, in the order they apply.' })
+  dataFilters(@Root() target: ProvisioningTarget) {
+    return fromDataFilters(target.dataFilters);
   }
 
   @FieldResolver(() => [String], { description: 'The secret configuration keys that hold a value (never the values).' })

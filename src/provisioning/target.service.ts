@@ -14,6 +14,7 @@ import { findReadable, findReadableOrganization, findWritable, findWritableOrgan
 import type { ProvisioningMode } from './actions';
 import { GroupSelection, ProvisioningTarget } from './provisioning-target.entity';
 import { assertRegexExpression } from '../provisionability/provisionability.api';
+import { toDataFilters, type DataFilterSpec } from '../data-filters/data-filter.types';
 
 export interface TargetFilter {
   plugin?: string;
@@ -34,6 +35,7 @@ export interface TargetSettings {
   allowPolicyGroupOverride?: boolean;
   allowRegexOverride?: boolean;
   keepUnprovisionableGroups?: boolean;
+  dataFilters?: DataFilterSpec[];
 }
 
 export interface CreateTargetInput extends TargetSettings {
@@ -143,7 +145,8 @@ export class TargetService {
   }
 
   private async applySettings(ctx: RequestContext, em: EntityManager, target: ProvisioningTarget, input: TargetSettings) {
-    const { provisioningGroupId, skipIfFromSourceId, name, mode, order, retryIntervalSeconds, maxRetries, provisionableRegex, ...rules } = input;
+    const { provisioningGroupId, skipIfFromSourceId, name, mode, order, retryIntervalSeconds, maxRetries, provisionableRegex, dataFilters, ...rules } = input;
+    if (dataFilters !== undefined) target.dataFilters = toDataFilters(dataFilters);
     assertRegexExpression(provisionableRegex, 'provisionableRegex');
     if (provisionableRegex !== undefined) target.provisionableRegex = provisionableRegex;
     const { groupSelection, onlyPolicyGroups, allowPolicyGroupOverride, allowRegexOverride, keepUnprovisionableGroups } = rules;

@@ -5,6 +5,7 @@ import * as m1 from './Migration20261122220205_provisioning';
 import * as m2 from './Migration20261122222452_queue';
 import * as m3 from './Migration20261122234631_live';
 import * as m4 from './Migration20261122235843_provisionability';
+import * as m5 from './Migration20261123001634_data_filters';
 
 type MigrationClass = new (...args: any[]) => Migration;
 
@@ -14,4 +15,5 @@ export const migrationsList: { name: string; class: MigrationClass }[] = [
   { name: 'Migration20261122222452_queue', class: Object.values(m2)[0] as MigrationClass },
   { name: 'Migration20261122234631_live', class: Object.values(m3)[0] as MigrationClass },
   { name: 'Migration20261122235843_provisionability', class: Object.values(m4)[0] as MigrationClass },
+  { name: 'Migration20261123001634_data_filters', class: Object.values(m5)[0] as MigrationClass },
 ];

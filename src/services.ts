@@ -8,6 +8,7 @@ import { PeopleService } from './registry/people/people.service';
 import { CatalogService } from './registry/catalog.service';
 import { createPluginRegistry, installedPlugins } from './plugins/registry';
 import { TargetService } from './provisioning/target.service';
+import { ProvisioningTarget } from './provisioning/provisioning-target.entity';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from './observability/logger';
 import type { ProvisionerPlugin } from './plugins/plugin';
@@ -19,6 +20,8 @@ import { QueuedProvisioning } from './provisioning/queued-provisioning';
 import { ReprovisionAll, ReprovisionAllService } from './provisioning/reprovision-all';
 import { LiveUpdates } from './live/live-updates';
 import { FullRecalculation } from './provisionability/full-recalculation';
+import { Reconciler } from './reconciliation/reconciler';
+import { ReconciliationApi } from './reconciliation/reconciliation.api';
 import { ProvisionabilityApi } from './provisionability/provisionability.api';
 
 export interface ServiceDependencies {
@@ -37,6 +40,7 @@ export function createServices({ orm, logger, plugins: pluginList }: ServiceDepe
   let jobQueue: JobQueue | null = null;
   let reprovisionAll: ReprovisionAll | null = null;
   let fullRecalculation: FullRecalculation | null = null;
+  let reconciler: Reconciler | null = null;
   return {
     apiTokens: new ApiTokenService(),
     changeLog: new ChangeLogService(),
@@ -55,6 +59,7 @@ export function createServices({ orm, logger, plugins: pluginList }: ServiceDepe
     /** Subscriptions; started by the server (workers only produce events). */
     live: new LiveUpdates(orm, logger),
     provisionability: new ProvisionabilityApi(engine.provisionability, () => fullRecalculation),
+    reconciliation: new ReconciliationApi(engine, () => reconciler),
     /** Connects the job queue: Queue / Queue On Error targets and job handlers start using it. */
     attachJobQueue(queue: JobQueue): void {
       jobQueue = queue;
@@ -62,6 +67,16 @@ export function createServices({ orm, logger, plugins: pluginList }: ServiceDepe
       reprovisionAll = new ReprovisionAll(orm, engine, queue, logger);
       const recalculation = new FullRecalculation(orm, engine, queue, logger);
       fullRecalculation = recalculation;
+      const reconciliation = new Reconciler(orm, engine, queue, logger);
+      reconciler = reconciliation;
+      engine.onTargetChanged((targetId, changedFields) => {
+        if (!changedFields.includes('reconcileSchedule')) return;
+        void orm.em
+          .fork()
+          .findOne(ProvisioningTarget, targetId)
+          .then((target) => target && reconciliation.schedule(target))
+          .catch((error) => logger.warn({ err: error, targetId }, 'could not schedule the reconciliation'));
+      });
       engine.onRulesChanged((targetId, organizationId) =>
         void recalculation.scheduleDaily(targetId, organizationId).catch((error) => logger.warn({ err: error, targetId }, 'could not schedule the daily provisionability recalculation')),
       );

@@ -14,6 +14,7 @@ import { ReprovisionAllResolver } from '../provisioning/reprovision-all.resolver
 import { ProvisioningEventResolver } from '../provisioning/provisioning-event.resolver';
 import { FailureNotificationResolver } from '../provisioning/failures.resolver';
 import { LiveResolver } from '../live/live.resolver';
+import { ReconciliationResolver } from '../reconciliation/reconciliation.resolver';
 import { GroupProvisionabilityResolver, ProvisioningAssignmentResolver } from '../provisionability/provisionability.resolver';
 
 export const resolvers = [
@@ -33,6 +34,7 @@ export const resolvers = [
   LiveResolver,
   ProvisioningAssignmentResolver,
   GroupProvisionabilityResolver,
+  ReconciliationResolver,
 ] as unknown as NonEmptyArray<Function>;
 
 /**

@@ -5,6 +5,7 @@ import { ProvisioningEvent } from '../provisioning/provisioning-event.entity';
 import { FailureNotification } from '../provisioning/failure-notification.entity';
 import { ProvisioningAssignment } from '../provisionability/provisioning-assignment.entity';
 import { GroupProvisionability } from '../provisionability/group-provisionability.entity';
+import { ReconciliationDifference, ReconciliationRun } from '../reconciliation/reconciliation.entities';
 import { ProvisioningTarget } from '../provisioning/provisioning-target.entity';
 import { ChangeLogEntry } from '../changelog/change-log-entry.entity';
 import { BaseEntity, OrgScopedEntity } from '../common/base-entity';
@@ -69,5 +70,7 @@ export const entities = [
   FailureNotification,
   ProvisioningAssignment,
   GroupProvisionability,
+  ReconciliationRun,
+  ReconciliationDifference,
   EngineCursor,
 ];

@@ -68,6 +68,19 @@ export interface ReadBack {
   attributes?: Record<string, string[]>;
 }
 
+/** What a plugin would write for a subject now, without writing it (preview, reconciliation). */
+export interface Rendering {
+  /**
+   * The object the target should hold: where (DN, resource id when known) and the values a
+   * read-back of it is compared with. null when the target should hold nothing for the subject
+   * (e.g. a group without members under an "omit empty groups" policy).
+   */
+  object: { remoteId: string | null; attributes: Record<string, string[]> } | null;
+  /** What Ferry would send, for a person to read: the LDAP entry, the SCIM resource, the webhook body. */
+  document: unknown;
+  detail: string;
+}
+
 /** One object a target holds, as listed for reconciliation. */
 export interface RemoteObject {
   remoteId: string;
@@ -93,6 +106,13 @@ export interface ProvisionerPlugin<TConfig = unknown> {
    * base DN, its SCIM endpoint...), page by page. Plugins that cannot list leave it out.
    */
   list?(target: TargetContext<TConfig>, subjectType: SubjectType): AsyncIterable<RemoteObject>;
+  /**
+   * Preview and reconciliation support: what `provision` would write for this request, computed
+   * the same way, without writing anything.
+   */
+  render?(target: TargetContext<TConfig>, request: ProvisionRequest): Promise<Rendering>;
+  /** Reconciliation support: removes an object no subject of the registry accounts for (an orphan). */
+  removeRemote?(target: TargetContext<TConfig>, subjectType: SubjectType, remoteId: string): Promise<void>;
   /** Releases connections held for the target (called on shutdown and on config change). */
   close?(targetId: string): Promise<void>;
   /** Releases every connection (server shutdown). */

@@ -1,5 +1,6 @@
 import { badInput } from '../common/errors';
 import { ldapPlugin } from './ldap';
+import { webhookPlugin } from './webhook';
 import type { ProvisionerPlugin } from './plugin';
 
 /** The plugins this Ferry can provision with, by the name stored on each target. */
@@ -38,5 +39,5 @@ export function createPluginRegistry(plugins: AnyPlugin[]): PluginRegistry {
 
 /** The plugins a Ferry server ships with. */
 export function installedPlugins(): AnyPlugin[] {
-  return [ldapPlugin];
+  return [ldapPlugin, webhookPlugin];
 }

@@ -1,10 +1,10 @@
 import { LockMode } from '@mikro-orm/core';
 import { v7 as uuidv7 } from 'uuid';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { ChangeLogEntry } from '../changelog/change-log-entry.entity';
+import { ChangeKind, ChangeLogEntry } from '../changelog/change-log-entry.entity';
 import type { Logger } from '../observability/logger';
 import type { PluginRegistry } from '../plugins/registry';
-import type { RemoteIdLookup } from '../plugins/plugin';
+import type { ProvisionerPlugin, RemoteIdLookup, TargetContext } from '../plugins/plugin';
 import { RecordStatus } from '../registry/enums';
 import { GroupMembership } from '../registry/groups/group-membership.entity';
 import { PersonRole } from '../registry/people/person-role.entity';
@@ -55,6 +55,7 @@ export class ProvisioningEngine {
   private lastSweep = 0;
   private queue: QueuedProvisioning | null = null;
   private rulesChanged: ((targetId: string, organizationId: string) => void) | null = null;
+  private targetChanged: ((targetId: string, changedFields: string[]) => void) | null = null;
   readonly provisionability = new ProvisionabilityService();
 
   constructor(
@@ -151,6 +152,9 @@ export class ProvisioningEngine {
         produced.push(...(await this.apply(tx, item)));
       }
       for (const target of provisionability.rulesChangedOn) this.rulesChanged?.(target.targetId, target.organizationId);
+      for (const entry of change) {
+        if (entry.entityType === 'ProvisioningTarget' && entry.kind !== ChangeKind.DELETED) this.targetChanged?.(entry.entityId, entry.changedFields);
+      }
       await recordProvisioningEvents(tx, produced);
       cursor.seq = change[change.length - 1].seq;
       cursor.updatedAt = new Date();
@@ -230,6 +234,11 @@ export class ProvisioningEngine {
     this.rulesChanged = listener;
   }
 
+  /** Called, while the change is applied, with each target created or updated and the fields that changed. */
+  onTargetChanged(listener: (targetId: string, changedFields: string[]) => void): void {
+    this.targetChanged = listener;
+  }
+
   /** Applies one work item to every target that takes part, in target order. */
   async apply(em: EntityManager, item: WorkItem): Promise<ProvisioningEvent[]> {
     const modes = item.enrollment ? [...AUTOMATIC_MODES, ProvisioningMode.ENROLLMENT] : AUTOMATIC_MODES;
@@ -298,17 +307,9 @@ export class ProvisioningEngine {
     subject: SubjectPayload,
     options: RunOptions,
   ): Promise<ProvisioningEvent> {
-    subject = await this.withTargetGroups(em, target, subject);
-    const groupRule =
-      target.groupSelection === GroupSelection.FOLDER_RULES && subject.subjectType === 'GROUP'
-        ? await this.provisionability.stored(em, target.id, subject.id)
-        : null;
-    const decided = effectiveAction(target, requested, subject, options.explicit ?? false, groupRule);
-    const filtered = this.filter(target, decided.action, subject);
-    const { action, reason, skip } = filtered.excluded
-      ? { action: deleteOf(subject), reason: filtered.excluded, skip: false }
-      : decided;
-    subject = filtered.subject;
+    const prepared = await this.prepare(em, target, requested, subject, options.explicit ?? false);
+    const { action, reason, skip } = prepared;
+    subject = prepared.subject;
     const subjectType = SubjectType[subject.subjectType];
     const state = await this.lockState(em, target, subjectType, subject.id);
     const event = this.newEvent(target, action, subject, options);
@@ -318,10 +319,10 @@ export class ProvisioningEngine {
       event.detail = reason;
       return event;
     }
-    if (filtered.error) {
+    if (prepared.error) {
       // A filter that throws fails this target only; the plugin is not called.
       event.outcome = ProvisioningOutcome.FAILED;
-      event.error = filtered.error;
+      event.error = prepared.error;
       return event;
     }
 
@@ -337,19 +338,8 @@ export class ProvisioningEngine {
     record.lastAttemptAt = new Date();
     record.lastAction = action;
     try {
-      const plugin = this.plugins.get(target.plugin);
-      const config = plugin.configSchema.parse({ ...target.config, ...target.secrets });
-      const result = await plugin.provision(
-        {
-          targetId: target.id,
-          targetName: target.name,
-          organizationId: target.organization.id,
-          config,
-          remoteIds: this.remoteIds(em, target.id),
-          logger: this.logger.child({ target: target.name }),
-        },
-        { action, subject, remoteId: record.remoteId },
-      );
+      const { plugin, context } = this.pluginFor(em, target);
+      const result = await plugin.provision(context, { action, subject, remoteId: record.remoteId });
       record.remoteId = result.remoteId;
       record.status = result.remoteId && !isDelete(action) ? ProvisioningStatus.PROVISIONED : ProvisioningStatus.NOT_PROVISIONED;
       record.lastSuccessAt = new Date();
@@ -388,6 +378,29 @@ export class ProvisioningEngine {
       { target: target.id, subjectType, subjectId },
       { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
     );
+  }
+
+  /**
+   * Everything decided before the plugin is called, in order: the target's view of the person's
+   * groups, the effective action (status rules, provisioning group, skipped source, folder
+   * rules) and the data filters. Provisioning, preview and reconciliation all start here.
+   */
+  async prepare(
+    em: EntityManager,
+    target: ProvisioningTarget,
+    requested: A,
+    original: SubjectPayload,
+    explicit: boolean,
+  ): Promise<{ subject: SubjectPayload; action: A; reason: string | null; skip: boolean; error: string | null }> {
+    const subject = await this.withTargetGroups(em, target, original);
+    const groupRule =
+      target.groupSelection === GroupSelection.FOLDER_RULES && subject.subjectType === 'GROUP'
+        ? await this.provisionability.stored(em, target.id, subject.id)
+        : null;
+    const decided = effectiveAction(target, requested, subject, explicit, groupRule);
+    const filtered = this.filter(target, decided.action, subject);
+    if (filtered.excluded) return { subject: filtered.subject, action: deleteOf(subject), reason: filtered.excluded, skip: false, error: null };
+    return { subject: filtered.subject, action: decided.action, reason: decided.reason, skip: decided.skip ?? false, error: filtered.error };
   }
 
   /**
@@ -435,6 +448,23 @@ export class ProvisioningEngine {
       jobId: options.jobId ?? null,
     });
     return event;
+  }
+
+  /** The target's plugin and what it is told about the target (secrets must be loaded). */
+  pluginFor(em: EntityManager, target: ProvisioningTarget): { plugin: ProvisionerPlugin; context: TargetContext<unknown> } {
+    const plugin = this.plugins.get(target.plugin);
+    const config = plugin.configSchema.parse({ ...target.config, ...target.secrets });
+    return {
+      plugin,
+      context: {
+        targetId: target.id,
+        targetName: target.name,
+        organizationId: target.organization.id,
+        config,
+        remoteIds: this.remoteIds(em, target.id),
+        logger: this.logger.child({ target: target.name }),
+      },
+    };
   }
 
   /** Identifiers stored for this target only (spec D10: never another target's DNs). */

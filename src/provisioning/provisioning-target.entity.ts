@@ -94,4 +94,16 @@ export class ProvisioningTarget extends OrgScopedEntity {
   @Field({ description: 'Folder rules: leave groups that stop being provisionable on the target (deleting a group still removes it).' })
   @Property({ type: 'boolean' })
   keepUnprovisionableGroups: boolean = false;
+
+  @Field(() => Int, { description: 'A reconciliation that would delete more than this share (percent) of the objects on the target stops unless confirmed.' })
+  @Property({ type: 'integer', default: 20 })
+  deletionThresholdPercent: number = 20;
+
+  @Field({ description: 'Whether reconciliation removes objects in the managed scope that no subject accounts for (otherwise they are reported).' })
+  @Property({ type: 'boolean', default: false })
+  reconcileDeletesOrphans: boolean = false;
+
+  @Field(() => String, { nullable: true, description: 'Cron expression (UTC) of scheduled reconciliations that apply fixes, e.g. "0 3 * * *".' })
+  @Property({ type: 'string', length: 128, nullable: true })
+  reconcileSchedule: string | null = null;
 }

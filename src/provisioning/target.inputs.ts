@@ -117,6 +117,24 @@ export class CreateProvisioningTargetInput {
   @ArrayMaxSize(20)
   @ValidateNested({ each: true })
   dataFilters?: DataFilterSpec[];
+
+  @Field(() => Int, { nullable: true, description: 'Percent of the objects on the target a reconciliation may delete without confirmation (20 when left out).' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  deletionThresholdPercent?: number;
+
+  @Field(() => Boolean, { nullable: true, description: 'Whether reconciliation removes orphans in the managed scope (false when left out).' })
+  @IsOptional()
+  @IsBoolean()
+  reconcileDeletesOrphans?: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Cron expression (UTC) of scheduled reconciliations, e.g. "0 3 * * *"; null: none.' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  reconcileSchedule?: string | null;
 }
 
 /** There is deliberately no `plugin`: a target's plugin cannot change (its config would not fit). */
@@ -210,4 +228,22 @@ export class UpdateProvisioningTargetInput {
   @ArrayMaxSize(20)
   @ValidateNested({ each: true })
   dataFilters?: DataFilterSpec[];
+
+  @Field(() => Int, { nullable: true, description: 'Percent of the objects on the target a reconciliation may delete without confirmation.' })
+  @NotNullWhenGiven()
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  deletionThresholdPercent?: number;
+
+  @Field(() => Boolean, { nullable: true, description: 'Whether reconciliation removes orphans in the managed scope.' })
+  @NotNullWhenGiven()
+  @IsBoolean()
+  reconcileDeletesOrphans?: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Cron expression (UTC) of scheduled reconciliations, e.g. "0 3 * * *"; null: none.' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  reconcileSchedule?: string | null;
 }

@@ -15,6 +15,7 @@ import type { ProvisioningMode } from './actions';
 import { GroupSelection, ProvisioningTarget } from './provisioning-target.entity';
 import { assertRegexExpression } from '../provisionability/provisionability.api';
 import { toDataFilters, type DataFilterSpec } from '../data-filters/data-filter.types';
+import { assertCronExpression } from '../reconciliation/reconciliation.api';
 
 export interface TargetFilter {
   plugin?: string;
@@ -36,6 +37,9 @@ export interface TargetSettings {
   allowRegexOverride?: boolean;
   keepUnprovisionableGroups?: boolean;
   dataFilters?: DataFilterSpec[];
+  deletionThresholdPercent?: number;
+  reconcileDeletesOrphans?: boolean;
+  reconcileSchedule?: string | null;
 }
 
 export interface CreateTargetInput extends TargetSettings {
@@ -147,9 +151,13 @@ export class TargetService {
   private async applySettings(ctx: RequestContext, em: EntityManager, target: ProvisioningTarget, input: TargetSettings) {
     const { provisioningGroupId, skipIfFromSourceId, name, mode, order, retryIntervalSeconds, maxRetries, provisionableRegex, dataFilters, ...rules } = input;
     if (dataFilters !== undefined) target.dataFilters = toDataFilters(dataFilters);
+    const { deletionThresholdPercent, reconcileDeletesOrphans, reconcileSchedule, ...ruleSettings } = rules;
+    assertCronExpression(reconcileSchedule);
+    applyDefined(target, { deletionThresholdPercent, reconcileDeletesOrphans });
+    if (reconcileSchedule !== undefined) target.reconcileSchedule = reconcileSchedule;
     assertRegexExpression(provisionableRegex, 'provisionableRegex');
     if (provisionableRegex !== undefined) target.provisionableRegex = provisionableRegex;
-    const { groupSelection, onlyPolicyGroups, allowPolicyGroupOverride, allowRegexOverride, keepUnprovisionableGroups } = rules;
+    const { groupSelection, onlyPolicyGroups, allowPolicyGroupOverride, allowRegexOverride, keepUnprovisionableGroups } = ruleSettings;
     applyDefined(target, { groupSelection, onlyPolicyGroups, allowPolicyGroupOverride, allowRegexOverride, keepUnprovisionableGroups });
     const organizationId = target.organization.id;
     // Looked up before anything is assigned: a query auto-flushes pending changes, which would

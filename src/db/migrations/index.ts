@@ -6,6 +6,7 @@ import * as m2 from './Migration20261122222452_queue';
 import * as m3 from './Migration20261122234631_live';
 import * as m4 from './Migration20261122235843_provisionability';
 import * as m5 from './Migration20261123001634_data_filters';
+import * as m6 from './Migration20261123002145_reconciliation';
 
 type MigrationClass = new (...args: any[]) => Migration;
 
@@ -16,4 +17,5 @@ export const migrationsList: { name: string; class: MigrationClass }[] = [
   { name: 'Migration20261122234631_live', class: Object.values(m3)[0] as MigrationClass },
   { name: 'Migration20261122235843_provisionability', class: Object.values(m4)[0] as MigrationClass },
   { name: 'Migration20261123001634_data_filters', class: Object.values(m5)[0] as MigrationClass },
+  { name: 'Migration20261123002145_reconciliation', class: Object.values(m6)[0] as MigrationClass },
 ];

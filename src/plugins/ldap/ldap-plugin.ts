@@ -16,6 +16,7 @@ import { LdapConnections } from './connections';
 import { groupEntryName, personEntryName } from './dn';
 import { Directory } from './directory';
 import { ENTRY_ALREADY_EXISTS, provisioningError, resultCode } from './errors';
+import { listEntries, readEntry, renderEntry } from './reconcile';
 
 type Context = TargetContext<LdapConfig>;
 
@@ -209,9 +210,7 @@ async function provisionGroup(ctx: Context, request: ProvisionRequest, group: Gr
 
 async function readBack(ctx: Context, subjectType: SubjectType, remoteId: string): Promise<ReadBack> {
   if (subjectType === SubjectType.SERVICE) return { exists: false, detail: 'LDAP targets do not provision services' };
-  const directory = await directoryFor(ctx);
-  const exists = await directory.exists(remoteId);
-  return { exists, detail: exists ? remoteId : `no entry at ${remoteId}` };
+  return readEntry(await connections.client(ctx.targetId, ctx.config), ctx.config.url, remoteId);
 }
 
 /**
@@ -240,6 +239,23 @@ export const ldapPlugin: ProvisionerPlugin<LdapConfig> = {
   },
 
   readBack,
+
+  async *list(ctx, subjectType) {
+    yield* listEntries(await connections.client(ctx.targetId, ctx.config), ctx, subjectType);
+  },
+
+  async render(ctx, request) {
+    try {
+      return await renderEntry(ctx, request, resolveMembers);
+    } catch (error) {
+      if (error instanceof GroupWithoutGidNumberError) throw new PermanentProvisioningError(`cannot provision to LDAP: ${error.message}`);
+      throw error;
+    }
+  },
+
+  async removeRemote(ctx, _subjectType, remoteId) {
+    await (await directoryFor(ctx)).remove(remoteId);
+  },
 
   closeAll: () => connections.closeAll(),
   async close(targetId) {

@@ -1,0 +1,110 @@
+import type { EntityClass } from '@mikro-orm/core';
+import type { RequestContext } from '../api/context';
+import type { OrgScopedEntity } from '../common/base-entity';
+import { badInput, forbidden, notFound } from '../common/errors';
+import type { JobInfo } from '../jobs/job-queue';
+import { ProvisioningAction as A, SubjectType } from '../provisioning/actions';
+import type { ProvisioningEngine } from '../provisioning/engine';
+import { isDelete } from '../provisioning/planner';
+import { ProvisionedState } from '../provisioning/provisioned-state.entity';
+import { ProvisioningTarget } from '../provisioning/provisioning-target.entity';
+import { Group } from '../registry/groups/group.entity';
+import { Person } from '../registry/people/person.entity';
+import { findReadable, findWritable } from '../registry/records';
+import { Service } from '../registry/services/service.entity';
+import { nextRun, type Reconciler } from './reconciler';
+import { ReconciliationDifference, ReconciliationRun } from './reconciliation.entities';
+
+const ENTITIES: Record<SubjectType, EntityClass<OrgScopedEntity>> = {
+  [SubjectType.PERSON]: Person,
+  [SubjectType.GROUP]: Group,
+  [SubjectType.SERVICE]: Service,
+};
+const UPDATE_ACTIONS = {
+  [SubjectType.PERSON]: A.PERSON_UPDATED,
+  [SubjectType.GROUP]: A.GROUP_UPDATED,
+  [SubjectType.SERVICE]: A.SERVICE_UPDATED,
+} as const;
+
+export interface Preview {
+  target: ProvisioningTarget;
+  subjectType: SubjectType;
+  subjectId: string;
+  action: A;
+  reason: string | null;
+  willWrite: boolean;
+  remoteId: string | null;
+  document: unknown;
+  attributes: Record<string, string[]> | null;
+  detail: string;
+}
+
+/** Checks a cron expression for a target's reconcile schedule. */
+export function assertCronExpression(expression: string | null | undefined): void {
+  if (!expression) return;
+  try {
+    nextRun(expression);
+  } catch (error) {
+    throw badInput(`reconcileSchedule is not a cron expression: ${(error as Error).message}.`, 'reconcileSchedule');
+  }
+}
+
+/** Preview, reconcile and the kept results, through the API. */
+export class ReconciliationApi {
+  constructor(
+    private readonly engine: ProvisioningEngine,
+    private readonly reconciler: () => Reconciler | null,
+  ) {}
+
+  /** Exactly what Ferry would write for the subject on the target now, without writing it. */
+  async preview(ctx: RequestContext, targetId: string, subjectType: SubjectType, subjectId: string): Promise<Preview> {
+    const { em, principal } = ctx;
+    const target = await findReadable(em, principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
+    const record = await findReadable(em, principal, ENTITIES[subjectType], subjectId, subjectType.toLowerCase());
+    if (record.organization.id !== target.organization.id) throw notFound(subjectType.toLowerCase(), subjectId);
+    const payload = await this.engine.load(em, subjectType, subjectId);
+    if (!payload) throw notFound(subjectType.toLowerCase(), subjectId);
+    // Secrets are needed to talk to the plugin's configuration, never returned.
+    const withSecrets = await em.fork().findOneOrFail(ProvisioningTarget, target.id, { populate: ['secrets'] });
+    const { plugin, context } = this.engine.pluginFor(em, withSecrets);
+    const prepared = await this.engine.prepare(em, withSecrets, UPDATE_ACTIONS[subjectType], payload, false);
+    const state = await em.findOne(ProvisionedState, { target: target.id, subjectType, subjectId });
+    const base = { target, subjectType, subjectId, action: prepared.action, reason: prepared.reason, remoteId: state?.remoteId ?? null };
+    if (prepared.error) return { ...base, willWrite: false, document: null, attributes: null, detail: prepared.error };
+    if (prepared.skip) return { ...base, willWrite: false, document: null, attributes: null, detail: prepared.reason ?? 'skipped' };
+    if (!plugin.render) return { ...base, willWrite: !isDelete(prepared.action), document: null, attributes: null, detail: `the ${plugin.name} plugin cannot preview` };
+    const rendering = await plugin.render(context, { action: prepared.action, subject: prepared.subject, remoteId: state?.remoteId ?? null });
+    return {
+      ...base,
+      willWrite: rendering.object !== null,
+      remoteId: rendering.object?.remoteId ?? base.remoteId,
+      document: rendering.document,
+      attributes: rendering.object?.attributes ?? null,
+      detail: rendering.detail,
+    };
+  }
+
+  async reconcile(ctx: RequestContext, targetId: string, options: { dryRun: boolean; confirmDeletions: boolean }): Promise<JobInfo> {
+    const target = await findWritable(ctx.em, ctx.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
+    const runner = this.reconciler();
+    if (!runner) throw forbidden('This Ferry runs without a job queue.');
+    const { jobId } = await runner.request(target, options);
+    return ctx.services.jobs.get(ctx, jobId);
+  }
+
+  async runs(ctx: RequestContext, targetId: string, first: number): Promise<ReconciliationRun[]> {
+    const target = await findReadable(ctx.em, ctx.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
+    return ctx.em.find(ReconciliationRun, { target: target.id }, { orderBy: { startedAt: 'desc', id: 'desc' }, limit: first });
+  }
+
+  async run(ctx: RequestContext, id: string): Promise<ReconciliationRun> {
+    const run = await ctx.em.findOne(ReconciliationRun, { id }).catch(() => null);
+    if (!run) throw notFound('ReconciliationRun', id);
+    ctx.principal.assertCanRead(run.organizationId, 'ReconciliationRun', id);
+    return run;
+  }
+
+  differences(ctx: RequestContext, run: ReconciliationRun): Promise<ReconciliationDifference[]> {
+    return ctx.em.find(ReconciliationDifference, { run: run.id }, { orderBy: { id: 'asc' } });
+  }
+}

@@ -1,0 +1,94 @@
+import { Max, Min } from 'class-validator';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import type { RequestContext } from '../api/context';
+import { ProvisioningAction, SubjectType } from '../provisioning/actions';
+import { ProvisioningJob } from '../provisioning/jobs.resolver';
+import { ProvisioningTarget } from '../provisioning/provisioning-target.entity';
+import { ReconciliationDifference, ReconciliationRun } from './reconciliation.entities';
+
+@ObjectType({ description: 'What Ferry would write for a subject on a target now, computed without writing.' })
+class ProvisioningPreview {
+  @Field(() => ProvisioningTarget)
+  target: ProvisioningTarget;
+
+  @Field(() => SubjectType)
+  subjectType: SubjectType;
+
+  @Field(() => ID)
+  subjectId: string;
+
+  @Field(() => ProvisioningAction, { description: 'The action the target would get, after status rules, groups, folder rules and filters.' })
+  action: ProvisioningAction;
+
+  @Field(() => String, { nullable: true, description: 'Why the action differs from an update, if it does.' })
+  reason: string | null;
+
+  @Field({ description: 'Whether the target would hold an object for the subject.' })
+  willWrite: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Where it would be: the DN, the SCIM id (when known).' })
+  remoteId: string | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'The LDAP entry, SCIM resource or webhook body.' })
+  document: Record<string, unknown> | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'The values reconciliation compares, by attribute.' })
+  attributes: Record<string, string[]> | null;
+
+  @Field()
+  detail: string;
+}
+
+@ArgsType()
+class RunListArgs {
+  @Field(() => ID)
+  targetId: string;
+
+  @Field(() => Int, { defaultValue: 20 })
+  @Min(1)
+  @Max(200)
+  first: number = 20;
+}
+
+@Resolver(() => ReconciliationRun)
+export class ReconciliationResolver {
+  @Query(() => ProvisioningPreview, { description: 'Exactly what Ferry would write for this subject on this target now, without writing it.' })
+  async previewProvisioning(
+    @Ctx() ctx: RequestContext,
+    @Arg('targetId', () => ID) targetId: string,
+    @Arg('subjectType', () => SubjectType) subjectType: SubjectType,
+    @Arg('subjectId', () => ID) subjectId: string,
+  ) {
+    const preview = await ctx.services.reconciliation.preview(ctx, targetId, subjectType, subjectId);
+    return { ...preview, document: preview.document === null ? null : (preview.document as Record<string, unknown>) };
+  }
+
+  @Mutation(() => ProvisioningJob, {
+    description: 'Compares the target with the registry and reports every difference; dryRun: false also fixes them. A job: follow it with provisioningJobProgress, read the result with reconciliationRuns.',
+  })
+  reconcile(
+    @Ctx() ctx: RequestContext,
+    @Arg('targetId', () => ID) targetId: string,
+    @Arg('dryRun', () => Boolean, { defaultValue: true }) dryRun: boolean,
+    @Arg('confirmDeletions', () => Boolean, { defaultValue: false, description: 'Allows deleting more than the target\'s deletionThresholdPercent.' })
+    confirmDeletions: boolean,
+  ) {
+    return ctx.services.reconciliation.reconcile(ctx, targetId, { dryRun, confirmDeletions });
+  }
+
+  @Query(() => [ReconciliationRun], { description: "A target's reconciliations, newest first." })
+  reconciliationRuns(@Ctx() ctx: RequestContext, @Args() args: RunListArgs) {
+    return ctx.services.reconciliation.runs(ctx, args.targetId, args.first);
+  }
+
+  @Query(() => ReconciliationRun)
+  reconciliationRun(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string) {
+    return ctx.services.reconciliation.run(ctx, id);
+  }
+
+  @FieldResolver(() => [ReconciliationDifference])
+  differences(@Root() run: ReconciliationRun, @Ctx() ctx: RequestContext) {
+    return ctx.services.reconciliation.differences(ctx, run);
+  }
+}

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import {
+  CreatePersonWithOutcomesDocument,
+  CreateProvisioningTargetDocument,
+  PreviewProvisioningDocument,
+  ProvisioningEventsDocument,
+} from '../../src/client/generated/graphql';
+import { verifyWebhookSignature } from '../../src/plugins/webhook';
+import { startTestFerry, type TestFerry } from '../support/ferry';
+import { createOrganization } from '../support/fixtures';
+
+const SECRET = 'a-shared-secret-of-32-characters!';
+
+interface Delivery {
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * A receiver as the README tells integrators to write one: verify the signature, refuse
+ * delivery ids it has processed, and (here) refuse the first attempts to exercise retries.
+ */
+async function startReceiver(failFirst: number) {
+  const accepted: Delivery[] = [];
+  const refused: string[] = [];
+  const seen = new Set<string>();
+  const attempts = new Map<string, number>();
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const check = verifyWebhookSignature({ body, signature: req.headers['ferry-signature'], secret: SECRET });
+      const delivery = String(req.headers['ferry-delivery']);
+      if (!check.valid) {
+        refused.push(`invalid: ${check.reason}`);
+        return void res.writeHead(401).end(check.reason);
+      }
+      const subjectId = (JSON.parse(body) as { subject: { id: string } }).subject.id;
+      attempts.set(subjectId, (attempts.get(subjectId) ?? 0) + 1);
+      if (seen.has(delivery)) {
+        refused.push(`replay: ${delivery}`);
+        return void res.writeHead(409).end('already processed');
+      }
+      if (attempts.get(subjectId)! <= failFirst) return void res.writeHead(503, { 'Retry-After': '1' }).end('busy');
+      seen.add(delivery);
+      accepted.push({ headers: req.headers, body });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ remoteId: `crm-${accepted.length}` }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/ferry`;
+  return { url, accepted, refused, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+describe('webhook targets through Ferry', () => {
+  let t: TestFerry;
+  before(async () => {
+    t = await startTestFerry({ FERRY_JOB_POLL_MS: '100' });
+  });
+  after(async () => {
+    await t?.stop();
+  });
+
+  it('delivers signed documents, retries through the queue on 503, and a receiver can refuse replays', async () => {
+    const receiver = await startReceiver(2);
+    try {
+      const organization = await createOrganization(t.admin);
+      const target = (
+        await t.admin.ok(CreateProvisioningTargetDocument, {
+          input: {
+            organizationId: organization.id,
+            name: 'crm',
+            plugin: 'webhook',
+            mode: 'QUEUE_ON_ERROR',
+            retryIntervalSeconds: 1,
+            maxRetries: 5,
+            config: { url: receiver.url, secret: SECRET, timeoutMs: 2000 },
+          },
+        })
+      ).createProvisioningTarget.target;
+      assert.deepEqual(target.secretsSet, ['secret'], 'the secret is stored, never shown');
+      assert.equal((target.config as Record<string, unknown>).secret, undefined);
+
+      const saved = await t.admin.ok(CreatePersonWithOutcomesDocument, {
+        input: { organizationId: organization.id, names: [{ given: 'Ada', family: 'Lovelace' }] },
+      });
+      const person = saved.createPerson.person;
+      const first = saved.createPerson.provisioning.find((e) => e.subjectType === 'PERSON')!;
+      assert.equal(first.outcome, 'RETRY_SCHEDULED', 'a 503 is transient: a retry is queued');
+
+      const deadline = Date.now() + 30000;
+      let events;
+      for (;;) {
+        events = (await t.admin.ok(ProvisioningEventsDocument, { organizationId: organization.id, subjectId: person.id })).provisioningEvents;
+        if (events.some((e) => e.outcome === 'SUCCEEDED')) break;
+        if (Date.now() > deadline) assert.fail(`no success: ${JSON.stringify(events)}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.deepEqual(events.map((e) => [e.outcome, e.attempt]), [
+        ['RETRY_SCHEDULED', 1],
+        ['RETRY_SCHEDULED', 2],
+        ['SUCCEEDED', 3],
+      ]);
+      const delivered = receiver.accepted.find((d) => JSON.parse(d.body).subject.id === person.id)!;
+      const document = JSON.parse(delivered.body);
+      assert.equal(document.version, 'ferry.webhook/v1');
+      assert.equal(document.action, 'PERSON_ADDED');
+      assert.equal(document.payload.primaryName.family, 'Lovelace');
+
+      // A replayed request (captured and sent again) is refused by the receiver.
+      const replay = await fetch(receiver.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'ferry-signature': String(delivered.headers['ferry-signature']), 'ferry-delivery': String(delivered.headers['ferry-delivery']) },
+        body: delivered.body,
+      });
+      assert.equal(replay.status, 409);
+      // A forged body with the captured signature does not verify.
+      const forged = await fetch(receiver.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'ferry-signature': String(delivered.headers['ferry-signature']), 'ferry-delivery': 'forged' },
+        body: delivered.body.replace('Lovelace', 'Mallory'),
+      });
+      assert.equal(forged.status, 401);
+
+      const preview = (await t.admin.ok(PreviewProvisioningDocument, { targetId: target.id, subjectType: 'PERSON', subjectId: person.id })).previewProvisioning;
+      assert.equal((preview.document as { version: string }).version, 'ferry.webhook/v1', 'the preview shows the body that would be posted');
+      assert.equal(preview.remoteId, 'crm-1');
+    } finally {
+      await receiver.close();
+    }
+  });
+});

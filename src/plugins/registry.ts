@@ -1,5 +1,6 @@
 import { badInput } from '../common/errors';
 import { ldapPlugin } from './ldap';
+import { scimPlugin } from './scim';
 import { webhookPlugin } from './webhook';
 import type { ProvisionerPlugin } from './plugin';
 
@@ -39,5 +40,5 @@ export function createPluginRegistry(plugins: AnyPlugin[]): PluginRegistry {
 
 /** The plugins a Ferry server ships with. */
 export function installedPlugins(): AnyPlugin[] {
-  return [ldapPlugin, webhookPlugin];
+  return [ldapPlugin, scimPlugin, webhookPlugin];
 }

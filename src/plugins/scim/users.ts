@@ -1,0 +1,96 @@
+import { ProvisioningAction } from '../../provisioning/actions';
+import type { PersonPayload } from '../../provisioning/payload';
+import { PersonStatus } from '../../registry/enums';
+import { PermanentProvisioningError, type ProvisionRequest, type ProvisionResult } from '../plugin';
+import { ResourceEndpoint, type Held, type ScimSession } from './endpoint';
+import { isStatus } from './errors';
+import { stringAttribute, USER_SCHEMA, userNameOf, userResource, type DesiredResource } from './mapping';
+import { replacement } from './patch';
+
+function usersOf(session: ScimSession): ResourceEndpoint {
+  return new ResourceEndpoint(session, '/Users', 'User');
+}
+
+function describe(held: Held): string {
+  const userName = stringAttribute(held.resource, 'userName');
+  return userName ? `User ${userName} (${held.resource.id})` : `User ${held.resource.id}`;
+}
+
+/**
+ * After a 409 on create: the User holding the userName is adopted when nobody claimed it
+ * (no externalId) or it is already this person's; another subject's User is never taken over.
+ */
+async function adoptAfterConflict(users: ResourceEndpoint, person: PersonPayload, userName: string, conflict: unknown): Promise<Held> {
+  const holder = await users.findBy('userName', userName);
+  if (!holder) throw conflict;
+  const owner = stringAttribute(holder.resource, 'externalId');
+  if (owner && owner !== person.id) {
+    throw new PermanentProvisioningError(
+      `cannot create User ${userName}: the target already has it (${holder.resource.id}) for another subject (externalId ${owner})`,
+      { cause: conflict },
+    );
+  }
+  return holder;
+}
+
+async function upsertUser(session: ScimSession, request: ProvisionRequest, person: PersonPayload): Promise<ProvisionResult> {
+  const { config } = session;
+  const userName = userNameOf(config, person);
+  if (!userName) {
+    const reason = `person ${person.id} has no active identifier of type "${config.userNameIdentifierType}" for the userName`;
+    // As on LDAP: e.g. an expired person who lost the identifier is left as the target has them.
+    if (person.status !== PersonStatus.ACTIVE) return { remoteId: request.remoteId, detail: `skipped: ${reason}` };
+    throw new PermanentProvisioningError(`cannot provision to SCIM: ${reason}`);
+  }
+  const desired = userResource(config, person, userName);
+  const users = usersOf(session);
+  const steps: string[] = [];
+
+  let current = request.remoteId ? await users.read(request.remoteId) : null;
+  if (request.remoteId && !current) steps.push(`User ${request.remoteId} was gone`);
+  if (!current) {
+    const matchValue = config.userMatchAttribute === 'externalId' ? person.id : userName;
+    current = await users.findBy(config.userMatchAttribute, matchValue);
+    if (current) steps.push(`adopted existing ${describe(current)} by ${config.userMatchAttribute}`);
+  }
+  if (!current) {
+    try {
+      const created = await users.create(replacement(null, desired));
+      steps.push(`created ${describe(created)}`);
+      return { remoteId: created.resource.id, detail: steps.join('; ') };
+    } catch (error) {
+      if (!isStatus(error, 409)) throw error;
+      current = await adoptAfterConflict(users, person, userName, error);
+      steps.push(`adopted existing ${describe(current)} after a uniqueness conflict`);
+    }
+  }
+  const changes = await users.updateAttributes(current, desired);
+  steps.push(changes.length > 0 ? `updated ${describe(current)}: ${changes.join(', ')}` : `${describe(current)} already up to date`);
+  return { remoteId: current.resource.id, detail: steps.join('; ') };
+}
+
+const DEACTIVATED: DesiredResource = { schemas: [USER_SCHEMA], values: { active: false }, managed: ['active'] };
+
+/** Deletes or deactivates the person's User, per the target's deprovision policy. */
+async function deprovisionUser(session: ScimSession, request: ProvisionRequest, person: PersonPayload): Promise<ProvisionResult> {
+  const users = usersOf(session);
+  // Only a User Ferry knows is its own: the stored id, or the one carrying the person's id.
+  const id = request.remoteId ?? (await users.findBy('externalId', person.id))?.resource.id ?? null;
+  if (!id) return { remoteId: null, detail: 'nothing to deprovision: the person has no User on this target' };
+
+  if (session.config.deprovision === 'DELETE') {
+    const removed = await users.remove(id);
+    return { remoteId: null, detail: removed ? `deleted User ${id}` : `nothing to delete: User ${id} does not exist` };
+  }
+  const current = await users.read(id);
+  if (!current) return { remoteId: null, detail: `nothing to deactivate: User ${id} does not exist` };
+  const changes = await users.updateAttributes(current, DEACTIVATED);
+  // The User stays: its id is kept so that a returning person gets the same account back.
+  return { remoteId: id, detail: changes.length > 0 ? `deactivated ${describe(current)}` : `${describe(current)} was already inactive` };
+}
+
+export async function provisionUser(session: ScimSession, request: ProvisionRequest, person: PersonPayload): Promise<ProvisionResult> {
+  // A non-provisionable status arrives as a skeleton, whatever the action: always deprovision.
+  if (person.skeleton || request.action === ProvisioningAction.PERSON_DELETED) return deprovisionUser(session, request, person);
+  return upsertUser(session, request, person);
+}

@@ -2,8 +2,6 @@ import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import type { RequestContext } from '../api/context';
 import { ProvisioningJob } from './jobs.resolver';
 
-// Until services.ts exposes it (see the wiring note to the lead).
-
 @Resolver()
 export class ReprovisionAllResolver {
   @Mutation(() => ProvisioningJob, {
@@ -11,7 +9,12 @@ export class ReprovisionAllResolver {
       'Provisions every person (any status), then every group, then every service of the organisation to this target, as a job ' +
       '(any mode but Disabled). Follow it with provisioningJob(id): details carry processed/succeeded/failed/total.',
   })
-  reprovisionAll(@Ctx() ctx: RequestContext, @Arg('targetId', () => ID) targetId: string) {
-    return ctx.services.reprovisionAll.request(ctx, targetId);
+  reprovisionAll(
+    @Ctx() ctx: RequestContext,
+    @Arg('targetId', () => ID) targetId: string,
+    @Arg('confirmDeletions', () => Boolean, { defaultValue: false, description: "Allows deleting more than the target's deletionThresholdPercent of its entries." })
+    confirmDeletions: boolean,
+  ) {
+    return ctx.services.reprovisionAll.request(ctx, targetId, confirmDeletions);
   }
 }

@@ -382,7 +382,9 @@ describe('LDAP provisioner against a real slapd', () => {
       const target = ldapTarget(slapd);
       const uid = unique('readback');
       await target.provision(A.PERSON_ADDED, person(uid));
-      assert.deepEqual(await ldapPlugin.readBack(target.ctx, SubjectType.PERSON, personDn(uid)), { exists: true, detail: personDn(uid) });
+      const read = await ldapPlugin.readBack(target.ctx, SubjectType.PERSON, personDn(uid));
+      assert.deepEqual([read.exists, read.detail], [true, personDn(uid)]);
+      assert.deepEqual(read.attributes?.sn, ['Lovelace'], 'with its attributes, for drift checks');
       const missing = await ldapPlugin.readBack(target.ctx, SubjectType.PERSON, personDn('nobody-here'));
       assert.equal(missing.exists, false);
     });

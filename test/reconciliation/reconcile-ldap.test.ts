@@ -10,6 +10,8 @@ import {
   PreviewProvisioningDocument,
   ProvisioningJobDocument,
   ReconcileDocument,
+  ReprovisionAllDocument,
+  UpdatePersonDocument,
   ReconciliationRunDocument,
   ReconciliationRunsDocument,
   UpdateProvisioningTargetDocument,
@@ -144,4 +146,24 @@ describe('reconciliation against a real slapd', () => {
     assert.equal(confirmed.applied, 3);
     for (const uid of ['x1', 'x2', 'x3']) assert.equal(await slapd.entry(`uid=${uid},${people}`), null);
   });
+
+  it('a reprovision-all that would delete past the threshold is refused unless confirmed', async () => {
+    const { target, people, ada, bob } = await setUp('MANUAL');
+    await waitForJob((await t.admin.ok(ReprovisionAllDocument, { targetId: target.id })).reprovisionAll.id);
+    assert.ok(await slapd.entry(`uid=ada,${people}`));
+    for (const person of [ada, bob]) await t.admin.ok(UpdatePersonDocument, { id: person.id, input: { status: 'DUPLICATE' } });
+    const refused = await t.admin.fails('FORBIDDEN', ReprovisionAllDocument, { targetId: target.id });
+    assert.match(refused.message, /would delete 2 of the \d+ entries .*confirmDeletions/);
+    assert.ok(await slapd.entry(`uid=ada,${people}`), 'nothing was deleted');
+    await waitForJob((await t.admin.ok(ReprovisionAllDocument, { targetId: target.id, confirmDeletions: true })).reprovisionAll.id);
+    assert.equal(await slapd.entry(`uid=ada,${people}`), null, 'confirmed: the people marked duplicate are gone');
+  });
+
+  async function waitForJob(id: string) {
+    const deadline = Date.now() + 30000;
+    while ((await t.admin.ok(ProvisioningJobDocument, { id })).provisioningJob.state !== 'COMPLETED') {
+      if (Date.now() > deadline) assert.fail('the job did not complete');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 });

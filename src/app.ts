@@ -10,6 +10,7 @@ import type { Logger } from './observability/logger';
 import type { ProvisionerPlugin } from './plugins/plugin';
 import { Metrics } from './observability/metrics';
 import { createServices, type Services } from './services';
+import { sealPlainSecrets } from './security/secret-box';
 
 export interface Ferry {
   url: string;
@@ -36,6 +37,8 @@ export async function startFerry(config: Config, logger: Logger, options: StartO
   try {
     orm = await openDatabase(databaseUrl, logger, metrics);
     const services = createServices({ orm, logger, plugins: options.plugins });
+    const em = orm.em.fork();
+    await sealPlainSecrets((sql, params) => em.execute(sql, params ?? []), logger);
     await services.apiTokens.bootstrap(orm.em.fork(), config.FERRY_ADMIN_TOKEN, logger);
     const schema = await buildFerrySchema();
     const jobs = await openJobQueue(config, databaseUrl, logger);

@@ -1,4 +1,5 @@
 import type { Config } from './config/config';
+import { loadSecretsKey } from './security/secret-box';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './db/embedded-postgres';
 import { createJobQueue } from './jobs/agenda-job-queue';
 import type { JobQueue } from './jobs/job-queue';
@@ -6,6 +7,8 @@ import type { Logger } from './observability/logger';
 
 /** PostgreSQL for a Ferry process: DATABASE_URL, or the embedded cluster in FERRY_DATA_DIR. */
 export async function resolveDatabase(config: Config, logger: Logger): Promise<{ url: string; embedded: EmbeddedPostgresHandle | null }> {
+  // Target secrets are encrypted at rest: the key is needed before anything reads them.
+  await loadSecretsKey({ key: config.FERRY_SECRETS_KEY, keyFile: config.FERRY_SECRETS_KEY_FILE, dataDir: config.dataDir }, logger);
   if (config.DATABASE_URL) return { url: config.DATABASE_URL, embedded: null };
   const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.FERRY_PG_PORT, database: 'ferry', logger });
   return { url: embedded.url, embedded };

@@ -79,6 +79,16 @@ export const configSchema = z.object({
     .min(100)
     .default(5000)
     .describe('Safety-net poll for new provisioning events, should a PostgreSQL notification be lost.'),
+  FERRY_SECRETS_KEY: z
+    .string()
+    .min(32)
+    .optional()
+    .describe('Key that encrypts target secrets at rest: 32 bytes as base64 or 64 hex digits (`openssl rand -base64 32`). Wins over the key file.'),
+  FERRY_SECRETS_KEY_FILE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('File holding that key. Unset: `<FERRY_DATA_DIR>/secrets.key`, created on first start. Every process on one database needs the same key.'),
   FERRY_SHUTDOWN_TIMEOUT_MS: z.coerce
     .number()
     .int()

@@ -4,6 +4,7 @@ import { OrgScopedEntity } from '../common/base-entity';
 import type { Group } from '../registry/groups/group.entity';
 import type { OrgIdentitySource } from '../registry/sources/org-identity-source.entity';
 import { ProvisioningMode } from './actions';
+import { EncryptedJsonType } from '../security/encrypted-json.type';
 import type { DataFilter } from '../data-filters/filters';
 
 export enum GroupSelection {
@@ -31,8 +32,8 @@ export class ProvisioningTarget extends OrgScopedEntity {
   @Property({ type: 'jsonb' })
   config: Record<string, unknown> = {};
 
-  /** The plugin's secret configuration values (write-only through the API). */
-  @Property({ type: 'jsonb', hidden: true, lazy: true })
+  /** The plugin's secret configuration values: write-only through the API, encrypted at rest (AES-256-GCM). */
+  @Property({ type: EncryptedJsonType, hidden: true, lazy: true })
   secrets: Record<string, string> = {};
 
   @Field(() => ProvisioningMode)

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { open as openSealed } from '../../src/security/secret-box';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import {
@@ -41,12 +42,14 @@ describe('provisioning targets', () => {
     await t?.stop();
   });
 
-  const storedColumns = async (id: string) => {
-    const rows = await db.query<{ config: Record<string, unknown>; secrets: Record<string, string> }>(
-      'select config, secrets from provisioning_target where id = $1',
-      [id],
-    );
-    return rows.rows[0];
+  /** The row as stored; secrets are encrypted at rest, and opened here with the process's key. */
+  const storedColumns = async (id: string): Promise<{ config: Record<string, unknown>; secrets: Record<string, string> }> => {
+    const rows = await db.query<{ config: Record<string, unknown>; secrets: string }>('select config, secrets from provisioning_target where id = $1', [id]);
+    if (rows.rows.length === 0) return undefined as never;
+    const { config, secrets } = rows.rows[0];
+    assert.ok(secrets.startsWith('v1:'), 'sealed');
+    assert.ok(!secrets.includes(PASSWORD) && !secrets.includes('an0ther-Secret'), 'no secret in clear in the database');
+    return { config, secrets: JSON.parse(openSealed(secrets)) as Record<string, string> };
   };
 
   const createTarget = async (client: GraphQLTestClient, input: Partial<CreateProvisioningTargetInput> & { organizationId: string }) => {

@@ -54,7 +54,7 @@ export async function startFerry(config: Config, logger: Logger, options: StartO
       pollIntervalMs: config.FERRY_LIVE_POLL_MS,
       authRecheckMs: config.FERRY_SUBSCRIPTION_AUTH_RECHECK_MS,
     });
-    const http = await createHttpServer({ schema, orm, services, logger, metrics, shutdownTimeoutMs: config.FERRY_SHUTDOWN_TIMEOUT_MS });
+    const http = await createHttpServer({ schema, orm, services, logger, metrics, config, shutdownTimeoutMs: config.FERRY_SHUTDOWN_TIMEOUT_MS });
     await new Promise<void>((resolve, reject) => {
       http.httpServer.once('error', reject);
       http.httpServer.listen(config.PORT, config.HOST, () => resolve());

@@ -15,6 +15,9 @@ import type { Metrics } from '../observability/metrics';
 import type { Services } from '../services';
 import { createRequestContext, type RequestContext } from './context';
 import { formatError } from './errors';
+import { queryLimits, validateOverWebSocket } from './limits';
+import type { Config } from '../config/config';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 
 export interface HttpServerOptions {
   schema: GraphQLSchema;
@@ -23,6 +26,7 @@ export interface HttpServerOptions {
   logger: Logger;
   metrics: Metrics;
   shutdownTimeoutMs: number;
+  config: Config;
 }
 
 const bearer = (value: unknown): string | undefined => {
@@ -66,7 +70,8 @@ function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {
 
 /** Express with `/graphql` (HTTP and graphql-ws on the same port), `/healthz` and `/metrics`. */
 export async function createHttpServer(options: HttpServerOptions) {
-  const { schema, orm, services, logger, metrics } = options;
+  const { schema, orm, services, logger, metrics, config } = options;
+  const limits = queryLimits(config);
   const app = express();
   const httpServer = http.createServer(app);
 
@@ -99,6 +104,10 @@ export async function createHttpServer(options: HttpServerOptions) {
         if (principal) services.live.connections.remove(principal.tokenId, ctx.extra.socket);
       },
       context: (ctx) => createRequestContext(ctx.extra.principal!, orm.em, services, logger),
+      onSubscribe: (_ctx, _id, payload) => {
+        const checked = validateOverWebSocket(schema, limits.validationRules, payload);
+        return Array.isArray(checked) ? formatAll(checked as GraphQLError[]).map((e) => new GraphQLError(e.message, { extensions: e.extensions })) : (checked as never);
+      },
       // Errors over WebSocket leave with the same codes and masking as over HTTP.
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors?.length ? { ...result, errors: formatAll(result.errors) } : undefined,
@@ -111,11 +120,16 @@ export async function createHttpServer(options: HttpServerOptions) {
     schema,
     formatError: formatError(logger),
     includeStacktraceInErrorResponses: false,
+    allowBatchedHttpRequests: false,
+    introspection: config.introspection,
+    validationRules: limits.validationRules,
     // main.ts owns the signals: it drains HTTP, then closes the database and PostgreSQL in order.
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: options.shutdownTimeoutMs }),
       { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
+      ...limits.plugins,
+      ...(config.landingPage ? [] : [ApolloServerPluginLandingPageDisabled()]),
       provisioningSettlePlugin(services),
       metricsPlugin(metrics),
     ],
@@ -139,7 +153,7 @@ export async function createHttpServer(options: HttpServerOptions) {
 
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    express.json({ limit: config.FERRY_MAX_BODY_BYTES }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         try {
@@ -154,6 +168,19 @@ export async function createHttpServer(options: HttpServerOptions) {
       },
     }),
   );
+
+  // A body over the limit (or not JSON) answers like every other GraphQL error, with a code.
+  app.use('/graphql', (error: { type?: string; status?: number }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (error?.type === 'entity.too.large') {
+      res.status(413).json({ errors: [{ message: `The request body is larger than ${config.FERRY_MAX_BODY_BYTES} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+      return;
+    }
+    if (error?.type === 'entity.parse.failed') {
+      res.status(400).json({ errors: [{ message: 'The request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }] });
+      return;
+    }
+    next(error);
+  });
 
   return {
     httpServer,

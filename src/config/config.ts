@@ -79,6 +79,19 @@ export const configSchema = z.object({
     .min(100)
     .default(5000)
     .describe('Safety-net poll for new provisioning events, should a PostgreSQL notification be lost.'),
+  FERRY_MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(100).default(12).describe('Deepest selection a GraphQL operation may have.'),
+  FERRY_MAX_QUERY_COST: z.coerce.number().int().min(100).default(20000).describe('Highest estimated cost of a GraphQL operation (graphql-armor cost limit).'),
+  FERRY_MAX_ALIASES: z.coerce.number().int().min(1).max(1000).default(30).describe('Most aliases in one GraphQL operation.'),
+  FERRY_MAX_QUERY_TOKENS: z.coerce.number().int().min(100).default(10000).describe('Most tokens in one GraphQL document.'),
+  FERRY_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1048576).describe('Largest HTTP request body; larger ones get 413 PAYLOAD_TOO_LARGE.'),
+  FERRY_INTROSPECTION: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe('Whether the schema can be introspected (and fields are suggested in errors). Unset: on, except with NODE_ENV=production.'),
+  FERRY_LANDING_PAGE: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe("Whether GET /graphql in a browser shows Apollo's landing page. Unset: on, except with NODE_ENV=production."),
   FERRY_SECRETS_KEY: z
     .string()
     .min(32)
@@ -97,7 +110,7 @@ export const configSchema = z.object({
     .describe('How long SIGTERM waits for in-flight requests before closing connections.'),
 });
 
-export type Config = z.infer<typeof configSchema> & { dataDir: string };
+export type Config = z.infer<typeof configSchema> & { dataDir: string; introspection: boolean; landingPage: boolean };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -114,5 +127,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
     );
   }
-  return { ...parsed.data, dataDir: path.resolve(parsed.data.FERRY_DATA_DIR) };
+  const production = env.NODE_ENV === 'production';
+  const flag = (value: 'true' | 'false' | undefined) => (value === undefined ? !production : value === 'true');
+  return {
+    ...parsed.data,
+    dataDir: path.resolve(parsed.data.FERRY_DATA_DIR),
+    introspection: flag(parsed.data.FERRY_INTROSPECTION),
+    landingPage: flag(parsed.data.FERRY_LANDING_PAGE),
+  };
 }

@@ -8,7 +8,8 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Principal } from '../auth/principal';
-import { unauthenticated } from '../common/errors';
+import { tooManyRequests, unauthenticated } from '../common/errors';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { lastCommittedSeq } from '../db/transaction';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -75,9 +76,19 @@ export async function createHttpServer(options: HttpServerOptions) {
   const app = express();
   const httpServer = http.createServer(app);
 
-  const authenticate = async (token: string | undefined): Promise<Principal> => {
+  // Failed attempts per client address: past the limit, the address is refused for a while
+  // without its tokens even being looked at (guessing stays pointless, and cheap for Ferry).
+  const failures = new RateLimiterMemory({ points: config.FERRY_AUTH_FAILURES_PER_MINUTE, duration: 60, blockDuration: 60 });
+  const authenticate = async (token: string | undefined, address: string): Promise<Principal> => {
+    const record = await failures.get(address);
+    if (record && record.consumedPoints >= config.FERRY_AUTH_FAILURES_PER_MINUTE) {
+      throw tooManyRequests(Math.max(1, Math.ceil(record.msBeforeNext / 1000)));
+    }
     const principal = await services.apiTokens.authenticate(orm.em.fork(), token);
-    if (!principal) throw unauthenticated();
+    if (!principal) {
+      await failures.penalty(address, 1);
+      throw unauthenticated();
+    }
     return principal;
   };
 
@@ -91,7 +102,7 @@ export async function createHttpServer(options: HttpServerOptions) {
         const params = ctx.connectionParams ?? {};
         const token = bearer(params.authorization ?? params.Authorization) ?? (params.token as string | undefined);
         try {
-          const principal = await authenticate(token);
+          const principal = await authenticate(token, ctx.extra.request.socket.remoteAddress ?? 'unknown');
           ctx.extra.principal = principal;
           services.live.connections.add(principal.tokenId, ctx.extra.socket);
           return true;
@@ -157,11 +168,15 @@ export async function createHttpServer(options: HttpServerOptions) {
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         try {
-          const principal = await authenticate(bearer(req.headers.authorization));
+          const principal = await authenticate(bearer(req.headers.authorization), req.socket.remoteAddress ?? 'unknown');
           return createRequestContext(principal, orm.em, services, logger);
         } catch (error) {
           if (error instanceof GraphQLError) {
-            throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 401 } } });
+            const limited = error.extensions.code === 'TOO_MANY_REQUESTS';
+            const http = limited
+              ? { status: 429, headers: new Map([['retry-after', String(error.extensions.retryAfterSeconds)]]) }
+              : { status: 401 };
+            throw new GraphQLError(error.message, { extensions: { ...error.extensions, http } });
           }
           throw error;
         }

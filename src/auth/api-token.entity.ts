@@ -33,7 +33,7 @@ export class ApiToken {
   secretHash: string;
 
   @Field({ description: 'The first characters of the secret, to recognise a token.' })
-  @Property({ type: 'string', length: 16 })
+  @Property({ type: 'string', length: 16, index: true })
   prefix: string;
 
   @Field(() => Role)
@@ -59,4 +59,12 @@ export class ApiToken {
   @Field(() => Date, { nullable: true })
   @Property({ type: 'datetime', nullable: true })
   revokedAt: Date | null = null;
+
+  @Field(() => Date, { nullable: true, description: 'The token stops working at this time; null: it does not expire.' })
+  @Property({ type: 'datetime', nullable: true })
+  expiresAt: Date | null = null;
+
+  @Field(() => Date, { nullable: true, description: 'When the token was last accepted (updated at most once a minute).' })
+  @Property({ type: 'datetime', nullable: true })
+  lastUsedAt: Date | null = null;
 }

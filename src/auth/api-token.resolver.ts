@@ -18,6 +18,10 @@ class CreateApiTokenInput {
   @IsOptional()
   @IsUUID()
   organizationId?: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'When the token stops working (in the future); null: never.' })
+  @IsOptional()
+  expiresAt?: Date | null;
 }
 
 @ObjectType()

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { validate as isUuid } from 'uuid';
@@ -19,7 +19,13 @@ export interface CreateTokenInput {
   name: string;
   role: Role;
   organizationId?: string | null;
+  expiresAt?: Date | null;
 }
+
+const PREFIX_LENGTH = 12;
+
+/** Not revoked and not expired. */
+export const activeTokens = () => ({ revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] });
 
 export class ApiTokenService {
   /**
@@ -28,13 +34,20 @@ export class ApiTokenService {
    */
   async authenticate(em: EntityManager, secret: string | undefined): Promise<Principal | null> {
     if (!secret || !secret.startsWith(TOKEN_PREFIX) || secret.length > 256) return null;
-    const token = await em.findOne(ApiToken, { secretHash: hashSecret(secret), revokedAt: null });
-    if (!token) return null;
+    // Found by its (non-secret) prefix, then compared in constant time.
+    const hash = Buffer.from(hashSecret(secret), 'hex');
+    const candidates = await em.find(ApiToken, { prefix: secret.slice(0, PREFIX_LENGTH) });
+    const token = candidates.find((candidate) => timingSafeEqual(Buffer.from(candidate.secretHash, 'hex'), hash));
+    if (!token || token.revokedAt || (token.expiresAt && token.expiresAt <= new Date())) return null;
+    void em
+      .getConnection()
+      .execute(`update api_token set last_used_at = now() where id = ? and (last_used_at is null or last_used_at < now() - interval '1 minute')`, [token.id])
+      .catch(() => undefined);
     return new Principal(token.id, token.role, token.organization?.id ?? null);
   }
 
   async isActive(em: EntityManager, tokenId: string): Promise<boolean> {
-    return (await em.count(ApiToken, { id: tokenId, revokedAt: null })) > 0;
+    return (await em.count(ApiToken, { id: tokenId, ...activeTokens() })) > 0;
   }
 
   /**
@@ -77,8 +90,10 @@ export class ApiTokenService {
       this.assertMayManage(principal, organization.id);
       organizationId = organization.id;
     }
+    if (input.expiresAt && input.expiresAt <= new Date()) throw badInput('expiresAt must be in the future.', 'expiresAt');
     const secret = this.newSecret();
     const token = this.build(input.name, input.role, organizationId, principal.tokenId, secret);
+    token.expiresAt = input.expiresAt ?? null;
     await em.persistAndFlush(token);
     ctx.logger.info({ tokenId: token.id, role: token.role, organizationId }, 'API token created');
     return { token, secret };
@@ -137,7 +152,7 @@ export class ApiTokenService {
     token.name = name;
     token.role = role;
     token.secretHash = hashSecret(secret);
-    token.prefix = secret.slice(0, 12);
+    token.prefix = secret.slice(0, PREFIX_LENGTH);
     token.createdByTokenId = createdBy;
     if (organizationId) token.organization = ref(Organization, organizationId);
     return token;

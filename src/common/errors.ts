@@ -10,6 +10,7 @@ export const ErrorCode = {
   Conflict: 'CONFLICT',
   Forbidden: 'FORBIDDEN',
   Unauthenticated: 'UNAUTHENTICATED',
+  TooManyRequests: 'TOO_MANY_REQUESTS',
   Internal: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -38,3 +39,8 @@ export const forbidden = (message = 'Your token is not allowed to do this.') =>
 export const unauthenticated = (
   message = 'Send a valid API token as "Authorization: Bearer <token>".',
 ) => new FerryError(ErrorCode.Unauthenticated, message);
+
+export const tooManyRequests = (retryAfterSeconds: number) =>
+  new FerryError(ErrorCode.TooManyRequests, `Too many failed authentication attempts from this address; try again in ${retryAfterSeconds} s.`, {
+    retryAfterSeconds,
+  });

@@ -92,6 +92,12 @@ export const configSchema = z.object({
     .enum(['true', 'false'])
     .optional()
     .describe("Whether GET /graphql in a browser shows Apollo's landing page. Unset: on, except with NODE_ENV=production."),
+  FERRY_AUTH_FAILURES_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(20)
+    .describe('Failed token checks an address may make per minute; past it, it gets 429 TOO_MANY_REQUESTS for a minute.'),
   FERRY_SECRETS_KEY: z
     .string()
     .min(32)

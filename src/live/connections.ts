@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { ApiToken } from '../auth/api-token.entity';
+import { activeTokens } from '../auth/api-token.service';
 import type { Logger } from '../observability/logger';
 
 /** A WebSocket as far as ending it goes. */
@@ -11,7 +12,7 @@ export interface Closable {
 export const TOKEN_REVOKED_CLOSE_CODE = 4403;
 
 /**
- * The open WebSocket connections of this process, by API token. A revoked token's connections
+ * The open WebSocket connections of this process, by API token. A revoked or expired token's connections
  * (and so all of its subscriptions) are closed: at once when the revocation is announced, and at
  * the latest after one re-check interval if the announcement was lost.
  */
@@ -64,7 +65,7 @@ export class LiveConnections {
     const tokenIds = [...this.byToken.keys()];
     if (tokenIds.length === 0) return;
     try {
-      const active = await this.orm.em.fork().find(ApiToken, { id: { $in: tokenIds }, revokedAt: null }, { fields: ['id'] });
+      const active = await this.orm.em.fork().find(ApiToken, { id: { $in: tokenIds }, ...activeTokens() }, { fields: ['id'] });
       const stillActive = new Set(active.map((token) => token.id));
       for (const tokenId of tokenIds) if (!stillActive.has(tokenId)) this.revoked(tokenId);
     } catch (error) {

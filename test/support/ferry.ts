@@ -51,6 +51,8 @@ export async function startTestFerry(env: Record<string, string> = {}, options: 
     FERRY_ADMIN_TOKEN: adminToken,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     FERRY_SHUTDOWN_TIMEOUT_MS: '1000',
+    // Tests fail to authenticate on purpose, from one address; the limit has its own test.
+    FERRY_AUTH_FAILURES_PER_MINUTE: '1000000',
     ...env,
   });
   const ferry = await startFerry(config, createLogger(config.LOG_LEVEL), options);

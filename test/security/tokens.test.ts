@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ApiTokensDocument, CreateApiTokenDocument, ViewerDocument } from '../../src/client/generated/graphql';
+import { startTestFerry, type TestFerry } from '../support/ferry';
+
+describe('API tokens: expiry, last use, failed-attempt limits', () => {
+  let t: TestFerry;
+  let limited: TestFerry;
+  before(async () => {
+    t = await startTestFerry();
+    limited = await startTestFerry({ FERRY_AUTH_FAILURES_PER_MINUTE: '3' });
+  });
+  after(async () => {
+    await t?.stop();
+    await limited?.stop();
+  });
+
+  it('stops accepting a token when it expires, and records when tokens are used', async () => {
+    await t.admin.fails('BAD_USER_INPUT', CreateApiTokenDocument, {
+      input: { name: 'past', role: 'PLATFORM_ADMIN', expiresAt: new Date(Date.now() - 1000).toISOString() },
+    });
+    const expiresAt = new Date(Date.now() + 1500).toISOString();
+    const created = (await t.admin.ok(CreateApiTokenDocument, { input: { name: 'short-lived', role: 'PLATFORM_ADMIN', expiresAt } })).createApiToken;
+    assert.equal(created.token.expiresAt, expiresAt);
+    const client = t.as(created.secret);
+    assert.equal((await client.ok(ViewerDocument)).viewer.tokenId, created.token.id);
+    const listed = (await t.admin.ok(ApiTokensDocument, {})).apiTokens.find((token) => token.id === created.token.id)!;
+    assert.ok(listed.lastUsedAt, 'last use recorded');
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    const refused = await client.request(ViewerDocument);
+    assert.equal(refused.status, 401);
+    assert.equal(refused.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
+  });
+
+  it('refuses an address that keeps failing, for a while, with 429 and Retry-After', async () => {
+    const wrong = limited.as('ferry_wrong-token-guess-000000000000000000000000000000');
+    for (let i = 0; i < 3; i++) assert.equal((await wrong.request(ViewerDocument)).status, 401);
+    const response = await fetch(limited.ferry.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${limited.adminToken}` },
+      body: JSON.stringify({ query: '{ viewer { role } }' }),
+    });
+    assert.equal(response.status, 429, 'even a valid token from that address waits');
+    assert.ok(Number(response.headers.get('retry-after')) > 0);
+    const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
+    assert.equal(body.errors[0].extensions.code, 'TOO_MANY_REQUESTS');
+    // Other Ferry instances (and addresses) are unaffected.
+    assert.equal((await t.admin.ok(ViewerDocument)).viewer.role, 'PLATFORM_ADMIN');
+  });
+});

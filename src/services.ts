@@ -19,6 +19,7 @@ import { JobsService } from './provisioning/jobs.service';
 import { QueuedProvisioning } from './provisioning/queued-provisioning';
 import { ReprovisionAll, ReprovisionAllService } from './provisioning/reprovision-all';
 import { LiveUpdates } from './live/live-updates';
+import { UrlAllowlist } from './security/url-allowlist';
 import { FullRecalculation } from './provisionability/full-recalculation';
 import { Reconciler } from './reconciliation/reconciler';
 import { ReconciliationApi } from './reconciliation/reconciliation.api';
@@ -29,13 +30,15 @@ export interface ServiceDependencies {
   logger: Logger;
   /** The target plugins; defaults to the ones Ferry ships. */
   plugins?: ProvisionerPlugin<any>[];
+  /** FERRY_TARGET_URL_ALLOWLIST. */
+  urlAllowlist?: string;
 }
 
 /** The composition root of the domain services; resolvers reach them through the request context. */
-export function createServices({ orm, logger, plugins: pluginList }: ServiceDependencies) {
+export function createServices({ orm, logger, plugins: pluginList, urlAllowlist }: ServiceDependencies) {
   const memberships = new MembershipService();
   const automaticGroups = new AutomaticGroupService(memberships);
-  const plugins = createPluginRegistry(pluginList ?? installedPlugins());
+  const plugins = createPluginRegistry(pluginList ?? installedPlugins(), new UrlAllowlist(urlAllowlist));
   const engine = new ProvisioningEngine(orm, plugins, logger);
   let jobQueue: JobQueue | null = null;
   let reprovisionAll: ReprovisionAll | null = null;

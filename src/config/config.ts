@@ -98,6 +98,13 @@ export const configSchema = z.object({
     .min(1)
     .default(20)
     .describe('Failed token checks an address may make per minute; past it, it gets 429 TOO_MANY_REQUESTS for a minute.'),
+  FERRY_TARGET_URL_ALLOWLIST: z
+    .string()
+    .optional()
+    .refine((value) => !value || value.split(',').every((entry) => /^[a-z][a-z0-9+.-]*:\/\/(\*\.)?[^\s/*]+(\/\S*)?$/i.test(entry.trim())), {
+      message: 'must be a comma-separated list of URL patterns such as https://*.example.org or https://hooks.internal:8443/ferry',
+    })
+    .describe('Comma-separated URL patterns SCIM and webhook targets may use (`https://*.example.org`, `https://hooks.internal:8443/ferry`). Unset: any URL.'),
   FERRY_SECRETS_KEY: z
     .string()
     .min(32)

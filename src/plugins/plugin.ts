@@ -98,6 +98,8 @@ export interface ProvisionerPlugin<TConfig = unknown> {
   readonly configSchema: z.ZodType<TConfig, z.ZodTypeDef, unknown>;
   /** Configuration keys that are secrets: write-only through the API, never logged. */
   readonly secretFields: readonly string[];
+  /** Configuration keys holding URLs Ferry sends data to: checked against FERRY_TARGET_URL_ALLOWLIST. */
+  readonly urlFields?: readonly string[];
   provision(target: TargetContext<TConfig>, request: ProvisionRequest): Promise<ProvisionResult>;
   /** Reads the subject back from the target (provisioning status, drift checks). */
   readBack(target: TargetContext<TConfig>, subjectType: SubjectType, remoteId: string): Promise<ReadBack>;

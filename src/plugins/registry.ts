@@ -3,6 +3,7 @@ import { ldapPlugin } from './ldap';
 import { scimPlugin } from './scim';
 import { webhookPlugin } from './webhook';
 import type { ProvisionerPlugin } from './plugin';
+import { UrlAllowlist } from '../security/url-allowlist';
 
 /** The plugins this Ferry can provision with, by the name stored on each target. */
 export interface PluginRegistry {
@@ -11,12 +12,14 @@ export interface PluginRegistry {
   /** Like get, but null for a name no installed plugin has (a target left by a removed plugin). */
   find(name: string): ProvisionerPlugin | null;
   list(): ProvisionerPlugin[];
+  /** Throws when a URL setting of the configuration is outside FERRY_TARGET_URL_ALLOWLIST. */
+  assertUrlsAllowed(plugin: ProvisionerPlugin, config: Record<string, unknown>): void;
 }
 
 // The registry holds plugins of every configuration type; each target only ever meets its own.
 type AnyPlugin = ProvisionerPlugin<any>;
 
-export function createPluginRegistry(plugins: AnyPlugin[]): PluginRegistry {
+export function createPluginRegistry(plugins: AnyPlugin[], allowlist = new UrlAllowlist(undefined)): PluginRegistry {
   const byName = new Map<string, ProvisionerPlugin>();
   for (const plugin of plugins) {
     // Two plugins under one name would make the stored name of a target ambiguous.
@@ -35,6 +38,14 @@ export function createPluginRegistry(plugins: AnyPlugin[]): PluginRegistry {
     },
     find: (name) => byName.get(name) ?? null,
     list: () => [...sorted],
+    assertUrlsAllowed(plugin, config) {
+      for (const field of plugin.urlFields ?? []) {
+        const value = config[field];
+        if (typeof value === 'string' && !allowlist.allows(value)) {
+          throw badInput(`${field} ${value} is not allowed: this Ferry sends data only to ${allowlist.source} (FERRY_TARGET_URL_ALLOWLIST).`, `config.${field}`);
+        }
+      }
+    },
   };
 }
 

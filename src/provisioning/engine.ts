@@ -4,7 +4,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { ChangeKind, ChangeLogEntry } from '../changelog/change-log-entry.entity';
 import type { Logger } from '../observability/logger';
 import type { PluginRegistry } from '../plugins/registry';
-import type { ProvisionerPlugin, RemoteIdLookup, TargetContext } from '../plugins/plugin';
+import { PermanentProvisioningError, type ProvisionerPlugin, type RemoteIdLookup, type TargetContext } from '../plugins/plugin';
 import { RecordStatus } from '../registry/enums';
 import { GroupMembership } from '../registry/groups/group-membership.entity';
 import { PersonRole } from '../registry/people/person-role.entity';
@@ -454,6 +454,12 @@ export class ProvisioningEngine {
   pluginFor(em: EntityManager, target: ProvisioningTarget): { plugin: ProvisionerPlugin; context: TargetContext<unknown> } {
     const plugin = this.plugins.get(target.plugin);
     const config = plugin.configSchema.parse({ ...target.config, ...target.secrets });
+    try {
+      // Also here: the allow-list may have been narrowed since the target was saved.
+      this.plugins.assertUrlsAllowed(plugin, config as Record<string, unknown>);
+    } catch (error) {
+      throw new PermanentProvisioningError((error as Error).message);
+    }
     return {
       plugin,
       context: {

@@ -230,6 +230,7 @@ export class TargetService {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new Error(`Plugin ${plugin.name}: its configuration schema must produce an object.`);
     }
+    this.plugins.assertUrlsAllowed(plugin, value as Record<string, unknown>);
     const config: Record<string, unknown> = {};
     const secrets: Record<string, string> = {};
     const secretFields = new Set(plugin.secretFields);

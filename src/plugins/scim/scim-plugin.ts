@@ -119,6 +119,7 @@ export const scimPlugin: ProvisionerPlugin<ScimConfig> = {
   name: 'scim',
   configSchema: scimConfigSchema,
   secretFields: SCIM_SECRET_FIELDS,
+  urlFields: ['baseUrl'],
 
   async provision(ctx, request) {
     const { subject, action } = request;

@@ -190,6 +190,7 @@ export const webhookPlugin: ProvisionerPlugin<WebhookConfig> = {
   name: 'webhook',
   configSchema: webhookConfigSchema,
   secretFields: WEBHOOK_SECRET_FIELDS,
+  urlFields: ['url'],
   provision,
 
   // A webhook has nothing to ask. Ferry only calls this for a subject it holds a remote id for,

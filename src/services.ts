@@ -19,6 +19,7 @@ import { JobsService } from './provisioning/jobs.service';
 import { QueuedProvisioning } from './provisioning/queued-provisioning';
 import { ReprovisionAll, ReprovisionAllService } from './provisioning/reprovision-all';
 import { LiveUpdates } from './live/live-updates';
+import { AuditService } from './audit/audit.service';
 import { UrlAllowlist } from './security/url-allowlist';
 import { FullRecalculation } from './provisionability/full-recalculation';
 import { Reconciler } from './reconciliation/reconciler';
@@ -61,6 +62,7 @@ export function createServices({ orm, logger, plugins: pluginList, urlAllowlist 
     reprovisionAll: new ReprovisionAllService(() => reprovisionAll),
     /** Subscriptions; started by the server (workers only produce events). */
     live: new LiveUpdates(orm, logger),
+    audit: new AuditService(orm, () => new Set(plugins.list().flatMap((plugin) => plugin.secretFields)), logger),
     provisionability: new ProvisionabilityApi(engine.provisionability, () => fullRecalculation),
     reconciliation: new ReconciliationApi(engine, () => reconciler),
     /** Connects the job queue: Queue / Queue On Error targets and job handlers start using it. */

@@ -1,5 +1,5 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { Config } from '../config/config';
 
 /** What a request may ask for, from the configuration (graphql-armor does the counting). */
@@ -37,5 +37,9 @@ export function validateOverWebSocket(
   }
   const errors = validate(schema, document, [...specifiedRules, ...rules]);
   if (errors.length > 0) return errors.map(validationFailed);
+  // Changes go over HTTP only, where every mutation is audited and settles provisioning.
+  if (getOperationAST(document, payload.operationName)?.operation === 'mutation') {
+    return [new GraphQLError('Send mutations over HTTP (POST /graphql); the WebSocket carries queries and subscriptions.', { extensions: { code: 'BAD_REQUEST' } })];
+  }
   return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
 }

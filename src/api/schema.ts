@@ -14,6 +14,7 @@ import { ReprovisionAllResolver } from '../provisioning/reprovision-all.resolver
 import { ProvisioningEventResolver } from '../provisioning/provisioning-event.resolver';
 import { FailureNotificationResolver } from '../provisioning/failures.resolver';
 import { LiveResolver } from '../live/live.resolver';
+import { AuditResolver } from '../audit/audit.resolver';
 import { ReconciliationResolver } from '../reconciliation/reconciliation.resolver';
 import { GroupProvisionabilityResolver, ProvisioningAssignmentResolver } from '../provisionability/provisionability.resolver';
 
@@ -35,6 +36,7 @@ export const resolvers = [
   ProvisioningAssignmentResolver,
   GroupProvisionabilityResolver,
   ReconciliationResolver,
+  AuditResolver,
 ] as unknown as NonEmptyArray<Function>;
 
 /**

@@ -10,7 +10,7 @@ import { WebSocketServer } from 'ws';
 import type { Principal } from '../auth/principal';
 import { tooManyRequests, unauthenticated } from '../common/errors';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { lastCommittedSeq } from '../db/transaction';
+import { committedChanges, lastCommittedSeq } from '../db/transaction';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Services } from '../services';
@@ -48,6 +48,28 @@ function provisioningSettlePlugin(services: Services): ApolloServerPlugin<Reques
           if (operation?.operation !== 'mutation') return;
           const seq = lastCommittedSeq(contextValue.em);
           if (seq) await services.engine.settle(seq);
+        },
+      };
+    },
+  };
+}
+
+/** Every mutation, allowed or not, leaves an audit entry once its response is ready. */
+function auditPlugin(services: Services): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, operation, request, errors, response }) {
+          if (operation?.operation !== 'mutation' || !contextValue.principal) return;
+          const body = response.body.kind === 'single' ? response.body.singleResult : null;
+          const code = (errors ?? body?.errors ?? [])[0]?.extensions?.code;
+          await services.audit.record({
+            principal: contextValue.principal,
+            operation,
+            variables: (request.variables ?? {}) as Record<string, unknown>,
+            changes: committedChanges(contextValue.em),
+            errorCode: typeof code === 'string' ? code : null,
+          });
         },
       };
     },
@@ -142,6 +164,7 @@ export async function createHttpServer(options: HttpServerOptions) {
       ...limits.plugins,
       ...(config.landingPage ? [] : [ApolloServerPluginLandingPageDisabled()]),
       provisioningSettlePlugin(services),
+      auditPlugin(services),
       metricsPlugin(metrics),
     ],
   });

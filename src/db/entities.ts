@@ -3,6 +3,7 @@ import { EngineCursor } from '../provisioning/engine-cursor.entity';
 import { ProvisionedState } from '../provisioning/provisioned-state.entity';
 import { ProvisioningEvent } from '../provisioning/provisioning-event.entity';
 import { FailureNotification } from '../provisioning/failure-notification.entity';
+import { AuditEntry } from '../audit/audit-entry.entity';
 import { ProvisioningAssignment } from '../provisionability/provisioning-assignment.entity';
 import { GroupProvisionability } from '../provisionability/group-provisionability.entity';
 import { ReconciliationDifference, ReconciliationRun } from '../reconciliation/reconciliation.entities';
@@ -68,6 +69,7 @@ export const entities = [
   ProvisionedState,
   ProvisioningEvent,
   FailureNotification,
+  AuditEntry,
   ProvisioningAssignment,
   GroupProvisionability,
   ReconciliationRun,

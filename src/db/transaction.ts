@@ -15,10 +15,13 @@ export interface WriteResult<T> {
   changes: ChangeLogEntry[];
 }
 
-const committed = new WeakMap<EntityManager, string>();
+const committed = new WeakMap<EntityManager, ChangeLogEntry[]>();
 
 /** The highest change-log sequence committed through this (request) EntityManager, if any. */
-export const lastCommittedSeq = (em: EntityManager): string | undefined => committed.get(em);
+export const lastCommittedSeq = (em: EntityManager): string | undefined => committed.get(em)?.at(-1)?.seq;
+
+/** Every change-log entry committed through this (request) EntityManager, in order. */
+export const committedChanges = (em: EntityManager): ChangeLogEntry[] => committed.get(em) ?? [];
 
 export async function inWriteTransaction<T>(
   em: EntityManager,
@@ -32,7 +35,6 @@ export async function inWriteTransaction<T>(
     await tx.flush();
     return { value, changes: scope.entries };
   });
-  const last = result.changes.at(-1)?.seq;
-  if (last) committed.set(em, last);
+  if (result.changes.length > 0) committed.set(em, [...committedChanges(em), ...result.changes]);
   return result;
 }

@@ -1,6 +1,7 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { Config } from '../config/config';
+import { unsafeTextError } from './input-text';
 
 /** What a request may ask for, from the configuration (graphql-armor does the counting). */
 export function queryLimits(config: Config) {
@@ -37,6 +38,8 @@ export function validateOverWebSocket(
   }
   const errors = validate(schema, document, [...specifiedRules, ...rules]);
   if (errors.length > 0) return errors.map(validationFailed);
+  const textError = unsafeTextError(document, payload.variables);
+  if (textError) return [textError];
   // Changes go over HTTP only, where every mutation is audited and settles provisioning.
   if (getOperationAST(document, payload.operationName)?.operation === 'mutation') {
     return [new GraphQLError('Send mutations over HTTP (POST /graphql); the WebSocket carries queries and subscriptions.', { extensions: { code: 'BAD_REQUEST' } })];

@@ -17,6 +17,7 @@ import type { Services } from '../services';
 import { createRequestContext, type RequestContext } from './context';
 import { formatError } from './errors';
 import { queryLimits, validateOverWebSocket } from './limits';
+import { unsafeTextError } from './input-text';
 import type { Config } from '../config/config';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 
@@ -48,6 +49,20 @@ function provisioningSettlePlugin(services: Services): ApolloServerPlugin<Reques
           if (operation?.operation !== 'mutation') return;
           const seq = lastCommittedSeq(contextValue.em);
           if (seq) await services.engine.settle(seq);
+        },
+      };
+    },
+  };
+}
+
+/** Refuses NUL and half surrogate pairs before execution (see input-text.ts). */
+function textSafetyPlugin(): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, request }) {
+          const error = unsafeTextError(document, request.variables as Record<string, unknown> | undefined);
+          if (error) throw error;
         },
       };
     },
@@ -163,6 +178,7 @@ export async function createHttpServer(options: HttpServerOptions) {
       { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
       ...limits.plugins,
       ...(config.landingPage ? [] : [ApolloServerPluginLandingPageDisabled()]),
+      textSafetyPlugin(),
       provisioningSettlePlugin(services),
       auditPlugin(services),
       metricsPlugin(metrics),

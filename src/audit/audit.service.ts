@@ -7,11 +7,14 @@ import { paginate, type Page, type PageArgs } from '../common/pagination';
 import { findReadableOrganization } from '../registry/records';
 import type { Logger } from '../observability/logger';
 import { AuditEntry } from './audit-entry.entity';
+import { LONE_SURROGATE } from '../api/input-text';
 
 const SECRET_KEY = /(secret|password|token|authorization)$/i;
 
 /** Secret values never reach the audit log, whatever the plugin calls them. */
 export function redact(value: unknown, secretFields: ReadonlySet<string>): unknown {
+  // jsonb cannot hold NUL or half surrogates: the audit line keeps a visible replacement.
+  if (typeof value === 'string') return value.replace(/\u0000/g, '\ufffd').replace(new RegExp(LONE_SURROGATE, 'g'), '\ufffd');
   if (Array.isArray(value)) return value.map((item) => redact(item, secretFields));
   if (value && typeof value === 'object') {
     return Object.fromEntries(

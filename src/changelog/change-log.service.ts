@@ -1,5 +1,5 @@
 import type { RequestContext } from '../api/context';
-import { badInput } from '../common/errors';
+import { badInput, isSequence } from '../common/errors';
 import { findReadableOrganization } from '../registry/records';
 import { ChangeLogEntry } from './change-log-entry.entity';
 
@@ -17,7 +17,7 @@ export class ChangeLogService {
    */
   async read(ctx: RequestContext, organizationId: string | null | undefined, after: string | null | undefined, first: number): Promise<ChangeLogPage> {
     const cursor = after ?? '0';
-    if (!/^\d{1,19}$/.test(cursor)) throw badInput('after must be a change-log sequence number.', 'after');
+    if (!isSequence(cursor)) throw badInput('after must be a change-log sequence number.', 'after');
     const where: Record<string, unknown> = { seq: { $gt: cursor } };
     if (organizationId) {
       const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);

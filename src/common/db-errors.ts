@@ -49,6 +49,12 @@ export function translateDatabaseError(error: unknown): FerryError | null {
       constraint ? { constraint } : {},
     );
   }
+  // Values the database cannot hold (a year 0 date, a number out of range, bytes it cannot
+  // encode): the client's input, not Ferry's fault.
+  const code = (error as { code?: string }).code;
+  if (code && ['22008', '22007', '22003', '22P05', '22021'].includes(code)) {
+    return new FerryError(ErrorCode.BadUserInput, `A value is outside what can be stored: ${error.message.split('\n')[0].replace(/^.* - /, '')}.`, { sqlState: code });
+  }
   // 23001: a RESTRICT foreign key (e.g. a unit that still has child units); MikroORM has no class for it.
   if ((error as { code?: string }).code === '23001') {
     return new FerryError(

@@ -44,3 +44,10 @@ export const tooManyRequests = (retryAfterSeconds: number) =>
   new FerryError(ErrorCode.TooManyRequests, `Too many failed authentication attempts from this address; try again in ${retryAfterSeconds} s.`, {
     retryAfterSeconds,
   });
+
+const MAX_SEQUENCE = 9223372036854775807n;
+
+/** A sequence cursor from a client: digits, within PostgreSQL's bigint. */
+export function isSequence(value: string): boolean {
+  return /^\d{1,19}$/.test(value) && BigInt(value) <= MAX_SEQUENCE;
+}

@@ -2,7 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { Gauge } from 'prom-client';
 import { validate as isUuid } from 'uuid';
 import type { RequestContext } from '../api/context';
-import { badInput, forbidden } from '../common/errors';
+import { badInput, isSequence, forbidden } from '../common/errors';
 import { JobState, type JobInfo } from '../jobs/job-queue';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -181,6 +181,6 @@ export class LiveUpdates {
 /** An event sequence from a client: digits only, at most a 64-bit integer. */
 export function parseCursor(after: string | null | undefined): bigint | null {
   if (after === null || after === undefined || after === '') return null;
-  if (!/^\d{1,19}$/.test(after)) throw badInput('after must be an event sequence (the seq of an event you received).', 'after');
+  if (!isSequence(after)) throw badInput('after must be an event sequence (the seq of an event you received).', 'after');
   return BigInt(after);
 }

@@ -1,7 +1,7 @@
 import type { EntityClass } from '@mikro-orm/core';
 import type { RequestContext } from '../api/context';
 import type { OrgScopedEntity } from '../common/base-entity';
-import { badInput, forbidden, notFound } from '../common/errors';
+import { badInput, isSequence, forbidden, notFound } from '../common/errors';
 import { inWriteTransaction, type WriteResult } from '../db/transaction';
 import { Group } from '../registry/groups/group.entity';
 import { Person } from '../registry/people/person.entity';
@@ -79,7 +79,7 @@ export class ProvisioningService {
   ) {
     const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
     const cursor = after ?? '0';
-    if (!/^\d{1,19}$/.test(cursor)) throw badInput('after must be an event sequence number.', 'after');
+    if (!isSequence(cursor)) throw badInput('after must be an event sequence number.', 'after');
     return ctx.em.find(
       ProvisioningEvent,
       {

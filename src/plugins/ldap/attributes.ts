@@ -212,7 +212,14 @@ function personValues(config: LdapConfig, person: PersonPayload): Map<string, (s
     ['o', roles.map((role) => role.o)],
     ['employeeType', affiliations],
     ['labeledURI', person.urls.map((url) => (url.description?.trim() ? `${url.url.trim()} ${url.description.trim()}` : url.url))],
-    ['mail', person.emailAddresses.filter((email) => config.mailType === null || sameType(email.type, config.mailType)).map((email) => email.mail)],
+    [
+      'mail',
+      person.emailAddresses
+        .filter((email) => config.mailType === null || sameType(email.type, config.mailType))
+        .map((email) => email.mail)
+        // mail is an IA5 (ASCII) string: an internationalised address cannot be written; leave it out.
+        .filter((mail) => /^[\x20-\x7e]*$/.test(mail)),
+    ],
     ['employeeNumber', ids(types.employeeNumber)],
     ['uid', uids],
     ['eduPersonAffiliation', affiliations],

@@ -112,6 +112,12 @@ export const ldapConfigSchema = z
      * and created again with the first one; "placeholder": placeholderMemberDn stands in.
      */
     emptyGroupPolicy: z.enum(['delete', 'placeholder']).default('delete'),
+    /**
+     * An entry already at a subject's DN that Ferry did not write for it (no stored DN) is left
+     * alone and the attempt fails, unless this is on (e.g. when taking over a directory that
+     * another provisioner filled): then it is brought up to date and becomes the subject's.
+     */
+    adoptExistingEntries: z.boolean().default(false),
     placeholderMemberDn: distinguishedName('placeholderMemberDn').nullable().default(null),
   })
   .strict()

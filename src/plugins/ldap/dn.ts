@@ -17,7 +17,28 @@ export interface EntryName {
   parentDn: string;
 }
 
+/**
+ * What OpenLDAP's back-mdb can index for one RDN value: about 240 bytes once normalised, where
+ * each character DN escaping turns into a hex pair takes three. Longer names make slapd answer
+ * "other (80)"; Ferry says why instead.
+ */
+export const MAX_RDN_VALUE_BYTES = 240;
+
+export function rdnValueBytes(value: string): number {
+  let bytes = 0;
+  for (const char of value) bytes += /[,+"\\<>;=]/.test(char) ? 3 : Buffer.byteLength(char, 'utf8');
+  return bytes;
+}
+
+export class NameTooLongError extends Error {}
+
 export function entryName(rdnAttribute: string, rdnValue: string, parentDn: string): EntryName {
+  const bytes = rdnValueBytes(rdnValue);
+  if (bytes > MAX_RDN_VALUE_BYTES) {
+    throw new NameTooLongError(
+      `the entry name ${rdnAttribute}=… is too long for the directory: its value takes ${bytes} bytes once escaped, and OpenLDAP accepts about ${MAX_RDN_VALUE_BYTES}`,
+    );
+  }
   const rdn = new DN({ [rdnAttribute]: rdnValue }).toString();
   return { dn: `${rdn},${parentDn}`, rdn, rdnAttribute, rdnValue, parentDn };
 }

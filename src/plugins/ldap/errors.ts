@@ -1,3 +1,4 @@
+import { NameTooLongError } from './dn';
 import { ResultCodeError } from 'ldapts';
 import { PermanentProvisioningError, TransientProvisioningError } from '../plugin';
 
@@ -73,6 +74,7 @@ function serverMessage(error: ResultCodeError): string {
  */
 export function provisioningError(error: unknown, operation: string, url: string): PermanentProvisioningError | TransientProvisioningError {
   if (error instanceof PermanentProvisioningError || error instanceof TransientProvisioningError) return error;
+  if (error instanceof NameTooLongError) return new PermanentProvisioningError(`cannot provision to LDAP: ${error.message}`);
   if (error instanceof ResultCodeError) {
     const name = RESULT_NAMES[error.code] ?? `result ${error.code}`;
     const detail = serverMessage(error);

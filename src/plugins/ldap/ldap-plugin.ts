@@ -81,11 +81,29 @@ async function addOrReplace(directory: Directory, entry: DesiredEntry): Promise<
   }
 }
 
+/** Adds an entry; one already at the DN is not Ferry's for this subject, so it is left alone. */
+async function addOwnEntry(directory: Directory, entry: DesiredEntry, kind: string): Promise<void> {
+  try {
+    await directory.add(entry);
+  } catch (error) {
+    if (resultCode((error as Error).cause) !== ENTRY_ALREADY_EXISTS) throw error;
+    throw new PermanentProvisioningError(
+      `${entry.name.dn} already exists and is not the entry Ferry wrote for this ${kind} (the directory compares names without case): ` +
+        'it is left alone; set adoptExistingEntries on the target to take such entries over',
+      { cause: error },
+    );
+  }
+}
+
 /**
  * Renames the entry at `previousDn` when its name changed, then replaces the managed attributes;
  * an entry that vanished is added again (spec 3.3, modify falling back to add).
  */
-async function upsert(directory: Directory, entry: DesiredEntry, previousDn: string | null): Promise<string> {
+async function upsert(directory: Directory, entry: DesiredEntry, previousDn: string | null, adopt: boolean, kind: string): Promise<string> {
+  if (!previousDn && !adopt) {
+    await addOwnEntry(directory, entry, kind);
+    return `added ${entry.name.dn}`;
+  }
   const steps: string[] = [];
   if (previousDn && previousDn !== entry.name.dn) {
     // Only the spelling differs (e.g. uid=Ada -> uid=ada): the directory already names it so.
@@ -135,13 +153,15 @@ async function provisionPerson(ctx: Context, request: ProvisionRequest, person: 
   const directory = await directoryFor(ctx);
 
   if (action === ProvisioningAction.PERSON_ADDED) {
-    // As upstream: a fresh person replaces whatever sits at its DN.
-    const removed = await removeAll(directory, [request.remoteId, entry.name.dn]);
-    await directory.add(entry);
+    // Upstream deletes whatever sits at the DN first. Ferry removes only the entry it wrote for
+    // this person: an entry it did not write (e.g. another person's, whose uid differs only in
+    // case, which the directory does not distinguish) is never deleted or taken over.
+    const removed = await removeAll(directory, [request.remoteId]);
+    await addOwnEntry(directory, entry, 'person');
     return { remoteId: entry.name.dn, detail: [...removed.map((dn) => `deleted ${dn}`), `added ${entry.name.dn}`].join(', ') };
   }
   if (PERSON_UPDATE_ACTIONS.has(action)) {
-    return { remoteId: entry.name.dn, detail: await upsert(directory, entry, request.remoteId) };
+    return { remoteId: entry.name.dn, detail: await upsert(directory, entry, request.remoteId, ctx.config.adoptExistingEntries, 'person') };
   }
   throw mismatch(action, 'person');
 }
@@ -193,14 +213,18 @@ async function provisionGroup(ctx: Context, request: ProvisionRequest, group: Gr
   }
   switch (action) {
     case ProvisioningAction.GROUP_ADDED:
+      if (!request.remoteId && !ctx.config.adoptExistingEntries) {
+        await addOwnEntry(directory, entry, 'group');
+        return { remoteId: entry.name.dn, detail: `added ${entry.name.dn}` };
+      }
       return { remoteId: entry.name.dn, detail: await addOrReplace(directory, entry) };
     case ProvisioningAction.GROUP_REPROVISION_REQUESTED: {
-      const removed = await removeAll(directory, [request.remoteId, entry.name.dn]);
-      await directory.add(entry);
+      const removed = await removeAll(directory, [request.remoteId]);
+      await addOwnEntry(directory, entry, 'group');
       return { remoteId: entry.name.dn, detail: [...removed.map((dn) => `deleted ${dn}`), `added ${entry.name.dn}`].join(', ') };
     }
     case ProvisioningAction.GROUP_UPDATED:
-      return { remoteId: entry.name.dn, detail: await upsert(directory, entry, request.remoteId) };
+      return { remoteId: entry.name.dn, detail: await upsert(directory, entry, request.remoteId, ctx.config.adoptExistingEntries, 'group') };
     default:
       throw mismatch(action, 'group');
   }

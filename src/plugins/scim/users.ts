@@ -51,6 +51,11 @@ async function upsertUser(session: ScimSession, request: ProvisionRequest, perso
   if (!current) {
     const matchValue = config.userMatchAttribute === 'externalId' ? person.id : userName;
     current = await users.findBy(config.userMatchAttribute, matchValue);
+    const owner = current ? stringAttribute(current.resource, 'externalId') : null;
+    if (current && owner && owner !== person.id) {
+      // userName matching is case-insensitive on most servers: never take over someone else's User.
+      throw new PermanentProvisioningError(`cannot adopt User ${userName}: the target has it (${current.resource.id}) for another subject (externalId ${owner})`);
+    }
     if (current) steps.push(`adopted existing ${describe(current)} by ${config.userMatchAttribute}`);
   }
   if (!current) {

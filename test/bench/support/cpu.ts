@@ -52,7 +52,7 @@ export function ownPostgresPids(): number[] {
   const found: number[] = [];
   const walk = (pid: number) => {
     for (const child of children.get(pid) ?? []) {
-      if (child.comm === 'postgres' || child.comm.startsWith('postgres')) found.push(child.pid);
+      if (child.comm.startsWith('postgres')) found.push(child.pid);
       walk(child.pid);
     }
   };

@@ -102,8 +102,9 @@ export async function spawnFerry(databaseUrl: string, env: Record<string, string
     child.kill('SIGKILL');
     throw error;
   }
+  const client = new BenchClient(url, token);
   return {
-    client: new BenchClient(url, token),
+    client,
     pid: child.pid!,
     output: () => output,
     explain(error) {
@@ -111,6 +112,7 @@ export async function spawnFerry(databaseUrl: string, env: Record<string, string
       return new Error(`${message}\n--- Ferry's output (last 4,000 characters) ---\n${output.slice(-4000)}`, { cause: error });
     },
     async stop() {
+      client.close();
       if (exitCode !== undefined) return;
       child.kill('SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), 15000);
@@ -131,5 +133,13 @@ export async function startInProcessFerry(databaseUrl: string, env: Record<strin
   const token = newAdminToken();
   const config = loadConfig(quietEnv(databaseUrl, token, 0, env));
   const ferry = await startFerry(config, createLogger(config.LOG_LEVEL));
-  return { ferry, client: new BenchClient(ferry.url, token), stop: () => ferry.stop() };
+  const client = new BenchClient(ferry.url, token);
+  return {
+    ferry,
+    client,
+    async stop() {
+      client.close();
+      await ferry.stop();
+    },
+  };
 }

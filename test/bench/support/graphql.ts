@@ -44,13 +44,27 @@ export class BenchClient {
     this.agent.destroy();
   }
 
-  private send(method: 'GET' | 'POST', url: string, body?: string): Promise<{ status: number; body: string }> {
+  /**
+   * Sends once more on a fresh connection when a kept-alive one was closed under the request (the
+   * server drops idle connections after its keep-alive timeout, which a stalled server can overrun).
+   */
+  private async send(method: 'GET' | 'POST', url: string, body?: string): Promise<{ status: number; body: string }> {
+    try {
+      return await this.sendOnce(method, url, body);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== 'ECONNRESET' && code !== 'EPIPE') throw error;
+      return this.sendOnce(method, url, body, false);
+    }
+  }
+
+  private sendOnce(method: 'GET' | 'POST', url: string, body?: string, reuse = true): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const request = http.request(
         url,
         {
           method,
-          agent: this.agent,
+          agent: reuse ? this.agent : false,
           headers: {
             authorization: `Bearer ${this.token}`,
             ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),

@@ -27,6 +27,22 @@ export const DELETE_ACTIONS: ReadonlySet<ProvisioningAction> = new Set([
   ProvisioningAction.SERVICE_DELETED,
 ]);
 
+/** Actions about groups: plugins use it to refuse an action sent for the wrong kind of subject. */
+export const GROUP_ACTIONS: ReadonlySet<ProvisioningAction> = new Set([
+  ProvisioningAction.GROUP_ADDED,
+  ProvisioningAction.GROUP_UPDATED,
+  ProvisioningAction.GROUP_DELETED,
+  ProvisioningAction.GROUP_REPROVISION_REQUESTED,
+]);
+
+/** Actions about services (which directory-style targets ignore). */
+export const SERVICE_ACTIONS: ReadonlySet<ProvisioningAction> = new Set([
+  ProvisioningAction.SERVICE_ADDED,
+  ProvisioningAction.SERVICE_UPDATED,
+  ProvisioningAction.SERVICE_DELETED,
+  ProvisioningAction.SERVICE_REPROVISION_REQUESTED,
+]);
+
 export enum SubjectType {
   PERSON = 'PERSON',
   GROUP = 'GROUP',

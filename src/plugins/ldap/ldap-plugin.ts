@@ -1,5 +1,5 @@
 import type { Client } from 'ldapts';
-import { ProvisioningAction, SubjectType } from '../../provisioning/actions';
+import { GROUP_ACTIONS, ProvisioningAction, SERVICE_ACTIONS, SubjectType } from '../../provisioning/actions';
 import type { GroupPayload, PersonPayload } from '../../provisioning/payload';
 import { PersonStatus } from '../../registry/enums';
 import {
@@ -31,19 +31,7 @@ const PERSON_UPDATE_ACTIONS: ReadonlySet<ProvisioningAction> = new Set([
   ProvisioningAction.PERSON_ENROLLMENT_FINISHED,
 ]);
 
-const SERVICE_ACTIONS: ReadonlySet<ProvisioningAction> = new Set([
-  ProvisioningAction.SERVICE_ADDED,
-  ProvisioningAction.SERVICE_UPDATED,
-  ProvisioningAction.SERVICE_DELETED,
-  ProvisioningAction.SERVICE_REPROVISION_REQUESTED,
-]);
 
-const GROUP_ACTIONS: ReadonlySet<ProvisioningAction> = new Set([
-  ProvisioningAction.GROUP_ADDED,
-  ProvisioningAction.GROUP_UPDATED,
-  ProvisioningAction.GROUP_DELETED,
-  ProvisioningAction.GROUP_REPROVISION_REQUESTED,
-]);
 
 const connections = new LdapConnections();
 

@@ -1,4 +1,4 @@
-import { ProvisioningAction, SubjectType } from '../../provisioning/actions';
+import { GROUP_ACTIONS, ProvisioningAction, SERVICE_ACTIONS, SubjectType } from '../../provisioning/actions';
 import {
   PermanentProvisioningError,
   type ProvisionerPlugin,
@@ -18,19 +18,7 @@ import { renderResource } from './render';
 
 type Context = TargetContext<ScimConfig>;
 
-const SERVICE_ACTIONS: ReadonlySet<ProvisioningAction> = new Set([
-  ProvisioningAction.SERVICE_ADDED,
-  ProvisioningAction.SERVICE_UPDATED,
-  ProvisioningAction.SERVICE_DELETED,
-  ProvisioningAction.SERVICE_REPROVISION_REQUESTED,
-]);
 
-const GROUP_ACTIONS: ReadonlySet<ProvisioningAction> = new Set([
-  ProvisioningAction.GROUP_ADDED,
-  ProvisioningAction.GROUP_UPDATED,
-  ProvisioningAction.GROUP_DELETED,
-  ProvisioningAction.GROUP_REPROVISION_REQUESTED,
-]);
 
 const capabilities = new CapabilityCache();
 

@@ -69,6 +69,20 @@ async function addOrReplace(directory: Directory, entry: DesiredEntry): Promise<
   }
 }
 
+/**
+ * Whether an entry at the subject's DN that Ferry holds no DN for may be taken over. Explicit
+ * reprovision requests (reprovision-all, provision, reconciliation) make the target match the
+ * registry, and must converge after a crash that lost the stored DN of an entry Ferry had
+ * written; changes from the registry never take over an entry.
+ */
+function adopts(ctx: Context, action: ProvisioningAction): boolean {
+  return (
+    ctx.config.adoptExistingEntries ||
+    action === ProvisioningAction.PERSON_REPROVISION_REQUESTED ||
+    action === ProvisioningAction.GROUP_REPROVISION_REQUESTED
+  );
+}
+
 /** Adds an entry; one already at the DN is not Ferry's for this subject, so it is left alone. */
 async function addOwnEntry(directory: Directory, entry: DesiredEntry, kind: string): Promise<void> {
   try {
@@ -149,7 +163,7 @@ async function provisionPerson(ctx: Context, request: ProvisionRequest, person: 
     return { remoteId: entry.name.dn, detail: [...removed.map((dn) => `deleted ${dn}`), `added ${entry.name.dn}`].join(', ') };
   }
   if (PERSON_UPDATE_ACTIONS.has(action)) {
-    return { remoteId: entry.name.dn, detail: await upsert(directory, entry, request.remoteId, ctx.config.adoptExistingEntries, 'person') };
+    return { remoteId: entry.name.dn, detail: await upsert(directory, entry, request.remoteId, adopts(ctx, action), 'person') };
   }
   throw mismatch(action, 'person');
 }
@@ -208,7 +222,8 @@ async function provisionGroup(ctx: Context, request: ProvisionRequest, group: Gr
       return { remoteId: entry.name.dn, detail: await addOrReplace(directory, entry) };
     case ProvisioningAction.GROUP_REPROVISION_REQUESTED: {
       const removed = await removeAll(directory, [request.remoteId]);
-      await addOwnEntry(directory, entry, 'group');
+      if (adopts(ctx, action)) await addOrReplace(directory, entry);
+      else await addOwnEntry(directory, entry, 'group');
       return { remoteId: entry.name.dn, detail: [...removed.map((dn) => `deleted ${dn}`), `added ${entry.name.dn}`].join(', ') };
     }
     case ProvisioningAction.GROUP_UPDATED:

@@ -1,6 +1,7 @@
 import { ApiToken } from '../auth/api-token.entity';
 import { EngineCursor } from '../provisioning/engine-cursor.entity';
 import { ProvisionedState } from '../provisioning/provisioned-state.entity';
+import { ProvisioningClaim } from '../provisioning/provisioning-claim.entity';
 import { ProvisioningEvent } from '../provisioning/provisioning-event.entity';
 import { FailureNotification } from '../provisioning/failure-notification.entity';
 import { AuditEntry } from '../audit/audit-entry.entity';
@@ -67,6 +68,7 @@ export const entities = [
   EmailList,
   ProvisioningTarget,
   ProvisionedState,
+  ProvisioningClaim,
   ProvisioningEvent,
   FailureNotification,
   AuditEntry,

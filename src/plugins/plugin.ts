@@ -21,6 +21,15 @@ export interface TargetContext<TConfig> {
 export interface RemoteIdLookup {
   get(subjectType: SubjectType, subjectId: string): Promise<string | null>;
   getMany(subjectType: SubjectType, subjectIds: string[]): Promise<Map<string, string>>;
+  /** The subject of this target whose stored remote key (e.g. entryUUID) is `remoteKey`, if any. */
+  holderOfKey(subjectType: SubjectType, remoteKey: string): Promise<string | null>;
+}
+
+/** A claim an earlier attempt made and did not settle (see `ProvisionRequest.claim`). */
+export interface PendingClaim {
+  remoteId: string;
+  /** When it was made (the database's clock). */
+  since: Date;
 }
 
 export interface ProvisionRequest {
@@ -28,6 +37,22 @@ export interface ProvisionRequest {
   subject: SubjectPayload;
   /** The identifier this target stored for the subject last time (e.g. its DN), if any. */
   remoteId: string | null;
+  /**
+   * The permanent identity the target reported for that object (e.g. the LDAP entry's entryUUID),
+   * when known: the proof that the object at `remoteId` is the one Ferry wrote.
+   */
+  remoteKey?: string | null;
+  /**
+   * An earlier attempt claimed `remoteId` and ended without a result (the process died, or the
+   * call timed out): the object there may be the one Ferry created.
+   */
+  pendingClaim?: PendingClaim | null;
+  /**
+   * Records durably, before the plugin creates an object at `remoteId`, that it is about to.
+   * The claim stays until the call succeeds or fails permanently, so a permanent failure must
+   * mean the object was not created. Absent when the caller keeps no claims (tests, previews).
+   */
+  claim?(remoteId: string): Promise<void>;
 }
 
 export interface ProvisionResult {
@@ -35,6 +60,11 @@ export interface ProvisionResult {
   remoteId: string | null;
   /** A short human-readable account of what was done, e.g. "added uid=ada,ou=people,dc=ex". */
   detail: string;
+  /**
+   * The permanent identity of the object at `remoteId` (e.g. entryUUID), for targets that have
+   * one. Left out: unchanged when `remoteId` is, unknown otherwise.
+   */
+  remoteKey?: string | null;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { ChangeKind, ChangeLogEntry } from '../changelog/change-log-entry.entity';
 import type { Logger } from '../observability/logger';
 import type { PluginRegistry } from '../plugins/registry';
-import { PermanentProvisioningError, type ProvisionerPlugin, type RemoteIdLookup, type TargetContext } from '../plugins/plugin';
+import { PermanentProvisioningError, type PendingClaim, type ProvisionerPlugin, type RemoteIdLookup, type TargetContext } from '../plugins/plugin';
 import { RecordStatus } from '../registry/enums';
 import { GroupMembership } from '../registry/groups/group-membership.entity';
 import { PersonRole } from '../registry/people/person-role.entity';
@@ -326,7 +326,8 @@ export class ProvisioningEngine {
       return event;
     }
 
-    if (isDelete(action) && !state.remoteId && state.status !== ProvisioningStatus.FAILED && !options.explicit) {
+    const pendingClaim = await this.pendingClaim(em, target.id, subjectType, subject.id);
+    if (isDelete(action) && !state.remoteId && !pendingClaim && state.status !== ProvisioningStatus.FAILED && !options.explicit) {
       // Never provisioned here: nothing to delete (spec D9/D13: never guess at an entry).
       event.outcome = ProvisioningOutcome.SKIPPED;
       event.detail = reason ? `${reason}; not provisioned on this target` : 'not provisioned on this target';
@@ -337,17 +338,34 @@ export class ProvisioningEngine {
     const record = state;
     record.lastAttemptAt = new Date();
     record.lastAction = action;
+    let claimed = pendingClaim !== null;
     try {
       const { plugin, context } = this.pluginFor(em, target);
-      const result = await plugin.provision(context, { action, subject, remoteId: record.remoteId });
+      const result = await plugin.provision(context, {
+        action,
+        subject,
+        remoteId: record.remoteId,
+        remoteKey: record.remoteKey,
+        pendingClaim,
+        claim: async (remoteId) => {
+          await this.claim(target.id, subjectType, subject.id, remoteId);
+          claimed = true;
+        },
+      });
+      if (result.remoteKey !== undefined) record.remoteKey = result.remoteId ? result.remoteKey : null;
+      else if (result.remoteId !== record.remoteId) record.remoteKey = null;
       record.remoteId = result.remoteId;
       record.status = result.remoteId && !isDelete(action) ? ProvisioningStatus.PROVISIONED : ProvisioningStatus.NOT_PROVISIONED;
       record.lastSuccessAt = new Date();
       record.lastError = null;
       event.outcome = ProvisioningOutcome.SUCCEEDED;
       event.detail = reason ? `${reason}: ${result.detail}` : result.detail;
+      if (claimed) await this.settleClaim(em, target.id, subjectType, subject.id);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
+      // A permanent failure says the claimed object was not created; a transient one may hide a
+      // create the target applied, so its claim stays for the next attempt.
+      if (claimed && (error as { transient?: boolean }).transient !== true) await this.settleClaim(em, target.id, subjectType, subject.id);
       record.status = ProvisioningStatus.FAILED;
       record.lastError = message;
       event.outcome = ProvisioningOutcome.FAILED;
@@ -360,6 +378,33 @@ export class ProvisioningEngine {
       event.durationMs = Math.round(performance.now() - started);
     }
     return event;
+  }
+
+  /** The claim an earlier attempt left for this subject on this target, if any. */
+  private async pendingClaim(em: EntityManager, targetId: string, subjectType: SubjectType, subjectId: string): Promise<PendingClaim | null> {
+    const rows: { remote_id: string; claimed_at: Date }[] = await em.execute(
+      'select remote_id, claimed_at from provisioning_claim where target_id = ? and subject_type = ? and subject_id = ?',
+      [targetId, subjectType, subjectId],
+    );
+    return rows[0] ? { remoteId: rows[0].remote_id, since: new Date(rows[0].claimed_at) } : null;
+  }
+
+  /**
+   * Commits the claim at once, on a connection of its own: it must outlive the transaction the
+   * plugin is called in, which a crash rolls back. The subject's state row, which that
+   * transaction holds locked, is not touched, so the two cannot wait on each other.
+   */
+  private async claim(targetId: string, subjectType: SubjectType, subjectId: string, remoteId: string): Promise<void> {
+    await this.orm.em.fork().getConnection().execute(
+      `insert into provisioning_claim (target_id, subject_type, subject_id, remote_id, claimed_at) values (?, ?, ?, ?, now())
+       on conflict (target_id, subject_type, subject_id) do update set remote_id = excluded.remote_id, claimed_at = excluded.claimed_at`,
+      [targetId, subjectType, subjectId, remoteId],
+    );
+  }
+
+  /** Drops the claim with the result that settles it, in the result's transaction. */
+  private async settleClaim(em: EntityManager, targetId: string, subjectType: SubjectType, subjectId: string): Promise<void> {
+    await em.execute('delete from provisioning_claim where target_id = ? and subject_type = ? and subject_id = ?', [targetId, subjectType, subjectId]);
   }
 
   /**
@@ -487,6 +532,13 @@ export class ProvisioningEngine {
     return {
       getMany,
       get: async (subjectType, subjectId) => (await getMany(subjectType, [subjectId])).get(subjectId) ?? null,
+      holderOfKey: async (subjectType, remoteKey) => {
+        const rows: { subject_id: string }[] = await em.execute(
+          'select subject_id from provisioned_state where target_id = ? and subject_type = ? and remote_key = ? limit 1',
+          [targetId, subjectType, remoteKey],
+        );
+        return rows[0]?.subject_id ?? null;
+      },
     };
   }
 }

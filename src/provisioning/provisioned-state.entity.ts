@@ -20,6 +20,7 @@ registerEnumType(ProvisioningStatus, { name: 'ProvisioningStatus' });
 @Entity()
 @Unique({ properties: ['target', 'subjectType', 'subjectId'] })
 @Index({ properties: ['subjectId'] })
+@Index({ properties: ['target', 'subjectType', 'remoteKey'] })
 export class ProvisionedState extends BaseEntity {
   @ManyToOne({ entity: 'ProvisioningTarget', ref: true, deleteRule: 'cascade' })
   target: Ref<ProvisioningTarget>;
@@ -65,4 +66,12 @@ export class ProvisionedState extends BaseEntity {
   @Field(() => String, { nullable: true, description: 'The identifier on the target, e.g. the LDAP DN.' })
   @Property({ type: 'text', nullable: true })
   remoteId: string | null = null;
+
+  /**
+   * The permanent identity the target gave the object at `remoteId` (an LDAP entry's entryUUID):
+   * what proves that the object found there is the one Ferry wrote. null when the target has none
+   * or it is not known yet (rows from before it was recorded).
+   */
+  @Property({ type: 'text', nullable: true })
+  remoteKey: string | null = null;
 }

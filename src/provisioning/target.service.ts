@@ -135,12 +135,13 @@ export class TargetService {
     return result;
   }
 
-  /** The target's provisioned states go with it (database cascade). */
+  /** The target's provisioned states go with it (database cascade), and so do its claims. */
   async delete(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
     let plugin = '';
     const result = await inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const target = await findWritable(em, ctx.principal, ProvisioningTarget, id);
       plugin = target.plugin;
+      await em.execute('delete from provisioning_claim where target_id = ?', [target.id]);
       em.remove(target);
       return target.id;
     });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ldapPlugin, type LdapConfig } from '../../src/plugins/ldap';
-import type { ProvisionResult, RemoteIdLookup, TargetContext } from '../../src/plugins/plugin';
+import type { PendingClaim, ProvisionResult, RemoteIdLookup, TargetContext } from '../../src/plugins/plugin';
 import { ProvisioningAction, SubjectType } from '../../src/provisioning/actions';
 import type { GroupMemberPayload, GroupPayload, NamePayload, PersonPayload, RolePayload } from '../../src/provisioning/payload';
 import { createLogger } from '../../src/observability/logger';
@@ -19,11 +19,16 @@ export function unique(prefix: string): string {
   return `${prefix}-${counter}-${Date.now().toString(36)}`;
 }
 
-/** What the engine keeps per target: the remote id (DN) of each subject, scoped to the target. */
+/**
+ * What the engine keeps per target: the remote id (DN) and remote key (entryUUID) of each subject,
+ * and the claims of creates not yet settled, scoped to the target.
+ */
 export class MemoryRemoteIds implements RemoteIdLookup {
   private readonly ids = new Map<string, string>();
+  private readonly keys = new Map<string, string>();
+  readonly claims = new Map<string, PendingClaim>();
 
-  private static key(subjectType: SubjectType, subjectId: string): string {
+  static key(subjectType: SubjectType, subjectId: string): string {
     return `${subjectType}:${subjectId}`;
   }
 
@@ -40,9 +45,22 @@ export class MemoryRemoteIds implements RemoteIdLookup {
     return found;
   }
 
-  set(subjectType: SubjectType, subjectId: string, remoteId: string | null): void {
-    if (remoteId === null) this.ids.delete(MemoryRemoteIds.key(subjectType, subjectId));
-    else this.ids.set(MemoryRemoteIds.key(subjectType, subjectId), remoteId);
+  async holderOfKey(subjectType: SubjectType, remoteKey: string): Promise<string | null> {
+    for (const [key, value] of this.keys) if (value === remoteKey && key.startsWith(`${subjectType}:`)) return key.slice(subjectType.length + 1);
+    return null;
+  }
+
+  remoteKey(subjectType: SubjectType, subjectId: string): string | null {
+    return this.keys.get(MemoryRemoteIds.key(subjectType, subjectId)) ?? null;
+  }
+
+  set(subjectType: SubjectType, subjectId: string, remoteId: string | null, remoteKey?: string | null): void {
+    const key = MemoryRemoteIds.key(subjectType, subjectId);
+    if (remoteId === null) this.ids.delete(key);
+    else this.ids.set(key, remoteId);
+    const newKey = remoteId === null ? null : remoteKey === undefined ? (this.keys.get(key) ?? null) : remoteKey;
+    if (newKey) this.keys.set(key, newKey);
+    else this.keys.delete(key);
   }
 }
 
@@ -81,10 +99,31 @@ export function ldapTarget(slapd: Pick<Slapd, 'url' | 'bindDn' | 'bindPassword' 
     ctx,
     state,
     async provision(action, subject) {
-      const remoteId = await state.get(typeOf(subject), subject.id);
-      const result = await ldapPlugin.provision(ctx, { action, subject, remoteId });
-      state.set(typeOf(subject), subject.id, result.remoteId);
-      return result;
+      // As the engine does: the stored DN and entryUUID, the claims of creates not yet settled.
+      const type = typeOf(subject);
+      const key = MemoryRemoteIds.key(type, subject.id);
+      const remoteId = await state.get(type, subject.id);
+      const before = remoteId;
+      let claimed = state.claims.has(key);
+      try {
+        const result = await ldapPlugin.provision(ctx, {
+          action,
+          subject,
+          remoteId,
+          remoteKey: state.remoteKey(type, subject.id),
+          pendingClaim: state.claims.get(key) ?? null,
+          claim: async (dn) => {
+            state.claims.set(key, { remoteId: dn, since: new Date() });
+            claimed = true;
+          },
+        });
+        state.set(type, subject.id, result.remoteId, result.remoteKey !== undefined ? result.remoteKey : result.remoteId === before ? undefined : null);
+        if (claimed) state.claims.delete(key);
+        return result;
+      } catch (error) {
+        if (claimed && (error as { transient?: boolean }).transient !== true) state.claims.delete(key);
+        throw error;
+      }
     },
     remoteId: (subject) => state.get(typeOf(subject), subject.id),
   };

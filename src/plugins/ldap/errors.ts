@@ -35,10 +35,13 @@ const RESULT_NAMES: Record<number, string> = {
   68: 'entryAlreadyExists',
   69: 'objectClassModsProhibited',
   80: 'other',
+  122: 'assertionFailed',
 };
 
 export const NO_SUCH_OBJECT = 32;
 export const ENTRY_ALREADY_EXISTS = 68;
+/** RFC 4528: the entry did not match the Assertion control's filter. */
+export const ASSERTION_FAILED = 122;
 
 /** Result codes that say "not now" rather than "not this data". */
 const TRANSIENT_RESULT_CODES = new Set([3, 11, 51, 52]);

@@ -13,9 +13,10 @@ import {
 import { buildGroupEntry, buildPersonEntry, GroupWithoutGidNumberError, type DesiredEntry, type ResolvedMembers } from './attributes';
 import { LDAP_SECRET_FIELDS, ldapConfigSchema, type LdapConfig } from './config';
 import { LdapConnections } from './connections';
-import { groupEntryName, personEntryName } from './dn';
+import { groupEntryName, personEntryName, type EntryName } from './dn';
+import { Ownership } from './ownership';
 import { Directory } from './directory';
-import { ENTRY_ALREADY_EXISTS, provisioningError, resultCode } from './errors';
+import { provisioningError } from './errors';
 import { listEntries, readEntry, renderEntry } from './reconcile';
 
 type Context = TargetContext<LdapConfig>;
@@ -31,8 +32,6 @@ const PERSON_UPDATE_ACTIONS: ReadonlySet<ProvisioningAction> = new Set([
   ProvisioningAction.PERSON_ENROLLMENT_FINISHED,
 ]);
 
-
-
 const connections = new LdapConnections();
 
 async function directoryFor(ctx: Context): Promise<Directory> {
@@ -47,102 +46,46 @@ function mismatch(action: ProvisioningAction, subjectType: string): PermanentPro
 // ---------------------------------------------------------------------------------------------
 // Shared steps
 
-/** Deletes the entry at each DN given (old and new name); reports whether any was there. */
-async function removeAll(directory: Directory, dns: (string | null)[]): Promise<string[]> {
-  const removed: string[] = [];
-  for (const dn of new Set(dns.filter((candidate): candidate is string => !!candidate))) {
-    if (await directory.remove(dn)) removed.push(dn);
-  }
-  return removed;
+/** Deletes the entry Ferry wrote for the subject; anything else at its DN is left alone. */
+async function deleteOwned(own: Ownership, name: EntryName | null): Promise<ProvisionResult> {
+  const owned = await own.find();
+  if (!owned) return { remoteId: null, detail: await own.nothingOwned(name) };
+  await own.remove(owned);
+  return { remoteId: null, detail: `deleted ${owned.dn}` };
 }
 
-/** Adds the entry; one that already exists (e.g. a retried add) is brought up to date instead. */
-async function addOrReplace(directory: Directory, entry: DesiredEntry): Promise<string> {
-  try {
-    await directory.add(entry);
-    return `added ${entry.name.dn}`;
-  } catch (error) {
-    const cause = (error as Error).cause;
-    if (resultCode(cause) !== ENTRY_ALREADY_EXISTS) throw error;
-    await directory.replace(entry);
-    return `modified ${entry.name.dn} (it already existed)`;
-  }
+/** Updates the entry Ferry wrote for the subject, or creates it when there is none. */
+async function upsert(own: Ownership, entry: DesiredEntry): Promise<ProvisionResult> {
+  const owned = await own.find();
+  const written = owned ? await own.update(owned, entry) : await own.create(entry);
+  return { remoteId: entry.name.dn, remoteKey: written.uuid, detail: written.detail };
 }
 
-/**
- * Whether an entry at the subject's DN that Ferry holds no DN for may be taken over. Explicit
- * reprovision requests (reprovision-all, provision, reconciliation) make the target match the
- * registry, and must converge after a crash that lost the stored DN of an entry Ferry had
- * written; changes from the registry never take over an entry.
- */
-function adopts(ctx: Context, action: ProvisioningAction): boolean {
-  return (
-    ctx.config.adoptExistingEntries ||
-    action === ProvisioningAction.PERSON_REPROVISION_REQUESTED ||
-    action === ProvisioningAction.GROUP_REPROVISION_REQUESTED
-  );
-}
-
-/** Adds an entry; one already at the DN is not Ferry's for this subject, so it is left alone. */
-async function addOwnEntry(directory: Directory, entry: DesiredEntry, kind: string): Promise<void> {
-  try {
-    await directory.add(entry);
-  } catch (error) {
-    if (resultCode((error as Error).cause) !== ENTRY_ALREADY_EXISTS) throw error;
-    throw new PermanentProvisioningError(
-      `${entry.name.dn} already exists and is not the entry Ferry wrote for this ${kind} (the directory compares names without case): ` +
-        'it is left alone; set adoptExistingEntries on the target to take such entries over',
-      { cause: error },
-    );
-  }
-}
-
-/**
- * Renames the entry at `previousDn` when its name changed, then replaces the managed attributes;
- * an entry that vanished is added again (spec 3.3, modify falling back to add).
- */
-async function upsert(directory: Directory, entry: DesiredEntry, previousDn: string | null, adopt: boolean, kind: string): Promise<string> {
-  if (!previousDn && !adopt) {
-    await addOwnEntry(directory, entry, kind);
-    return `added ${entry.name.dn}`;
-  }
+/** Upstream's delete-then-add (PERSON_ADDED, GROUP_REPROVISION_REQUESTED), on Ferry's own entry only. */
+async function recreate(own: Ownership, entry: DesiredEntry): Promise<ProvisionResult> {
+  const owned = await own.find();
   const steps: string[] = [];
-  if (previousDn && previousDn !== entry.name.dn) {
-    // Only the spelling differs (e.g. uid=Ada -> uid=ada): the directory already names it so.
-    if (previousDn.toLowerCase() !== entry.name.dn.toLowerCase()) {
-      const outcome = await directory.rename(previousDn, entry.name);
-      if (outcome === 'renamed') steps.push(`renamed ${previousDn} to ${entry.name.dn}`);
-      if (outcome === 'unmovable') {
-        await directory.remove(previousDn);
-        steps.push(`deleted ${previousDn}`);
-      }
-    }
+  if (owned) {
+    if (owned.recovered) steps.push(`recovered ${owned.dn}, which Ferry created before an interruption`);
+    await own.remove(owned);
+    steps.push(`deleted ${owned.dn}`);
   }
-  if (await directory.replace(entry)) {
-    steps.push(`modified ${entry.name.dn}`);
-  } else {
-    steps.push(await addOrReplace(directory, entry));
-  }
-  return steps.join(', ');
+  const created = await own.create(entry);
+  return { remoteId: entry.name.dn, remoteKey: created.uuid, detail: [...steps, created.detail].join(', ') };
 }
 
 // ---------------------------------------------------------------------------------------------
 // People
 
-async function deletePerson(ctx: Context, request: ProvisionRequest, person: PersonPayload): Promise<ProvisionResult> {
-  // The stored DN names the entry we wrote; a skeleton payload has no identifiers anyway.
-  const dn = request.remoteId ?? (person.skeleton ? null : personEntryName(ctx.config, person)?.dn ?? null);
-  if (!dn) return { remoteId: null, detail: 'nothing to delete: the person was never provisioned to this target' };
-  const directory = await directoryFor(ctx);
-  const removed = await directory.remove(dn);
-  return { remoteId: null, detail: removed ? `deleted ${dn}` : `nothing to delete: ${dn} does not exist` };
-}
-
 async function provisionPerson(ctx: Context, request: ProvisionRequest, person: PersonPayload): Promise<ProvisionResult> {
   const { action } = request;
   if (GROUP_ACTIONS.has(action)) throw mismatch(action, 'person');
+  const directory = await directoryFor(ctx);
+  const own = new Ownership(ctx, directory, request, SubjectType.PERSON, ctx.config.peopleBaseDn);
   // A non-provisionable status always deprovisions, whatever the action (spec 2.4 / 3.3 override 1).
-  if (person.skeleton || action === ProvisioningAction.PERSON_DELETED) return deletePerson(ctx, request, person);
+  if (person.skeleton || action === ProvisioningAction.PERSON_DELETED) {
+    return deleteOwned(own, person.skeleton ? null : personEntryName(ctx.config, person));
+  }
 
   const name = personEntryName(ctx.config, person);
   if (!name) {
@@ -152,19 +95,11 @@ async function provisionPerson(ctx: Context, request: ProvisionRequest, person: 
     throw new PermanentProvisioningError(`cannot provision to LDAP: ${reason}`);
   }
   const entry = buildPersonEntry(ctx.config, person, name);
-  const directory = await directoryFor(ctx);
-
-  if (action === ProvisioningAction.PERSON_ADDED) {
-    // Upstream deletes whatever sits at the DN first. Ferry removes only the entry it wrote for
-    // this person: an entry it did not write (e.g. another person's, whose uid differs only in
-    // case, which the directory does not distinguish) is never deleted or taken over.
-    const removed = await removeAll(directory, [request.remoteId]);
-    await addOwnEntry(directory, entry, 'person');
-    return { remoteId: entry.name.dn, detail: [...removed.map((dn) => `deleted ${dn}`), `added ${entry.name.dn}`].join(', ') };
-  }
-  if (PERSON_UPDATE_ACTIONS.has(action)) {
-    return { remoteId: entry.name.dn, detail: await upsert(directory, entry, request.remoteId, adopts(ctx, action), 'person') };
-  }
+  // Upstream deletes whatever sits at the DN first; Ferry deletes only the entry it wrote for
+  // this person (an entry it did not write, e.g. another person's whose uid differs only in case,
+  // is never deleted or taken over).
+  if (action === ProvisioningAction.PERSON_ADDED) return recreate(own, entry);
+  if (PERSON_UPDATE_ACTIONS.has(action)) return upsert(own, entry);
   throw mismatch(action, 'person');
 }
 
@@ -189,12 +124,10 @@ async function provisionGroup(ctx: Context, request: ProvisionRequest, group: Gr
   const { groupBaseDn } = ctx.config;
   if (!groupBaseDn) return { remoteId: null, detail: 'ignored: no groupBaseDn configured for this target' };
   const name = groupEntryName(groupBaseDn, group);
+  const directory = await directoryFor(ctx);
+  const own = new Ownership(ctx, directory, request, SubjectType.GROUP, groupBaseDn);
 
-  if (action === ProvisioningAction.GROUP_DELETED) {
-    const dn = request.remoteId ?? name.dn;
-    const removed = await (await directoryFor(ctx)).remove(dn);
-    return { remoteId: null, detail: removed ? `deleted ${dn}` : `nothing to delete: ${dn} does not exist` };
-  }
+  if (action === ProvisioningAction.GROUP_DELETED) return deleteOwned(own, name);
 
   let entry: DesiredEntry | null;
   try {
@@ -203,31 +136,21 @@ async function provisionGroup(ctx: Context, request: ProvisionRequest, group: Gr
     if (error instanceof GroupWithoutGidNumberError) throw new PermanentProvisioningError(`cannot provision to LDAP: ${error.message}`);
     throw error;
   }
-  const directory = await directoryFor(ctx);
 
   if (!entry) {
     // groupOfNames must have a member: under the "delete" policy an empty group has no entry.
-    const removed = await removeAll(directory, [request.remoteId, name.dn]);
-    return {
-      remoteId: null,
-      detail: removed.length > 0 ? `removed: no members (deleted ${removed.join(', ')})` : 'not created: no members',
-    };
+    // Only the entry Ferry wrote for this group goes; whatever else sits at its DN stays.
+    const owned = await own.find();
+    if (!owned) return { remoteId: null, detail: 'not created: no members' };
+    await own.remove(owned);
+    return { remoteId: null, detail: `removed: no members (deleted ${owned.dn})` };
   }
   switch (action) {
     case ProvisioningAction.GROUP_ADDED:
-      if (!request.remoteId && !ctx.config.adoptExistingEntries) {
-        await addOwnEntry(directory, entry, 'group');
-        return { remoteId: entry.name.dn, detail: `added ${entry.name.dn}` };
-      }
-      return { remoteId: entry.name.dn, detail: await addOrReplace(directory, entry) };
-    case ProvisioningAction.GROUP_REPROVISION_REQUESTED: {
-      const removed = await removeAll(directory, [request.remoteId]);
-      if (adopts(ctx, action)) await addOrReplace(directory, entry);
-      else await addOwnEntry(directory, entry, 'group');
-      return { remoteId: entry.name.dn, detail: [...removed.map((dn) => `deleted ${dn}`), `added ${entry.name.dn}`].join(', ') };
-    }
     case ProvisioningAction.GROUP_UPDATED:
-      return { remoteId: entry.name.dn, detail: await upsert(directory, entry, request.remoteId, ctx.config.adoptExistingEntries, 'group') };
+      return upsert(own, entry);
+    case ProvisioningAction.GROUP_REPROVISION_REQUESTED:
+      return recreate(own, entry);
     default:
       throw mismatch(action, 'group');
   }
@@ -281,7 +204,8 @@ export const ldapPlugin: ProvisionerPlugin<LdapConfig> = {
   },
 
   async removeRemote(ctx, _subjectType, remoteId) {
-    await (await directoryFor(ctx)).remove(remoteId);
+    // An orphan no subject accounts for: removed only on targets set to reconcileDeletesOrphans.
+    await (await directoryFor(ctx)).remove(remoteId, null);
   },
 
   closeAll: () => connections.closeAll(),

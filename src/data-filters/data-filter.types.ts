@@ -6,7 +6,7 @@ import { ATTRIBUTE_KINDS, dataFiltersSchema, GroupRuleKind, ValuePick, type Data
 @InputType('GroupDataFilterRuleInput')
 @ObjectType('GroupDataFilterRule')
 export class GroupFilterRule {
-  @Field({ description: 'A regex the whole group name must match, e.g. "research:.*".' })
+  @Field({ description: 'A regex the whole group name must match, e.g. "research:.*". Runs on RE2 (linear time; no backreferences or lookaround).' })
   @IsString()
   @Length(1, 1024)
   pattern: string;

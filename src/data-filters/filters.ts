@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { registerEnumType } from 'type-graphql';
 import type { GroupPayload, MembershipPayload, PersonPayload, SubjectPayload } from '../provisioning/payload';
+import { UnsafePatternError, wholeValuePatternProblem, wholeValueRegex } from '../security/safe-regex';
 
 /**
  * Data filters (COmanage section 4): per target, in order, after the provisioning-group and
@@ -25,12 +26,10 @@ export enum ValuePick {
 }
 registerEnumType(ValuePick, { name: 'AttributeValuePick' });
 
+/** Patterns run on RE2 (src/security/safe-regex.ts); one RE2 refuses is refused on save. */
 const patternSchema = z.string().min(1).max(1024).superRefine((pattern, ctx) => {
-  try {
-    new RegExp(`^(?:${pattern})$`, 'u');
-  } catch (error) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `the pattern does not compile: ${(error as Error).message}` });
-  }
+  const problem = wholeValuePatternProblem(pattern);
+  if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
 });
 
 const valueRuleSchema = z.object({
@@ -83,9 +82,23 @@ function applyOne(filter: DataFilter, subject: SubjectPayload): SubjectPayload |
 
 type Rule = { pattern: string; rule: GroupRuleKind };
 
-/** The first rule whose pattern matches the whole group name decides; no match leaves it out. */
+/**
+ * The first rule whose pattern matches the whole group name decides; no match leaves it out.
+ * Patterns run on RE2; a stored one RE2 refuses (saved before patterns were checked against it)
+ * throws, which fails the target for this subject with the reason (nothing is sent) rather than
+ * guessing which rule would have applied.
+ */
 function ruleFor(rules: readonly Rule[], groupName: string): Rule | null {
-  return rules.find((rule) => new RegExp(`^(?:${rule.pattern})$`, 'u').test(groupName)) ?? null;
+  return rules.find((rule) => compiledPattern(rule.pattern).test(groupName)) ?? null;
+}
+
+function compiledPattern(pattern: string) {
+  try {
+    return wholeValueRegex(pattern);
+  } catch (error) {
+    if (error instanceof UnsafePatternError) throw new Error(`group pattern "${pattern}": ${error.message}; save the filter again with a pattern RE2 accepts`);
+    throw error;
+  }
 }
 
 function groupFilter(rules: readonly Rule[], subject: GroupPayload | PersonPayload): SubjectPayload | string {

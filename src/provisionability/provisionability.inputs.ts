@@ -4,7 +4,7 @@ import { ArgsType, Field, ID, InputType } from 'type-graphql';
 import { PageArgs } from '../common/pagination';
 import { FolderScope } from './rules';
 
-const REGEX_HELP = 'Grammar: "<groupExtension|groupName|folderExtension|folderName> <matches|not matches> <regex>"; the regex must match the whole value.';
+const REGEX_HELP = 'Grammar: "<groupExtension|groupName|folderExtension|folderName> <matches|not matches> <regex>"; the regex must match the whole value and runs on RE2 (linear time; no backreferences or lookaround).';
 
 @InputType()
 export class SetFolderProvisioningInput {

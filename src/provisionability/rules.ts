@@ -1,4 +1,5 @@
 import { registerEnumType } from 'type-graphql';
+import { UnsafePatternError, wholeValueRegex, type SafeRegex } from '../security/safe-regex';
 
 /**
  * Which groups a folder tree makes provisionable on a target: the current Grouper model
@@ -125,8 +126,22 @@ export function decide(group: GroupFacts, groupRule: GroupRule | null, folders: 
       return { ...decided, provisionable: false, failedFilter: FailedFilter.POLICY, explanation: `${where} provisions policy groups only, and this is not one` };
     }
     const expression = regexOf(folder, target);
-    if (expression && !compiled(expression).matches(group.fullName)) {
-      return { ...decided, provisionable: false, failedFilter: FailedFilter.REGEX, explanation: `${where}: the name fails "${expression}"` };
+    if (expression) {
+      const matcher = compiled(expression);
+      if (matcher instanceof RegexExpressionError) {
+        // Stored before expressions were checked against RE2: it is never run on a backtracking
+        // engine. The filter fails closed (no group is granted by a rule nobody can evaluate),
+        // whatever its verb, and says why, until an admin saves it again.
+        return {
+          ...decided,
+          provisionable: false,
+          failedFilter: FailedFilter.REGEX,
+          explanation: `${where}: the regex expression "${expression}" cannot be evaluated (${matcher.message}); no group passes it until it is corrected`,
+        };
+      }
+      if (!matcher.matches(group.fullName)) {
+        return { ...decided, provisionable: false, failedFilter: FailedFilter.REGEX, explanation: `${where}: the name fails "${expression}"` };
+      }
     }
     return { ...decided, provisionable: true, metadata: folder.metadata, explanation: `${where} provisions it` }; // R8
   }
@@ -144,11 +159,18 @@ function regexOf(folder: FolderRule, target: TargetRules): string | null {
 
 export class RegexExpressionError extends Error {}
 
-const compiledExpressions = new Map<string, ReturnType<typeof parseRegexExpression>>();
-function compiled(expression: string) {
+type Matcher = ReturnType<typeof parseRegexExpression>;
+const compiledExpressions = new Map<string, Matcher | RegexExpressionError>();
+/** The parsed expression, or why it cannot be used; both cached, so a bad one is not reparsed per group. */
+function compiled(expression: string): Matcher | RegexExpressionError {
   let matcher = compiledExpressions.get(expression);
   if (!matcher) {
-    matcher = parseRegexExpression(expression);
+    try {
+      matcher = parseRegexExpression(expression);
+    } catch (error) {
+      if (!(error instanceof RegexExpressionError)) throw error;
+      matcher = error;
+    }
     if (compiledExpressions.size > 1000) compiledExpressions.clear();
     compiledExpressions.set(expression, matcher);
   }
@@ -159,7 +181,8 @@ const GRAMMAR = /^\s*(folderExtension|folderName|groupExtension|groupName)\s+(ma
 
 /**
  * R7: `groupExtension|groupName|folderExtension|folderName  matches|not matches  <regex>`, the
- * regex matching the whole value (as Java's Pattern.matches does). Patterns use JavaScript syntax.
+ * regex matching the whole value (as Java's Pattern.matches does). The regex runs on RE2
+ * (linear time; no backreferences or lookaround); one RE2 refuses is a RegexExpressionError.
  */
 export function parseRegexExpression(expression: string): { matches(groupFullName: string): boolean } {
   const parsed = GRAMMAR.exec(expression);
@@ -169,11 +192,12 @@ export function parseRegexExpression(expression: string): { matches(groupFullNam
     );
   }
   const [, component, verb, pattern] = parsed;
-  let regex: RegExp;
+  let regex: SafeRegex;
   try {
-    regex = new RegExp(`^(?:${pattern.trim()})$`, 'u');
+    regex = wholeValueRegex(pattern.trim());
   } catch (error) {
-    throw new RegexExpressionError(`the regex does not compile: ${(error as Error).message}`);
+    if (error instanceof UnsafePatternError) throw new RegexExpressionError(error.message);
+    throw error;
   }
   const negate = verb !== 'matches';
   const valueOf = (groupFullName: string): string => {

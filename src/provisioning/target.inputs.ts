@@ -90,7 +90,7 @@ export class CreateProvisioningTargetInput {
   @IsBoolean()
   onlyPolicyGroups?: boolean;
 
-  @Field(() => String, { nullable: true, description: 'Folder rules: inherited groups must pass it. Grammar: "<groupExtension|groupName|folderExtension|folderName> <matches|not matches> <regex>" (whole-value match).' })
+  @Field(() => String, { nullable: true, description: 'Folder rules: inherited groups must pass it. Grammar: "<groupExtension|groupName|folderExtension|folderName> <matches|not matches> <regex>" (whole-value match; RE2 syntax: no backreferences or lookaround).' })
   @IsOptional()
   @IsString()
   @Length(1, 1024)
@@ -201,7 +201,7 @@ export class UpdateProvisioningTargetInput {
   @IsBoolean()
   onlyPolicyGroups?: boolean;
 
-  @Field(() => String, { nullable: true, description: 'Folder rules: inherited groups must pass it. Grammar: "<groupExtension|groupName|folderExtension|folderName> <matches|not matches> <regex>" (whole-value match).' })
+  @Field(() => String, { nullable: true, description: 'Folder rules: inherited groups must pass it. Grammar: "<groupExtension|groupName|folderExtension|folderName> <matches|not matches> <regex>" (whole-value match; RE2 syntax: no backreferences or lookaround).' })
   @IsOptional()
   @IsString()
   @Length(1, 1024)

@@ -265,7 +265,7 @@ export type CreateProvisioningTargetInput = {
   organizationId: string | number;
   /** The plugin, e.g. "ldap" (see provisioningPlugins). Cannot change later. */
   plugin: string;
-  /** Folder rules: inherited groups must pass it. Grammar: "<groupExtension|groupName|folderExtension|folderName> <matches|not matches> <regex>" (whole-value match). */
+  /** Folder rules: inherited groups must pass it. Grammar: "<groupExtension|groupName|folderExtension|folderName> <matches|not matches> <regex>" (whole-value match; RE2 syntax: no backreferences or lookaround). */
   provisionableRegex?: string | null | undefined;
   provisioningGroupId?: string | number | null | undefined;
   /** Whether reconciliation removes orphans in the managed scope (false when left out). */
@@ -354,7 +354,7 @@ export type GroupDataFilterInput = {
 };
 
 export type GroupDataFilterRuleInput = {
-  /** A regex the whole group name must match, e.g. "research:.*". */
+  /** A regex the whole group name must match, e.g. "research:.*". Runs on RE2 (linear time; no backreferences or lookaround). */
   pattern: string;
   rule: GroupFilterRuleKind;
 };
@@ -595,7 +595,7 @@ export type SetFolderProvisioningInput = {
   onlyPolicyGroups?: boolean | null | undefined;
   /** true: provision the groups in scope; false: block them (the nearest folder decides). */
   provision: boolean;
-  /** Overrides the target's provisionableRegex (if the target allows). Grammar: "<groupExtension|groupName|folderExtension|folderName> <matches|not matches> <regex>"; the regex must match the whole value. */
+  /** Overrides the target's provisionableRegex (if the target allows). Grammar: "<groupExtension|groupName|folderExtension|folderName> <matches|not matches> <regex>"; the regex must match the whole value and runs on RE2 (linear time; no backreferences or lookaround). */
   provisionableRegex?: string | null | undefined;
   /** ONE: the direct child groups; SUB: every group below. */
   scope: FolderScope;
@@ -790,7 +790,7 @@ export type UpdateProvisioningTargetInput = {
   /** Folder rules: provision policy groups only . */
   onlyPolicyGroups?: boolean | null | undefined;
   order?: number | null | undefined;
-  /** Folder rules: inherited groups must pass it. Grammar: "<groupExtension|groupName|folderExtension|folderName> <matches|not matches> <regex>" (whole-value match). */
+  /** Folder rules: inherited groups must pass it. Grammar: "<groupExtension|groupName|folderExtension|folderName> <matches|not matches> <regex>" (whole-value match; RE2 syntax: no backreferences or lookaround). */
   provisionableRegex?: string | null | undefined;
   /** null provisions everyone again. */
   provisioningGroupId?: string | number | null | undefined;

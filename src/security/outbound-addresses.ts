@@ -37,7 +37,11 @@ function parse(address: string): Address | null {
   const bare = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
   if (!net.isIP(bare)) return null;
   try {
-    return ipaddr.parse(bare);
+    // ipaddr.js 1.x reads a dotted IPv4 tail only after ::ffff:; give it hex groups instead.
+    const hexTail = bare.includes(':')
+      ? bare.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_all, a, b, c, d) => `${((+a << 8) | +b).toString(16)}:${((+c << 8) | +d).toString(16)}`)
+      : bare;
+    return ipaddr.parse(hexTail);
   } catch {
     return null;
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import {
@@ -151,11 +151,37 @@ describe('targets may not reach internal addresses by default', () => {
         await db.end();
       }
     }
-    const saved = await t.admin.ok(CreatePersonWithOutcomesDocument, {
-      input: { organizationId: organization.id, names: [{ given: 'Ada', family: 'Lovelace' }], identifiers: [{ type: 'uid', value: uniqueName('ada') }] },
+    // An LDAP target too: a raw TCP server counts the connections that reach it.
+    let ldapConnections = 0;
+    const ldapServer = net.createServer((socket) => {
+      ldapConnections += 1;
+      socket.destroy();
     });
-    const person = saved.createPerson.person;
-    const events = await eventErrors(reader, organization.id, person.id);
+    await new Promise<void>((resolve) => ldapServer.listen(0, '127.0.0.1', resolve));
+    let events: Awaited<ReturnType<typeof eventErrors>>;
+    try {
+      const ldap = (
+        await t.admin.ok(CreateProvisioningTargetDocument, {
+          input: { organizationId: organization.id, name: uniqueName('ldap'), plugin: 'ldap', config: configFor('ldap', 'http://directory.example.invalid') },
+        })
+      ).createProvisioningTarget.target;
+      targets.push(ldap.id);
+      const db = new pg.Client({ connectionString: t.databaseUrl });
+      await db.connect();
+      try {
+        const url = `ldap://localhost:${(ldapServer.address() as AddressInfo).port}`;
+        await db.query(`update provisioning_target set config = jsonb_set(config, '{url}', to_jsonb($2::text)) where id = $1`, [ldap.id, url]);
+      } finally {
+        await db.end();
+      }
+      const saved = await t.admin.ok(CreatePersonWithOutcomesDocument, {
+        input: { organizationId: organization.id, names: [{ given: 'Ada', family: 'Lovelace' }], identifiers: [{ type: 'uid', value: uniqueName('ada') }] },
+      });
+      events = await eventErrors(reader, organization.id, saved.createPerson.person.id);
+      assert.equal(ldapConnections, 0, 'the LDAP connection was refused before it was made');
+    } finally {
+      ldapServer.close();
+    }
     assert.equal(events.length, targets.length, JSON.stringify(events));
     for (const event of events) {
       assert.equal(event.outcome, 'FAILED', JSON.stringify(event));

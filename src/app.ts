@@ -36,7 +36,7 @@ export async function startFerry(config: Config, logger: Logger, options: StartO
   let liveStarted: Services['live'] | null = null;
   try {
     orm = await openDatabase(databaseUrl, logger, metrics);
-    const services = createServices({ orm, logger, plugins: options.plugins, urlAllowlist: config.FERRY_TARGET_URL_ALLOWLIST });
+    const services = createServices({ orm, logger, plugins: options.plugins, urlAllowlist: config.FERRY_TARGET_URL_ALLOWLIST, allowedNetworks: config.FERRY_TARGET_ALLOWED_NETWORKS });
     const em = orm.em.fork();
     await sealPlainSecrets((sql, params) => em.execute(sql, params ?? []), logger);
     await services.apiTokens.bootstrap(orm.em.fork(), config.FERRY_ADMIN_TOKEN, logger);

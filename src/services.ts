@@ -21,6 +21,7 @@ import { ReprovisionAll, ReprovisionAllService } from './provisioning/reprovisio
 import { LiveUpdates } from './live/live-updates';
 import { AuditService } from './audit/audit.service';
 import { UrlAllowlist } from './security/url-allowlist';
+import { OutboundPolicy } from './security/outbound-addresses';
 import { FullRecalculation } from './provisionability/full-recalculation';
 import { Reconciler } from './reconciliation/reconciler';
 import { ReconciliationApi } from './reconciliation/reconciliation.api';
@@ -33,13 +34,15 @@ export interface ServiceDependencies {
   plugins?: ProvisionerPlugin<any>[];
   /** FERRY_TARGET_URL_ALLOWLIST. */
   urlAllowlist?: string;
+  /** FERRY_TARGET_ALLOWED_NETWORKS. */
+  allowedNetworks?: string;
 }
 
 /** The composition root of the domain services; resolvers reach them through the request context. */
-export function createServices({ orm, logger, plugins: pluginList, urlAllowlist }: ServiceDependencies) {
+export function createServices({ orm, logger, plugins: pluginList, urlAllowlist, allowedNetworks }: ServiceDependencies) {
   const memberships = new MembershipService();
   const automaticGroups = new AutomaticGroupService(memberships);
-  const plugins = createPluginRegistry(pluginList ?? installedPlugins(), new UrlAllowlist(urlAllowlist));
+  const plugins = createPluginRegistry(pluginList ?? installedPlugins(), new UrlAllowlist(urlAllowlist), new OutboundPolicy(allowedNetworks));
   const engine = new ProvisioningEngine(orm, plugins, logger);
   let jobQueue: JobQueue | null = null;
   let reprovisionAll: ReprovisionAll | null = null;

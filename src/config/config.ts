@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { isNetworkList } from '../security/outbound-addresses';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalUrl = (protocols: string[]) =>
@@ -104,7 +105,17 @@ export const configSchema = z.object({
     .refine((value) => !value || value.split(',').every((entry) => /^[a-z][a-z0-9+.-]*:\/\/(\*\.)?[^\s/*]+(\/\S*)?$/i.test(entry.trim())), {
       message: 'must be a comma-separated list of URL patterns such as https://*.example.org or https://hooks.internal:8443/ferry',
     })
-    .describe('Comma-separated URL patterns SCIM and webhook targets may use (`https://*.example.org`, `https://hooks.internal:8443/ferry`). Unset: any URL.'),
+    .describe('Comma-separated URL patterns SCIM and webhook targets may use (`https://*.example.org`, `https://hooks.internal:8443/ferry`). Unset: any URL. Internal addresses also need `FERRY_TARGET_ALLOWED_NETWORKS`.'),
+  FERRY_TARGET_ALLOWED_NETWORKS: z
+    .string()
+    .optional()
+    .refine((value) => !value || isNetworkList(value), {
+      message: 'must be a comma-separated list of networks in CIDR notation such as 10.0.0.0/8,fd00::/8',
+    })
+    .describe(
+      'Comma-separated networks (CIDR, e.g. `10.20.0.0/16,fd00::/8`) that LDAP, SCIM and webhook targets may connect to although they are internal. ' +
+        'Unset: loopback, private, link-local, CGNAT, unique-local, unspecified, multicast and reserved addresses (also IPv4-mapped) are refused, checked after DNS resolution on every connection.',
+    ),
   FERRY_SECRETS_KEY: z
     .string()
     .min(32)

@@ -25,7 +25,7 @@ export async function startWorker(config: Config, logger: Logger, options: { plu
   try {
     orm = await openDatabase(databaseUrl, logger);
     queue = await openJobQueue(config, databaseUrl, logger);
-    const services = createServices({ orm, logger, plugins: options.plugins, urlAllowlist: config.FERRY_TARGET_URL_ALLOWLIST });
+    const services = createServices({ orm, logger, plugins: options.plugins, urlAllowlist: config.FERRY_TARGET_URL_ALLOWLIST, allowedNetworks: config.FERRY_TARGET_ALLOWED_NETWORKS });
     services.attachJobQueue(queue);
     await queue.startWorkers();
     logger.info({ backend: queue.backend }, 'Ferry worker is running');

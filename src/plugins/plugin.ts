@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Logger } from '../observability/logger';
 import type { ProvisioningAction, SubjectType } from '../provisioning/actions';
 import type { SubjectPayload } from '../provisioning/payload';
+import type { OutboundPolicy } from '../security/outbound-addresses';
 
 /** What a plugin knows about the target it is called for. */
 export interface TargetContext<TConfig> {
@@ -16,6 +17,8 @@ export interface TargetContext<TConfig> {
    */
   remoteIds: RemoteIdLookup;
   logger: Logger;
+  /** Where connections to the target may go (FERRY_TARGET_ALLOWED_NETWORKS). Absent: no internal network. */
+  outbound?: OutboundPolicy;
 }
 
 export interface RemoteIdLookup {
@@ -130,6 +133,11 @@ export interface ProvisionerPlugin<TConfig = unknown> {
   readonly secretFields: readonly string[];
   /** Configuration keys holding URLs Ferry sends data to: checked against FERRY_TARGET_URL_ALLOWLIST. */
   readonly urlFields?: readonly string[];
+  /**
+   * Further configuration keys holding URLs Ferry connects to (urlFields are always included):
+   * their host may not be an internal address unless FERRY_TARGET_ALLOWED_NETWORKS allows it.
+   */
+  readonly addressFields?: readonly string[];
   provision(target: TargetContext<TConfig>, request: ProvisionRequest): Promise<ProvisionResult>;
   /** Reads the subject back from the target (provisioning status, drift checks). */
   readBack(target: TargetContext<TConfig>, subjectType: SubjectType, remoteId: string): Promise<ReadBack>;

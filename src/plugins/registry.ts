@@ -4,6 +4,8 @@ import { scimPlugin } from './scim';
 import { webhookPlugin } from './webhook';
 import type { ProvisionerPlugin } from './plugin';
 import { UrlAllowlist } from '../security/url-allowlist';
+import { ALLOWED_NETWORKS_SETTING, AddressNotAllowedError, OutboundPolicy } from '../security/outbound-addresses';
+import { ErrorCode, FerryError } from '../common/errors';
 
 /** The plugins this Ferry can provision with, by the name stored on each target. */
 export interface PluginRegistry {
@@ -14,12 +16,26 @@ export interface PluginRegistry {
   list(): ProvisionerPlugin[];
   /** Throws when a URL setting of the configuration is outside FERRY_TARGET_URL_ALLOWLIST. */
   assertUrlsAllowed(plugin: ProvisionerPlugin, config: Record<string, unknown>): void;
+  /**
+   * Throws when the host of a URL setting is, or now resolves to, an internal address that
+   * FERRY_TARGET_ALLOWED_NETWORKS does not allow (BAD_USER_INPUT, reason INTERNAL_ADDRESS).
+   */
+  assertAddressesAllowed(plugin: ProvisionerPlugin, config: Record<string, unknown>): Promise<void>;
+  /** Where target connections may go; handed to plugins in their TargetContext. */
+  readonly outbound: OutboundPolicy;
 }
+
+/** `extensions.reason` of a target URL refused for its address. */
+export const INTERNAL_ADDRESS_REASON = 'INTERNAL_ADDRESS';
 
 // The registry holds plugins of every configuration type; each target only ever meets its own.
 type AnyPlugin = ProvisionerPlugin<any>;
 
-export function createPluginRegistry(plugins: AnyPlugin[], allowlist = new UrlAllowlist(undefined)): PluginRegistry {
+export function createPluginRegistry(
+  plugins: AnyPlugin[],
+  allowlist = new UrlAllowlist(undefined),
+  outbound = new OutboundPolicy(undefined),
+): PluginRegistry {
   const byName = new Map<string, ProvisionerPlugin>();
   for (const plugin of plugins) {
     // Two plugins under one name would make the stored name of a target ambiguous.
@@ -46,6 +62,29 @@ export function createPluginRegistry(plugins: AnyPlugin[], allowlist = new UrlAl
         }
       }
     },
+    async assertAddressesAllowed(plugin, config) {
+      for (const field of new Set([...(plugin.urlFields ?? []), ...(plugin.addressFields ?? [])])) {
+        const value = config[field];
+        if (typeof value !== 'string') continue;
+        let hostname: string;
+        try {
+          hostname = new URL(value).hostname;
+        } catch {
+          continue; // the plugin's schema judges the URL itself
+        }
+        try {
+          await outbound.assertHost(hostname);
+        } catch (error) {
+          if (!(error instanceof AddressNotAllowedError)) throw error;
+          throw new FerryError(
+            ErrorCode.BadUserInput,
+            `${field} ${value} is not allowed: ${error.message}. Set ${ALLOWED_NETWORKS_SETTING} to allow internal networks.`,
+            { field: `config.${field}`, reason: INTERNAL_ADDRESS_REASON, address: error.address, range: error.range },
+          );
+        }
+      }
+    },
+    outbound,
   };
 }
 

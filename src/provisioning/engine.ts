@@ -514,6 +514,7 @@ export class ProvisioningEngine {
         config,
         remoteIds: this.remoteIds(em, target.id),
         logger: this.logger.child({ target: target.name }),
+        outbound: this.plugins.outbound,
       },
     };
   }

@@ -232,6 +232,7 @@ export class TargetService {
       throw new Error(`Plugin ${plugin.name}: its configuration schema must produce an object.`);
     }
     this.plugins.assertUrlsAllowed(plugin, value as Record<string, unknown>);
+    await this.plugins.assertAddressesAllowed(plugin, value as Record<string, unknown>);
     const config: Record<string, unknown> = {};
     const secrets: Record<string, string> = {};
     const secretFields = new Set(plugin.secretFields);

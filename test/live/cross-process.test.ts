@@ -8,7 +8,7 @@ import {
   OnProvisioningEventsDocument,
   RevokeApiTokenDocument,
 } from '../../src/client/generated/graphql';
-import { startTestFerry, type TestFerry } from '../support/ferry';
+import { LOOPBACK_NETWORKS, startTestFerry, type TestFerry } from '../support/ferry';
 import { clientWithRole, createOrganization, uniqueName } from '../support/fixtures';
 import { LiveTestClient } from '../support/live-client';
 import { startSlapd, type Slapd } from '../support/slapd';
@@ -59,7 +59,7 @@ describe('live events across Ferry processes sharing one database', () => {
   let otherServer: Child;
   let otherUrl: string;
   const sockets: LiveTestClient[] = [];
-  const shared = { FERRY_RUN_WORKERS: 'false', FERRY_LIVE_POLL_MS: '600000' };
+  const shared = { FERRY_RUN_WORKERS: 'false', FERRY_LIVE_POLL_MS: '600000', FERRY_TARGET_ALLOWED_NETWORKS: LOOPBACK_NETWORKS };
 
   before(async () => {
     slapd = await startSlapd();

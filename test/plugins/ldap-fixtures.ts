@@ -4,6 +4,7 @@ import type { PendingClaim, ProvisionResult, RemoteIdLookup, TargetContext } fro
 import { ProvisioningAction, SubjectType } from '../../src/provisioning/actions';
 import type { GroupMemberPayload, GroupPayload, NamePayload, PersonPayload, RolePayload } from '../../src/provisioning/payload';
 import { createLogger } from '../../src/observability/logger';
+import { OutboundPolicy } from '../../src/security/outbound-addresses';
 import { Affiliation, GroupType, PersonStatus, RecordStatus } from '../../src/registry/enums';
 import type { Slapd } from '../support/slapd';
 
@@ -11,6 +12,7 @@ import type { Slapd } from '../support/slapd';
 
 export const ORGANIZATION_ID = randomUUID();
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+const LOOPBACK_POLICY = new OutboundPolicy('127.0.0.0/8,::1/128');
 
 let counter = 0;
 /** A name no other test uses, e.g. "ada-7-lq3k". */
@@ -92,6 +94,8 @@ export function ldapTarget(slapd: Pick<Slapd, 'url' | 'bindDn' | 'bindPassword' 
     config,
     remoteIds: state,
     logger,
+    // The test servers listen on loopback.
+    outbound: LOOPBACK_POLICY,
   };
   openTargets.push(ctx.targetId);
   const typeOf = (subject: PersonPayload | GroupPayload) => (subject.subjectType === 'PERSON' ? SubjectType.PERSON : SubjectType.GROUP);

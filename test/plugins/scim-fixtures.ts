@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { scimPlugin, type ScimConfig } from '../../src/plugins/scim';
 import type { ProvisionResult, ReadBack, RemoteObject, TargetContext } from '../../src/plugins/plugin';
 import { createLogger } from '../../src/observability/logger';
+import { OutboundPolicy } from '../../src/security/outbound-addresses';
 import { ProvisioningAction, SubjectType } from '../../src/provisioning/actions';
 import type { GroupPayload, PersonPayload } from '../../src/provisioning/payload';
 import type { ScimServer } from '../support/scim-server';
@@ -10,6 +11,7 @@ import { MemoryRemoteIds, ORGANIZATION_ID } from './ldap-fixtures';
 /** A SCIM target context as the engine builds it, with the provisioned state kept in memory. */
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+const LOOPBACK_POLICY = new OutboundPolicy('127.0.0.0/8,::1/128');
 
 export interface ScimTestTarget {
   ctx: TargetContext<ScimConfig>;
@@ -35,6 +37,8 @@ export function scimTarget(server: Pick<ScimServer, 'url' | 'token'>, overrides:
     config,
     remoteIds: state,
     logger,
+    // The test servers listen on loopback.
+    outbound: LOOPBACK_POLICY,
   };
   openTargets.push(ctx.targetId);
   return {

@@ -379,7 +379,7 @@ describe('SCIM provisioner against a real SCIM server (SCIMMY)', () => {
       const target = scimTarget(server, { membershipChunkSize: 150 });
       const people = seedPeople(target, 150);
       const error = await rejection(target.provision(A.GROUP_ADDED, group(unique('too-big'), memberOf(people))), PermanentProvisioningError);
-      assert.match(error.message, /answered 400 \(invalidValue: a request may carry at most 100 members; this one carries 150\)/);
+      assert.match(error.message, /answered HTTP 400 Bad Request \(invalidValue: a request may carry at most 100 members; this one carries 150\)/);
     });
 
     it('adopts an existing Group by displayName, and on a 409', async () => {
@@ -519,12 +519,12 @@ describe('SCIM provisioner against a real SCIM server (SCIMMY)', () => {
       const target = scimTarget(server);
       server.failNext({ status: 503, pathPrefix: '/Users', detail: 'maintenance', retryAfter: '30' });
       const unavailable = await rejection(target.provision(A.PERSON_ADDED, person(unique('t'))), TransientProvisioningError);
-      assert.match(unavailable.message, /503 \(maintenance\)/);
+      assert.match(unavailable.message, /answered HTTP 503 Service Unavailable \(maintenance\)/);
       assert.equal(unavailable.retryAfterMs, 30_000);
 
       server.failNext({ status: 400, method: 'POST', scimType: 'invalidValue', detail: 'emails[0].value is not an address' });
       const rejected = await rejection(target.provision(A.PERSON_ADDED, person(unique('p'))), PermanentProvisioningError);
-      assert.match(rejected.message, /answered 400 \(invalidValue: emails\[0\]\.value is not an address\)/);
+      assert.match(rejected.message, /answered HTTP 400 Bad Request \(invalidValue: emails\[0\]\.value is not an address\)/);
     });
 
     it('treats a refused connection and a timeout as transient, and a wrong token as permanent', async () => {

@@ -18,7 +18,7 @@ import {
 } from '../../src/client/generated/graphql';
 import { freePort } from '../../src/db/scratch-database';
 import { GraphQLTestClient } from '../support/client';
-import { startTestFerry, type TestFerry } from '../support/ferry';
+import { LOOPBACK_NETWORKS, startTestFerry, type TestFerry } from '../support/ferry';
 import { createOrganization } from '../support/fixtures';
 import { startSlapd, type Slapd } from '../support/slapd';
 
@@ -153,6 +153,7 @@ describe('reprovision all across a crash (a Ferry process killed half-way)', () 
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       FERRY_RUN_WORKERS: 'true',
+      FERRY_TARGET_ALLOWED_NETWORKS: LOOPBACK_NETWORKS,
       ...JOB_ENV,
     });
     await waitFor('the server process to listen', async () => server!.output().includes('Ferry is listening'), 60000);

@@ -13,7 +13,7 @@ import {
 import { loadConfig } from '../../src/config/config';
 import { createLogger } from '../../src/observability/logger';
 import { GraphQLTestClient } from '../support/client';
-import { createTestDatabase } from '../support/ferry';
+import { LOOPBACK_NETWORKS, createTestDatabase } from '../support/ferry';
 import { createOrganization } from '../support/fixtures';
 
 const BIND_PASSWORD = `bind-${randomBytes(12).toString('hex')}`;
@@ -35,6 +35,7 @@ describe('target secrets: encrypted at rest, never returned, never logged', () =
       FERRY_ADMIN_TOKEN: adminToken,
       FERRY_SECRETS_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'trace',
+      FERRY_TARGET_ALLOWED_NETWORKS: LOOPBACK_NETWORKS,
     });
     const capture = new Writable({
       write(chunk, _encoding, done) {

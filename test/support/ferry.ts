@@ -23,6 +23,9 @@ export interface TestFerry {
   stop(): Promise<void>;
 }
 
+/** The networks tests allow targets to reach: the loopback addresses their receivers listen on. */
+export const LOOPBACK_NETWORKS = '127.0.0.0/8,::1/128';
+
 /** A fresh database in the shared test cluster started by test/run.ts. */
 export async function createTestDatabase(): Promise<string> {
   const baseUrl = process.env.FERRY_TEST_POSTGRES_URL;
@@ -53,6 +56,8 @@ export async function startTestFerry(env: Record<string, string> = {}, options: 
     FERRY_SHUTDOWN_TIMEOUT_MS: '1000',
     // Tests fail to authenticate on purpose, from one address; the limit has its own test.
     FERRY_AUTH_FAILURES_PER_MINUTE: '1000000',
+    // Test targets (receivers, SCIM servers, slapd) listen on loopback; the default refusal has its own tests.
+    FERRY_TARGET_ALLOWED_NETWORKS: LOOPBACK_NETWORKS,
     ...env,
   });
   const ferry = await startFerry(config, createLogger(config.LOG_LEVEL), options);

@@ -35,7 +35,7 @@ const PERSON_UPDATE_ACTIONS: ReadonlySet<ProvisioningAction> = new Set([
 const connections = new LdapConnections();
 
 async function directoryFor(ctx: Context): Promise<Directory> {
-  const client: Client = await connections.client(ctx.targetId, ctx.config);
+  const client: Client = await connections.client(ctx.targetId, ctx.config, ctx.outbound);
   return new Directory(client, ctx.config.url);
 }
 
@@ -160,7 +160,7 @@ async function provisionGroup(ctx: Context, request: ProvisionRequest, group: Gr
 
 async function readBack(ctx: Context, subjectType: SubjectType, remoteId: string): Promise<ReadBack> {
   if (subjectType === SubjectType.SERVICE) return { exists: false, detail: 'LDAP targets do not provision services' };
-  return readEntry(await connections.client(ctx.targetId, ctx.config), ctx.config.url, remoteId);
+  return readEntry(await connections.client(ctx.targetId, ctx.config, ctx.outbound), ctx.config.url, remoteId);
 }
 
 /**
@@ -172,6 +172,8 @@ export const ldapPlugin: ProvisionerPlugin<LdapConfig> = {
   name: 'ldap',
   configSchema: ldapConfigSchema,
   secretFields: LDAP_SECRET_FIELDS,
+  // Not urlFields: FERRY_TARGET_URL_ALLOWLIST is about SCIM and webhook URLs; the address rule applies to every target.
+  addressFields: ['url'],
 
   async provision(ctx, request) {
     const { subject, action } = request;
@@ -191,7 +193,7 @@ export const ldapPlugin: ProvisionerPlugin<LdapConfig> = {
   readBack,
 
   async *list(ctx, subjectType) {
-    yield* listEntries(await connections.client(ctx.targetId, ctx.config), ctx, subjectType);
+    yield* listEntries(await connections.client(ctx.targetId, ctx.config, ctx.outbound), ctx, subjectType);
   },
 
   async render(ctx, request) {

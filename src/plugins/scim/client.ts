@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../observability/logger';
+import type { OutboundPolicy } from '../../security/outbound-addresses';
+import { OutboundTransportError, outboundRequest } from '../../security/outbound-http';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json';
 
@@ -11,7 +13,7 @@ export class ScimHttpError extends Error {
     readonly status: number,
     /** The SCIM error's scimType (invalidValue, uniqueness, tooMany, ...), when it sent one. */
     readonly scimType: string | null,
-    /** The SCIM error's detail, or the start of a non-SCIM body. */
+    /** The SCIM error's detail (at most 200 characters); never a body that is not a SCIM error. */
     readonly detail: string | null,
     /** From Retry-After, on 429 and 503. */
     readonly retryAfterMs: number | null,
@@ -26,11 +28,16 @@ export class ScimTransportError extends Error {
     readonly method: string,
     readonly path: string,
     message: string,
-    /** undici's cause code, e.g. ECONNREFUSED, UND_ERR_SOCKET, DEPTH_ZERO_SELF_SIGNED_CERT; TIMEOUT for our own timeout. */
+    /** node's error code, e.g. ECONNREFUSED, ENOTFOUND, DEPTH_ZERO_SELF_SIGNED_CERT; TIMEOUT for our own timeout. */
     readonly code: string | null,
     options: { cause?: unknown } = {},
   ) {
     super(`${method} ${path}: ${message}`, options);
+  }
+
+  /** Ferry refused to connect, for where the connection would have gone (an internal address). */
+  get addressRefused(): boolean {
+    return this.cause instanceof OutboundTransportError && this.cause.addressRefused;
   }
 }
 
@@ -55,6 +62,11 @@ export interface ScimClientOptions {
   maxInlineRetryAfterSeconds: number;
 }
 
+/** A SCIM answer larger than this (a list page, a group with many members) is refused, not buffered. */
+const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+const MAX_DETAIL_LENGTH = 200;
+const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
 /** At most this many 429s are waited out inline for one request, however short their Retry-After. */
 const MAX_INLINE_WAITS = 3;
 
@@ -67,21 +79,22 @@ export function parseRetryAfter(header: string | null, now = Date.now()): number
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
-function causeCode(error: unknown): string | null {
-  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
-  return typeof cause?.code === 'string' ? cause.code : null;
-}
-
-function errorFields(body: unknown, text: string): { scimType: string | null; detail: string | null } {
-  if (body && typeof body === 'object') {
-    const { scimType, detail } = body as { scimType?: unknown; detail?: unknown };
-    return {
-      scimType: typeof scimType === 'string' && scimType ? scimType : null,
-      detail: typeof detail === 'string' && detail ? detail : null,
-    };
-  }
-  const snippet = text.trim().slice(0, 200);
-  return { scimType: null, detail: snippet || null };
+/**
+ * scimType and detail of a SCIM error response (RFC 7644 3.12). Anything else the server said
+ * is left out: an error ends up in provisioning events any reader of the organisation sees, and
+ * a body that is not a SCIM error may be anything (an internal service's page, its secrets).
+ */
+function errorFields(body: unknown, status: number): { scimType: string | null; detail: string | null } {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return { scimType: null, detail: null };
+  const { schemas, status: bodyStatus, scimType, detail } = body as { schemas?: unknown; status?: unknown; scimType?: unknown; detail?: unknown };
+  const isScimError = (Array.isArray(schemas) && schemas.includes(SCIM_ERROR_SCHEMA)) || String(bodyStatus) === String(status);
+  if (!isScimError) return { scimType: null, detail: null };
+  const flat = typeof detail === 'string' ? detail.replace(/\s+/g, ' ').trim() : '';
+  return {
+    // A keyword of RFC 7644 table 9 (invalidFilter, uniqueness, ...), not free text.
+    scimType: typeof scimType === 'string' && /^[A-Za-z]{1,40}$/.test(scimType) ? scimType : null,
+    detail: flat ? (flat.length > MAX_DETAIL_LENGTH ? `${flat.slice(0, MAX_DETAIL_LENGTH - 1)}…` : flat) : null,
+  };
 }
 
 /** A small SCIM 2.0 HTTP client: bearer auth, timeouts, SCIM JSON, short 429s waited out. */
@@ -89,6 +102,8 @@ export class ScimClient {
   constructor(
     private readonly options: ScimClientOptions,
     private readonly logger: Logger,
+    /** Where connections may go (FERRY_TARGET_ALLOWED_NETWORKS); absent: no internal network. */
+    private readonly policy?: OutboundPolicy,
   ) {}
 
   get origin(): string {
@@ -126,7 +141,8 @@ export class ScimClient {
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
 
     for (let waits = 0; ; waits += 1) {
-      const { response, text } = await this.send(method, path, url, headers, payload);
+      const response = await this.send(method, path, url, headers, payload);
+      const text = response.body;
       let body: unknown = null;
       if (text.trim()) {
         try {
@@ -135,7 +151,7 @@ export class ScimClient {
           body = null;
         }
       }
-      if (response.ok) {
+      if (response.status >= 200 && response.status < 300) {
         return { status: response.status, body: body as T | null, etag: response.headers.get('etag') };
       }
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
@@ -145,7 +161,7 @@ export class ScimClient {
         await sleep(retryAfterMs);
         continue;
       }
-      const { scimType, detail } = errorFields(body, text);
+      const { scimType, detail } = errorFields(body, response.status);
       throw new ScimHttpError(method, path, response.status, scimType, detail, retryAfterMs);
     }
   }
@@ -158,24 +174,34 @@ export class ScimClient {
     return url.toString();
   }
 
-  /** The timeout covers the whole exchange, body included: a server that stalls mid-body is as down as one that never answers. */
+  /**
+   * The timeout covers the whole exchange, body included: a server that stalls mid-body is as down
+   * as one that never answers. Redirects are not followed: a 3xx comes back as an error status.
+   */
   private async send(
     method: string,
     path: string,
     url: string,
     headers: Record<string, string>,
     body: string | undefined,
-  ): Promise<{ response: Response; text: string }> {
+  ): Promise<{ status: number; headers: Headers; body: string }> {
     try {
-      const response = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(this.options.timeoutMs), redirect: 'error' });
-      return { response, text: await response.text() };
+      return await outboundRequest({
+        method,
+        url,
+        headers,
+        body,
+        timeoutMs: this.options.timeoutMs,
+        maxResponseBytes: MAX_RESPONSE_BYTES,
+        oversize: 'fail',
+        policy: this.policy,
+      });
     } catch (error) {
-      if ((error as Error | null)?.name === 'TimeoutError') {
-        throw new ScimTransportError(method, path, `no answer within ${this.options.timeoutMs} ms`, 'TIMEOUT', { cause: error });
+      if (error instanceof OutboundTransportError) {
+        const message = error.code === 'TIMEOUT' ? `no answer within ${this.options.timeoutMs} ms` : error.message;
+        throw new ScimTransportError(method, path, message, error.code, { cause: error });
       }
-      const code = causeCode(error);
-      const reason = (error as { cause?: Error }).cause?.message ?? (error as Error).message;
-      throw new ScimTransportError(method, path, reason, code, { cause: error });
+      throw new ScimTransportError(method, path, (error as Error).message, null, { cause: error });
     }
   }
 }

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { PermanentProvisioningError, TransientProvisioningError } from '../plugin';
 import { ScimHttpError, ScimTransportError } from './client';
 
@@ -22,7 +23,9 @@ export function isStatus(error: unknown, ...statuses: number[]): error is ScimHt
 
 function httpMessage(error: ScimHttpError, operation: string): string {
   const reason = [error.scimType, error.detail].filter(Boolean).join(': ');
-  return `SCIM ${operation} failed: ${error.method} ${error.path} answered ${error.status}${reason ? ` (${reason})` : ''}`;
+  const statusLine = STATUS_CODES[error.status] ? `HTTP ${error.status} ${STATUS_CODES[error.status]}` : `HTTP ${error.status}`;
+  const redirect = error.status >= 300 && error.status < 400 ? ': Ferry does not follow redirects; configure the final URL' : '';
+  return `SCIM ${operation} failed: ${error.method} ${error.path} answered ${statusLine}${reason ? ` (${reason})` : ''}${redirect}`;
 }
 
 /**
@@ -40,6 +43,9 @@ export function provisioningError(error: unknown, operation: string, origin: str
       : new PermanentProvisioningError(message, { cause: error });
   }
   if (error instanceof ScimTransportError) {
+    if (error.addressRefused) {
+      return new PermanentProvisioningError(`SCIM ${operation} failed: ${origin} not called: ${error.message}`, { cause: error });
+    }
     if (error.code && PERMANENT_TRANSPORT_CODES.test(error.code)) {
       return new PermanentProvisioningError(`SCIM ${operation} failed: ${origin} refused the connection: ${error.message}`, { cause: error });
     }

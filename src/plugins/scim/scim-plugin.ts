@@ -23,7 +23,7 @@ type Context = TargetContext<ScimConfig>;
 const capabilities = new CapabilityCache();
 
 function clientFor(ctx: Context): ScimClient {
-  return new ScimClient(ctx.config, ctx.logger);
+  return new ScimClient(ctx.config, ctx.logger, ctx.outbound);
 }
 
 async function openSession(ctx: Context): Promise<ScimSession> {

@@ -9,13 +9,13 @@ import {
 } from '../plugin';
 import { WEBHOOK_SECRET_FIELDS, webhookConfigSchema, type WebhookConfig } from './config';
 import { buildWebhookDocument, isDeprovision, type WebhookDocument } from './document';
+import { OutboundTransportError, outboundRequest } from '../../security/outbound-http';
 import { ACTION_HEADER, DELIVERY_HEADER, SIGNATURE_HEADER, signatureHeader } from './signature';
 
 type Context = TargetContext<WebhookConfig>;
 
 /** Enough for any error message or `{ "remoteId": ... }`; a larger answer is cut off, not buffered. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
-const MAX_ERROR_MESSAGE_LENGTH = 300;
 const MAX_REMOTE_ID_LENGTH = 1024;
 /** A Retry-After further away than this is most likely a mistake; the queue still comes back. */
 const MAX_RETRY_AFTER_MS = 24 * 60 * 60 * 1000;
@@ -28,60 +28,36 @@ interface ReceiverResponse {
   body: string;
 }
 
-class DeliveryTimeout extends Error {}
-
 /** Where errors say the document went: the query string is left out, as it often carries a token. */
 function receiverName(url: string): string {
   const parsed = new URL(url);
   return `${parsed.origin}${parsed.pathname}`;
 }
 
-async function readLimited(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < MAX_RESPONSE_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } finally {
-    // Stops a receiver that streams forever from holding the connection until the timeout.
-    await reader.cancel().catch(() => undefined);
-  }
-  return Buffer.concat(chunks).toString('utf8').slice(0, MAX_RESPONSE_BYTES);
-}
-
-async function post(config: WebhookConfig, document: WebhookDocument, body: string, timestamp: number): Promise<ReceiverResponse> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new DeliveryTimeout()), config.timeoutMs);
-  try {
-    const response = await fetch(config.url, {
-      method: 'POST',
-      body,
-      headers: {
-        ...config.headers,
-        ...(config.authorization ? { authorization: config.authorization } : {}),
-        'content-type': 'application/json; charset=utf-8',
-        'user-agent': 'Ferry-Webhook/1',
-        [DELIVERY_HEADER]: document.deliveryId,
-        [ACTION_HEADER]: document.action,
-        [SIGNATURE_HEADER]: signatureHeader(config.secret, timestamp, body),
-      },
-      // A redirect would carry the signed document to an address nobody configured.
-      redirect: 'manual',
-      signal: controller.signal,
-    });
-    return { status: response.status, headers: response.headers, body: await readLimited(response) };
-  } catch (error) {
-    if (controller.signal.aborted) throw new DeliveryTimeout(`no complete answer within ${config.timeoutMs} ms`);
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
+async function post(ctx: Context, document: WebhookDocument, body: string, timestamp: number): Promise<ReceiverResponse> {
+  const config = ctx.config;
+  // node's http client, not fetch: the policy checks the address of every connection after DNS
+  // resolution, and a redirect (which would carry the signed document to an address nobody
+  // configured) is returned as it is, never followed.
+  const response = await outboundRequest({
+    method: 'POST',
+    url: config.url,
+    body,
+    headers: {
+      ...config.headers,
+      ...(config.authorization ? { authorization: config.authorization } : {}),
+      'content-type': 'application/json; charset=utf-8',
+      'user-agent': 'Ferry-Webhook/1',
+      [DELIVERY_HEADER]: document.deliveryId,
+      [ACTION_HEADER]: document.action,
+      [SIGNATURE_HEADER]: signatureHeader(config.secret, timestamp, body),
+    },
+    timeoutMs: config.timeoutMs,
+    maxResponseBytes: MAX_RESPONSE_BYTES,
+    oversize: 'truncate',
+    policy: ctx.outbound,
+  });
+  return { status: response.status, headers: response.headers, body: response.body };
 }
 
 /** Retry-After is either delay-seconds or an HTTP date (RFC 9110 10.2.3). */
@@ -96,26 +72,6 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
     delayMs = date - now;
   }
   return Math.min(Math.max(delayMs, 0), MAX_RETRY_AFTER_MS);
-}
-
-/** The receiver's own words: a JSON error's message (plain, nested or RFC 9457 problem), else the text. */
-function receiverMessage(body: string): string {
-  let message = body;
-  try {
-    const parsed: unknown = JSON.parse(body);
-    if (parsed && typeof parsed === 'object') {
-      const fields = parsed as Record<string, unknown>;
-      const nested = fields.error && typeof fields.error === 'object' ? (fields.error as Record<string, unknown>).message : undefined;
-      const candidate = [fields.message, nested, fields.error, fields.detail, fields.title].find(
-        (value): value is string => typeof value === 'string' && value.trim() !== '',
-      );
-      if (candidate) message = candidate;
-    }
-  } catch {
-    // Not JSON: the text is the message.
-  }
-  const flat = message.replace(/\s+/g, ' ').trim();
-  return flat.length > MAX_ERROR_MESSAGE_LENGTH ? `${flat.slice(0, MAX_ERROR_MESSAGE_LENGTH)}…` : flat;
 }
 
 /** A receiver may name the subject its own way with `{ "remoteId": "..." }`; otherwise the subject id stands. */
@@ -136,27 +92,31 @@ function statusLine(status: number): string {
   return reason ? `HTTP ${status} ${reason}` : `HTTP ${status}`;
 }
 
+/**
+ * The status line only: the body of a refusal is the receiver's, may hold anything (an internal
+ * service's secrets, when a target was pointed at one) and would be shown to every reader of the
+ * organisation's provisioning events.
+ */
 function failure(response: ReceiverResponse, what: string, receiver: string): Error {
-  const message = receiverMessage(response.body);
-  const text = `webhook ${receiver} refused ${what}: ${statusLine(response.status)}${message ? `: ${message}` : ''}`;
+  const text = `webhook ${receiver} refused ${what}: ${statusLine(response.status)}`;
   if (response.status >= 500 || TRANSIENT_CLIENT_STATUSES.has(response.status)) {
     return new TransientProvisioningError(text, { retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) });
   }
   if (response.status >= 300 && response.status < 400) {
-    const location = response.headers.get('location');
     return new PermanentProvisioningError(
-      `webhook ${receiver} answered ${statusLine(response.status)}${location ? ` to ${location}` : ''} for ${what}: ` +
-        'Ferry does not follow redirects; configure the final URL',
+      `webhook ${receiver} answered ${statusLine(response.status)} for ${what}: Ferry does not follow redirects; configure the final URL`,
     );
   }
   return new PermanentProvisioningError(text);
 }
 
-function unreachable(error: unknown, what: string, receiver: string): TransientProvisioningError {
-  if (error instanceof DeliveryTimeout) return new TransientProvisioningError(`webhook ${receiver} timed out for ${what}: ${error.message}`, { cause: error });
-  // fetch reports every network failure as "fetch failed" and puts the reason (ECONNREFUSED...) in cause.
-  const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause;
-  const reason = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+function unreachable(error: unknown, what: string, receiver: string): Error {
+  if (error instanceof OutboundTransportError) {
+    if (error.addressRefused) return new PermanentProvisioningError(`webhook ${receiver} not called for ${what}: ${error.message}`, { cause: error });
+    if (error.code === 'TIMEOUT') return new TransientProvisioningError(`webhook ${receiver} timed out for ${what}: ${error.message}`, { cause: error });
+    return new TransientProvisioningError(`webhook ${receiver} unreachable for ${what}: ${error.code ?? error.message}`, { cause: error });
+  }
+  const reason = error instanceof Error ? error.message : String(error);
   return new TransientProvisioningError(`webhook ${receiver} unreachable for ${what}: ${reason}`, { cause: error });
 }
 
@@ -170,7 +130,7 @@ async function provision(ctx: Context, request: ProvisionRequest): Promise<Provi
 
   let response: ReceiverResponse;
   try {
-    response = await post(ctx.config, document, body, Math.floor(now.getTime() / 1000));
+    response = await post(ctx, document, body, Math.floor(now.getTime() / 1000));
   } catch (error) {
     throw unreachable(error, what, receiver);
   }

@@ -47,6 +47,8 @@ const quietEnv = (databaseUrl: string, token: string, port: number, env: Record<
   FERRY_ADMIN_TOKEN: token,
   LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
   FERRY_SHUTDOWN_TIMEOUT_MS: '2000',
+  // The bench's receivers and directory listen on loopback.
+  FERRY_TARGET_ALLOWED_NETWORKS: '127.0.0.0/8,::1/128',
   ...env,
 });
 

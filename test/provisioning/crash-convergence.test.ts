@@ -82,6 +82,7 @@ describe('a Ferry process killed during a burst of saves converges after restart
         FERRY_RUN_WORKERS: 'true',
         FERRY_JOB_POLL_MS: '100',
         FERRY_AUTH_FAILURES_PER_MINUTE: '1000000',
+        FERRY_TARGET_ALLOWED_NETWORKS: '127.0.0.0/8,::1/128',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

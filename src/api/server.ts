@@ -16,8 +16,8 @@ import type { Metrics } from '../observability/metrics';
 import type { Services } from '../services';
 import { createRequestContext, type RequestContext } from './context';
 import { formatError } from './errors';
-import { queryLimits, validateOverWebSocket } from './limits';
-import { unsafeTextError } from './input-text';
+import { formatLimitError, queryLimits, validateOverWebSocket } from './limits';
+import { MAX_VARIABLES_DEPTH, nestsDeeperThan, unsafeTextError, variablesTooDeepMessage } from './input-text';
 import type { Config } from '../config/config';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 
@@ -106,6 +106,16 @@ function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {
   };
 }
 
+/** Variables nested thousands of levels deep are refused before anything walks them recursively. */
+function refuseDeepBodies(req: express.Request, res: express.Response, next: express.NextFunction): void {
+  // The body is one level above the variables.
+  if (nestsDeeperThan(req.body, MAX_VARIABLES_DEPTH + 1)) {
+    res.status(400).json({ errors: [{ message: variablesTooDeepMessage, extensions: { code: 'BAD_REQUEST' } }] });
+    return;
+  }
+  next();
+}
+
 /** Express with `/graphql` (HTTP and graphql-ws on the same port), `/healthz` and `/metrics`. */
 export async function createHttpServer(options: HttpServerOptions) {
   const { schema, orm, services, logger, metrics, config } = options;
@@ -129,8 +139,10 @@ export async function createHttpServer(options: HttpServerOptions) {
     return principal;
   };
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  const format = formatError(logger);
+  // A WebSocket message may be as large as an HTTP body (ws's own default is 100 MiB).
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.FERRY_MAX_BODY_BYTES });
+  const formatErrors = formatError(logger);
+  const format: typeof formatErrors = (formatted, error) => formatErrors(formatLimitError(formatted), error);
   const formatAll = (errors: readonly GraphQLError[]) => errors.map((error) => format(error.toJSON(), error));
   const wsCleanup = useServer<Record<string, unknown>, { principal?: Principal }>(
     {
@@ -153,7 +165,7 @@ export async function createHttpServer(options: HttpServerOptions) {
       },
       context: (ctx) => createRequestContext(ctx.extra.principal!, orm.em, services, logger),
       onSubscribe: (_ctx, _id, payload) => {
-        const checked = validateOverWebSocket(schema, limits.validationRules, payload);
+        const checked = validateOverWebSocket(schema, limits.validationRules, limits.parseOptions, payload);
         return Array.isArray(checked) ? formatAll(checked as GraphQLError[]).map((e) => new GraphQLError(e.message, { extensions: e.extensions })) : (checked as never);
       },
       // Errors over WebSocket leave with the same codes and masking as over HTTP.
@@ -166,8 +178,9 @@ export async function createHttpServer(options: HttpServerOptions) {
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
-    formatError: formatError(logger),
+    formatError: format,
     includeStacktraceInErrorResponses: false,
+    parseOptions: limits.parseOptions,
     allowBatchedHttpRequests: false,
     introspection: config.introspection,
     validationRules: limits.validationRules,
@@ -204,6 +217,7 @@ export async function createHttpServer(options: HttpServerOptions) {
   app.use(
     '/graphql',
     express.json({ limit: config.FERRY_MAX_BODY_BYTES }),
+    refuseDeepBodies,
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         try {

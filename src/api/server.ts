@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import http from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -104,6 +105,17 @@ function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {
       };
     },
   };
+}
+
+const INVALID_UTF8 = 'entity.encoding.invalid';
+
+/**
+ * The JSON body parser would decode invalid UTF-8 to U+FFFD and store that: a body in UTF-8 (the
+ * default, and what every client sends) must be valid UTF-8 down to the byte, or it is refused.
+ */
+function strictUtf8(_req: unknown, _res: unknown, body: Buffer, encoding: string | null): void {
+  if (encoding !== null && encoding !== 'utf-8' && encoding !== 'utf8') return;
+  if (!isUtf8(body)) throw Object.assign(new Error('The request body is not valid UTF-8.'), { type: INVALID_UTF8 });
 }
 
 /** Variables nested thousands of levels deep are refused before anything walks them recursively. */
@@ -216,7 +228,7 @@ export async function createHttpServer(options: HttpServerOptions) {
 
   app.use(
     '/graphql',
-    express.json({ limit: config.FERRY_MAX_BODY_BYTES }),
+    express.json({ limit: config.FERRY_MAX_BODY_BYTES, verify: strictUtf8 }),
     refuseDeepBodies,
     expressMiddleware(apollo, {
       context: async ({ req }) => {
@@ -241,6 +253,10 @@ export async function createHttpServer(options: HttpServerOptions) {
   app.use('/graphql', (error: { type?: string; status?: number }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
     if (error?.type === 'entity.too.large') {
       res.status(413).json({ errors: [{ message: `The request body is larger than ${config.FERRY_MAX_BODY_BYTES} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+      return;
+    }
+    if (error?.type === INVALID_UTF8) {
+      res.status(400).json({ errors: [{ message: 'The request body is not valid UTF-8.', extensions: { code: 'BAD_REQUEST' } }] });
       return;
     }
     if (error?.type === 'entity.parse.failed') {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { PeopleDocument } from '../../src/client/generated/graphql';
 import { startTestFerry, type TestFerry } from '../support/ferry';
+import { createOrganization } from '../support/fixtures';
 import WebSocket from 'ws';
 
 interface Body {
@@ -95,5 +97,23 @@ describe('refused requests', () => {
     } finally {
       socket.close();
     }
+  });
+
+  it('refuses a body that is not valid UTF-8 with 400 BAD_REQUEST, and stores nothing', async () => {
+    const organization = await createOrganization(t.admin);
+    const query = 'mutation($input: CreatePersonInput!) { createPerson(input: $input) { person { id } } }';
+    const [before, after] = JSON.stringify({ query, variables: { input: { organizationId: organization.id, names: [{ given: 'bad@@@(' }] } } }).split('@@@');
+    const body = Buffer.concat([Buffer.from(before), Buffer.from([0xff, 0xfe, 0xfd]), Buffer.from(after)]);
+    const refused = await post(body);
+    assert.equal(refused.status, 400, JSON.stringify(refused.body));
+    assert.equal(refused.body.errors?.[0]?.extensions?.code, 'BAD_REQUEST');
+    assert.match(refused.body.errors![0].message, /UTF-8/);
+
+    const people = await t.admin.ok(PeopleDocument, { organizationId: organization.id });
+    assert.equal(people.people.totalCount, 0, 'nothing was stored');
+
+    const valid = await post(Buffer.from(JSON.stringify({ query, variables: { input: { organizationId: organization.id, names: [{ given: 'Zoë 🙂' }] } } })));
+    assert.equal(valid.status, 200, JSON.stringify(valid.body));
+    assert.equal(valid.body.errors, undefined);
   });
 });

@@ -11,7 +11,8 @@ import { WebSocketServer } from 'ws';
 import type { Principal } from '../auth/principal';
 import { tooManyRequests, unauthenticated } from '../common/errors';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { committedChanges, lastCommittedSeq } from '../db/transaction';
+import { committedChanges, lastCommittedSeq, markIdempotentRequest } from '../db/transaction';
+import { idempotencyMiddleware } from './idempotency';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Services } from '../services';
@@ -230,11 +231,18 @@ export async function createHttpServer(options: HttpServerOptions) {
     '/graphql',
     express.json({ limit: config.FERRY_MAX_BODY_BYTES, verify: strictUtf8 }),
     refuseDeepBodies,
+    idempotencyMiddleware({
+      orm,
+      parseOptions: limits.parseOptions,
+      authenticate: (req) => authenticate(bearer(req.headers.authorization), req.socket.remoteAddress ?? 'unknown'),
+    }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
+      context: async ({ req, res }) => {
         try {
           const principal = await authenticate(bearer(req.headers.authorization), req.socket.remoteAddress ?? 'unknown');
-          return createRequestContext(principal, orm.em, services, logger);
+          const context = createRequestContext(principal, orm.em, services, logger);
+          if (typeof res.locals.idempotencyKeyId === 'string') markIdempotentRequest(context.em, res.locals.idempotencyKeyId);
+          return context;
         } catch (error) {
           if (error instanceof GraphQLError) {
             const limited = error.extensions.code === 'TOO_MANY_REQUESTS';

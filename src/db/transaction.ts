@@ -28,6 +28,11 @@ export const committedChanges = (em: EntityManager): ChangeLogEntry[] => committ
 
 const DELETED_SUBJECTS: Record<string, SubjectType> = { Person: SubjectType.PERSON, Group: SubjectType.GROUP, Service: SubjectType.SERVICE };
 
+const idempotencyKeys = new WeakMap<EntityManager, string>();
+
+/** The request's Idempotency-Key row: marked committed in the transaction that commits its changes. */
+export const markIdempotentRequest = (em: EntityManager, idempotencyKeyId: string): void => void idempotencyKeys.set(em, idempotencyKeyId);
+
 export async function inWriteTransaction<T>(
   em: EntityManager,
   actorTokenId: string | null,
@@ -44,6 +49,10 @@ export async function inWriteTransaction<T>(
       return subjectType ? [{ subjectType, subjectId: entry.entityId }] : [];
     });
     if (deleted.length > 0) await closeFailuresOfDeletedSubjects(tx, deleted);
+    const idempotencyKeyId = idempotencyKeys.get(em);
+    if (idempotencyKeyId && scope.entries.length > 0) {
+      await tx.execute('update "idempotency_key" set "committed_at" = now() where "id" = ? and "committed_at" is null', [idempotencyKeyId]);
+    }
     return { value, changes: scope.entries };
   });
   if (result.changes.length > 0) committed.set(em, [...committedChanges(em), ...result.changes]);

@@ -1,7 +1,7 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type ParseOptions, type ValidationRule } from 'graphql';
 import type { Config } from '../config/config';
-import { unsafeTextError } from './input-text';
+import { unsafeTextError, variablesDepthError } from './input-text';
 
 /** What a request may ask for, from the configuration (graphql-armor does the counting). */
 export function queryLimits(config: Config) {
@@ -10,11 +10,27 @@ export function queryLimits(config: Config) {
     costLimit: { maxCost: config.FERRY_MAX_QUERY_COST },
     maxAliases: { n: config.FERRY_MAX_ALIASES },
     maxDirectives: { n: 50 },
-    maxTokens: { n: config.FERRY_MAX_QUERY_TOKENS },
+    // Counted by GraphQL's own parser instead (parseOptions below): graphql-armor's token plugin
+    // throws from an Apollo hook, which Apollo answers with HTTP 500.
+    maxTokens: { enabled: false },
     // Suggestions ("did you mean ...") map the schema for someone who may not introspect it.
     blockFieldSuggestion: { enabled: !config.introspection },
   });
-  return armor.protect();
+  const parseOptions: ParseOptions = { maxTokens: config.FERRY_MAX_QUERY_TOKENS };
+  return { ...armor.protect(), parseOptions };
+}
+
+const TOKEN_LIMIT = /Document contains more th(?:an|at) (\d+) tokens/;
+const tokenLimitMessage = (limit: string) => `Token limit of ${limit} exceeded: a GraphQL document may have at most ${limit} tokens.`;
+
+/**
+ * The parser's refusal of a document with too many tokens leaves as the limit it is, with the
+ * code the other limits have (GRAPHQL_VALIDATION_FAILED); its HTTP status stays 400.
+ */
+export function formatLimitError(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const limit = formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' ? TOKEN_LIMIT.exec(formatted.message)?.[1] : undefined;
+  if (!limit) return formatted;
+  return { ...formatted, message: tokenLimitMessage(limit), extensions: { ...formatted.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } };
 }
 
 const validationFailed = (error: GraphQLError) =>
@@ -27,14 +43,18 @@ const validationFailed = (error: GraphQLError) =>
 export function validateOverWebSocket(
   schema: GraphQLSchema,
   rules: readonly ValidationRule[],
+  parseOptions: ParseOptions,
   payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
 ): readonly GraphQLError[] | { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: Record<string, unknown> | null } {
+  const tooDeep = variablesDepthError(payload.variables);
+  if (tooDeep) return [tooDeep];
   let document: DocumentNode;
   try {
-    document = parse(payload.query);
+    document = parse(payload.query, parseOptions);
   } catch (error) {
     const parseError = error as GraphQLError;
-    return [new GraphQLError(parseError.message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+    const formatted = formatLimitError({ message: parseError.message, extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
+    return [new GraphQLError(formatted.message, { extensions: formatted.extensions })];
   }
   const errors = validate(schema, document, [...specifiedRules, ...rules]);
   if (errors.length > 0) return errors.map(validationFailed);

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import http from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -10,14 +11,15 @@ import { WebSocketServer } from 'ws';
 import type { Principal } from '../auth/principal';
 import { tooManyRequests, unauthenticated } from '../common/errors';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { committedChanges, lastCommittedSeq } from '../db/transaction';
+import { committedChanges, lastCommittedSeq, markIdempotentRequest } from '../db/transaction';
+import { idempotencyMiddleware } from './idempotency';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Services } from '../services';
 import { createRequestContext, type RequestContext } from './context';
 import { formatError } from './errors';
-import { queryLimits, validateOverWebSocket } from './limits';
-import { unsafeTextError } from './input-text';
+import { formatLimitError, queryLimits, validateOverWebSocket } from './limits';
+import { MAX_VARIABLES_DEPTH, nestsDeeperThan, unsafeTextError, variablesTooDeepMessage } from './input-text';
 import type { Config } from '../config/config';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 
@@ -106,6 +108,27 @@ function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {
   };
 }
 
+const INVALID_UTF8 = 'entity.encoding.invalid';
+
+/**
+ * The JSON body parser would decode invalid UTF-8 to U+FFFD and store that: a body in UTF-8 (the
+ * default, and what every client sends) must be valid UTF-8 down to the byte, or it is refused.
+ */
+function strictUtf8(_req: unknown, _res: unknown, body: Buffer, encoding: string | null): void {
+  if (encoding !== null && encoding !== 'utf-8' && encoding !== 'utf8') return;
+  if (!isUtf8(body)) throw Object.assign(new Error('The request body is not valid UTF-8.'), { type: INVALID_UTF8 });
+}
+
+/** Variables nested thousands of levels deep are refused before anything walks them recursively. */
+function refuseDeepBodies(req: express.Request, res: express.Response, next: express.NextFunction): void {
+  // The body is one level above the variables.
+  if (nestsDeeperThan(req.body, MAX_VARIABLES_DEPTH + 1)) {
+    res.status(400).json({ errors: [{ message: variablesTooDeepMessage, extensions: { code: 'BAD_REQUEST' } }] });
+    return;
+  }
+  next();
+}
+
 /** Express with `/graphql` (HTTP and graphql-ws on the same port), `/healthz` and `/metrics`. */
 export async function createHttpServer(options: HttpServerOptions) {
   const { schema, orm, services, logger, metrics, config } = options;
@@ -129,8 +152,10 @@ export async function createHttpServer(options: HttpServerOptions) {
     return principal;
   };
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  const format = formatError(logger);
+  // A WebSocket message may be as large as an HTTP body (ws's own default is 100 MiB).
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.FERRY_MAX_BODY_BYTES });
+  const formatErrors = formatError(logger);
+  const format: typeof formatErrors = (formatted, error) => formatErrors(formatLimitError(formatted), error);
   const formatAll = (errors: readonly GraphQLError[]) => errors.map((error) => format(error.toJSON(), error));
   const wsCleanup = useServer<Record<string, unknown>, { principal?: Principal }>(
     {
@@ -153,7 +178,7 @@ export async function createHttpServer(options: HttpServerOptions) {
       },
       context: (ctx) => createRequestContext(ctx.extra.principal!, orm.em, services, logger),
       onSubscribe: (_ctx, _id, payload) => {
-        const checked = validateOverWebSocket(schema, limits.validationRules, payload);
+        const checked = validateOverWebSocket(schema, limits.validationRules, limits.parseOptions, payload);
         return Array.isArray(checked) ? formatAll(checked as GraphQLError[]).map((e) => new GraphQLError(e.message, { extensions: e.extensions })) : (checked as never);
       },
       // Errors over WebSocket leave with the same codes and masking as over HTTP.
@@ -166,8 +191,9 @@ export async function createHttpServer(options: HttpServerOptions) {
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
-    formatError: formatError(logger),
+    formatError: format,
     includeStacktraceInErrorResponses: false,
+    parseOptions: limits.parseOptions,
     allowBatchedHttpRequests: false,
     introspection: config.introspection,
     validationRules: limits.validationRules,
@@ -203,12 +229,20 @@ export async function createHttpServer(options: HttpServerOptions) {
 
   app.use(
     '/graphql',
-    express.json({ limit: config.FERRY_MAX_BODY_BYTES }),
+    express.json({ limit: config.FERRY_MAX_BODY_BYTES, verify: strictUtf8 }),
+    refuseDeepBodies,
+    idempotencyMiddleware({
+      orm,
+      parseOptions: limits.parseOptions,
+      authenticate: (req) => authenticate(bearer(req.headers.authorization), req.socket.remoteAddress ?? 'unknown'),
+    }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
+      context: async ({ req, res }) => {
         try {
           const principal = await authenticate(bearer(req.headers.authorization), req.socket.remoteAddress ?? 'unknown');
-          return createRequestContext(principal, orm.em, services, logger);
+          const context = createRequestContext(principal, orm.em, services, logger);
+          if (typeof res.locals.idempotencyKeyId === 'string') markIdempotentRequest(context.em, res.locals.idempotencyKeyId);
+          return context;
         } catch (error) {
           if (error instanceof GraphQLError) {
             const limited = error.extensions.code === 'TOO_MANY_REQUESTS';
@@ -227,6 +261,10 @@ export async function createHttpServer(options: HttpServerOptions) {
   app.use('/graphql', (error: { type?: string; status?: number }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
     if (error?.type === 'entity.too.large') {
       res.status(413).json({ errors: [{ message: `The request body is larger than ${config.FERRY_MAX_BODY_BYTES} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+      return;
+    }
+    if (error?.type === INVALID_UTF8) {
+      res.status(400).json({ errors: [{ message: 'The request body is not valid UTF-8.', extensions: { code: 'BAD_REQUEST' } }] });
       return;
     }
     if (error?.type === 'entity.parse.failed') {

@@ -1,3 +1,4 @@
+import { IdempotencyKey } from '../api/idempotency-key.entity';
 import { ApiToken } from '../auth/api-token.entity';
 import { EngineCursor } from '../provisioning/engine-cursor.entity';
 import { ProvisionedState } from '../provisioning/provisioned-state.entity';
@@ -77,4 +78,5 @@ export const entities = [
   ReconciliationRun,
   ReconciliationDifference,
   EngineCursor,
+  IdempotencyKey,
 ];

@@ -1,6 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ChangeLogEntry } from '../changelog/change-log-entry.entity';
+import { ChangeKind } from '../changelog/change-log-entry.entity';
 import { beginWriteScope } from '../changelog/change-log.subscriber';
+import { SubjectType } from '../provisioning/actions';
+import { closeFailuresOfDeletedSubjects } from '../provisioning/failure-closing';
 
 /**
  * Registry writers take this transaction-scoped advisory lock before writing. Change-log
@@ -23,6 +26,13 @@ export const lastCommittedSeq = (em: EntityManager): string | undefined => commi
 /** Every change-log entry committed through this (request) EntityManager, in order. */
 export const committedChanges = (em: EntityManager): ChangeLogEntry[] => committed.get(em) ?? [];
 
+const DELETED_SUBJECTS: Record<string, SubjectType> = { Person: SubjectType.PERSON, Group: SubjectType.GROUP, Service: SubjectType.SERVICE };
+
+const idempotencyKeys = new WeakMap<EntityManager, string>();
+
+/** The request's Idempotency-Key row: marked committed in the transaction that commits its changes. */
+export const markIdempotentRequest = (em: EntityManager, idempotencyKeyId: string): void => void idempotencyKeys.set(em, idempotencyKeyId);
+
 export async function inWriteTransaction<T>(
   em: EntityManager,
   actorTokenId: string | null,
@@ -33,6 +43,16 @@ export async function inWriteTransaction<T>(
     const scope = beginWriteScope(tx, actorTokenId);
     const value = await work(tx);
     await tx.flush();
+    // A deleted subject's failure notifications close with it, in the same transaction.
+    const deleted = scope.entries.flatMap((entry) => {
+      const subjectType = entry.kind === ChangeKind.DELETED ? DELETED_SUBJECTS[entry.entityType] : undefined;
+      return subjectType ? [{ subjectType, subjectId: entry.entityId }] : [];
+    });
+    if (deleted.length > 0) await closeFailuresOfDeletedSubjects(tx, deleted);
+    const idempotencyKeyId = idempotencyKeys.get(em);
+    if (idempotencyKeyId && scope.entries.length > 0) {
+      await tx.execute('update "idempotency_key" set "committed_at" = now() where "id" = ? and "committed_at" is null', [idempotencyKeyId]);
+    }
     return { value, changes: scope.entries };
   });
   if (result.changes.length > 0) committed.set(em, [...committedChanges(em), ...result.changes]);

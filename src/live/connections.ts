@@ -1,6 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { ApiToken } from '../auth/api-token.entity';
-import { activeTokens } from '../auth/api-token.service';
 import type { Logger } from '../observability/logger';
 
 /** A WebSocket as far as ending it goes. */
@@ -44,11 +43,16 @@ export class LiveConnections {
   }
 
   revoked(tokenId: string): void {
+    this.end(tokenId, 'revoked');
+  }
+
+  /** Closes the token's connections, saying why: a client should not retry an expired token either. */
+  private end(tokenId: string, why: 'revoked' | 'expired'): void {
     const sockets = this.byToken.get(tokenId);
     if (!sockets) return;
     this.byToken.delete(tokenId);
-    this.logger.info({ tokenId, connections: sockets.size }, 'closing the subscriptions of a revoked token');
-    for (const socket of sockets) socket.close(TOKEN_REVOKED_CLOSE_CODE, 'Forbidden: the API token was revoked');
+    this.logger.info({ tokenId, connections: sockets.size }, `closing the subscriptions of a token that ${why === 'revoked' ? 'was revoked' : 'expired'}`);
+    for (const socket of sockets) socket.close(TOKEN_REVOKED_CLOSE_CODE, `Forbidden: the API token ${why === 'revoked' ? 'was revoked' : 'expired'}`);
   }
 
   startRecheck(intervalMs: number): void {
@@ -65,9 +69,14 @@ export class LiveConnections {
     const tokenIds = [...this.byToken.keys()];
     if (tokenIds.length === 0) return;
     try {
-      const active = await this.orm.em.fork().find(ApiToken, { id: { $in: tokenIds }, ...activeTokens() }, { fields: ['id'] });
-      const stillActive = new Set(active.map((token) => token.id));
-      for (const tokenId of tokenIds) if (!stillActive.has(tokenId)) this.revoked(tokenId);
+      const tokens = await this.orm.em.fork().find(ApiToken, { id: { $in: tokenIds } }, { fields: ['id', 'revokedAt', 'expiresAt'] });
+      const byId = new Map(tokens.map((token) => [token.id, token]));
+      const now = new Date();
+      for (const tokenId of tokenIds) {
+        const token = byId.get(tokenId);
+        if (!token || token.revokedAt) this.end(tokenId, 'revoked');
+        else if (token.expiresAt && token.expiresAt <= now) this.end(tokenId, 'expired');
+      }
     } catch (error) {
       this.logger.warn({ err: error }, 're-checking the tokens of open subscriptions failed; will try again');
     }

@@ -7,6 +7,7 @@ import type { ProvisioningTarget } from './provisioning-target.entity';
 /**
  * A subject that failed on a target, told to the organisation's admins. It opens at the first
  * failed attempt, counts the later ones, and is resolved by the first attempt that succeeds.
+ * Deleting the subject closes it (closedReason), unless it is about a failed delete.
  * At most one is open per target and subject (a partial unique index, see the migration).
  */
 @ObjectType('ProvisioningFailure', { description: 'A provisioning failure of one subject on one target, open until an attempt succeeds.' })
@@ -82,13 +83,20 @@ export class FailureNotification {
   @Property({ type: 'datetime' })
   lastFailedAt: Date;
 
-  @Field(() => Date, { nullable: true, description: 'When an attempt succeeded; null while the failure is open.' })
+  @Field(() => Date, { nullable: true, description: 'When an attempt succeeded (or the subject was deleted, see closedReason); null while the failure is open.' })
   @Property({ type: 'datetime', nullable: true })
   resolvedAt: Date | null = null;
 
   @Field(() => String, { nullable: true, description: 'The successful event that resolved it.' })
   @Property({ type: new BigIntType('string'), nullable: true })
   resolvedByEventSeq: string | null = null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "Why it was closed without a successful attempt: 'subject deleted' when its person, group or service was deleted. Null otherwise.",
+  })
+  @Property({ type: 'string', length: 128, nullable: true })
+  closedReason: string | null = null;
 
   @Field()
   get open(): boolean {

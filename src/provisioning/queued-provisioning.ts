@@ -7,6 +7,7 @@ import type { SubjectPayload } from './payload';
 import { ProvisioningStatus } from './provisioned-state.entity';
 import { ProvisioningEvent, ProvisioningOutcome } from './provisioning-event.entity';
 import { ProvisioningTarget } from './provisioning-target.entity';
+import { closeFailuresOfDeletedSubjects } from './failure-closing';
 import { recordProvisioningEvents } from './event-log';
 
 export const PROVISION_JOB = 'provision';
@@ -105,6 +106,10 @@ export class QueuedProvisioning {
         skipped.outcome = ProvisioningOutcome.SKIPPED;
         skipped.detail = reason;
         await recordProvisioningEvents(em, [skipped]);
+        // A retry that lost its subject (deleted meanwhile) closes the failure it was retrying.
+        if (!subject) {
+          await closeFailuresOfDeletedSubjects(em, [{ subjectType: data.subjectType, subjectId: data.subjectId }], { targetId: target.id, lastEventSeq: skipped.seq });
+        }
         return { event: skipped, error: null };
       }
       const attemptEvent = await this.engine.runOnTarget(em, target, data.action, subject, {

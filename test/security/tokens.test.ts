@@ -1,18 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ApiTokensDocument, CreateApiTokenDocument, ViewerDocument } from '../../src/client/generated/graphql';
+import { ApiTokensDocument, CreateApiTokenDocument, OnProvisioningEventsDocument, ViewerDocument } from '../../src/client/generated/graphql';
 import { startTestFerry, type TestFerry } from '../support/ferry';
+import { LiveTestClient } from '../support/live-client';
 
 describe('API tokens: expiry, last use, failed-attempt limits', () => {
   let t: TestFerry;
   let limited: TestFerry;
+  let rechecking: TestFerry;
   before(async () => {
     t = await startTestFerry();
     limited = await startTestFerry({ FERRY_AUTH_FAILURES_PER_MINUTE: '3' });
+    rechecking = await startTestFerry({ FERRY_SUBSCRIPTION_AUTH_RECHECK_MS: '1000' });
   });
   after(async () => {
     await t?.stop();
     await limited?.stop();
+    await rechecking?.stop();
   });
 
   it('stops accepting a token when it expires, and records when tokens are used', async () => {
@@ -46,5 +50,20 @@ describe('API tokens: expiry, last use, failed-attempt limits', () => {
     assert.equal(body.errors[0].extensions.code, 'TOO_MANY_REQUESTS');
     // Other Ferry instances (and addresses) are unaffected.
     assert.equal((await t.admin.ok(ViewerDocument)).viewer.role, 'PLATFORM_ADMIN');
+  });
+
+  it('closes the subscriptions of a token that expires, saying that it expired', async () => {
+    const expiresAt = new Date(Date.now() + 1500).toISOString();
+    const created = (await rechecking.admin.ok(CreateApiTokenDocument, { input: { name: 'short-lived', role: 'PLATFORM_ADMIN', expiresAt } })).createApiToken;
+    const socket = new LiveTestClient(rechecking.ferry.url, created.secret);
+    try {
+      const events = await socket.subscribed(OnProvisioningEventsDocument, {});
+      const [closed] = await events.failure(10000);
+      assert.ok(Date.now() >= Date.parse(expiresAt), 'closed once the token expired, not before');
+      assert.equal(closed.extensions?.closeCode, 4403);
+      assert.equal(socket.closed?.reason, 'Forbidden: the API token expired');
+    } finally {
+      await socket.close();
+    }
   });
 });

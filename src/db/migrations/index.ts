@@ -11,6 +11,8 @@ import * as m7 from './Migration20261123003759_encrypted_secrets';
 import * as m8 from './Migration20261123004421_token_expiry';
 import * as m9 from './Migration20261123004823_audit';
 import * as m10 from './Migration20261206073606_ownership';
+import * as m11 from './Migration20261206160012_failure_closed_reason';
+import * as m12 from './Migration20261206160708_idempotency_keys';
 
 type MigrationClass = new (...args: any[]) => Migration;
 
@@ -26,4 +28,6 @@ export const migrationsList: { name: string; class: MigrationClass }[] = [
   { name: 'Migration20261123004421_token_expiry', class: Object.values(m8)[0] as MigrationClass },
   { name: 'Migration20261123004823_audit', class: Object.values(m9)[0] as MigrationClass },
   { name: 'Migration20261206073606_ownership', class: Object.values(m10)[0] as MigrationClass },
+  { name: 'Migration20261206160012_failure_closed_reason', class: Object.values(m11)[0] as MigrationClass },
+  { name: 'Migration20261206160708_idempotency_keys', class: Object.values(m12)[0] as MigrationClass },
 ];

@@ -51,6 +51,7 @@ export class ProvisioningEngine {
   private running: Promise<void> | null = null;
   private again = false;
   private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
   private stopped = false;
   private lastSweep = 0;
   private queue: QueuedProvisioning | null = null;
@@ -73,12 +74,13 @@ export class ProvisioningEngine {
     const tick = () => {
       if (this.stopped) return;
       const sweepDue = Date.now() - this.lastSweep >= this.validitySweepIntervalMs;
-      void this.drain()
-        .then(() => (sweepDue ? this.sweepValidity() : 0))
+      this.ticking = this.drain()
+        .then(() => (sweepDue && !this.stopped ? this.sweepValidity() : 0))
+        .then(() => undefined)
         .catch((error) => this.logger.error({ err: error }, 'validity sweep failed; it will be retried'))
         .finally(() => {
-        if (!this.stopped) this.timer = setTimeout(tick, this.pollIntervalMs);
-      });
+          if (!this.stopped) this.timer = setTimeout(tick, this.pollIntervalMs);
+        });
     };
     tick();
   }
@@ -86,6 +88,8 @@ export class ProvisioningEngine {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    // The tick in progress, validity sweep included: nothing of the loop runs after this returns.
+    await this.ticking;
     await this.running;
   }
 

@@ -17,7 +17,6 @@ import { OrgIdentityLink } from '../registry/sources/org-identity-link.entity';
 import { TermsAgreement } from '../registry/terms/terms-agreement.entity';
 import { TermsAndConditions } from '../registry/terms/terms-and-conditions.entity';
 import type {
-  GroupMemberPayload,
   GroupPayload,
   IdentifierPayload,
   MembershipPayload,
@@ -25,6 +24,7 @@ import type {
   PersonPayload,
   ServicePayload,
 } from './payload';
+import { groupPayloadFromRows, loadGroupRows } from './loading/group-payload';
 
 /**
  * Statuses whose people are provisioned with a full payload (COmanage personStatuses: A, XP, GP,
@@ -219,53 +219,14 @@ export class Marshaller {
       }));
   }
 
+  /**
+   * A group with the people who count as its members now, from plain rows in a fixed number of
+   * statements (see loading/group-payload.ts): a group rewritten after each new person (as
+   * CO:members:all is) costs its member count in rows, not in managed entities.
+   */
   async group(em: EntityManager, groupId: string): Promise<GroupPayload | null> {
-    const group = await em.findOne(Group, { id: groupId });
-    if (!group) return null;
-    const now = this.clock();
-    const [identifiers, rows] = await Promise.all([
-      em.find(Identifier, { group: groupId, status: RecordStatus.ACTIVE }, { orderBy: { id: 'asc' } }),
-      em.find(GroupMembership, { group: groupId }, { orderBy: { id: 'asc' } }),
-    ]);
-    const validRows = rows.filter((row) => isValidAt(row, now));
-    const personIds = [...new Set(validRows.map((row) => row.person.id))];
-    // Members are people Active or in Grace Period (COmanage CO-2897), with their identifiers.
-    const [people, personIdentifiers] = personIds.length
-      ? await Promise.all([
-          em.find(Person, { id: { $in: personIds }, status: { $in: [...ACTIVE_MEMBER_STATUSES] } }),
-          em.find(Identifier, { person: { $in: personIds }, status: RecordStatus.ACTIVE }, { orderBy: { id: 'asc' } }),
-        ])
-      : [[], []];
-    const active = new Set(people.map((p) => p.id));
-    const members = new Map<string, GroupMemberPayload>();
-    for (const row of validRows) {
-      const personId = row.person.id;
-      if (!active.has(personId)) continue;
-      const existing = members.get(personId);
-      if (existing) {
-        existing.member ||= row.member;
-        existing.owner ||= row.owner;
-        continue;
-      }
-      members.set(personId, {
-        personId,
-        member: row.member,
-        owner: row.owner,
-        identifiers: personIdentifiers.filter((i) => i.person?.id === personId).map(identifierPayload),
-      });
-    }
-    return {
-      subjectType: 'GROUP',
-      id: group.id,
-      organizationId: group.organization.id,
-      name: group.fullName,
-      extension: group.name,
-      description: group.description,
-      status: group.status,
-      groupType: group.type,
-      identifiers: identifiers.map(identifierPayload),
-      members: [...members.values()],
-    };
+    const rows = await loadGroupRows({ execute: (sql, params) => em.execute(sql, params) }, groupId, this.clock());
+    return rows ? groupPayloadFromRows(rows) : null;
   }
 
   async service(em: EntityManager, serviceId: string): Promise<ServicePayload | null> {

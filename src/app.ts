@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createHttpServer } from './api/server';
 import { buildFerrySchema } from './api/schema';
+import { targetHealthSettings } from './provisioning/health/target-health';
 import type { Config } from './config/config';
 import { openDatabase } from './db/orm';
 import { openJobQueue, resolveDatabase } from './backends';
@@ -36,7 +37,8 @@ export async function startFerry(config: Config, logger: Logger, options: StartO
   let liveStarted: Services['live'] | null = null;
   try {
     orm = await openDatabase(databaseUrl, logger, metrics);
-    const services = createServices({ orm, logger, plugins: options.plugins, urlAllowlist: config.FERRY_TARGET_URL_ALLOWLIST, allowedNetworks: config.FERRY_TARGET_ALLOWED_NETWORKS });
+    const services = createServices({ orm, logger, plugins: options.plugins, urlAllowlist: config.FERRY_TARGET_URL_ALLOWLIST, allowedNetworks: config.FERRY_TARGET_ALLOWED_NETWORKS, targetHealth: targetHealthSettings(config) });
+    services.targetHealth.registerMetrics(metrics.registry);
     const em = orm.em.fork();
     await sealPlainSecrets((sql, params) => em.execute(sql, params ?? []), logger);
     await services.apiTokens.bootstrap(orm.em.fork(), config.FERRY_ADMIN_TOKEN, logger);

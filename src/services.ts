@@ -13,6 +13,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from './observability/logger';
 import type { ProvisionerPlugin } from './plugins/plugin';
 import { ProvisioningEngine } from './provisioning/engine';
+import { TargetHealth, type TargetHealthSettings } from './provisioning/health/target-health';
 import { ProvisioningService } from './provisioning/provisioning.service';
 import type { JobQueue } from './jobs/job-queue';
 import { JobsService } from './provisioning/jobs.service';
@@ -36,14 +37,18 @@ export interface ServiceDependencies {
   urlAllowlist?: string;
   /** FERRY_TARGET_ALLOWED_NETWORKS. */
   allowedNetworks?: string;
+  /** Circuit breakers and call time limits (FERRY_TARGET_FAILURE_THRESHOLD and the like). */
+  targetHealth?: TargetHealthSettings;
 }
 
 /** The composition root of the domain services; resolvers reach them through the request context. */
-export function createServices({ orm, logger, plugins: pluginList, urlAllowlist, allowedNetworks }: ServiceDependencies) {
+export function createServices({ orm, logger, plugins: pluginList, urlAllowlist, allowedNetworks, targetHealth: healthSettings }: ServiceDependencies) {
   const memberships = new MembershipService();
   const automaticGroups = new AutomaticGroupService(memberships);
   const plugins = createPluginRegistry(pluginList ?? installedPlugins(), new UrlAllowlist(urlAllowlist), new OutboundPolicy(allowedNetworks));
   const engine = new ProvisioningEngine(orm, plugins, logger);
+  const targetHealth = new TargetHealth(healthSettings);
+  engine.useTargetHealth(targetHealth);
   let jobQueue: JobQueue | null = null;
   let reprovisionAll: ReprovisionAll | null = null;
   let fullRecalculation: FullRecalculation | null = null;
@@ -59,6 +64,8 @@ export function createServices({ orm, logger, plugins: pluginList, urlAllowlist,
     catalog: new CatalogService(),
     plugins,
     targets: new TargetService(plugins),
+    /** Per-process circuit breakers of the targets (health field, resetTargetCircuit, metrics). */
+    targetHealth,
     engine,
     provisioning: new ProvisioningService(engine),
     jobs: new JobsService(() => jobQueue),

@@ -116,6 +116,30 @@ export const configSchema = z.object({
       'Comma-separated networks (CIDR, e.g. `10.20.0.0/16,fd00::/8`) that LDAP, SCIM and webhook targets may connect to although they are internal. ' +
         'Unset: loopback, private, link-local, CGNAT, unique-local, unspecified, multicast and reserved addresses (also IPv4-mapped) are refused, checked after DNS resolution on every connection.',
     ),
+  FERRY_TARGET_FAILURE_THRESHOLD: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(3)
+    .describe("Consecutive transient failures (timeouts, refused connections, 5xx) after which a target's circuit opens: calls then fail at once, without contacting it, until the cool-down ends."),
+  FERRY_TARGET_COOLDOWN_MS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .default(30000)
+    .describe('How long an open circuit refuses calls before one trial call is let through.'),
+  FERRY_TARGET_COOLDOWN_MAX_MS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .default(600000)
+    .describe('Each failed trial call doubles the cool-down, up to this.'),
+  FERRY_TARGET_CALL_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(30000)
+    .describe("Most time one plugin call may take: 3 x the target's own `timeoutMs`, at most this. A call past it fails as transient and its late result is ignored."),
   FERRY_SECRETS_KEY: z
     .string()
     .min(32)

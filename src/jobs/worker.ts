@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { targetHealthSettings } from '../provisioning/health/target-health';
 import type { Config } from '../config/config';
 import { openDatabase } from '../db/orm';
 import type { Logger } from '../observability/logger';
@@ -25,7 +26,7 @@ export async function startWorker(config: Config, logger: Logger, options: { plu
   try {
     orm = await openDatabase(databaseUrl, logger);
     queue = await openJobQueue(config, databaseUrl, logger);
-    const services = createServices({ orm, logger, plugins: options.plugins, urlAllowlist: config.FERRY_TARGET_URL_ALLOWLIST, allowedNetworks: config.FERRY_TARGET_ALLOWED_NETWORKS });
+    const services = createServices({ orm, logger, plugins: options.plugins, urlAllowlist: config.FERRY_TARGET_URL_ALLOWLIST, allowedNetworks: config.FERRY_TARGET_ALLOWED_NETWORKS, targetHealth: targetHealthSettings(config) });
     services.attachJobQueue(queue);
     await queue.startWorkers();
     logger.info({ backend: queue.backend }, 'Ferry worker is running');

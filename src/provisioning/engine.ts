@@ -21,6 +21,7 @@ import { GroupSelection, ProvisioningTarget } from './provisioning-target.entity
 import type { QueuedProvisioning } from './queued-provisioning';
 import { ProvisionabilityService, type ProvisionabilityChange } from '../provisionability/provisionability.service';
 import { applyDataFilters } from '../data-filters/filters';
+import { fenced, TargetHealth } from './health/target-health';
 
 const CURSOR = 'provisioning';
 const VALIDITY_CURSOR = 'validity';
@@ -58,6 +59,7 @@ export class ProvisioningEngine {
   private rulesChanged: ((targetId: string, organizationId: string) => void) | null = null;
   private targetChanged: ((targetId: string, changedFields: string[]) => void) | null = null;
   readonly provisionability = new ProvisionabilityService();
+  targetHealth = new TargetHealth();
 
   constructor(
     private readonly orm: MikroORM,
@@ -345,17 +347,22 @@ export class ProvisioningEngine {
     let claimed = pendingClaim !== null;
     try {
       const { plugin, context } = this.pluginFor(em, target);
-      const result = await plugin.provision(context, {
-        action,
-        subject,
-        remoteId: record.remoteId,
-        remoteKey: record.remoteKey,
-        pendingClaim,
-        claim: async (remoteId) => {
-          await this.claim(target.id, subjectType, subject.id, remoteId);
-          claimed = true;
-        },
-      });
+      // Through the target's circuit and within the call's time limit: a call past its limit
+      // fails as transient (its claim stays) and can no longer claim or look up anything.
+      const result = await this.targetHealth.call(target.id, context.config, (fence) =>
+        plugin.provision(fenced(context, fence), {
+          action,
+          subject,
+          remoteId: record.remoteId,
+          remoteKey: record.remoteKey,
+          pendingClaim,
+          claim: async (remoteId) => {
+            fence.check();
+            await this.claim(target.id, subjectType, subject.id, remoteId);
+            claimed = true;
+          },
+        }),
+      );
       if (result.remoteKey !== undefined) record.remoteKey = result.remoteId ? result.remoteKey : null;
       else if (result.remoteId !== record.remoteId) record.remoteKey = null;
       record.remoteId = result.remoteId;
@@ -497,6 +504,11 @@ export class ProvisioningEngine {
       jobId: options.jobId ?? null,
     });
     return event;
+  }
+
+  /** Circuit breakers and call time limits (the settings come from the environment). */
+  useTargetHealth(health: TargetHealth): void {
+    this.targetHealth = health;
   }
 
   /** The target's plugin and what it is told about the target (secrets must be loaded). */

@@ -1,4 +1,5 @@
 import { ProvisioningTargetResolver } from './target.resolver';
+import { TargetHealthResolver } from './health/target-health.resolver';
 
 /** The GraphQL resolvers of provisioning. */
-export const provisioningResolvers: Function[] = [ProvisioningTargetResolver];
+export const provisioningResolvers: Function[] = [ProvisioningTargetResolver, TargetHealthResolver];

@@ -71,6 +71,8 @@ export class ProvisioningTargetResolver {
 
   @Mutation(() => DeletePayload, { description: 'Deletes the target and its provisioned states.' })
   async deleteProvisioningTarget(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string) {
-    return toDeletePayload(id, await ctx.services.targets.delete(ctx, id));
+    const result = toDeletePayload(id, await ctx.services.targets.delete(ctx, id));
+    ctx.services.targetHealth.forget(id);
+    return result;
   }
 }

@@ -58,6 +58,9 @@ export async function startTestFerry(env: Record<string, string> = {}, options: 
     FERRY_AUTH_FAILURES_PER_MINUTE: '1000000',
     // Test targets (receivers, SCIM servers, slapd) listen on loopback; the default refusal has its own tests.
     FERRY_TARGET_ALLOWED_NETWORKS: LOOPBACK_NETWORKS,
+    // Tests make targets fail in a row on purpose to exercise retries; the circuit breaker has its
+    // own tests (test/provisioning/target-circuit.test.ts), which set these.
+    FERRY_TARGET_FAILURE_THRESHOLD: '1000000',
     ...env,
   });
   const ferry = await startFerry(config, createLogger(config.LOG_LEVEL), options);

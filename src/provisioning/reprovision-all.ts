@@ -183,10 +183,12 @@ export class ReprovisionAll {
       .orderBy({ id: 'asc' })
       .limit(this.batchSize)
       .execute('all');
+    // The whole batch's payloads in one set-based load (a fixed number of statements per kind of record).
+    const subjects = await this.engine.marshaller.many(em, spec.subjectType, rows.map((row) => row.id));
     const events: ProvisioningEvent[] = [];
     for (const { id } of rows) {
       // Gone since the ids were read: its delete is a change of its own.
-      const subject = await this.engine.load(em, spec.subjectType, id);
+      const subject = subjects.get(id);
       if (!subject) continue;
       events.push(await this.engine.runOnTarget(em, target, spec.action, subject, { changeSeq: null, explicit: true, jobId }));
     }

@@ -1,0 +1,151 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ACTIVE_MEMBER_STATUSES } from '../../registry/enums';
+import type { GroupPayload, PersonPayload, ServicePayload } from '../payload';
+import { addMemberRows, groupBy, groupPayload, isRoleValid, personPayloads, PROVISIONABLE_PERSON_STATUSES, servicePayload, type GroupMembers } from './mappers';
+import {
+  executorFor,
+  FIRST_ID,
+  selectAddresses,
+  selectAdHocAttributes,
+  selectCous,
+  selectEmails,
+  selectEntitlementServices,
+  selectGroupIdentifiers,
+  selectGroupMembershipPage,
+  selectGroups,
+  selectNames,
+  selectOrgIdentityLinks,
+  selectPeople,
+  selectPersonIdentifiers,
+  selectPersonMemberships,
+  selectRoles,
+  selectServices,
+  selectTelephoneNumbers,
+  selectTerms,
+  selectTermsAgreements,
+  selectUrls,
+} from './queries';
+
+export interface PayloadLoaderOptions {
+  /** Membership rows read per statement when loading groups (keyset pages). */
+  memberPageSize?: number;
+}
+
+export const DEFAULT_MEMBER_PAGE_SIZE = 5000;
+
+/**
+ * Loads the payloads of a set of subjects with a fixed number of statements per kind of record,
+ * whatever the size of the set: each statement takes the ids as ONE uuid[] parameter
+ * (`= any(?::uuid[])`), rows come back plain (no entities in the unit of work), and the pure
+ * mappers of mappers.ts turn them into payloads. Group members are read in keyset pages so that a
+ * huge group never has more than one page of rows in memory besides the payload being built.
+ */
+export class PayloadLoader {
+  private readonly memberPageSize: number;
+
+  constructor(
+    private readonly clock: () => Date = () => new Date(),
+    options: PayloadLoaderOptions = {},
+  ) {
+    this.memberPageSize = options.memberPageSize ?? DEFAULT_MEMBER_PAGE_SIZE;
+  }
+
+  /**
+   * People by id (missing ids have no entry). At most 17 statements for any number of people: the
+   * people, then 11 kinds of records of the provisionable ones, then cous, groups, group
+   * identifiers, terms and entitlement services.
+   */
+  async people(em: EntityManager, ids: Iterable<string>): Promise<Map<string, PersonPayload>> {
+    const sql = executorFor(em);
+    const now = this.clock();
+    const people = await selectPeople(sql, ids);
+    const full = people.filter((p) => PROVISIONABLE_PERSON_STATUSES.has(p.status)).map((p) => p.id);
+    const [names, emails, identifiers, urls, roles, addresses, telephoneNumbers, adHocAttributes, memberships, orgIdentityLinks, termsAgreements] =
+      await Promise.all([
+        selectNames(sql, full),
+        selectEmails(sql, full),
+        selectPersonIdentifiers(sql, full),
+        selectUrls(sql, full),
+        selectRoles(sql, full),
+        selectAddresses(sql, full),
+        selectTelephoneNumbers(sql, full),
+        selectAdHocAttributes(sql, full),
+        selectPersonMemberships(sql, full),
+        selectOrgIdentityLinks(sql, full),
+        selectTermsAgreements(sql, full),
+      ]);
+    const groupIds = memberships.map((m) => m.groupId);
+    const activeOrganizations = people
+      .filter((p) => PROVISIONABLE_PERSON_STATUSES.has(p.status) && ACTIVE_MEMBER_STATUSES.has(p.status))
+      .map((p) => p.organizationId);
+    const [cous, groups, groupIdentifiers, terms, services] = await Promise.all([
+      selectCous(
+        sql,
+        roles.flatMap((role) => (role.couId && isRoleValid(role, now) ? [role.couId] : [])),
+      ),
+      selectGroups(sql, groupIds),
+      selectGroupIdentifiers(sql, groupIds),
+      selectTerms(
+        sql,
+        termsAgreements.map((a) => a.termsId),
+      ),
+      selectEntitlementServices(sql, activeOrganizations),
+    ]);
+    return personPayloads(
+      {
+        people,
+        names,
+        emails,
+        identifiers,
+        urls,
+        roles,
+        addresses,
+        telephoneNumbers,
+        adHocAttributes,
+        cous,
+        memberships,
+        groups,
+        groupIdentifiers,
+        orgIdentityLinks,
+        termsAgreements,
+        terms,
+        services,
+      },
+      now,
+    );
+  }
+
+  /**
+   * Groups by id (missing ids have no entry), with every effective member. Two statements for the
+   * groups and their identifiers, then per page of `memberPageSize` membership rows valid now:
+   * the page, its people not yet members of their row's group, and those people's active
+   * identifiers. Besides the payloads (which must hold every member), memory holds one page.
+   */
+  async groups(em: EntityManager, ids: Iterable<string>): Promise<Map<string, GroupPayload>> {
+    const sql = executorFor(em);
+    const now = this.clock();
+    const groups = await selectGroups(sql, ids);
+    if (groups.length === 0) return new Map();
+    const groupIds = groups.map((g) => g.id);
+    const identifiers = groupBy(await selectGroupIdentifiers(sql, groupIds), (row) => row.groupId);
+    const members: GroupMembers = new Map();
+    let after = FIRST_ID;
+    for (;;) {
+      const page = await selectGroupMembershipPage(sql, groupIds, now, after, this.memberPageSize);
+      if (page.length === 0) break;
+      const newcomers = page.filter((row) => !members.get(row.groupId)?.has(row.personId)).map((row) => row.personId);
+      const people = await selectPeople(sql, newcomers);
+      const active = people.filter((p) => ACTIVE_MEMBER_STATUSES.has(p.status)).map((p) => p.id);
+      addMemberRows(members, page, people, await selectPersonIdentifiers(sql, active), now);
+      if (page.length < this.memberPageSize) break;
+      after = page[page.length - 1].id;
+    }
+    return new Map(groups.map((group) => [group.id, groupPayload(group, identifiers.get(group.id) ?? [], members.get(group.id)?.values() ?? [])]));
+  }
+
+  /** Services by id (missing ids have no entry), in one statement. */
+  async services(em: EntityManager, ids: Iterable<string>): Promise<Map<string, ServicePayload>> {
+    const rows = await selectServices(executorFor(em), ids);
+    return new Map(rows.map((row) => [row.id, servicePayload(row)]));
+  }
+}

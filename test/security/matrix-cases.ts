@@ -555,6 +555,7 @@ export const CASES: MatrixCase[] = [
   mutation('setGroupProvisioning', 'orgWrite', create((w) => ({ groupId: w.ids.group, targetId: w.ids.rulesTarget, provision: true }))),
   mutation('deleteProvisioningAssignment', 'orgWrite', freshId('assignment')),
   mutation('recalculateProvisionability', 'orgWrite', (w) => ({ targetId: w.ids.rulesTarget })),
+  mutation('resetTargetCircuit', 'orgWrite', (w) => ({ targetId: w.ids.target })),
 
   // ---- Subscriptions (graphql-ws); "after: 0" replays stored results, so an allowed caller gets one at once ----
   subscription('provisioningEvents', 'orgRead', (w) => ({ organizationId: w.organizationId, after: '0' })),

@@ -12,7 +12,8 @@ import { ProvisioningTarget } from './provisioning/provisioning-target.entity';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from './observability/logger';
 import type { ProvisionerPlugin } from './plugins/plugin';
-import { ProvisioningEngine } from './provisioning/engine';
+import { DEFAULT_PIPELINE_SETTINGS, ProvisioningEngine, type PipelineSettings } from './provisioning/engine';
+import { Marshaller } from './provisioning/marshaller';
 import { TargetHealth, type TargetHealthSettings } from './provisioning/health/target-health';
 import { ProvisioningService } from './provisioning/provisioning.service';
 import type { JobQueue } from './jobs/job-queue';
@@ -39,14 +40,21 @@ export interface ServiceDependencies {
   allowedNetworks?: string;
   /** Circuit breakers and call time limits (FERRY_TARGET_FAILURE_THRESHOLD and the like). */
   targetHealth?: TargetHealthSettings;
+  /** Lanes and the mutation response's wait (FERRY_LANE_BATCH_SIZE, FERRY_LANES_MAX, FERRY_PROVISIONING_WAIT_MS). */
+  pipeline?: Partial<PipelineSettings>;
+}
+
+/** The pipeline settings from the environment (src/config/config.ts). */
+export function pipelineSettings(config: { FERRY_PROVISIONING_WAIT_MS: number; FERRY_LANE_BATCH_SIZE: number; FERRY_LANES_MAX: number }): PipelineSettings {
+  return { responseWaitMs: config.FERRY_PROVISIONING_WAIT_MS, batchSize: config.FERRY_LANE_BATCH_SIZE, maxLanes: config.FERRY_LANES_MAX };
 }
 
 /** The composition root of the domain services; resolvers reach them through the request context. */
-export function createServices({ orm, logger, plugins: pluginList, urlAllowlist, allowedNetworks, targetHealth: healthSettings }: ServiceDependencies) {
+export function createServices({ orm, logger, plugins: pluginList, urlAllowlist, allowedNetworks, targetHealth: healthSettings, pipeline }: ServiceDependencies) {
   const memberships = new MembershipService();
   const automaticGroups = new AutomaticGroupService(memberships);
   const plugins = createPluginRegistry(pluginList ?? installedPlugins(), new UrlAllowlist(urlAllowlist), new OutboundPolicy(allowedNetworks));
-  const engine = new ProvisioningEngine(orm, plugins, logger);
+  const engine = new ProvisioningEngine(orm, plugins, logger, new Marshaller(), 1000, 60_000, { ...DEFAULT_PIPELINE_SETTINGS, ...pipeline });
   const targetHealth = new TargetHealth(healthSettings);
   engine.useTargetHealth(targetHealth);
   let jobQueue: JobQueue | null = null;
@@ -84,7 +92,7 @@ export function createServices({ orm, logger, plugins: pluginList, urlAllowlist,
       fullRecalculation = recalculation;
       const reconciliation = new Reconciler(orm, engine, queue, logger);
       reconciler = reconciliation;
-      engine.onTargetChanged((targetId, changedFields) => {
+      engine.signals.on('targetChanged', ({ targetId, changedFields }) => {
         if (!changedFields.includes('reconcileSchedule')) return;
         void orm.em
           .fork()
@@ -92,7 +100,7 @@ export function createServices({ orm, logger, plugins: pluginList, urlAllowlist,
           .then((target) => target && reconciliation.schedule(target))
           .catch((error) => logger.warn({ err: error, targetId }, 'could not schedule the reconciliation'));
       });
-      engine.onRulesChanged((targetId, organizationId) =>
+      engine.signals.on('rulesChanged', ({ targetId, organizationId }) =>
         void recalculation.scheduleDaily(targetId, organizationId).catch((error) => logger.warn({ err: error, targetId }, 'could not schedule the daily provisionability recalculation')),
       );
     },

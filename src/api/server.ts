@@ -40,8 +40,10 @@ const bearer = (value: unknown): string | undefined => {
 };
 
 /**
- * Automatic targets run "at once": a mutation's response waits until the engine has applied the
- * changes it committed, so what the client reads next is already in the directory.
+ * Automatic targets run "at once": a mutation's response waits until the lanes have applied the
+ * changes it committed, so what the client reads next is already in the directory, but never
+ * longer than FERRY_PROVISIONING_WAIT_MS (a slow target reports PENDING instead of holding the
+ * response).
  */
 function provisioningSettlePlugin(services: Services): ApolloServerPlugin<RequestContext> {
   return {
@@ -49,8 +51,8 @@ function provisioningSettlePlugin(services: Services): ApolloServerPlugin<Reques
       return {
         async willSendResponse({ contextValue, operation }) {
           if (operation?.operation !== 'mutation') return;
-          const seq = lastCommittedSeq(contextValue.em);
-          if (seq) await services.engine.settle(seq);
+          const seqs = committedChanges(contextValue.em).map((change) => change.seq);
+          if (seqs.length > 0) await services.engine.settle(seqs);
         },
       };
     },

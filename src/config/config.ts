@@ -140,6 +140,21 @@ export const configSchema = z.object({
     .min(100)
     .default(30000)
     .describe("Most time one plugin call may take: 3 x the target's own `timeoutMs`, at most this. A call past it fails as transient and its late result is ignored."),
+  FERRY_PROVISIONING_WAIT_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(600000)
+    .default(5000)
+    .describe("How long a mutation's response waits for its Automatic targets; targets still working then report PENDING in `provisioning` and their outcome arrives on the subscription."),
+  FERRY_LANE_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(200).describe("Work items a target's lane takes per transaction (payloads load set-based per batch)."),
+  FERRY_LANES_MAX: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(8)
+    .describe('Target lanes running at once in one process; each holds a database connection while its batch runs (keep it below the pool size, 20).'),
   FERRY_SECRETS_KEY: z
     .string()
     .min(32)

@@ -138,6 +138,11 @@ export interface ProvisionerPlugin<TConfig = unknown> {
    * their host may not be an internal address unless FERRY_TARGET_ALLOWED_NETWORKS allows it.
    */
   readonly addressFields?: readonly string[];
+  /**
+   * How many `provision` calls one target takes at once when the target does not say (its
+   * `concurrency` setting). Left out: 1. Calls for one subject never overlap whatever this says.
+   */
+  readonly defaultConcurrency?: number;
   provision(target: TargetContext<TConfig>, request: ProvisionRequest): Promise<ProvisionResult>;
   /** Reads the subject back from the target (provisioning status, drift checks). */
   readBack(target: TargetContext<TConfig>, subjectType: SubjectType, remoteId: string): Promise<ReadBack>;

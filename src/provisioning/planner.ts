@@ -5,7 +5,7 @@ import { GroupMembership } from '../registry/groups/group-membership.entity';
 import { Person } from '../registry/people/person.entity';
 import { Service } from '../registry/services/service.entity';
 import { skeletonPerson } from './marshaller';
-import { DELETE_ACTIONS, ProvisioningAction as A, SubjectType } from './actions';
+import { ProvisioningAction as A, SubjectType } from './actions';
 import type { GroupPayload, PersonPayload, ServicePayload, SubjectPayload } from './payload';
 
 /** One subject to provision with one action, and why. */
@@ -197,7 +197,7 @@ export class Planner {
   }
 }
 
-export const isDelete = (action: A) => DELETE_ACTIONS.has(action);
+export { isDelete } from './lanes/decisions';
 
 function personSnapshot(entry: ChangeLogEntry): PersonPayload {
   const data = (entry.data ?? {}) as Record<string, unknown>;

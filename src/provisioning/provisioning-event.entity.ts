@@ -9,8 +9,17 @@ export enum ProvisioningOutcome {
   QUEUED = 'QUEUED',
   RETRY_SCHEDULED = 'RETRY_SCHEDULED',
   COALESCED = 'COALESCED',
+  PENDING = 'PENDING',
 }
-registerEnumType(ProvisioningOutcome, { name: 'ProvisioningOutcome' });
+registerEnumType(ProvisioningOutcome, {
+  name: 'ProvisioningOutcome',
+  valuesConfig: {
+    PENDING: {
+      description:
+        "Only in a mutation's response, never stored: the target was still working when the response's wait (FERRY_PROVISIONING_WAIT_MS) ended; the outcome arrives on the provisioningEvents subscription.",
+    },
+  },
+});
 
 /** One attempt (or decision) to provision one subject to one target: what happened, stored. */
 @ObjectType()
@@ -20,7 +29,7 @@ registerEnumType(ProvisioningOutcome, { name: 'ProvisioningOutcome' });
 @Index({ properties: ['targetId', 'subjectId'] })
 @Index({ properties: ['jobId'] })
 export class ProvisioningEvent {
-  @Field({ description: 'Sequence of the event (a 64-bit integer as a decimal string); the resume cursor.' })
+  @Field({ description: 'Sequence of the event (a 64-bit integer as a decimal string); the resume cursor. "0" for a PENDING outcome, which is not stored.' })
   @PrimaryKey({ type: new BigIntType('string'), autoincrement: true })
   seq: string;
 

@@ -68,6 +68,13 @@ export class ProvisioningTarget extends OrgScopedEntity {
   @Property({ type: 'integer' })
   maxRetries: number = 3;
 
+  @Field(() => Int, {
+    nullable: true,
+    description: "How many subjects Ferry provisions on this target at once (its lane's concurrency); null: the plugin's default (LDAP 8, SCIM 4, webhook 4). Calls for one subject never overlap.",
+  })
+  @Property({ type: 'integer', nullable: true })
+  concurrency: number | null = null;
+
   @Field(() => GroupSelection, { description: 'Which groups the target takes.' })
   @Enum({ items: () => GroupSelection, nativeEnumName: 'group_selection' })
   groupSelection: GroupSelection = GroupSelection.ALL_GROUPS;

@@ -95,14 +95,20 @@ export class ProvisioningService {
   }
 
   /**
-   * The events a mutation's change-log entries caused, once the engine has applied them: inline
-   * outcomes, and QUEUED / COALESCED events (with job ids) for queued targets.
+   * The events a mutation's change-log entries caused, once the lanes have applied them: inline
+   * outcomes, QUEUED / COALESCED events (with job ids) for queued targets, and PENDING for
+   * targets still working when the response's wait (FERRY_PROVISIONING_WAIT_MS) ended.
    */
   async outcomesOf(ctx: RequestContext, changes: { seq: string }[]): Promise<ProvisioningEvent[]> {
     if (changes.length === 0) return [];
     const seqs = changes.map((change) => change.seq);
-    await this.engine.settle(seqs.reduce((a, b) => (BigInt(a) > BigInt(b) ? a : b)));
+    const settled = await this.engine.settle(seqs);
+    // Targets still working when the wait ended: PENDING now, the outcome on the subscription.
+    // Read before the stored events, so work finishing in between shows as its outcome.
+    const pending = settled ? [] : await this.engine.pendingOutcomes(ctx.em, seqs);
     const events = await ctx.em.find(ProvisioningEvent, { changeSeq: { $in: seqs } }, { orderBy: { seq: 'asc' } });
+    const done = new Set(events.map((event) => `${event.targetId}:${event.subjectId}:${event.changeSeq}`));
+    events.push(...pending.filter((event) => !done.has(`${event.targetId}:${event.subjectId}:${event.changeSeq}`)));
     return events.filter((event) => ctx.principal.canRead(event.organizationId));
   }
 

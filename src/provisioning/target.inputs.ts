@@ -9,6 +9,7 @@ import { DataFilterSpec } from '../data-filters/data-filter.types';
 /** A week: a longer pause would leave a target silently out of date. */
 export const MAX_RETRY_INTERVAL_SECONDS = 7 * 24 * 3600;
 export const MAX_RETRIES = 100;
+export const MAX_CONCURRENCY = 64;
 export const MAX_ORDER = 1_000_000;
 
 @InputType()
@@ -79,6 +80,13 @@ export class CreateProvisioningTargetInput {
   @Min(0)
   @Max(MAX_RETRIES)
   maxRetries?: number;
+
+  @Field(() => Int, { nullable: true, description: "Subjects provisioned at once on this target (1-64); the plugin's default when left out." })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_CONCURRENCY)
+  concurrency?: number | null;
 
   @Field(() => GroupSelection, { nullable: true, description: 'ALL_GROUPS when left out; FOLDER_RULES takes the groups the folder rules make provisionable.' })
   @IsOptional()
@@ -190,6 +198,13 @@ export class UpdateProvisioningTargetInput {
   @Min(0)
   @Max(MAX_RETRIES)
   maxRetries?: number;
+
+  @Field(() => Int, { nullable: true, description: "Subjects provisioned at once on this target (1-64); null: the plugin's default." })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_CONCURRENCY)
+  concurrency?: number | null;
 
   @Field(() => GroupSelection, { nullable: true, description: 'FOLDER_RULES takes the groups the folder rules make provisionable.' })
   @NotNullWhenGiven()

@@ -30,6 +30,7 @@ export interface TargetSettings {
   skipIfFromSourceId?: string | null;
   retryIntervalSeconds?: number;
   maxRetries?: number;
+  concurrency?: number | null;
   groupSelection?: GroupSelection;
   onlyPolicyGroups?: boolean;
   provisionableRegex?: string | null;
@@ -150,7 +151,8 @@ export class TargetService {
   }
 
   private async applySettings(ctx: RequestContext, em: EntityManager, target: ProvisioningTarget, input: TargetSettings) {
-    const { provisioningGroupId, skipIfFromSourceId, name, mode, order, retryIntervalSeconds, maxRetries, provisionableRegex, dataFilters, ...rules } = input;
+    const { provisioningGroupId, skipIfFromSourceId, name, mode, order, retryIntervalSeconds, maxRetries, concurrency, provisionableRegex, dataFilters, ...rules } = input;
+    if (concurrency !== undefined) target.concurrency = concurrency;
     if (dataFilters !== undefined) target.dataFilters = toDataFilters(dataFilters);
     const { deletionThresholdPercent, reconcileDeletesOrphans, reconcileSchedule, ...ruleSettings } = rules;
     assertCronExpression(reconcileSchedule);

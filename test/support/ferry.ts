@@ -61,6 +61,8 @@ export async function startTestFerry(env: Record<string, string> = {}, options: 
     // Tests make targets fail in a row on purpose to exercise retries; the circuit breaker has its
     // own tests (test/provisioning/target-circuit.test.ts), which set these.
     FERRY_TARGET_FAILURE_THRESHOLD: '1000000',
+    // Tests read what a mutation did right after it; the bounded wait (PENDING) has its own tests.
+    FERRY_PROVISIONING_WAIT_MS: '30000',
     ...env,
   });
   const ferry = await startFerry(config, createLogger(config.LOG_LEVEL), options);

@@ -13,6 +13,7 @@ import * as m9 from './Migration20261123004823_audit';
 import * as m10 from './Migration20261206073606_ownership';
 import * as m11 from './Migration20261206160012_failure_closed_reason';
 import * as m12 from './Migration20261206160708_idempotency_keys';
+import * as m13 from './Migration20261206204747_pipeline';
 
 type MigrationClass = new (...args: any[]) => Migration;
 
@@ -30,4 +31,5 @@ export const migrationsList: { name: string; class: MigrationClass }[] = [
   { name: 'Migration20261206073606_ownership', class: Object.values(m10)[0] as MigrationClass },
   { name: 'Migration20261206160012_failure_closed_reason', class: Object.values(m11)[0] as MigrationClass },
   { name: 'Migration20261206160708_idempotency_keys', class: Object.values(m12)[0] as MigrationClass },
+  { name: 'Migration20261206204747_pipeline', class: Object.values(m13)[0] as MigrationClass },
 ];

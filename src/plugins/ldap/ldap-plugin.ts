@@ -170,6 +170,8 @@ async function readBack(ctx: Context, subjectType: SubjectType, remoteId: string
  */
 export const ldapPlugin: ProvisionerPlugin<LdapConfig> = {
   name: 'ldap',
+  // Operations are multiplexed over the target's bound connection; slapd runs them in parallel.
+  defaultConcurrency: 8,
   configSchema: ldapConfigSchema,
   secretFields: LDAP_SECRET_FIELDS,
   // Not urlFields: FERRY_TARGET_URL_ALLOWLIST is about SCIM and webhook URLs; the address rule applies to every target.

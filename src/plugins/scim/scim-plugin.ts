@@ -105,6 +105,8 @@ async function* list(ctx: Context, subjectType: SubjectType): AsyncIterable<Remo
  */
 export const scimPlugin: ProvisionerPlugin<ScimConfig> = {
   name: 'scim',
+  // Requests share keep-alive connections; SaaS APIs rate-limit, so a few at a time.
+  defaultConcurrency: 4,
   configSchema: scimConfigSchema,
   secretFields: SCIM_SECRET_FIELDS,
   urlFields: ['baseUrl'],

@@ -148,6 +148,7 @@ async function provision(ctx: Context, request: ProvisionRequest): Promise<Provi
  */
 export const webhookPlugin: ProvisionerPlugin<WebhookConfig> = {
   name: 'webhook',
+  defaultConcurrency: 4,
   configSchema: webhookConfigSchema,
   secretFields: WEBHOOK_SECRET_FIELDS,
   urlFields: ['url'],

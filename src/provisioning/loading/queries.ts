@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Knex } from 'knex';
+import { sqlRows } from '../../db/sql';
 import type {
   AddressRow,
   AdHocAttributeRow,
@@ -39,11 +39,7 @@ export interface SqlExecutor {
 export function executorFor(em: EntityManager): SqlExecutor {
   const platform = em.getPlatform();
   return {
-    async rows<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
-      const knex: Knex = em.getTransactionContext<Knex.Transaction>() ?? em.getKnex();
-      const result = (await knex.raw(sql, params as readonly Knex.RawBinding[])) as { rows: T[] };
-      return result.rows;
-    },
+    rows: <T>(sql: string, params: readonly unknown[]) => sqlRows<T>(em, sql, params),
     date(value: unknown): Date {
       if (value instanceof Date) return value;
       const parsed = platform.parseDate(value as string);

@@ -2,8 +2,7 @@ import { CreateOrganizationDocument, CreateProvisioningTargetDocument } from '..
 import { createJobQueue } from '../../../src/jobs/agenda-job-queue';
 import { createLogger } from '../../../src/observability/logger';
 import { ProvisioningAction, SubjectType } from '../../../src/provisioning/actions';
-import { recordProvisioningEvents } from '../../../src/provisioning/event-log';
-import type { ProvisioningEvent } from '../../../src/provisioning/provisioning-event.entity';
+import { insertWork } from '../../../src/provisioning/dispatch/work-queue';
 import { PROVISION_JOB, type ProvisionJobData } from '../../../src/provisioning/queued-provisioning';
 import { startSlapd } from '../../support/slapd';
 import type { BenchContext, Scenario } from '../support/context';
@@ -81,18 +80,29 @@ export const queueThroughput: Scenario = {
       const sampleSize = Math.min(ENGINE_SAMPLE, jobCount);
       context.log(`queueing ${sampleSize} jobs through the engine, then ${jobCount - sampleSize} straight into the job queue`);
       const sampleStarted = now();
-      for (const person of people.slice(0, sampleSize)) {
-        await ferry.orm.em.fork().transactional(async (em) => {
-          const events: ProvisioningEvent[] = await ferry.services.engine.apply(em, {
+      // What the dispatcher writes for changes touching these people (one routed row each, one
+      // statement), then the Queue target's lane turning them into jobs, batch by batch.
+      await ferry.orm.em.fork().transactional((em) =>
+        insertWork(
+          em,
+          people.slice(0, sampleSize).map((person) => ({
+            targetId: target.id,
+            organizationId: organization.id,
             subjectType: SubjectType.PERSON,
             subjectId: person.id,
-            organizationId: organization.id,
             action: ProvisioningAction.PERSON_UPDATED,
             changeSeq: null,
-          });
-          await recordProvisioningEvents(em, events);
-        });
-      }
+            changeKey: `bench-${person.id}`,
+            rank: 0,
+            phase: 0,
+            snapshot: null,
+          })),
+        ),
+      );
+      ferry.services.engine.lanes.start();
+      ferry.services.engine.lanes.kick([target.id]);
+      await ferry.services.engine.lanes.idle();
+      await ferry.services.engine.lanes.stop();
       const engineEnqueueSeconds = (now() - sampleStarted) / 1000;
       const directStarted = now();
       for (const person of people.slice(sampleSize)) {

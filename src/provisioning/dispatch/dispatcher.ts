@@ -1,0 +1,187 @@
+import { LockMode } from '@mikro-orm/core';
+import { sqlRows } from '../../db/sql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { v7 as uuidv7 } from 'uuid';
+import { ChangeKind, ChangeLogEntry } from '../../changelog/change-log-entry.entity';
+import type { Logger } from '../../observability/logger';
+import type { ProvisionabilityChange, ProvisionabilityService } from '../../provisionability/provisionability.service';
+import { ProvisioningAction as A, ProvisioningMode, SubjectType } from '../actions';
+import { EngineCursor } from '../engine-cursor.entity';
+import { Planner, type WorkItem } from '../planner';
+import { AUTOMATIC_MODES, route, type RoutingTarget, type WorkRow } from './router';
+import type { Signals } from './signals';
+import { insertWork } from './work-queue';
+
+const CURSOR = 'provisioning';
+const VALIDITY_CURSOR = 'validity';
+/** Change-log entries read per dispatch pass (whole transactions; a bigger one is read alone). */
+const BATCH_ENTRIES = 500;
+
+/**
+ * The first stage of the pipeline. Under the change-log cursor's row lock it reads many committed
+ * transactions at once, plans the work each asks for (the planner, the folder rules), routes every
+ * item to the targets that take part (no payload is built) and writes the routed rows, then moves
+ * the cursor, all in one transaction. It never talks to a target: the lanes do, after the commit.
+ */
+export class Dispatcher {
+  private readonly planner = new Planner();
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly provisionability: ProvisionabilityService,
+    private readonly signals: Signals,
+    private readonly logger: Logger,
+  ) {}
+
+  async cursor(): Promise<string> {
+    const row = await this.orm.em.fork().findOne(EngineCursor, { name: CURSOR });
+    return row?.seq ?? '0';
+  }
+
+  /** One pass; returns how many change-log entries it consumed (0: the log is consumed). */
+  async dispatchNext(): Promise<number> {
+    const after: (() => void)[] = [];
+    const consumed = await this.orm.em.fork().transactional(async (tx) => {
+      const cursor = await lockCursor(tx, CURSOR);
+      const entries = await tx.find(ChangeLogEntry, { seq: { $gt: cursor.seq } }, { orderBy: { seq: 'asc' }, limit: BATCH_ENTRIES, populate: ['transactionId'] });
+      if (entries.length === 0) return 0;
+      const changes = wholeTransactions(entries, entries.length === BATCH_ENTRIES);
+      const rows: WorkRow[] = [];
+      for (const change of changes) {
+        // Folder rules first: a group that became provisionable (or stopped) is provisioned to
+        // (or removed from) that target, along with whatever else the change asks for.
+        const provisionability = await this.provisionability.onChange(tx, change);
+        const items = await this.planner.plan(tx, change);
+        items.push(...provisionabilityItems(items, provisionability.changes));
+        rows.push(...(await this.routeItems(tx, `c${change.at(-1)!.seq}`, items)));
+        for (const target of provisionability.rulesChangedOn) after.push(() => this.signals.emit('rulesChanged', target, this.onListenerError));
+        for (const entry of change) {
+          if (entry.entityType === 'ProvisioningTarget' && entry.kind !== ChangeKind.DELETED) {
+            const payload = { targetId: entry.entityId, changedFields: entry.changedFields };
+            after.push(() => this.signals.emit('targetChanged', payload, this.onListenerError));
+          }
+        }
+      }
+      await insertWork(tx, rows);
+      const last = changes.at(-1)!.at(-1)!;
+      cursor.seq = last.seq;
+      cursor.updatedAt = new Date();
+      await tx.flush();
+      if (rows.length > 0) after.push(() => this.signals.emit('workRouted', { targetIds: [...new Set(rows.map((r) => r.targetId))] }, this.onListenerError));
+      return changes.reduce((n, change) => n + change.length, 0);
+    });
+    for (const signal of after) signal();
+    return consumed;
+  }
+
+  /**
+   * Roles, memberships and identity links start and stop counting when their validity window
+   * opens or closes, without any registry write. This finds the windows that opened or closed
+   * since the last sweep and routes the people and groups concerned like a change (COmanage's
+   * reprovisionByValidity job). Returns how many subjects it routed.
+   */
+  async sweepValidity(now = new Date()): Promise<number> {
+    let routedTo: string[] = [];
+    const swept = await this.orm.em.fork().transactional(async (tx) => {
+      const cursor = await lockCursor(tx, VALIDITY_CURSOR);
+      const since = cursor.updatedAt;
+      const crossed: { organization_id: string; person_id: string; group_id: string | null }[] = await sqlRows(tx, 
+        `select organization_id, person_id, group_id from group_membership
+          where (valid_from > ? and valid_from <= ?) or (valid_through >= ? and valid_through < ?)
+         union all
+         select organization_id, person_id, null from person_role
+          where (valid_from > ? and valid_from <= ?) or (valid_through >= ? and valid_through < ?)
+         union all
+         select organization_id, person_id, null from org_identity_link
+          where (valid_from > ? and valid_from <= ?) or (valid_through >= ? and valid_through < ?)`,
+        Array.from({ length: 3 }, () => [since, now, since, now]).flat(),
+      );
+      const people = new Map<string, WorkItem>();
+      const groups = new Map<string, WorkItem>();
+      const item = (subjectType: SubjectType, subjectId: string, organizationId: string): WorkItem => ({
+        subjectType,
+        subjectId,
+        organizationId,
+        action: subjectType === SubjectType.PERSON ? A.PERSON_UPDATED : A.GROUP_UPDATED,
+        changeSeq: null,
+      });
+      for (const row of crossed) {
+        people.set(row.person_id, item(SubjectType.PERSON, row.person_id, row.organization_id));
+        if (row.group_id) groups.set(row.group_id, item(SubjectType.GROUP, row.group_id, row.organization_id));
+      }
+      // People first, so groups find their members' entries.
+      const rows = await this.routeItems(tx, `v${uuidv7()}`, [...people.values(), ...groups.values()]);
+      await insertWork(tx, rows);
+      routedTo = [...new Set(rows.map((r) => r.targetId))];
+      cursor.updatedAt = now;
+      await tx.flush();
+      return people.size + groups.size;
+    });
+    if (routedTo.length > 0) this.signals.emit('workRouted', { targetIds: routedTo }, this.onListenerError);
+    return swept;
+  }
+
+  /** The targets of the items' organisations and the subjects' statuses: two queries, then `route`. */
+  private async routeItems(em: EntityManager, changeKey: string, items: WorkItem[]): Promise<WorkRow[]> {
+    if (items.length === 0) return [];
+    const organizations = [...new Set(items.map((item) => item.organizationId))];
+    const modes = [...AUTOMATIC_MODES, ...(items.some((item) => item.enrollment) ? [ProvisioningMode.ENROLLMENT] : [])];
+    const targets: { id: string; organization_id: string; mode: ProvisioningMode; order: number }[] = await sqlRows(em, 
+      `select id, organization_id, mode, "order" from provisioning_target where organization_id = any(?::uuid[]) and mode::text = any(?::text[])`,
+      [organizations, modes],
+    );
+    if (targets.length === 0) return [];
+    const routing: RoutingTarget[] = targets.map((t) => ({ id: t.id, organizationId: t.organization_id, mode: t.mode, order: t.order }));
+    const ids = (type: SubjectType) => items.filter((item) => item.subjectType === type && !item.snapshot).map((item) => item.subjectId);
+    const statuses: { id: string; status: string }[] = await sqlRows(em, 
+      `select id, status::text from person where id = any(?::uuid[]) union all select id, status::text from "group" where id = any(?::uuid[])`,
+      [ids(SubjectType.PERSON), ids(SubjectType.GROUP)],
+    );
+    return route(changeKey, items, routing, new Map(statuses.map((s) => [s.id, s.status])));
+  }
+
+  private readonly onListenerError = (error: unknown) => this.logger.warn({ err: error }, 'a pipeline listener failed');
+}
+
+async function lockCursor(tx: EntityManager, name: string): Promise<EngineCursor> {
+  await tx.execute(`insert into engine_cursor (name, seq, updated_at) values (?, 0, now()) on conflict do nothing`, [name]);
+  return tx.findOneOrFail(EngineCursor, { name }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+}
+
+/**
+ * The entries grouped by transaction (a transaction's entries are contiguous: writers serialise
+ * on the registry lock). When the read was cut by its limit, the last transaction may be partial:
+ * it is left for the next pass, unless it is the only one.
+ */
+function wholeTransactions(entries: ChangeLogEntry[], cut: boolean): ChangeLogEntry[][] {
+  const changes: ChangeLogEntry[][] = [];
+  for (const entry of entries) {
+    const current = changes.at(-1);
+    if (current && current[0].transactionId === entry.transactionId) current.push(entry);
+    else changes.push([entry]);
+  }
+  if (cut && changes.length > 1) changes.pop();
+  return changes;
+}
+
+/** Groups whose provisionability flipped on a target, unless the change provisions them anyway. */
+function provisionabilityItems(items: WorkItem[], changes: ProvisionabilityChange[]): WorkItem[] {
+  const planned = new Set(items.filter((item) => item.subjectType === SubjectType.GROUP).map((item) => item.subjectId));
+  const byGroup = new Map<string, WorkItem>();
+  for (const change of changes) {
+    if (planned.has(change.groupId)) continue;
+    const item = byGroup.get(change.groupId);
+    if (item) item.targetIds!.push(change.targetId);
+    else {
+      byGroup.set(change.groupId, {
+        subjectType: SubjectType.GROUP,
+        subjectId: change.groupId,
+        organizationId: change.organizationId,
+        action: A.GROUP_UPDATED,
+        changeSeq: change.changeSeq,
+        targetIds: [change.targetId],
+      });
+    }
+  }
+  return [...byGroup.values()];
+}

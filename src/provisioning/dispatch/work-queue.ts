@@ -1,0 +1,115 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sqlRows } from '../../db/sql';
+import type { ProvisioningAction, SubjectType } from '../actions';
+import type { SubjectPayload } from '../payload';
+import type { WorkRow } from './router';
+
+/** A claimed row of provisioning_work. */
+export interface ClaimedWork {
+  id: string;
+  subjectType: SubjectType;
+  subjectId: string;
+  action: ProvisioningAction;
+  changeSeq: string | null;
+  snapshot: SubjectPayload | null;
+}
+
+/** The routed rows of a dispatch pass, in one statement (one array parameter per column). */
+export async function insertWork(em: EntityManager, rows: readonly WorkRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await sqlRows(em, 
+    `insert into provisioning_work (target_id, organization_id, subject_type, subject_id, action, change_seq, change_key, rank, phase, snapshot, created_at)
+     select v.target_id, v.organization_id, v.subject_type::subject_type, v.subject_id, v.action::provisioning_action, v.change_seq, v.change_key, v.rank, v.phase, v.snapshot, now()
+       from unnest(?::uuid[], ?::uuid[], ?::text[], ?::uuid[], ?::text[], ?::bigint[], ?::text[], ?::int[], ?::int[], ?::jsonb[])
+         with ordinality as v(target_id, organization_id, subject_type, subject_id, action, change_seq, change_key, rank, phase, snapshot, n)
+      order by v.n`,
+    [
+      rows.map((r) => r.targetId),
+      rows.map((r) => r.organizationId),
+      rows.map((r) => r.subjectType),
+      rows.map((r) => r.subjectId),
+      rows.map((r) => r.action),
+      rows.map((r) => r.changeSeq),
+      rows.map((r) => r.changeKey),
+      rows.map((r) => r.rank),
+      rows.map((r) => r.phase),
+      rows.map((r) => (r.snapshot ? JSON.stringify(r.snapshot) : null)),
+    ],
+  );
+}
+
+/**
+ * Takes up to `limit` rows of the target that may run now, locked (rows another lane holds are
+ * skipped). A row may run when nothing it must follow is still pending: an earlier row of the same
+ * subject on this target, the same change's row of the subject on a target before this one, or a
+ * row of an earlier phase of the same change on this target. The rows taken are therefore
+ * independent of each other and can be provisioned concurrently.
+ */
+export async function claimWork(em: EntityManager, targetId: string, limit: number): Promise<ClaimedWork[]> {
+  const rows: { id: string; subject_type: SubjectType; subject_id: string; action: ProvisioningAction; change_seq: string | null; snapshot: SubjectPayload | null }[] =
+    await sqlRows(em, 
+      `select w.id, w.subject_type, w.subject_id, w.action, w.change_seq, w.snapshot
+         from provisioning_work w
+        where w.target_id = ?
+          and not exists (
+                select 1 from provisioning_work p
+                 where p.subject_id = w.subject_id and p.subject_type = w.subject_type
+                   and ((p.target_id = w.target_id and p.id < w.id) or (p.change_key = w.change_key and p.rank < w.rank)))
+          and not exists (
+                select 1 from provisioning_work p
+                 where p.change_key = w.change_key and p.target_id = w.target_id and p.phase < w.phase)
+        order by w.id
+        limit ?
+          for update of w skip locked`,
+      [targetId, limit],
+    );
+  return rows.map((row) => ({
+    id: String(row.id),
+    subjectType: row.subject_type,
+    subjectId: row.subject_id,
+    action: row.action,
+    changeSeq: row.change_seq === null ? null : String(row.change_seq),
+    snapshot: row.snapshot,
+  }));
+}
+
+export async function completeWork(em: EntityManager, ids: readonly string[]): Promise<void> {
+  if (ids.length > 0) await sqlRows(em, 'delete from provisioning_work where id = any(?::bigint[])', [ids]);
+}
+
+/** Targets with work waiting (in any process). */
+export async function targetsWithWork(em: EntityManager): Promise<string[]> {
+  const rows: { target_id: string }[] = await sqlRows(em, 'select distinct target_id from provisioning_work');
+  return rows.map((row) => row.target_id);
+}
+
+/** Work caused by these change-log entries that no lane has finished yet, with its target's name. */
+export async function pendingWork(
+  em: EntityManager,
+  changeSeqs: readonly string[],
+): Promise<{ targetId: string; targetName: string; organizationId: string; subjectType: SubjectType; subjectId: string; action: ProvisioningAction; changeSeq: string }[]> {
+  if (changeSeqs.length === 0) return [];
+  const rows: { target_id: string; name: string; organization_id: string; subject_type: SubjectType; subject_id: string; action: ProvisioningAction; change_seq: string }[] =
+    await sqlRows(em, 
+      `select w.target_id, t.name, w.organization_id, w.subject_type, w.subject_id, w.action, w.change_seq
+         from provisioning_work w join provisioning_target t on t.id = w.target_id
+        where w.change_seq = any(?::bigint[]) order by w.id`,
+      [changeSeqs],
+    );
+  return rows.map((r) => ({
+    targetId: r.target_id,
+    targetName: r.name,
+    organizationId: r.organization_id,
+    subjectType: r.subject_type,
+    subjectId: r.subject_id,
+    action: r.action,
+    changeSeq: String(r.change_seq),
+  }));
+}
+
+/** Whether work caused by these entries is still pending. */
+export async function hasPendingWork(em: EntityManager, changeSeqs: readonly string[]): Promise<boolean> {
+  if (changeSeqs.length === 0) return false;
+  const rows: unknown[] = await sqlRows(em, 'select 1 from provisioning_work where change_seq = any(?::bigint[]) limit 1', [changeSeqs]);
+  return rows.length > 0;
+}

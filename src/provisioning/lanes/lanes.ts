@@ -1,0 +1,187 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Logger } from '../../observability/logger';
+import { ProvisioningMode, SubjectType } from '../actions';
+import { recordProvisioningEvents } from '../event-log';
+import type { Marshaller } from '../marshaller';
+import type { SubjectPayload } from '../payload';
+import { ProvisioningEvent, ProvisioningOutcome } from '../provisioning-event.entity';
+import { ProvisioningTarget } from '../provisioning-target.entity';
+import type { QueuedProvisioning } from '../queued-provisioning';
+import { AUTOMATIC_MODES } from '../dispatch/router';
+import type { Signals } from '../dispatch/signals';
+import { claimWork, completeWork, type ClaimedWork } from '../dispatch/work-queue';
+import { effectiveAction } from './decisions';
+import type { Provisioner, ProvisionOrder } from './provisioner';
+
+export interface LaneSettings {
+  /** Work rows a lane takes per transaction (FERRY_LANE_BATCH_SIZE). */
+  batchSize: number;
+  /** Lanes running at once in this process, each on a database connection of its own (FERRY_LANES_MAX). */
+  maxLanes: number;
+}
+
+export const DEFAULT_LANE_SETTINGS: LaneSettings = { batchSize: 200, maxLanes: 8 };
+
+/**
+ * The second stage of the pipeline: one lane per target. A lane takes a batch of its target's
+ * routed work (rows other processes hold are skipped), loads the payloads set-based, provisions
+ * them through the Provisioner with the target's concurrency, stores the outcomes and deletes the
+ * rows, all in one transaction; then takes the next batch until nothing can run. Lanes of
+ * different targets run independently: a slow or dead target holds only its own lane (and one
+ * database connection), never another target, organisation or the registry.
+ */
+export class Lanes {
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly rerun = new Set<string>();
+  private readonly waiting: (() => void)[] = [];
+  private inUse = 0;
+  private stopped = false;
+  private queue: QueuedProvisioning | null = null;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly provisioner: Provisioner,
+    private readonly marshaller: Marshaller,
+    private readonly signals: Signals,
+    private readonly logger: Logger,
+    private readonly settings: LaneSettings = DEFAULT_LANE_SETTINGS,
+  ) {}
+
+  attachQueue(queue: QueuedProvisioning): void {
+    this.queue = queue;
+  }
+
+  /** Makes each target's lane look for work (now, or once more after the batch it is on). */
+  kick(targetIds: Iterable<string>): void {
+    if (this.stopped) return;
+    for (const targetId of targetIds) {
+      if (this.running.has(targetId)) {
+        this.rerun.add(targetId);
+        continue;
+      }
+      const lane = this.run(targetId).finally(() => {
+        this.running.delete(targetId);
+        if (this.rerun.delete(targetId)) this.kick([targetId]);
+      });
+      this.running.set(targetId, lane);
+    }
+  }
+
+  /** Resolves when no lane of this process is running. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+  }
+
+  /** Stops taking batches; the batches in progress finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.rerun.clear();
+    await this.idle();
+  }
+
+  start(): void {
+    this.stopped = false;
+  }
+
+  private async run(targetId: string): Promise<void> {
+    await this.acquire();
+    try {
+      while (!this.stopped) {
+        const done = await this.batch(targetId).catch((error) => {
+          this.logger.error({ err: error, targetId }, 'a provisioning lane batch failed; its work stays and is retried');
+          return null;
+        });
+        if (!done) break;
+        this.signals.emit('workSettled', { targetId, changeSeqs: done.changeSeqs });
+      }
+    } finally {
+      this.release();
+    }
+  }
+
+  private async acquire(): Promise<void> {
+    if (this.inUse < this.settings.maxLanes) {
+      this.inUse += 1;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.inUse -= 1;
+  }
+
+  /** One batch of the target's work in one transaction; null when none could run. */
+  private async batch(targetId: string): Promise<{ changeSeqs: string[] } | null> {
+    return this.orm.em.fork().transactional(async (tx) => {
+      const claimed = await claimWork(tx, targetId, this.settings.batchSize);
+      if (claimed.length === 0) return null;
+      const target = await tx.findOne(ProvisioningTarget, { id: targetId }, { populate: ['secrets'] });
+      let events: ProvisioningEvent[] = [];
+      // A target switched to Manual or Disabled since the work was routed gets none of it.
+      if (target && (AUTOMATIC_MODES.includes(target.mode) || target.mode === ProvisioningMode.ENROLLMENT)) {
+        const subjects = await this.payloads(tx, claimed);
+        // Gone since (its delete is a change of its own, with its own work): nothing to do.
+        const present = claimed.filter((work) => subjects.has(work.subjectId));
+        if (target.mode === ProvisioningMode.QUEUE && this.queue) events = await this.enqueue(tx, target, present, subjects);
+        else events = await this.provision(tx, target, present, subjects);
+      }
+      await recordProvisioningEvents(tx, events);
+      await completeWork(tx, claimed.map((work) => work.id));
+      return { changeSeqs: [...new Set(claimed.flatMap((work) => (work.changeSeq ? [work.changeSeq] : [])))] };
+    });
+  }
+
+  /** Inline: Automatic, Queue On Error (a transient failure becomes a retry job) and Enrollment targets. */
+  private async provision(
+    tx: Parameters<Provisioner['runBatch']>[0],
+    target: ProvisioningTarget,
+    work: ClaimedWork[],
+    subjects: Map<string, SubjectPayload>,
+  ): Promise<ProvisioningEvent[]> {
+    const orders: ProvisionOrder[] = work.map((w) => ({ action: w.action, subject: subjects.get(w.subjectId)!, changeSeq: w.changeSeq }));
+    const events = await this.provisioner.runBatch(tx, target, orders);
+    if (target.mode === ProvisioningMode.QUEUE_ON_ERROR && this.queue) {
+      for (const [i, event] of events.entries()) {
+        if (event.outcome !== ProvisioningOutcome.FAILED) continue;
+        const retry = await this.queue.retryLater(tx, target, event, orders[i].subject, work[i].snapshot !== null);
+        if (retry) {
+          event.outcome = ProvisioningOutcome.RETRY_SCHEDULED;
+          event.detail = retry.detail;
+          event.jobId = retry.jobId;
+        }
+      }
+    }
+    return events;
+  }
+
+  /** Queue targets: a job per subject (or coalesced into the identical job still waiting). */
+  private async enqueue(
+    tx: Parameters<Provisioner['runBatch']>[0],
+    target: ProvisioningTarget,
+    work: ClaimedWork[],
+    subjects: Map<string, SubjectPayload>,
+  ): Promise<ProvisioningEvent[]> {
+    const events: ProvisioningEvent[] = [];
+    for (const w of work) {
+      const subject = subjects.get(w.subjectId)!;
+      const { action } = effectiveAction(target, w.action, subject, false);
+      events.push(await this.queue!.enqueue(tx, target, action, subject, { changeSeq: w.changeSeq, snapshot: w.snapshot !== null }));
+    }
+    return events;
+  }
+
+  /** The payloads of the batch: one set-based load per subject type; deletes carry their snapshot. */
+  private async payloads(tx: Parameters<Provisioner['runBatch']>[0], work: ClaimedWork[]): Promise<Map<string, SubjectPayload>> {
+    const subjects = new Map<string, SubjectPayload>();
+    for (const w of work) if (w.snapshot) subjects.set(w.subjectId, w.snapshot);
+    for (const type of [SubjectType.PERSON, SubjectType.GROUP, SubjectType.SERVICE]) {
+      const ids = [...new Set(work.filter((w) => w.subjectType === type && !w.snapshot).map((w) => w.subjectId))];
+      if (ids.length === 0) continue;
+      for (const [id, payload] of await this.marshaller.many(tx, type, ids)) subjects.set(id, payload);
+    }
+    return subjects;
+  }
+}

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   AddGroupMemberDocument,
@@ -16,11 +14,11 @@ import {
   ReprovisionAllDocument,
   UpdateIdentifierDocument,
 } from '../../src/client/generated/graphql';
-import { freePort } from '../../src/db/scratch-database';
-import { GraphQLTestClient } from '../support/client';
 import { createTestDatabase } from '../support/ferry';
 import { createOrganization } from '../support/fixtures';
 import { startSlapd, type Slapd } from '../support/slapd';
+import { killServerProcess, sleep, startServerProcess, waitFor, type ServerProcess } from '../support/server-process';
+import type { GraphQLTestClient } from '../support/client';
 
 /**
  * kill -9 of a Ferry process at random points of a burst of concurrent saves, again and again;
@@ -30,7 +28,6 @@ import { startSlapd, type Slapd } from '../support/slapd';
 const KILLS = Number(process.env.FERRY_CRASH_KILLS ?? 20);
 const SEED = Number(process.env.FERRY_CRASH_SEED ?? 20261206);
 const CLIENTS = 16;
-const MAIN = path.resolve(__dirname, '../../src/main.js');
 
 /** A small seeded generator (mulberry32), so a failing run can be replayed with its seed. */
 function random(seed: number): () => number {
@@ -43,63 +40,14 @@ function random(seed: number): () => number {
   };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs: number, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
-interface ServerProcess {
-  child: ChildProcess;
-  exited: Promise<unknown>;
-  client: GraphQLTestClient;
-  output(): string;
-}
-
 describe('a Ferry process killed during a burst of saves converges after restart', () => {
   let slapd: Slapd;
   let databaseUrl: string;
   let server: ServerProcess | null = null;
   const adminToken = `ferry_${randomBytes(32).toString('base64url')}`;
 
-  async function startServer(): Promise<ServerProcess> {
-    const port = await freePort();
-    let output = '';
-    const child = spawn(process.execPath, [MAIN], {
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        FERRY_ADMIN_TOKEN: adminToken,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'info',
-        FERRY_RUN_WORKERS: 'true',
-        FERRY_JOB_POLL_MS: '100',
-        FERRY_AUTH_FAILURES_PER_MINUTE: '1000000',
-        FERRY_TARGET_ALLOWED_NETWORKS: '127.0.0.0/8,::1/128',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (chunk) => (output = (output + chunk).slice(-20000)));
-    child.stderr!.on('data', (chunk) => (output = (output + chunk).slice(-20000)));
-    const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
-    await waitFor('the server process to listen', async () => {
-      if (child.exitCode !== null) throw new Error(`the server exited: ${output}`);
-      return output.includes('Ferry is listening');
-    }, 60000, 25);
-    return { child, exited, client: new GraphQLTestClient(`http://127.0.0.1:${port}/graphql`, adminToken), output: () => output };
-  }
-
-  async function kill(process: ServerProcess): Promise<void> {
-    process.child.kill('SIGKILL');
-    await process.exited;
-  }
+  const startServer = () => startServerProcess(databaseUrl, adminToken);
+  const kill = killServerProcess;
 
   before(async () => {
     slapd = await startSlapd();

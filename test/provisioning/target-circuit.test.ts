@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +15,7 @@ import { CallTimeoutError, TargetHealth } from '../../src/provisioning/health/ta
 import { startTestFerry, type TestFerry } from '../support/ferry';
 import { clientWithRole, createOrganization, uniqueName } from '../support/fixtures';
 import { startSlapd, type Slapd } from '../support/slapd';
+import { startHangingServer, startReceiver } from '../support/hanging-targets';
 
 // ---------------------------------------------------------------------------------------------
 // (d) The state machine, with an injected clock
@@ -134,76 +134,6 @@ describe('target circuit state machine', () => {
 
 // ---------------------------------------------------------------------------------------------
 // Through Ferry, with real servers
-
-/**
- * A TCP server on the loopback that accepts connections and never answers (a hung LDAP server),
- * until `revive()`: then it drops what it held and forwards new connections to `upstream`.
- */
-async function startHangingServer() {
-  let accepted = 0;
-  let bytes = 0;
-  let upstream: number | null = null;
-  const held = new Set<net.Socket>();
-  const forwarded = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    accepted += 1;
-    if (upstream !== null) {
-      const forward = net.connect(upstream, '127.0.0.1');
-      forwarded.add(socket);
-      socket.on('close', () => forwarded.delete(socket));
-      socket.pipe(forward).pipe(socket);
-      const close = () => (socket.destroy(), forward.destroy());
-      socket.on('error', close).on('close', close);
-      forward.on('error', close).on('close', close);
-      return;
-    }
-    held.add(socket);
-    socket.on('data', (chunk) => (bytes += chunk.length));
-    socket.on('error', () => undefined);
-    socket.on('close', () => held.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `ldap://127.0.0.1:${port}`,
-    /** Connections accepted and bytes received while hanging. */
-    seen: () => ({ accepted, bytes }),
-    revive(to: number) {
-      upstream = to;
-      for (const socket of held) socket.destroy();
-    },
-    close: () => {
-      for (const socket of [...held, ...forwarded]) socket.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-/** A webhook receiver: answers 200 after `delayMs` (0: at once), recording the subjects. */
-async function startReceiver(delayMs = 0) {
-  const subjects: string[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
-      const answer = () => {
-        subjects.push((JSON.parse(body) as { subject: { id: string } }).subject.id);
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ remoteId: `r-${subjects.length}` }));
-      };
-      if (delayMs > 0) setTimeout(answer, delayMs);
-      else answer();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    subjects,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 const SECRET = 'a-shared-secret-of-32-characters!';
 const LDAP_TIMEOUT_MS = 1000;

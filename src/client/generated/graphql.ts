@@ -243,6 +243,8 @@ export type CreateProvisioningTargetInput = {
   allowPolicyGroupOverride?: boolean | null | undefined;
   /** Whether folders may override provisionableRegex (true when left out). */
   allowRegexOverride?: boolean | null | undefined;
+  /** Subjects provisioned at once on this target (1-64); the plugin's default when left out. */
+  concurrency?: number | null | undefined;
   /** The plugin's configuration, secrets included. */
   config: Record<string, unknown>;
   /** Data filters, applied in this order (none when left out). */
@@ -535,6 +537,8 @@ export type ProvisioningMode =
 export type ProvisioningOutcome =
   | 'COALESCED'
   | 'FAILED'
+  /** Only in a mutation's response, never stored: the target was still working when the response's wait (FERRY_PROVISIONING_WAIT_MS) ended; the outcome arrives on the provisioningEvents subscription. */
+  | 'PENDING'
   | 'QUEUED'
   | 'RETRY_SCHEDULED'
   | 'SKIPPED'
@@ -780,6 +784,8 @@ export type UpdateProvisioningTargetInput = {
   allowPolicyGroupOverride?: boolean | null | undefined;
   /** Whether folders may override provisionableRegex . */
   allowRegexOverride?: boolean | null | undefined;
+  /** Subjects provisioned at once on this target (1-64); null: the plugin's default. */
+  concurrency?: number | null | undefined;
   /** Merged into the stored configuration by top-level key: a key left out keeps its value (secrets included), a key set to null is cleared, a nested object given replaces the stored one. */
   config?: Record<string, unknown> | null | undefined;
   /** Data filters, applied in this order (replaces the list). */

@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { freePort } from '../../src/db/scratch-database';
+import { GraphQLTestClient } from './client';
+
+const MAIN = path.resolve(__dirname, '../../src/main.js');
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs: number, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** A Ferry server in a process of its own (`node dist/src/main.js`), to be killed with SIGKILL. */
+export interface ServerProcess {
+  child: ChildProcess;
+  exited: Promise<unknown>;
+  client: GraphQLTestClient;
+  output(): string;
+}
+
+export async function startServerProcess(databaseUrl: string, adminToken: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const port = await freePort();
+  let output = '';
+  const child = spawn(process.execPath, [MAIN], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      FERRY_ADMIN_TOKEN: adminToken,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      FERRY_RUN_WORKERS: 'true',
+      FERRY_JOB_POLL_MS: '100',
+      FERRY_AUTH_FAILURES_PER_MINUTE: '1000000',
+      FERRY_TARGET_ALLOWED_NETWORKS: '127.0.0.0/8,::1/128',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (chunk) => (output = (output + chunk).slice(-20000)));
+  child.stderr!.on('data', (chunk) => (output = (output + chunk).slice(-20000)));
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+  await waitFor(
+    'the server process to listen',
+    async () => {
+      if (child.exitCode !== null) throw new Error(`the server exited: ${output}`);
+      return output.includes('Ferry is listening');
+    },
+    60000,
+    25,
+  );
+  return { child, exited, client: new GraphQLTestClient(`http://127.0.0.1:${port}/graphql`, adminToken), output: () => output };
+}
+
+/** kill -9, and wait until the process is gone. */
+export async function killServerProcess(server: ServerProcess): Promise<void> {
+  server.child.kill('SIGKILL');
+  await server.exited;
+}

@@ -72,13 +72,10 @@ export class FullRecalculation {
       await this.orm.em.fork().transactional(async (em) => {
         const target = await em.findOne(ProvisioningTarget, targetId, { populate: ['secrets'] });
         if (!target || target.mode === ProvisioningMode.DISABLED) return;
-        const events = [];
-        for (const change of batch) {
-          const subject = await this.engine.load(em, SubjectType.GROUP, change.groupId);
-          if (!subject) continue; // deleted: its own delete removes it
-          events.push(await this.engine.runOnTarget(em, target, ProvisioningAction.GROUP_UPDATED, subject, { changeSeq: null, jobId: job.id }));
-        }
-        await recordProvisioningEvents(em, events);
+        // The batch's groups in one set-based load; deleted ones are left out (their own delete removes them).
+        const groups = await this.engine.marshaller.many(em, SubjectType.GROUP, batch.map((change) => change.groupId));
+        const orders = [...groups.values()].map((subject) => ({ action: ProvisioningAction.GROUP_UPDATED, subject, changeSeq: null, jobId: job.id }));
+        await recordProvisioningEvents(em, await this.engine.runBatch(em, target, orders));
       });
       await job.saveProgress(50 + Math.floor((50 * (start + batch.length)) / changes.length), { processed: start + batch.length });
     }

@@ -185,13 +185,15 @@ export class ReprovisionAll {
       .execute('all');
     // The whole batch's payloads in one set-based load (a fixed number of statements per kind of record).
     const subjects = await this.engine.marshaller.many(em, spec.subjectType, rows.map((row) => row.id));
-    const events: ProvisioningEvent[] = [];
-    for (const { id } of rows) {
-      // Gone since the ids were read: its delete is a change of its own.
-      const subject = subjects.get(id);
-      if (!subject) continue;
-      events.push(await this.engine.runOnTarget(em, target, spec.action, subject, { changeSeq: null, explicit: true, jobId }));
-    }
+    // Gone since the ids were read: its delete is a change of its own.
+    const present = rows.flatMap(({ id }) => (subjects.has(id) ? [subjects.get(id)!] : []));
+    // The whole batch through the provisioner: state rows locked and written in one statement
+    // each, plugin calls with the target's concurrency.
+    const events = await this.engine.runBatch(
+      em,
+      target,
+      present.map((subject) => ({ action: spec.action, subject, changeSeq: null, explicit: true, jobId })),
+    );
     await recordProvisioningEvents(em, events);
     await em.flush();
     return { lastId: rows.at(-1)?.id ?? progress.afterId, phaseDone: rows.length < this.batchSize, events };

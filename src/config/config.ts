@@ -140,6 +140,12 @@ export const configSchema = z.object({
     .min(100)
     .default(30000)
     .describe("Most time one plugin call may take: 3 x the target's own `timeoutMs`, at most this. A call past it fails as transient and its late result is ignored."),
+  FERRY_TARGET_STALLED_MS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .default(1000)
+    .describe("A target with a call running this long (or whose circuit is not closed) is stalled: mutations' responses stop waiting for it and report PENDING at once."),
   FERRY_PROVISIONING_WAIT_MS: z.coerce
     .number()
     .int()

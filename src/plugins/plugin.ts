@@ -91,6 +91,25 @@ export class TransientProvisioningError extends Error {
   }
 }
 
+/**
+ * Several subjects of one target in one call (`ProvisionerPlugin.provisionBatch`). The requests are
+ * independent of each other (never two for one subject), so they may run in any order or at once.
+ */
+export interface ProvisionBatch<TConfig> {
+  readonly requests: readonly ProvisionRequest[];
+  /** How many calls the target takes at once: its `concurrency` setting, or the plugin's default. */
+  readonly concurrency: number;
+  /**
+   * Runs request `index` through the target's circuit breaker and within its time limit: `work`
+   * gets the context fenced to that call and the request with its `claim`. Its result is that
+   * request's result; what it throws (or the circuit's or time limit's error), its failure.
+   */
+  call(index: number, work: (target: TargetContext<TConfig>, request: ProvisionRequest) => Promise<ProvisionResult>): Promise<ProvisionResult>;
+}
+
+/** What became of one request of a batch. */
+export type BatchOutcome = { ok: true; result: ProvisionResult } | { ok: false; error: unknown };
+
 export interface ReadBack {
   exists: boolean;
   detail: string;
@@ -144,6 +163,14 @@ export interface ProvisionerPlugin<TConfig = unknown> {
    */
   readonly defaultConcurrency?: number;
   provision(target: TargetContext<TConfig>, request: ProvisionRequest): Promise<ProvisionResult>;
+  /**
+   * Several subjects at once, each through `batch.call` (which keeps the per-call circuit and time
+   * limit); one outcome per request, in request order, a failure as `{ ok: false }` (never thrown
+   * for one request). Left out: the pipeline calls `provision` for each request,
+   * `batch.concurrency` at a time (`provisionEachOf` in src/plugins/batch.ts), so plugins written
+   * for single calls keep working.
+   */
+  provisionBatch?(target: TargetContext<TConfig>, batch: ProvisionBatch<TConfig>): Promise<BatchOutcome[]>;
   /** Reads the subject back from the target (provisioning status, drift checks). */
   readBack(target: TargetContext<TConfig>, subjectType: SubjectType, remoteId: string): Promise<ReadBack>;
   /**

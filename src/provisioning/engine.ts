@@ -13,7 +13,7 @@ import type { QueuedProvisioning } from './queued-provisioning';
 import { TargetHealth } from './health/target-health';
 import { Dispatcher } from './dispatch/dispatcher';
 import { Signals } from './dispatch/signals';
-import { hasPendingWork, pendingWork, targetsWithWork } from './dispatch/work-queue';
+import { pendingWork, targetsWithPendingWork, targetsWithWork } from './dispatch/work-queue';
 import { DEFAULT_LANE_SETTINGS, Lanes, type LaneSettings } from './lanes/lanes';
 import { Provisioner, type Prepared, type ProvisionOrder, type RunOptions } from './lanes/provisioner';
 
@@ -130,7 +130,8 @@ export class ProvisioningEngine {
 
   /**
    * Waits until the work these change-log entries caused is done (by this or another process), at
-   * most `boundMs`. Returns whether it is all done.
+   * most `boundMs`, and not at all for targets this process knows to be stalled. Returns whether
+   * it is all done.
    */
   async settle(changeSeqs: string | readonly string[], boundMs = this.settings.responseWaitMs): Promise<boolean> {
     const seqs = typeof changeSeqs === 'string' ? [changeSeqs] : [...changeSeqs];
@@ -138,7 +139,10 @@ export class ProvisioningEngine {
     await this.dispatch();
     const em = this.orm.em.fork();
     for (;;) {
-      if (!(await hasPendingWork(em, seqs))) return true;
+      const waitingOn = await targetsWithPendingWork(em, seqs);
+      if (waitingOn.length === 0) return true;
+      // A target known to be stalled (a call hanging, its circuit open) does not hold the response.
+      if (waitingOn.every((targetId) => this.targetHealth.stalled(targetId))) return false;
       const left = deadline - Date.now();
       if (left <= 0) return false;
       // Woken by this process's lanes; the poll catches other processes' lanes.

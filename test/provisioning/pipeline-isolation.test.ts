@@ -24,6 +24,7 @@ describe('a hanging target holds only its own lane', () => {
     t = await startTestFerry({
       FERRY_TARGET_CALL_TIMEOUT_MS: String(CALL_TIMEOUT_MS),
       FERRY_PROVISIONING_WAIT_MS: String(RESPONSE_WAIT_MS),
+      FERRY_TARGET_STALLED_MS: '200',
       ...(process.env.FERRY_LANES_MAX ? { FERRY_LANES_MAX: process.env.FERRY_LANES_MAX } : {}),
     });
   });

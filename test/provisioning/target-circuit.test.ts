@@ -102,7 +102,7 @@ describe('target circuit state machine', () => {
   });
 
   it('TargetHealth: counts transient plugin errors, ignores permanent ones, short-circuits while open, times calls out', async () => {
-    const health = new TargetHealth({ failureThreshold: 2, cooldownMs: 60_000, cooldownMaxMs: 60_000, callTimeoutMs: 50 });
+    const health = new TargetHealth({ failureThreshold: 2, cooldownMs: 60_000, cooldownMaxMs: 60_000, callTimeoutMs: 50, stalledMs: 1000 });
     assert.equal(health.budgetMs({ timeoutMs: 10 }), 30, '3 x the target timeout');
     assert.equal(health.budgetMs({ timeoutMs: 10_000 }), 50, 'at most the call limit');
     assert.equal(health.budgetMs({}), 50);

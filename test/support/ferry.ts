@@ -63,6 +63,7 @@ export async function startTestFerry(env: Record<string, string> = {}, options: 
     FERRY_TARGET_FAILURE_THRESHOLD: '1000000',
     // Tests read what a mutation did right after it; the bounded wait (PENDING) has its own tests.
     FERRY_PROVISIONING_WAIT_MS: '30000',
+    FERRY_TARGET_STALLED_MS: '600000',
     ...env,
   });
   const ferry = await startFerry(config, createLogger(config.LOG_LEVEL), options);

@@ -1,4 +1,5 @@
 import type { Client } from 'ldapts';
+import { provisionWithPrefetchedMembers } from '../batch';
 import { GROUP_ACTIONS, ProvisioningAction, SERVICE_ACTIONS, SubjectType } from '../../provisioning/actions';
 import type { GroupPayload, PersonPayload } from '../../provisioning/payload';
 import { PersonStatus } from '../../registry/enums';
@@ -190,6 +191,12 @@ export const ldapPlugin: ProvisionerPlugin<LdapConfig> = {
     } catch (error) {
       throw provisioningError(error, `${action} of ${subject.subjectType.toLowerCase()} ${subject.id}`, ctx.config.url);
     }
+  },
+
+  // A batch resolves the members of all its groups with one lookup, then runs the requests
+  // `concurrency` at a time over the target's shared connection.
+  provisionBatch(ctx, batch) {
+    return provisionWithPrefetchedMembers(ldapPlugin, ctx, batch);
   },
 
   readBack,

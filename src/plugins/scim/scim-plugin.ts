@@ -1,4 +1,5 @@
 import { GROUP_ACTIONS, ProvisioningAction, SERVICE_ACTIONS, SubjectType } from '../../provisioning/actions';
+import { provisionWithPrefetchedMembers } from '../batch';
 import {
   PermanentProvisioningError,
   type ProvisionerPlugin,
@@ -129,6 +130,12 @@ export const scimPlugin: ProvisionerPlugin<ScimConfig> = {
     } catch (error) {
       throw provisioningError(error, `${action} of ${subject.subjectType.toLowerCase()} ${subject.id}`, client.origin);
     }
+  },
+
+  // A batch resolves the members of all its groups with one lookup, then runs the requests
+  // `concurrency` at a time over the target's shared connection.
+  provisionBatch(ctx, batch) {
+    return provisionWithPrefetchedMembers(scimPlugin, ctx, batch);
   },
 
   readBack,

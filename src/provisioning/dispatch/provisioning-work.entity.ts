@@ -11,8 +11,9 @@ import type { SubjectPayload } from '../payload';
  *
  * Order: a row waits while an earlier row of the same subject is pending on its target, while the
  * row of the same subject and change with a lower `rank` is pending on another target (targets in
- * ascending order, descending for deletes), and while rows of an earlier `phase` of the same
- * change are pending on its target (people before groups, spec 2.2).
+ * ascending order, descending for deletes), while rows of an earlier `phase` of the same
+ * change are pending on its target (people before groups, spec 2.2), and, for a group, while an
+ * earlier row of one of its members is pending on its target (its member list needs their entries).
  */
 @Entity()
 @Index({ properties: ['target', 'id'] })

@@ -41,9 +41,10 @@ export async function insertWork(em: EntityManager, rows: readonly WorkRow[]): P
 /**
  * Takes up to `limit` rows of the target that may run now, locked (rows another lane holds are
  * skipped). A row may run when nothing it must follow is still pending: an earlier row of the same
- * subject on this target, the same change's row of the subject on a target before this one, or a
- * row of an earlier phase of the same change on this target. The rows taken are therefore
- * independent of each other and can be provisioned concurrently.
+ * subject on this target, the same change's row of the subject on a target before this one, a row
+ * of an earlier phase of the same change on this target, or (for a group) an earlier row of one of
+ * its members on this target, whose entry the group's member list points at. The rows taken are
+ * therefore independent of each other and can be provisioned concurrently.
  */
 export async function claimWork(em: EntityManager, targetId: string, limit: number): Promise<ClaimedWork[]> {
   const rows: { id: string; subject_type: SubjectType; subject_id: string; action: ProvisioningAction; change_seq: string | null; snapshot: SubjectPayload | null }[] =
@@ -58,6 +59,9 @@ export async function claimWork(em: EntityManager, targetId: string, limit: numb
           and not exists (
                 select 1 from provisioning_work p
                  where p.change_key = w.change_key and p.target_id = w.target_id and p.phase < w.phase)
+          and not (w.subject_type = 'GROUP' and exists (
+                select 1 from provisioning_work p join group_membership m on m.person_id = p.subject_id
+                 where p.target_id = w.target_id and p.subject_type = 'PERSON' and p.id < w.id and m.group_id = w.subject_id))
         order by w.id
         limit ?
           for update of w skip locked`,
@@ -107,9 +111,9 @@ export async function pendingWork(
   }));
 }
 
-/** Whether work caused by these entries is still pending. */
-export async function hasPendingWork(em: EntityManager, changeSeqs: readonly string[]): Promise<boolean> {
-  if (changeSeqs.length === 0) return false;
-  const rows: unknown[] = await sqlRows(em, 'select 1 from provisioning_work where change_seq = any(?::bigint[]) limit 1', [changeSeqs]);
-  return rows.length > 0;
+/** The targets that still have work caused by these entries (none: all done). */
+export async function targetsWithPendingWork(em: EntityManager, changeSeqs: readonly string[]): Promise<string[]> {
+  if (changeSeqs.length === 0) return [];
+  const rows: { target_id: string }[] = await sqlRows(em, 'select distinct target_id from provisioning_work where change_seq = any(?::bigint[])', [changeSeqs]);
+  return rows.map((row) => row.target_id);
 }

@@ -5,9 +5,11 @@ import { CircuitState, DEFAULT_CIRCUIT_SETTINGS, TargetCircuit, type CircuitSett
 export interface TargetHealthSettings extends CircuitSettings {
   /** The most one plugin call may take, whatever the target's own timeout. */
   callTimeoutMs: number;
+  /** A call running this long marks its target stalled (FERRY_TARGET_STALLED_MS). */
+  stalledMs: number;
 }
 
-export const DEFAULT_TARGET_HEALTH_SETTINGS: TargetHealthSettings = { ...DEFAULT_CIRCUIT_SETTINGS, callTimeoutMs: 30_000 };
+export const DEFAULT_TARGET_HEALTH_SETTINGS: TargetHealthSettings = { ...DEFAULT_CIRCUIT_SETTINGS, callTimeoutMs: 30_000, stalledMs: 1000 };
 
 /** The call budget is this many times the target's own per-operation timeout (`timeoutMs`). */
 const BUDGET_PER_OPERATION_TIMEOUT = 3;
@@ -18,12 +20,14 @@ export function targetHealthSettings(config: {
   FERRY_TARGET_COOLDOWN_MS: number;
   FERRY_TARGET_COOLDOWN_MAX_MS: number;
   FERRY_TARGET_CALL_TIMEOUT_MS: number;
+  FERRY_TARGET_STALLED_MS: number;
 }): TargetHealthSettings {
   return {
     failureThreshold: config.FERRY_TARGET_FAILURE_THRESHOLD,
     cooldownMs: config.FERRY_TARGET_COOLDOWN_MS,
     cooldownMaxMs: Math.max(config.FERRY_TARGET_COOLDOWN_MS, config.FERRY_TARGET_COOLDOWN_MAX_MS),
     callTimeoutMs: config.FERRY_TARGET_CALL_TIMEOUT_MS,
+    stalledMs: config.FERRY_TARGET_STALLED_MS,
   };
 }
 
@@ -52,6 +56,9 @@ const STATE_VALUE: Record<CircuitState, number> = { [CircuitState.CLOSED]: 0, [C
  */
 export class TargetHealth {
   private readonly circuits = new Map<string, TargetCircuit>();
+  /** The calls in flight, per target (this process): call number -> start time. */
+  private readonly inFlight = new Map<string, Map<number, number>>();
+  private calls = 0;
 
   readonly shortCircuited = new Counter({
     name: 'ferry_target_calls_short_circuited_total',
@@ -102,6 +109,10 @@ export class TargetHealth {
       this.shortCircuited.inc({ target: targetId });
       throw error;
     }
+    const calls = this.inFlight.get(targetId) ?? new Map<number, number>();
+    this.inFlight.set(targetId, calls);
+    const mark = (this.calls += 1);
+    calls.set(mark, this.now());
     try {
       const result = await withinBudget(this.budgetMs(config), work);
       circuit.succeeded(ticket);
@@ -110,7 +121,22 @@ export class TargetHealth {
       if ((error as { transient?: unknown }).transient === true) circuit.failed(ticket, error instanceof Error ? error.message : String(error));
       else circuit.neutral(ticket);
       throw error;
+    } finally {
+      calls.delete(mark);
     }
+  }
+
+  /**
+   * Whether the target is stalled as far as this process knows: a call to it has been running for
+   * FERRY_TARGET_STALLED_MS or more (a hung host, a half-open circuit's trial call waiting for its
+   * time limit). A mutation's response does not wait for a stalled target (it reports PENDING at
+   * once). An open circuit is not stalled: its calls fail at once.
+   */
+  stalled(targetId: string): boolean {
+    const calls = this.inFlight.get(targetId);
+    if (!calls || calls.size === 0) return false;
+    const oldest = Math.min(...calls.values());
+    return this.now() - oldest >= this.settings.stalledMs;
   }
 
   health(targetId: string): CircuitSnapshot {

@@ -4,8 +4,16 @@ import { v7 as uuidv7 } from 'uuid';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../../observability/logger';
 import type { PluginRegistry } from '../../plugins/registry';
-import { PermanentProvisioningError, type PendingClaim, type ProvisionerPlugin, type ProvisionRequest, type RemoteIdLookup, type TargetContext } from '../../plugins/plugin';
-import { provisionEach } from '../../plugins/batch';
+import {
+  PermanentProvisioningError,
+  type PendingClaim,
+  type ProvisionBatch,
+  type ProvisionerPlugin,
+  type ProvisionRequest,
+  type RemoteIdLookup,
+  type TargetContext,
+} from '../../plugins/plugin';
+import { provisionEachOf } from '../../plugins/batch';
 import { applyDataFilters } from '../../data-filters/filters';
 import type { ProvisionabilityService } from '../../provisionability/provisionability.service';
 import { ProvisioningAction as A, SubjectType } from '../actions';
@@ -142,33 +150,39 @@ export class Provisioner {
       return { action, subject, remoteId: state.remote_id, remoteKey: state.remote_key, pendingClaim };
     });
     const attemptedAt = new Date();
-    const results = await provisionEach(requests, this.concurrencyOf(target), async (request) => {
-      const started = performance.now();
-      try {
-        // Through the target's circuit and within the call's time limit: a call past its limit
-        // fails as transient (its claim stays) and can no longer claim or look up anything.
-        const result = await this.targetHealth.call(target.id, context.config, (fence) =>
-          (plugin.provision as ProvisionerPlugin['provision'])(fenced(context, fence), {
-            ...request,
-            claim: async (remoteId) => {
-              fence.check();
-              await this.claim(target.id, SubjectType[request.subject.subjectType], request.subject.id, remoteId);
-              claimed.add(key(request.subject));
-            },
-          }),
-        );
-        return { ok: true as const, result, ms: performance.now() - started };
-      } catch (error) {
-        return { ok: false as const, error, ms: performance.now() - started };
-      }
-    });
-
+    const took: number[] = requests.map(() => 0);
+    const batch: ProvisionBatch<unknown> = {
+      requests,
+      concurrency: this.concurrencyOf(target),
+      // Through the target's circuit and within the call's time limit: a call past its limit
+      // fails as transient (its claim stays) and can no longer claim or look up anything.
+      call: async (index, work) => {
+        const request = requests[index];
+        const started = performance.now();
+        try {
+          return await this.targetHealth.call(target.id, context.config, (fence) =>
+            work(fenced(context, fence), {
+              ...request,
+              claim: async (remoteId) => {
+                fence.check();
+                await this.claim(target.id, SubjectType[request.subject.subjectType], request.subject.id, remoteId);
+                claimed.add(key(request.subject));
+              },
+            }),
+          );
+        } finally {
+          took[index] = performance.now() - started;
+        }
+      },
+    };
+    // The plugin's own batch call, or its single call for each request, `concurrency` at a time.
+    const results = await (plugin.provisionBatch ? plugin.provisionBatch(context, batch) : provisionEachOf(plugin, batch));
     calls.forEach((i, n) => {
-      const outcome = results[n];
+      const outcome = results[n] ?? { ok: false, error: new Error('the plugin returned no outcome for this request') };
       const { subject, action, reason } = prepared[i];
       const state = states.get(key(subject))!;
       const event = events[i];
-      event.durationMs = Math.round(outcome.ms);
+      event.durationMs = Math.round(took[n]);
       if (outcome.ok) {
         const { result } = outcome;
         if (result.remoteKey !== undefined) state.remote_key = result.remoteId ? result.remoteKey : null;
@@ -185,7 +199,7 @@ export class Provisioner {
         if (claimed.has(key(subject)) && (outcome.error as { transient?: boolean }).transient !== true) {
           settledClaims.push({ subjectType: SubjectType[subject.subjectType], subjectId: subject.id });
         }
-        this.fail(event, prepared[i], state, outcome.error, outcome.ms, outcomes, attemptedAt);
+        this.fail(event, prepared[i], state, outcome.error, took[n], outcomes, attemptedAt);
         this.logger.warn({ target: target.name, subjectId: subject.id, action, err: event.error }, 'provisioning failed');
       }
     });

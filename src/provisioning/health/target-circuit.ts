@@ -82,6 +82,14 @@ export class TargetCircuit {
     throw this.refusal();
   }
 
+  /** The error a call would get now, without admitting one (null: a call would go through). */
+  refusing(): CircuitOpenError | null {
+    if (this.state === CircuitState.CLOSED) return null;
+    if (this.state === CircuitState.OPEN && this.retryAt && this.now() >= this.retryAt.getTime()) return null;
+    if (this.state === CircuitState.HALF_OPEN && !this.probing) return null;
+    return this.refusal();
+  }
+
   succeeded(ticket: CircuitTicket): void {
     if (ticket.generation !== this.generation) return;
     // The target answered: whatever was started when, it works again.

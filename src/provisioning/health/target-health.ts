@@ -139,6 +139,16 @@ export class TargetHealth {
     return this.now() - oldest >= this.settings.stalledMs;
   }
 
+  /** While the target's circuit refuses calls: the error a call gets without being made; else null. */
+  refuse(targetId: string): Error | null {
+    return this.circuits.get(targetId)?.refusing() ?? null;
+  }
+
+  /** Calls failed with `refuse`'s error without being made. */
+  countShortCircuited(targetId: string, count: number): void {
+    if (count > 0) this.shortCircuited.inc({ target: targetId }, count);
+  }
+
   health(targetId: string): CircuitSnapshot {
     return this.circuits.get(targetId)?.snapshot() ?? new TargetCircuit(this.settings, this.now).snapshot();
   }

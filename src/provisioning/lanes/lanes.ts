@@ -121,7 +121,15 @@ export class Lanes {
       const target = await tx.findOne(ProvisioningTarget, { id: targetId }, { populate: ['secrets'] });
       let events: ProvisioningEvent[] = [];
       // A target switched to Manual or Disabled since the work was routed gets none of it.
-      if (target && (AUTOMATIC_MODES.includes(target.mode) || target.mode === ProvisioningMode.ENROLLMENT)) {
+      const inline = target && target.mode !== ProvisioningMode.QUEUE;
+      const refusal = inline ? this.provisioner.targetHealth.refuse(target.id) : null;
+      if (target && refusal && (AUTOMATIC_MODES.includes(target.mode) || target.mode === ProvisioningMode.ENROLLMENT)) {
+        // The target's circuit is open: its rows fail at once, without building their payloads.
+        const orders = claimed.map((w) => ({ action: w.action, subject: { subjectType: w.subjectType, id: w.subjectId }, changeSeq: w.changeSeq }));
+        events = await this.provisioner.refuseBatch(tx, target, orders, refusal);
+        this.provisioner.targetHealth.countShortCircuited(target.id, events.filter((e) => e.outcome === ProvisioningOutcome.FAILED).length);
+        await this.retryLater(tx, target, events, claimed.map((w) => w.snapshot ?? ({ subjectType: w.subjectType, id: w.subjectId } as SubjectPayload)), claimed);
+      } else if (target && (AUTOMATIC_MODES.includes(target.mode) || target.mode === ProvisioningMode.ENROLLMENT)) {
         const subjects = await this.payloads(tx, claimed);
         // Gone since (its delete is a change of its own, with its own work): nothing to do.
         const present = claimed.filter((work) => subjects.has(work.subjectId));
@@ -143,18 +151,28 @@ export class Lanes {
   ): Promise<ProvisioningEvent[]> {
     const orders: ProvisionOrder[] = work.map((w) => ({ action: w.action, subject: subjects.get(w.subjectId)!, changeSeq: w.changeSeq }));
     const events = await this.provisioner.runBatch(tx, target, orders);
-    if (target.mode === ProvisioningMode.QUEUE_ON_ERROR && this.queue) {
-      for (const [i, event] of events.entries()) {
-        if (event.outcome !== ProvisioningOutcome.FAILED) continue;
-        const retry = await this.queue.retryLater(tx, target, event, orders[i].subject, work[i].snapshot !== null);
-        if (retry) {
-          event.outcome = ProvisioningOutcome.RETRY_SCHEDULED;
-          event.detail = retry.detail;
-          event.jobId = retry.jobId;
-        }
+    await this.retryLater(tx, target, events, orders.map((o) => o.subject), work);
+    return events;
+  }
+
+  /** Queue On Error: a failed attempt becomes a retry job (RETRY_SCHEDULED) if the target allows. */
+  private async retryLater(
+    tx: Parameters<Provisioner['runBatch']>[0],
+    target: ProvisioningTarget,
+    events: ProvisioningEvent[],
+    subjects: SubjectPayload[],
+    work: ClaimedWork[],
+  ): Promise<void> {
+    if (target.mode !== ProvisioningMode.QUEUE_ON_ERROR || !this.queue) return;
+    for (const [i, event] of events.entries()) {
+      if (event.outcome !== ProvisioningOutcome.FAILED) continue;
+      const retry = await this.queue.retryLater(tx, target, event, subjects[i], work[i].snapshot !== null);
+      if (retry) {
+        event.outcome = ProvisioningOutcome.RETRY_SCHEDULED;
+        event.detail = retry.detail;
+        event.jobId = retry.jobId;
       }
     }
-    return events;
   }
 
   /** Queue targets: a job per subject (or coalesced into the identical job still waiting). */

@@ -208,6 +208,32 @@ export class Provisioner {
     return events;
   }
 
+  /**
+   * Fails the orders of a target whose circuit refuses calls, without building their payloads: the
+   * refusal is each one's failure (transient), except deletes of subjects never provisioned there,
+   * which are skipped as always. States in one statement, as for a batch that was called.
+   */
+  async refuseBatch(em: EntityManager, target: ProvisioningTarget, orders: { action: A; subject: { subjectType: string; id: string }; changeSeq: string | null }[], refusal: Error): Promise<ProvisioningEvent[]> {
+    if (orders.length === 0) return [];
+    const states = await this.lockStates(em, target, orders.map((o) => o.subject));
+    const claims = await this.pendingClaims(em, target.id, orders.map((o) => o.subject));
+    const outcomes: Outcome[] = [];
+    const attemptedAt = new Date();
+    const events = orders.map((order) => {
+      const event = this.newEvent(target, order.action, order.subject, order, null);
+      const state = states.get(key(order.subject))!;
+      if (isDelete(order.action) && !state.remote_id && !claims.has(key(order.subject)) && state.status !== ProvisioningStatus.FAILED) {
+        event.outcome = ProvisioningOutcome.SKIPPED;
+        event.detail = 'not provisioned on this target';
+      } else {
+        this.fail(event, { action: order.action, reason: null } as Prepared, state, refusal, 0, outcomes, attemptedAt);
+      }
+      return event;
+    });
+    await this.writeStates(em, outcomes);
+    return events;
+  }
+
   private fail(event: ProvisioningEvent, prepared: Prepared, state: StateRow, error: unknown, ms: number, outcomes: Outcome[], attemptedAt = new Date()): void {
     const message = error instanceof Error ? error.message : String(error);
     state.status = ProvisioningStatus.FAILED;
@@ -226,8 +252,8 @@ export class Provisioner {
    * wait on each other in a cycle). The lock keeps lanes, job workers and explicit requests (in
    * any process) from working on one subject for one target at the same time.
    */
-  private async lockStates(em: EntityManager, target: ProvisioningTarget, subjects: SubjectPayload[]): Promise<Map<string, StateRow>> {
-    const types = subjects.map((s) => SubjectType[s.subjectType]);
+  private async lockStates(em: EntityManager, target: ProvisioningTarget, subjects: { subjectType: string; id: string }[]): Promise<Map<string, StateRow>> {
+    const types = subjects.map((s) => s.subjectType);
     const ids = subjects.map((s) => s.id);
     await sqlRows(em, 
       `insert into provisioned_state (id, created_at, updated_at, target_id, organization_id, subject_type, subject_id, status)
@@ -275,7 +301,7 @@ export class Provisioner {
   }
 
   /** The claims earlier attempts left for these subjects on this target. */
-  private async pendingClaims(em: EntityManager, targetId: string, subjects: SubjectPayload[]): Promise<Map<string, PendingClaim>> {
+  private async pendingClaims(em: EntityManager, targetId: string, subjects: { id: string }[]): Promise<Map<string, PendingClaim>> {
     const rows: { subject_type: string; subject_id: string; remote_id: string; claimed_at: Date }[] = await sqlRows(em, 
       'select subject_type, subject_id, remote_id, claimed_at from provisioning_claim where target_id = ? and subject_id = any(?::uuid[])',
       [targetId, subjects.map((s) => s.id)],

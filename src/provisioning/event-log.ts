@@ -32,7 +32,8 @@ export async function recordProvisioningEvents(em: EntityManager, events: Provis
 
 /** A failed attempt opens (or adds to) the subject's notification; a success resolves it. */
 async function updateFailureNotifications(em: EntityManager, events: ProvisioningEvent[]): Promise<void> {
-  const relevant = events.filter((event) => FAILED_ATTEMPT.has(event.outcome) || event.outcome === ProvisioningOutcome.SUCCEEDED);
+  // A ride-along's outcome is its head's: one attempt, counted once.
+  const relevant = events.filter((event) => event.coalescedWith === null && (FAILED_ATTEMPT.has(event.outcome) || event.outcome === ProvisioningOutcome.SUCCEEDED));
   if (relevant.length === 0) return;
   const open = await em.find(FailureNotification, {
     resolvedAt: null,

@@ -23,6 +23,9 @@ import {
 import { startTestFerry, type TestFerry } from '../support/ferry';
 import { createOrganization, organizationWithTokens, uniqueName } from '../support/fixtures';
 import { recordingPlugin } from '../support/recording-plugin';
+import { insertWork } from '../../src/provisioning/dispatch/work-queue';
+import { ProvisioningAction, SubjectType } from '../../src/provisioning/actions';
+import { ProvisioningEvent } from '../../src/provisioning/provisioning-event.entity';
 
 describe('the provisioning engine', () => {
   let t: TestFerry;
@@ -98,6 +101,38 @@ describe('the provisioning engine', () => {
     assert.deepEqual(pending, ['PERSON_DELETED']);
     const deleted = recorder.on('A').find((c) => c.subject.subjectType === 'PERSON');
     assert.equal(deleted?.subject.subjectType === 'PERSON' && deleted.subject.skeleton, true, 'a skeleton payload');
+  });
+
+  it("provisions a subject's pending changes on a target with one call, and gives each change its event", async () => {
+    const organization = await createOrganization(t.admin);
+    const lane = await target(organization.id, 'coalescing');
+    const ada = await person(organization.id);
+    recorder.clear();
+    // Five changes of one person waiting on the target, as the dispatcher routes them (a lane that
+    // was busy, or a target that was down): the lane makes one call, with the data as it is now.
+    const seqs = [1, 2, 3, 4, 5].map((i) => String(9_000_000_000 + i));
+    await t.ferry.orm.em.fork().transactional((em) =>
+      insertWork(
+        em,
+        seqs.map((seq) => ({
+          targetId: lane.id,
+          organizationId: organization.id,
+          subjectType: SubjectType.PERSON,
+          subjectId: ada.id,
+          action: ProvisioningAction.PERSON_UPDATED,
+          changeSeq: seq,
+          changeKey: `c${seq}`,
+          rank: 0,
+          phase: 0,
+          snapshot: null,
+        })),
+      ),
+    );
+    await t.ferry.services.engine.drain();
+    assert.deepEqual(calls('coalescing'), ['PERSON_UPDATED PERSON'], 'one call for the five changes');
+    const events = await t.ferry.orm.em.fork().find(ProvisioningEvent, { changeSeq: { $in: seqs } }, { orderBy: { changeSeq: 'asc' } });
+    assert.deepEqual(events.map((event) => [event.changeSeq, event.outcome]), seqs.map((seq) => [seq, 'SUCCEEDED']), 'every change has its outcome');
+    assert.deepEqual(events.slice(1).map((event) => event.detail?.startsWith(`in one call with change ${seqs[0]}`)), [true, true, true, true]);
   });
 
   it('sends deletes in descending target order and everything else ascending', async () => {

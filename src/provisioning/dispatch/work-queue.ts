@@ -77,6 +77,51 @@ export async function claimWork(em: EntityManager, targetId: string, limit: numb
   }));
 }
 
+/**
+ * The rows that can ride along with the claimed heads: later rows of the same subjects on this
+ * target that are not deletes (nor behind one), whose other conditions (targets before this one,
+ * earlier phases, the members of a group) are met. A head's call provisions the subject as the
+ * registry holds it now, which includes what those later changes did, so one call covers them
+ * (a subject that many changes touch, such as CO:members:all, is written once per batch, not once
+ * per change). Locked like the heads.
+ */
+export async function absorbWork(em: EntityManager, targetId: string, heads: readonly ClaimedWork[], deleteActions: readonly string[]): Promise<(ClaimedWork & { headId: string })[]> {
+  if (heads.length === 0) return [];
+  const rows: { id: string; head_id: string; subject_type: SubjectType; subject_id: string; action: ProvisioningAction; change_seq: string | null }[] =
+    await sqlRows(
+      em,
+      `select w.id, h.head_id, w.subject_type, w.subject_id, w.action, w.change_seq
+         from provisioning_work w
+         join unnest(?::uuid[], ?::bigint[]) as h(subject_id, head_id) on h.subject_id = w.subject_id
+        where w.target_id = ? and w.id > h.head_id and not (w.action::text = any(?::text[]))
+          and not exists (
+                select 1 from provisioning_work d
+                 where d.target_id = w.target_id and d.subject_id = w.subject_id and d.id > h.head_id and d.id < w.id
+                   and d.action::text = any(?::text[]))
+          and not exists (
+                select 1 from provisioning_work p
+                 where p.subject_id = w.subject_id and p.change_key = w.change_key and p.rank < w.rank)
+          and not exists (
+                select 1 from provisioning_work p
+                 where p.change_key = w.change_key and p.target_id = w.target_id and p.phase < w.phase)
+          and not (w.subject_type = 'GROUP' and exists (
+                select 1 from provisioning_work p join group_membership m on m.person_id = p.subject_id
+                 where p.target_id = w.target_id and p.subject_type = 'PERSON' and p.id < w.id and m.group_id = w.subject_id))
+        order by w.id
+          for update of w skip locked`,
+      [heads.map((h) => h.subjectId), heads.map((h) => h.id), targetId, deleteActions, deleteActions],
+    );
+  return rows.map((row) => ({
+    id: String(row.id),
+    headId: String(row.head_id),
+    subjectType: row.subject_type,
+    subjectId: row.subject_id,
+    action: row.action,
+    changeSeq: row.change_seq === null ? null : String(row.change_seq),
+    snapshot: null,
+  }));
+}
+
 export async function completeWork(em: EntityManager, ids: readonly string[]): Promise<void> {
   if (ids.length > 0) await sqlRows(em, 'delete from provisioning_work where id = any(?::bigint[])', [ids]);
 }

@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../../observability/logger';
-import { ProvisioningMode, SubjectType } from '../actions';
+import { DELETE_ACTIONS, ProvisioningMode, SubjectType } from '../actions';
 import { recordProvisioningEvents } from '../event-log';
 import type { Marshaller } from '../marshaller';
 import type { SubjectPayload } from '../payload';
@@ -9,8 +9,8 @@ import { ProvisioningTarget } from '../provisioning-target.entity';
 import type { QueuedProvisioning } from '../queued-provisioning';
 import { AUTOMATIC_MODES } from '../dispatch/router';
 import type { Signals } from '../dispatch/signals';
-import { claimWork, completeWork, type ClaimedWork } from '../dispatch/work-queue';
-import { effectiveAction } from './decisions';
+import { absorbWork, claimWork, completeWork, type ClaimedWork } from '../dispatch/work-queue';
+import { effectiveAction, isDelete } from './decisions';
 import type { Provisioner, ProvisionOrder } from './provisioner';
 
 export interface LaneSettings {
@@ -119,6 +119,11 @@ export class Lanes {
       const claimed = await claimWork(tx, targetId, this.settings.batchSize);
       if (claimed.length === 0) return null;
       const target = await tx.findOne(ProvisioningTarget, { id: targetId }, { populate: ['secrets'] });
+      // Later changes of the same subjects ride along (inline targets; Queue targets coalesce into waiting jobs).
+      const absorbed =
+        target && target.mode !== ProvisioningMode.QUEUE
+          ? await absorbWork(tx, targetId, claimed.filter((w) => !isDelete(w.action)), [...DELETE_ACTIONS])
+          : [];
       let events: ProvisioningEvent[] = [];
       // A target switched to Manual or Disabled since the work was routed gets none of it.
       const inline = target && target.mode !== ProvisioningMode.QUEUE;
@@ -136,9 +141,11 @@ export class Lanes {
         if (target.mode === ProvisioningMode.QUEUE && this.queue) events = await this.enqueue(tx, target, present, subjects);
         else events = await this.provision(tx, target, present, subjects);
       }
+      events.push(...alongside(events, claimed, absorbed));
       await recordProvisioningEvents(tx, events);
-      await completeWork(tx, claimed.map((work) => work.id));
-      return { changeSeqs: [...new Set(claimed.flatMap((work) => (work.changeSeq ? [work.changeSeq] : [])))] };
+      const done = [...claimed, ...absorbed];
+      await completeWork(tx, done.map((work) => work.id));
+      return { changeSeqs: [...new Set(done.flatMap((work) => (work.changeSeq ? [work.changeSeq] : [])))] };
     });
   }
 
@@ -202,4 +209,40 @@ export class Lanes {
     }
     return subjects;
   }
+}
+
+/**
+ * The events of rows that rode along with a head: the head's outcome, for the ride-along's own
+ * change and action (so each change's response and history show what became of it). They do
+ * not count as attempts of their own in failure notifications.
+ */
+function alongside(events: ProvisioningEvent[], heads: ClaimedWork[], absorbed: (ClaimedWork & { headId: string })[]): ProvisioningEvent[] {
+  if (absorbed.length === 0) return [];
+  const headOf = new Map(heads.map((head) => [head.id, head]));
+  const eventOf = new Map(events.map((event) => [event.subjectId, event]));
+  return absorbed.flatMap((row) => {
+    const head = headOf.get(row.headId)!;
+    const first = eventOf.get(head.subjectId);
+    if (!first) return []; // the subject is gone: nothing was done for the head either
+    const event = new ProvisioningEvent();
+    Object.assign(event, {
+      organizationId: first.organizationId,
+      targetId: first.targetId,
+      targetName: first.targetName,
+      subjectType: first.subjectType,
+      subjectId: first.subjectId,
+      subjectLabel: first.subjectLabel,
+      action: row.action,
+      outcome: first.outcome,
+      error: first.error,
+      retryable: first.retryable,
+      attempt: first.attempt,
+      durationMs: first.durationMs,
+      jobId: first.jobId,
+      changeSeq: row.changeSeq,
+      detail: `in one call with change ${head.changeSeq ?? '(validity sweep)'}${first.detail ? `: ${first.detail}` : ''}`,
+      coalescedWith: head.changeSeq,
+    });
+    return [event];
+  });
 }

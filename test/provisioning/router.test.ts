@@ -33,7 +33,7 @@ describe('routing planned work to targets', () => {
 
   it('walks the targets backwards for deletes and for people and groups on their way out', () => {
     const status = new Map([
-      ['gone', 'SUSPENDED'],
+      ['gone', 'PENDING'],
       ['staying', 'GRACE_PERIOD'],
       ['g', 'SUSPENDED'],
     ]);

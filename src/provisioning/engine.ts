@@ -139,24 +139,26 @@ export class ProvisioningEngine {
     await this.dispatch();
     const em = this.orm.em.fork();
     for (;;) {
-      const waitingOn = await targetsWithPendingWork(em, seqs);
-      if (waitingOn.length === 0) return true;
-      // A target known to be stalled (a call hanging, its circuit open) does not hold the response.
-      if (waitingOn.every((targetId) => this.targetHealth.stalled(targetId))) return false;
-      const left = deadline - Date.now();
-      if (left <= 0) return false;
-      // Woken by this process's lanes; the poll catches other processes' lanes.
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, Math.min(left, 250));
-        const off = this.signals.on('workSettled', ({ changeSeqs: settled }) => {
-          if (settled.some((seq) => seqs.includes(seq))) done();
-        });
-        function done() {
-          clearTimeout(timer);
-          off();
-          resolve();
-        }
+      // Listening before looking: a batch that settles between the query and the wait still wakes it.
+      let wake = () => {};
+      const woken = new Promise<void>((resolve) => (wake = resolve));
+      const off = this.signals.on('workSettled', ({ changeSeqs: settled }) => {
+        if (settled.some((seq) => seqs.includes(seq))) wake();
       });
+      try {
+        const waitingOn = await targetsWithPendingWork(em, seqs);
+        if (waitingOn.length === 0) return true;
+        // A target known to be stalled (a call hanging, its circuit open) does not hold the response.
+        if (waitingOn.every((targetId) => this.targetHealth.stalled(targetId))) return false;
+        const left = deadline - Date.now();
+        if (left <= 0) return false;
+        // Woken by this process's lanes; the poll catches other processes' lanes.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([woken, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(left, 250))))]);
+        clearTimeout(timer);
+      } finally {
+        off();
+      }
     }
   }
 

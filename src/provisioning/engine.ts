@@ -108,8 +108,8 @@ export class ProvisioningEngine {
       try {
         do {
           this.again = false;
-          while ((await this.dispatcher.dispatchNext()) > 0) {
-            /* keep going until the log is consumed */
+          while ((await this.dispatcher.dispatchNext()).more) {
+            /* keep going until a pass reads less than its limit: the log is consumed */
           }
         } while (this.again);
       } catch (error) {

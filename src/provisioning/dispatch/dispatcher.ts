@@ -38,14 +38,20 @@ export class Dispatcher {
     return row?.seq ?? '0';
   }
 
-  /** One pass; returns how many change-log entries it consumed (0: the log is consumed). */
-  async dispatchNext(): Promise<number> {
+  /**
+   * One pass; returns how many change-log entries it consumed and whether more may be waiting (the
+   * read was cut by its limit). A pass that read less than its limit consumed everything committed
+   * before it began: what commits later is dispatched by its own writer's call (or the next tick).
+   */
+  async dispatchNext(): Promise<{ consumed: number; more: boolean }> {
+    let more = false;
     const after: (() => void)[] = [];
     const consumed = await this.orm.em.fork().transactional(async (tx) => {
       const cursor = await lockCursor(tx, CURSOR);
       const entries = await tx.find(ChangeLogEntry, { seq: { $gt: cursor.seq } }, { orderBy: { seq: 'asc' }, limit: BATCH_ENTRIES, populate: ['transactionId'] });
       if (entries.length === 0) return 0;
-      const changes = wholeTransactions(entries, entries.length === BATCH_ENTRIES);
+      more = entries.length === BATCH_ENTRIES;
+      const changes = wholeTransactions(entries, more);
       const rows: WorkRow[] = [];
       for (const change of changes) {
         // Folder rules first: a group that became provisionable (or stopped) is provisioned to
@@ -71,7 +77,7 @@ export class Dispatcher {
       return changes.reduce((n, change) => n + change.length, 0);
     });
     for (const signal of after) signal();
-    return consumed;
+    return { consumed, more };
   }
 
   /**

@@ -54,6 +54,8 @@ const quietEnv = (databaseUrl: string, token: string, port: number, env: Record<
 
 export interface FerryProcess {
   client: BenchClient;
+  /** Its GraphQL endpoint (`/metrics` and `/healthz` beside it). */
+  url: string;
   pid: number;
   /** What the process printed (warnings and errors only, at the default log level). */
   output(): string;
@@ -107,6 +109,7 @@ export async function spawnFerry(databaseUrl: string, env: Record<string, string
   const client = new BenchClient(url, token);
   return {
     client,
+    url,
     pid: child.pid!,
     output: () => output,
     explain(error) {

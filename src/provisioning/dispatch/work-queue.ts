@@ -17,7 +17,7 @@ export interface ClaimedWork {
 /** The routed rows of a dispatch pass, in one statement (one array parameter per column). */
 export async function insertWork(em: EntityManager, rows: readonly WorkRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await sqlRows(em, 
+  await sqlRows(em,
     `insert into provisioning_work (target_id, organization_id, subject_type, subject_id, action, change_seq, change_key, rank, phase, snapshot, created_at)
      select v.target_id, v.organization_id, v.subject_type::subject_type, v.subject_id, v.action::provisioning_action, v.change_seq, v.change_key, v.rank, v.phase, v.snapshot, now()
        from unnest(?::uuid[], ?::uuid[], ?::text[], ?::uuid[], ?::text[], ?::bigint[], ?::text[], ?::int[], ?::int[], ?::jsonb[])
@@ -39,87 +39,92 @@ export async function insertWork(em: EntityManager, rows: readonly WorkRow[]): P
 }
 
 /**
+ * The order rules a row `w` of provisioning_work waits on, besides an earlier row of its subject on
+ * its target: the same change's row of the subject on a target earlier in the walk, a row of an
+ * earlier phase of the same change on its target, and (for a group) an earlier row of one of its
+ * members on its target, whose entry the group's member list points at.
+ */
+const WAITS_FOR_EARLIER_TARGET = `exists (
+                select 1 from provisioning_work p
+                 where p.subject_id = w.subject_id and p.change_key = w.change_key and p.rank < w.rank)`;
+const WAITS_FOR_EARLIER_PHASE = `exists (
+                select 1 from provisioning_work p
+                 where p.change_key = w.change_key and p.target_id = w.target_id and p.phase < w.phase)`;
+const WAITS_FOR_MEMBERS = `(w.subject_type = 'GROUP' and exists (
+                select 1 from provisioning_work p join group_membership m on m.person_id = p.subject_id
+                 where p.target_id = w.target_id and p.subject_type = 'PERSON' and p.id < w.id and m.group_id = w.subject_id))`;
+
+interface WorkRowRead {
+  id: string;
+  subject_type: SubjectType;
+  subject_id: string;
+  action: ProvisioningAction;
+  change_seq: string | null;
+  snapshot?: SubjectPayload | null;
+}
+
+const claimed = (row: WorkRowRead): ClaimedWork => ({
+  id: String(row.id),
+  subjectType: row.subject_type,
+  subjectId: row.subject_id,
+  action: row.action,
+  changeSeq: row.change_seq === null ? null : String(row.change_seq),
+  snapshot: row.snapshot ?? null,
+});
+
+/**
  * Takes up to `limit` rows of the target that may run now, locked (rows another lane holds are
  * skipped). A row may run when nothing it must follow is still pending: an earlier row of the same
- * subject on this target, the same change's row of the subject on a target before this one, a row
- * of an earlier phase of the same change on this target, or (for a group) an earlier row of one of
- * its members on this target, whose entry the group's member list points at. The rows taken are
- * therefore independent of each other and can be provisioned concurrently.
+ * subject on this target, or one of the order rules above. The rows taken are therefore
+ * independent of each other and can be provisioned concurrently.
  */
 export async function claimWork(em: EntityManager, targetId: string, limit: number): Promise<ClaimedWork[]> {
-  const rows: { id: string; subject_type: SubjectType; subject_id: string; action: ProvisioningAction; change_seq: string | null; snapshot: SubjectPayload | null }[] =
-    await sqlRows(em, 
-      `select w.id, w.subject_type, w.subject_id, w.action, w.change_seq, w.snapshot
-         from provisioning_work w
-        where w.target_id = ?
-          and not exists (
-                select 1 from provisioning_work p
-                 where p.subject_id = w.subject_id and p.subject_type = w.subject_type
-                   and ((p.target_id = w.target_id and p.id < w.id) or (p.change_key = w.change_key and p.rank < w.rank)))
-          and not exists (
-                select 1 from provisioning_work p
-                 where p.change_key = w.change_key and p.target_id = w.target_id and p.phase < w.phase)
-          and not (w.subject_type = 'GROUP' and exists (
-                select 1 from provisioning_work p join group_membership m on m.person_id = p.subject_id
-                 where p.target_id = w.target_id and p.subject_type = 'PERSON' and p.id < w.id and m.group_id = w.subject_id))
-        order by w.id
-        limit ?
-          for update of w skip locked`,
-      [targetId, limit],
-    );
-  return rows.map((row) => ({
-    id: String(row.id),
-    subjectType: row.subject_type,
-    subjectId: row.subject_id,
-    action: row.action,
-    changeSeq: row.change_seq === null ? null : String(row.change_seq),
-    snapshot: row.snapshot,
-  }));
+  const rows = await sqlRows<WorkRowRead>(
+    em,
+    `select w.id, w.subject_type, w.subject_id, w.action, w.change_seq, w.snapshot
+       from provisioning_work w
+      where w.target_id = ?
+        and not exists (
+              select 1 from provisioning_work p
+               where p.subject_id = w.subject_id and p.target_id = w.target_id and p.id < w.id)
+        and not ${WAITS_FOR_EARLIER_TARGET}
+        and not ${WAITS_FOR_EARLIER_PHASE}
+        and not ${WAITS_FOR_MEMBERS}
+      order by w.id
+      limit ?
+        for update of w skip locked`,
+    [targetId, limit],
+  );
+  return rows.map(claimed);
 }
 
 /**
  * The rows that can ride along with the claimed heads: later rows of the same subjects on this
- * target that are not deletes (nor behind one), whose other conditions (targets before this one,
- * earlier phases, the members of a group) are met. A head's call provisions the subject as the
- * registry holds it now, which includes what those later changes did, so one call covers them
- * (a subject that many changes touch, such as CO:members:all, is written once per batch, not once
- * per change). Locked like the heads.
+ * target that are not deletes (nor behind one), whose order rules are met. A head's call
+ * provisions the subject as the registry holds it now, which includes what those later changes
+ * did, so one call covers them (a subject that many changes touch, such as CO:members:all, is
+ * written once per batch, not once per change). Locked like the heads.
  */
 export async function absorbWork(em: EntityManager, targetId: string, heads: readonly ClaimedWork[], deleteActions: readonly string[]): Promise<(ClaimedWork & { headId: string })[]> {
   if (heads.length === 0) return [];
-  const rows: { id: string; head_id: string; subject_type: SubjectType; subject_id: string; action: ProvisioningAction; change_seq: string | null }[] =
-    await sqlRows(
-      em,
-      `select w.id, h.head_id, w.subject_type, w.subject_id, w.action, w.change_seq
-         from provisioning_work w
-         join unnest(?::uuid[], ?::bigint[]) as h(subject_id, head_id) on h.subject_id = w.subject_id
-        where w.target_id = ? and w.id > h.head_id and not (w.action::text = any(?::text[]))
-          and not exists (
-                select 1 from provisioning_work d
-                 where d.target_id = w.target_id and d.subject_id = w.subject_id and d.id > h.head_id and d.id < w.id
-                   and d.action::text = any(?::text[]))
-          and not exists (
-                select 1 from provisioning_work p
-                 where p.subject_id = w.subject_id and p.change_key = w.change_key and p.rank < w.rank)
-          and not exists (
-                select 1 from provisioning_work p
-                 where p.change_key = w.change_key and p.target_id = w.target_id and p.phase < w.phase)
-          and not (w.subject_type = 'GROUP' and exists (
-                select 1 from provisioning_work p join group_membership m on m.person_id = p.subject_id
-                 where p.target_id = w.target_id and p.subject_type = 'PERSON' and p.id < w.id and m.group_id = w.subject_id))
-        order by w.id
-          for update of w skip locked`,
-      [heads.map((h) => h.subjectId), heads.map((h) => h.id), targetId, deleteActions, deleteActions],
-    );
-  return rows.map((row) => ({
-    id: String(row.id),
-    headId: String(row.head_id),
-    subjectType: row.subject_type,
-    subjectId: row.subject_id,
-    action: row.action,
-    changeSeq: row.change_seq === null ? null : String(row.change_seq),
-    snapshot: null,
-  }));
+  const rows = await sqlRows<WorkRowRead & { head_id: string }>(
+    em,
+    `select w.id, h.head_id, w.subject_type, w.subject_id, w.action, w.change_seq
+       from provisioning_work w
+       join unnest(?::uuid[], ?::bigint[]) as h(subject_id, head_id) on h.subject_id = w.subject_id
+      where w.target_id = ? and w.id > h.head_id and not (w.action::text = any(?::text[]))
+        and not exists (
+              select 1 from provisioning_work d
+               where d.target_id = w.target_id and d.subject_id = w.subject_id and d.id > h.head_id and d.id < w.id
+                 and d.action::text = any(?::text[]))
+        and not ${WAITS_FOR_EARLIER_TARGET}
+        and not ${WAITS_FOR_EARLIER_PHASE}
+        and not ${WAITS_FOR_MEMBERS}
+      order by w.id
+        for update of w skip locked`,
+    [heads.map((h) => h.subjectId), heads.map((h) => h.id), targetId, deleteActions, deleteActions],
+  );
+  return rows.map((row) => ({ ...claimed(row), headId: String(row.head_id) }));
 }
 
 export async function completeWork(em: EntityManager, ids: readonly string[]): Promise<void> {
@@ -139,7 +144,7 @@ export async function pendingWork(
 ): Promise<{ targetId: string; targetName: string; organizationId: string; subjectType: SubjectType; subjectId: string; action: ProvisioningAction; changeSeq: string }[]> {
   if (changeSeqs.length === 0) return [];
   const rows: { target_id: string; name: string; organization_id: string; subject_type: SubjectType; subject_id: string; action: ProvisioningAction; change_seq: string }[] =
-    await sqlRows(em, 
+    await sqlRows(em,
       `select w.target_id, t.name, w.organization_id, w.subject_type, w.subject_id, w.action, w.change_seq
          from provisioning_work w join provisioning_target t on t.id = w.target_id
         where w.change_seq = any(?::bigint[]) order by w.id`,

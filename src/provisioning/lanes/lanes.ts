@@ -1,4 +1,4 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../../observability/logger';
 import { DELETE_ACTIONS, ProvisioningMode, SubjectType } from '../actions';
 import { recordProvisioningEvents } from '../event-log';
@@ -151,7 +151,7 @@ export class Lanes {
 
   /** Inline: Automatic, Queue On Error (a transient failure becomes a retry job) and Enrollment targets. */
   private async provision(
-    tx: Parameters<Provisioner['runBatch']>[0],
+    tx: EntityManager,
     target: ProvisioningTarget,
     work: ClaimedWork[],
     subjects: Map<string, SubjectPayload>,
@@ -164,7 +164,7 @@ export class Lanes {
 
   /** Queue On Error: a failed attempt becomes a retry job (RETRY_SCHEDULED) if the target allows. */
   private async retryLater(
-    tx: Parameters<Provisioner['runBatch']>[0],
+    tx: EntityManager,
     target: ProvisioningTarget,
     events: ProvisioningEvent[],
     subjects: SubjectPayload[],
@@ -184,7 +184,7 @@ export class Lanes {
 
   /** Queue targets: a job per subject (or coalesced into the identical job still waiting). */
   private async enqueue(
-    tx: Parameters<Provisioner['runBatch']>[0],
+    tx: EntityManager,
     target: ProvisioningTarget,
     work: ClaimedWork[],
     subjects: Map<string, SubjectPayload>,
@@ -199,7 +199,7 @@ export class Lanes {
   }
 
   /** The payloads of the batch: one set-based load per subject type; deletes carry their snapshot. */
-  private async payloads(tx: Parameters<Provisioner['runBatch']>[0], work: ClaimedWork[]): Promise<Map<string, SubjectPayload>> {
+  private async payloads(tx: EntityManager, work: ClaimedWork[]): Promise<Map<string, SubjectPayload>> {
     const subjects = new Map<string, SubjectPayload>();
     for (const w of work) if (w.snapshot) subjects.set(w.subjectId, w.snapshot);
     for (const type of [SubjectType.PERSON, SubjectType.GROUP, SubjectType.SERVICE]) {

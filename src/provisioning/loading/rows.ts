@@ -1,4 +1,5 @@
 import type { GroupType, PersonStatus, RecordStatus } from '../../registry/enums';
+import type { ServicePayload } from '../payload';
 
 /**
  * The plain rows the set-based loader reads (see queries.ts), one interface per kind of record.
@@ -148,17 +149,8 @@ export interface TermsRow {
   status: RecordStatus;
 }
 
-export interface ServiceRow {
-  id: string;
-  organizationId: string;
-  name: string;
-  description: string | null;
-  shortLabel: string | null;
-  entitlementUri: string | null;
-  serviceUrl: string | null;
-  groupId: string | null;
-  status: RecordStatus;
-}
+/** A service row carries exactly what its payload does. */
+export type ServiceRow = Omit<ServicePayload, 'subjectType'>;
 
 /** Everything a batch of people's payloads is built from (each list in the order the mappers expect). */
 export interface PersonRowSet {

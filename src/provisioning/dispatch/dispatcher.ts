@@ -52,14 +52,14 @@ export class Dispatcher {
       if (entries.length === 0) return 0;
       more = entries.length === BATCH_ENTRIES;
       const changes = wholeTransactions(entries, more);
-      const rows: WorkRow[] = [];
+      const planned: [changeKey: string, items: WorkItem[]][] = [];
       for (const change of changes) {
         // Folder rules first: a group that became provisionable (or stopped) is provisioned to
         // (or removed from) that target, along with whatever else the change asks for.
         const provisionability = await this.provisionability.onChange(tx, change);
         const items = await this.planner.plan(tx, change);
         items.push(...provisionabilityItems(items, provisionability.changes));
-        rows.push(...(await this.routeItems(tx, `c${change.at(-1)!.seq}`, items)));
+        planned.push([`c${change.at(-1)!.seq}`, items]);
         for (const target of provisionability.rulesChangedOn) after.push(() => this.signals.emit('rulesChanged', target, this.onListenerError));
         for (const entry of change) {
           if (entry.entityType === 'ProvisioningTarget' && entry.kind !== ChangeKind.DELETED) {
@@ -68,6 +68,8 @@ export class Dispatcher {
           }
         }
       }
+      // Every transaction of the pass routed with the same two queries (targets, statuses).
+      const rows = await this.routeItems(tx, planned);
       await insertWork(tx, rows);
       const last = changes.at(-1)!.at(-1)!;
       cursor.seq = last.seq;
@@ -91,7 +93,7 @@ export class Dispatcher {
     const swept = await this.orm.em.fork().transactional(async (tx) => {
       const cursor = await lockCursor(tx, VALIDITY_CURSOR);
       const since = cursor.updatedAt;
-      const crossed: { organization_id: string; person_id: string; group_id: string | null }[] = await sqlRows(tx, 
+      const crossed: { organization_id: string; person_id: string; group_id: string | null }[] = await sqlRows(tx,
         `select organization_id, person_id, group_id from group_membership
           where (valid_from > ? and valid_from <= ?) or (valid_through >= ? and valid_through < ?)
          union all
@@ -116,7 +118,7 @@ export class Dispatcher {
         if (row.group_id) groups.set(row.group_id, item(SubjectType.GROUP, row.group_id, row.organization_id));
       }
       // People first, so groups find their members' entries.
-      const rows = await this.routeItems(tx, `v${uuidv7()}`, [...people.values(), ...groups.values()]);
+      const rows = await this.routeItems(tx, [[`v${uuidv7()}`, [...people.values(), ...groups.values()]]]);
       await insertWork(tx, rows);
       routedTo = [...new Set(rows.map((r) => r.targetId))];
       cursor.updatedAt = now;
@@ -127,23 +129,30 @@ export class Dispatcher {
     return swept;
   }
 
-  /** The targets of the items' organisations and the subjects' statuses: two queries, then `route`. */
-  private async routeItems(em: EntityManager, changeKey: string, items: WorkItem[]): Promise<WorkRow[]> {
+  /**
+   * The targets of the items' organisations and the subjects' statuses, two queries for all the
+   * changes given, then `route` for each change.
+   */
+  private async routeItems(em: EntityManager, planned: [changeKey: string, items: WorkItem[]][]): Promise<WorkRow[]> {
+    const items = planned.flatMap(([, list]) => list);
     if (items.length === 0) return [];
     const organizations = [...new Set(items.map((item) => item.organizationId))];
     const modes = [...AUTOMATIC_MODES, ...(items.some((item) => item.enrollment) ? [ProvisioningMode.ENROLLMENT] : [])];
-    const targets: { id: string; organization_id: string; mode: ProvisioningMode; order: number }[] = await sqlRows(em, 
+    const targets: { id: string; organization_id: string; mode: ProvisioningMode; order: number }[] = await sqlRows(
+      em,
       `select id, organization_id, mode, "order" from provisioning_target where organization_id = any(?::uuid[]) and mode::text = any(?::text[])`,
       [organizations, modes],
     );
     if (targets.length === 0) return [];
     const routing: RoutingTarget[] = targets.map((t) => ({ id: t.id, organizationId: t.organization_id, mode: t.mode, order: t.order }));
-    const ids = (type: SubjectType) => items.filter((item) => item.subjectType === type && !item.snapshot).map((item) => item.subjectId);
-    const statuses: { id: string; status: string }[] = await sqlRows(em, 
+    const ids = (type: SubjectType) => [...new Set(items.filter((item) => item.subjectType === type && !item.snapshot).map((item) => item.subjectId))];
+    const statuses: { id: string; status: string }[] = await sqlRows(
+      em,
       `select id, status::text from person where id = any(?::uuid[]) union all select id, status::text from "group" where id = any(?::uuid[])`,
       [ids(SubjectType.PERSON), ids(SubjectType.GROUP)],
     );
-    return route(changeKey, items, routing, new Map(statuses.map((s) => [s.id, s.status])));
+    const status = new Map(statuses.map((s) => [s.id, s.status]));
+    return planned.flatMap(([changeKey, list]) => route(changeKey, list, routing, status));
   }
 
   private readonly onListenerError = (error: unknown) => this.logger.warn({ err: error }, 'a pipeline listener failed');

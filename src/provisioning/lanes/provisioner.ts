@@ -255,7 +255,7 @@ export class Provisioner {
   private async lockStates(em: EntityManager, target: ProvisioningTarget, subjects: { subjectType: string; id: string }[]): Promise<Map<string, StateRow>> {
     const types = subjects.map((s) => s.subjectType);
     const ids = subjects.map((s) => s.id);
-    await sqlRows(em, 
+    await sqlRows(em,
       `insert into provisioned_state (id, created_at, updated_at, target_id, organization_id, subject_type, subject_id, status)
        select v.id, now(), now(), ?, ?, v.subject_type::subject_type, v.subject_id, ?
          from unnest(?::uuid[], ?::text[], ?::uuid[]) as v(id, subject_type, subject_id)
@@ -263,7 +263,7 @@ export class Provisioner {
        on conflict (target_id, subject_type, subject_id) do nothing`,
       [target.id, target.organization.id, ProvisioningStatus.NOT_PROVISIONED, ids.map(() => uuidv7()), types, ids],
     );
-    const rows: StateRow[] = await sqlRows(em, 
+    const rows: StateRow[] = await sqlRows(em,
       `select s.id, s.subject_type, s.subject_id, s.status, s.remote_id, s.remote_key
          from provisioned_state s join unnest(?::text[], ?::uuid[]) as v(subject_type, subject_id)
            on s.subject_type = v.subject_type::subject_type and s.subject_id = v.subject_id
@@ -278,7 +278,7 @@ export class Provisioner {
   /** Writes the batch's states back in one statement. */
   private async writeStates(em: EntityManager, outcomes: Outcome[]): Promise<void> {
     if (outcomes.length === 0) return;
-    await sqlRows(em, 
+    await sqlRows(em,
       `update provisioned_state s set
           status = v.status::provisioning_status, remote_id = v.remote_id, remote_key = v.remote_key,
           last_action = v.action::provisioning_action, last_attempt_at = v.attempted_at,
@@ -302,7 +302,7 @@ export class Provisioner {
 
   /** The claims earlier attempts left for these subjects on this target. */
   private async pendingClaims(em: EntityManager, targetId: string, subjects: { id: string }[]): Promise<Map<string, PendingClaim>> {
-    const rows: { subject_type: string; subject_id: string; remote_id: string; claimed_at: Date }[] = await sqlRows(em, 
+    const rows: { subject_type: string; subject_id: string; remote_id: string; claimed_at: Date }[] = await sqlRows(em,
       'select subject_type, subject_id, remote_id, claimed_at from provisioning_claim where target_id = ? and subject_id = any(?::uuid[])',
       [targetId, subjects.map((s) => s.id)],
     );
@@ -325,7 +325,7 @@ export class Provisioner {
   /** Drops the claims the batch's results settle, in the results' transaction. */
   private async settleClaims(em: EntityManager, targetId: string, subjects: { subjectType: SubjectType; subjectId: string }[]): Promise<void> {
     if (subjects.length === 0) return;
-    await sqlRows(em, 
+    await sqlRows(em,
       `delete from provisioning_claim c using unnest(?::text[], ?::uuid[]) as v(subject_type, subject_id)
         where c.target_id = ? and c.subject_type = v.subject_type::subject_type and c.subject_id = v.subject_id`,
       [subjects.map((s) => s.subjectType), subjects.map((s) => s.subjectId), targetId],
@@ -334,11 +334,7 @@ export class Provisioner {
 
   /** One subject's state row, created if missing and locked (as a managed entity, for callers that edit it). */
   async lockState(em: EntityManager, target: ProvisioningTarget, subjectType: SubjectType, subjectId: string): Promise<ProvisionedState> {
-    await sqlRows(em, 
-      `insert into provisioned_state (id, created_at, updated_at, target_id, organization_id, subject_type, subject_id, status)
-       values (?, now(), now(), ?, ?, ?, ?, ?) on conflict (target_id, subject_type, subject_id) do nothing`,
-      [uuidv7(), target.id, target.organization.id, subjectType, subjectId, ProvisioningStatus.NOT_PROVISIONED],
-    );
+    await this.lockStates(em, target, [{ subjectType, id: subjectId }]);
     return em.findOneOrFail(ProvisionedState, { target: target.id, subjectType, subjectId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
   }
 
@@ -419,7 +415,7 @@ export class Provisioner {
   remoteIds(em: EntityManager, targetId: string): RemoteIdLookup {
     const getMany = async (subjectType: SubjectType, subjectIds: string[]) => {
       if (subjectIds.length === 0) return new Map<string, string>();
-      const rows: { subject_id: string; remote_id: string }[] = await sqlRows(em, 
+      const rows: { subject_id: string; remote_id: string }[] = await sqlRows(em,
         'select subject_id, remote_id from provisioned_state where target_id = ? and subject_type = ? and subject_id = any(?::uuid[]) and remote_id is not null',
         [targetId, subjectType, subjectIds],
       );
@@ -429,7 +425,7 @@ export class Provisioner {
       getMany,
       get: async (subjectType, subjectId) => (await getMany(subjectType, [subjectId])).get(subjectId) ?? null,
       holderOfKey: async (subjectType, remoteKey) => {
-        const rows: { subject_id: string }[] = await sqlRows(em, 
+        const rows: { subject_id: string }[] = await sqlRows(em,
           'select subject_id from provisioned_state where target_id = ? and subject_type = ? and remote_key = ? limit 1',
           [targetId, subjectType, remoteKey],
         );

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Agenda, AgendaBackend, Job } from 'agenda';
 import type { Logger } from '../observability/logger';
-import type { DefineOptions, EnqueueOptions, JobInfo, JobListFilter, JobQueue, RunningJob } from './job-queue';
+import type { DefineOptions, EnqueueItem, EnqueueOptions, JobInfo, JobListFilter, JobQueue, RunningJob } from './job-queue';
 import { RUN_CLAIM_KEY, assertPlainKeys, definedEntries, toJobInfo, withoutBookkeeping, type Clock, type JobStore } from './job-store';
 import { openMongoJobStore } from './mongo-job-store';
 import { openPostgresJobStore } from './postgres-job-store';
@@ -261,28 +261,75 @@ class AgendaJobQueue implements JobQueue {
   }
 
   async enqueue<T extends Record<string, unknown>>(name: string, data: T, options: EnqueueOptions = {}): Promise<{ jobId: string; created: boolean }> {
+    return (await this.enqueueMany(name, [{ data, runAt: options.runAt }], { dedupeOn: options.dedupeOn }))[0];
+  }
+
+  async enqueueMany<T extends Record<string, unknown>>(
+    name: string,
+    jobs: EnqueueItem<T>[],
+    options: Pick<EnqueueOptions, 'dedupeOn'> = {},
+  ): Promise<{ jobId: string; created: boolean }[]> {
     this.assertOpen();
-    const runAt = options.runAt ?? new Date();
+    if (jobs.length === 0) return [];
     const fields = [...(options.dedupeOn ?? [])].sort();
-    if (fields.length === 0) return { jobId: await this.create(name, data, runAt), created: true };
-    const match: Record<string, unknown> = {};
-    for (const field of fields) {
-      if (data[field] === undefined) throw new Error(`Job ${name}: dedupe field "${field}" is missing from the job data.`);
-      match[field] = data[field];
+    for (const { data } of jobs) {
+      if (RUN_CLAIM_KEY in data) throw new Error(`Job ${name}: data must not contain ${RUN_CLAIM_KEY}.`);
+      for (const field of fields) {
+        if (data[field] === undefined) throw new Error(`Job ${name}: dedupe field "${field}" is missing from the job data.`);
+      }
     }
+    const now = new Date();
+    if (fields.length === 0) {
+      return (await this.createMany(name, jobs.map((job) => ({ data: job.data, runAt: job.runAt ?? now })))).map((jobId) => ({ jobId, created: true }));
+    }
+    const keyOf = (data: T) => JSON.stringify(Object.fromEntries(fields.map((field) => [field, data[field]])));
+    const keys = [...new Set(jobs.map((job) => keyOf(job.data)))];
     // One process never races itself into two identical jobs; across processes two may be
     // created at the same instant, which only costs a duplicate run.
-    return this.serialised(`${name}\u0000${JSON.stringify(match)}`, async () => {
-      const waiting = await this.store.findWaiting(name, match);
-      if (waiting) return { jobId: waiting, created: false };
-      return { jobId: await this.create(name, data, runAt), created: true };
-    });
+    return this.serialised(
+      keys.map((key) => `${name}\u0000${key}`),
+      async () => {
+        const waiting = await this.store.findWaitingMany(name, keys.map((key) => JSON.parse(key) as Record<string, unknown>));
+        const jobIdOf = new Map<string, string>();
+        keys.forEach((key, i) => waiting[i] && jobIdOf.set(key, waiting[i]));
+        // Of the requests for the same job in this call, the first one creates it.
+        const toCreate = new Map<string, EnqueueItem<T>>();
+        for (const job of jobs) {
+          const key = keyOf(job.data);
+          if (!jobIdOf.has(key) && !toCreate.has(key)) toCreate.set(key, job);
+        }
+        const created = await this.createMany(name, [...toCreate.values()].map((job) => ({ data: job.data, runAt: job.runAt ?? now })));
+        [...toCreate.keys()].forEach((key, i) => jobIdOf.set(key, created[i]));
+        return jobs.map((job) => {
+          const key = keyOf(job.data);
+          return { jobId: jobIdOf.get(key)!, created: toCreate.get(key) === job };
+        });
+      },
+    );
+  }
+
+  /** New jobs in one statement where the store can (then one wake-up for the workers), else one by one. */
+  private async createMany(name: string, jobs: { data: Record<string, unknown>; runAt: Date }[]): Promise<string[]> {
+    if (jobs.length === 0) return [];
+    if (!this.store.insertMany) {
+      const ids: string[] = [];
+      for (const job of jobs) ids.push(await this.create(name, job.data, job.runAt));
+      return ids;
+    }
+    const priority = this.agenda.definitions[name]?.priority ?? 0;
+    const ids = await this.store.insertMany(
+      jobs.map((job) => ({ name, data: job.data, priority, nextRunAt: job.runAt })),
+      this.agenda.attrs.name || null,
+    );
+    const soonest = jobs.reduce((a, b) => (b.runAt < a.runAt ? b : a));
+    await this.announce({ id: ids[jobs.indexOf(soonest)], name, nextRunAt: soonest.runAt, priority });
+    return ids;
   }
 
   private async create(name: string, data: Record<string, unknown>, runAt: Date): Promise<string> {
-    if (RUN_CLAIM_KEY in data) throw new Error(`Job ${name}: data must not contain ${RUN_CLAIM_KEY}.`);
     const job = this.agenda.create(name, data);
     job.schedule(runAt);
+    // save() publishes on Agenda's channel when it is up; announce() covers the other case.
     await job.save();
     const id = String(job.attrs._id);
     await this.store
@@ -291,13 +338,25 @@ class AgendaJobQueue implements JobQueue {
     return id;
   }
 
-  private serialised<R>(key: string, work: () => Promise<R>): Promise<R> {
-    const previous = this.enqueueLocks.get(key) ?? Promise.resolve();
+  /** Wakes the workers (of every process) for a job saved outside Agenda's save(). */
+  private async announce(job: { id: string; name: string; nextRunAt: Date; priority: number }): Promise<void> {
+    try {
+      // Exactly one of the two speaks: Agenda publishes only on a connected channel, the store only without one.
+      await this.agenda.publishJobNotification({ attrs: { _id: job.id, name: job.name, nextRunAt: job.nextRunAt, priority: job.priority } } as unknown as Job);
+      await this.store.announce(job);
+    } catch (error) {
+      this.log.warn({ err: error, jobId: job.id }, 'could not announce the new jobs; workers will find them when they poll');
+    }
+  }
+
+  /** Runs work once every earlier call holding any of these keys has ended. */
+  private serialised<R>(keys: string[], work: () => Promise<R>): Promise<R> {
+    const previous = Promise.all(keys.map((key) => this.enqueueLocks.get(key) ?? Promise.resolve()));
     const result = previous.then(work, work);
     const tail = result.catch(() => undefined);
-    this.enqueueLocks.set(key, tail);
+    for (const key of keys) this.enqueueLocks.set(key, tail);
     void tail.then(() => {
-      if (this.enqueueLocks.get(key) === tail) this.enqueueLocks.delete(key);
+      for (const key of keys) if (this.enqueueLocks.get(key) === tail) this.enqueueLocks.delete(key);
     });
     return result;
   }

@@ -50,6 +50,13 @@ export interface EnqueueOptions {
   runAt?: Date;
 }
 
+/** One job of an enqueueMany call. */
+export interface EnqueueItem<T> {
+  data: T;
+  /** When to run; now when left out. */
+  runAt?: Date;
+}
+
 export interface JobListFilter {
   name?: string;
   /** Matches data.organizationId. */
@@ -70,6 +77,11 @@ export interface JobQueue {
   readonly backend: 'postgres' | 'mongodb';
   define<T>(name: string, handler: (job: RunningJob<T>) => Promise<void>, options?: DefineOptions): void;
   enqueue<T extends Record<string, unknown>>(name: string, data: T, options?: EnqueueOptions): Promise<{ jobId: string; created: boolean }>;
+  /**
+   * enqueue() for many jobs at once, in order: one dedupe lookup and (on PostgreSQL) one insert
+   * for the lot. Requests in the same call for the same job (equal dedupeOn fields) share it.
+   */
+  enqueueMany<T extends Record<string, unknown>>(name: string, jobs: EnqueueItem<T>[], options?: Pick<EnqueueOptions, 'dedupeOn'>): Promise<{ jobId: string; created: boolean }[]>;
   list(filter: JobListFilter): Promise<JobInfo[]>;
   get(jobId: string): Promise<JobInfo | null>;
   /** Cancels a waiting job (it will not run) or flags a running one (isCancelled() turns true). */

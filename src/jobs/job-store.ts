@@ -23,6 +23,14 @@ export interface StoredJob {
   disabled: boolean;
 }
 
+/** A job for JobStore.insertMany, as Agenda's create() and schedule() would make it. */
+export interface NewJob {
+  name: string;
+  data: Record<string, unknown>;
+  priority: number;
+  nextRunAt: Date;
+}
+
 /**
  * When list() and get() look: a lock older than `staleBefore` belongs to a worker that stopped
  * sending heartbeats (it died), so its job counts as waiting to be resumed, not as running.
@@ -43,6 +51,13 @@ export interface JobStore {
   get(id: string): Promise<StoredJob | null>;
   /** The id of a job of this name whose data has these values and that has not started yet. */
   findWaiting(name: string, match: Record<string, unknown>): Promise<string | null>;
+  /** findWaiting for many matches in one round trip: the waiting job's id per match, or null. */
+  findWaitingMany(name: string, matches: Record<string, unknown>[]): Promise<(string | null)[]>;
+  /**
+   * Inserts new jobs (type normal, not locked) in one statement and returns their ids in order;
+   * absent where the backend saves through Agenda one job at a time. Nothing is announced.
+   */
+  insertMany?(jobs: NewJob[], lastModifiedBy: string | null): Promise<string[]>;
   /** Makes `token` the run claim if the claim is still `seen`; false when another worker won. */
   claim(id: string, seen: string | null, token: string): Promise<boolean>;
   /** Merges top-level keys into the data of a job this worker still holds the claim of. */

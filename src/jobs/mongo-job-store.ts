@@ -98,6 +98,14 @@ class MongoJobStore implements JobStore {
     return doc ? (doc._id as ObjectId).toHexString() : null;
   }
 
+  async findWaitingMany(name: string, matches: Record<string, unknown>[]): Promise<(string | null)[]> {
+    // One query per match: MongoDB tests run only where MONGODB_URL is set, and this keeps the
+    // one shape findWaiting has (its index use is Agenda's).
+    const found: (string | null)[] = [];
+    for (const match of matches) found.push(await this.findWaiting(name, match));
+    return found;
+  }
+
   async claim(id: string, seen: string | null, token: string): Promise<boolean> {
     const _id = this.objectId(id);
     if (!_id) return false;

@@ -1,4 +1,5 @@
 import type { PostgresBackend } from '@agendajs/postgres-backend';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { JobListFilter } from './job-queue';
 import { JobState } from './job-queue';
@@ -12,6 +13,7 @@ import {
   redactUrl,
   type Clock,
   type JobStore,
+  type NewJob,
   type StoredJob,
 } from './job-store';
 
@@ -95,6 +97,35 @@ class PostgresJobStore implements JobStore {
       [name, JSON.stringify(match)],
     );
     return rows[0]?.id ?? null;
+  }
+
+  async findWaitingMany(name: string, matches: Record<string, unknown>[]): Promise<(string | null)[]> {
+    if (matches.length === 0) return [];
+    // The earliest waiting job per match; the GIN index on data serves each containment test.
+    const { rows } = await this.pool.query<{ ord: string; id: string }>(
+      `SELECT DISTINCT ON (m.ord) m.ord, j.id
+         FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS m(match, ord)
+         JOIN "${TABLE}" j ON j.name = $1 AND j.data @> m.match
+          AND j.locked_at IS NULL AND j.next_run_at IS NOT NULL AND j.disabled IS NOT TRUE
+        ORDER BY m.ord, j.next_run_at`,
+      [name, JSON.stringify(matches)],
+    );
+    const found: (string | null)[] = matches.map(() => null);
+    for (const row of rows) found[Number(row.ord) - 1] = row.id;
+    return found;
+  }
+
+  async insertMany(jobs: NewJob[], lastModifiedBy: string | null): Promise<string[]> {
+    if (jobs.length === 0) return [];
+    const ids = jobs.map(() => randomUUID());
+    // The columns Agenda's own insert of a normal job writes; the rest keep their defaults.
+    await this.pool.query(
+      `INSERT INTO "${TABLE}" (id, name, priority, next_run_at, type, data, disabled, fork, last_modified_by)
+       SELECT j.id, j.name, j.priority, j.next_run_at, 'normal', j.data, false, false, $2
+         FROM jsonb_to_recordset($1::jsonb) AS j(id uuid, name text, priority int, next_run_at timestamptz, data jsonb)`,
+      [JSON.stringify(jobs.map((job, i) => ({ id: ids[i], name: job.name, priority: job.priority, next_run_at: job.nextRunAt.toISOString(), data: job.data }))), lastModifiedBy],
+    );
+    return ids;
   }
 
   async claim(id: string, seen: string | null, token: string): Promise<boolean> {

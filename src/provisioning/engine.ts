@@ -238,6 +238,10 @@ export class ProvisioningEngine {
     return this.provisioner.prepare(em, target, requested, original, explicit);
   }
 
+  markQueued(em: EntityManager, target: ProvisioningTarget, subjects: { subjectType: string; id: string }[]): Promise<void> {
+    return this.provisioner.markQueued(em, target, subjects);
+  }
+
   lockState(em: EntityManager, target: ProvisioningTarget, subjectType: SubjectType, subjectId: string): Promise<ProvisionedState> {
     return this.provisioner.lockState(em, target, subjectType, subjectId);
   }

@@ -4,7 +4,6 @@ import type { Logger } from '../observability/logger';
 import { ProvisioningAction, ProvisioningMode, SubjectType } from './actions';
 import type { ProvisioningEngine } from './engine';
 import type { SubjectPayload } from './payload';
-import { ProvisioningStatus } from './provisioned-state.entity';
 import { ProvisioningEvent, ProvisioningOutcome } from './provisioning-event.entity';
 import { ProvisioningTarget } from './provisioning-target.entity';
 import { closeFailuresOfDeletedSubjects } from './failure-closing';
@@ -58,10 +57,38 @@ export class QueuedProvisioning {
     const attempt = options.attempt ?? 1;
     const data = this.jobData(target, action, subject, { changeSeq: options.changeSeq, attempt, snapshot: options.snapshot ?? false });
     const { jobId, created } = await this.jobs.enqueue(PROVISION_JOB, data, { dedupeOn: DEDUPE_ON, runAt: options.runAt });
-    const event = this.engine.newEvent(target, action, subject, { changeSeq: options.changeSeq, attempt, jobId });
+    if (created) await this.engine.markQueued(em, target, [subject]);
+    return this.queuedEvent(target, data, subject, jobId, created);
+  }
+
+  /**
+   * enqueue() for a batch (a Queue target's lane): one dedupe lookup and one insert for the
+   * jobs, one statement marking the subjects QUEUED; the events come back in order.
+   */
+  async enqueueMany(
+    em: EntityManager,
+    target: ProvisioningTarget,
+    orders: { action: ProvisioningAction; subject: SubjectPayload; changeSeq: string | null; snapshot: boolean }[],
+  ): Promise<ProvisioningEvent[]> {
+    const data = orders.map((order) => this.jobData(target, order.action, order.subject, { changeSeq: order.changeSeq, attempt: 1, snapshot: order.snapshot }));
+    // Jobs run in run-time order: a subject's later jobs of the batch are due a millisecond
+    // after its earlier ones, so its changes keep their order (other subjects are not held).
+    const now = Date.now();
+    const seen = new Map<string, number>();
+    const jobs = data.map((d) => {
+      const earlier = seen.get(d.subjectId) ?? 0;
+      seen.set(d.subjectId, earlier + 1);
+      return { data: d, runAt: new Date(now + earlier) };
+    });
+    const results = await this.jobs.enqueueMany(PROVISION_JOB, jobs, { dedupeOn: DEDUPE_ON });
+    await this.engine.markQueued(em, target, orders.filter((_, i) => results[i].created).map((order) => order.subject));
+    return orders.map((order, i) => this.queuedEvent(target, data[i], order.subject, results[i].jobId, results[i].created));
+  }
+
+  private queuedEvent(target: ProvisioningTarget, data: ProvisionJobData, subject: SubjectPayload, jobId: string, created: boolean): ProvisioningEvent {
+    const event = this.engine.newEvent(target, data.action, subject, { changeSeq: data.changeSeq, attempt: data.attempt, jobId });
     event.outcome = created ? ProvisioningOutcome.QUEUED : ProvisioningOutcome.COALESCED;
     event.detail = created ? 'queued' : `coalesced into waiting job ${jobId}`;
-    if (created) await this.markQueued(em, target, data);
     return event;
   }
 
@@ -81,7 +108,7 @@ export class QueuedProvisioning {
     const runAt = new Date(Date.now() + Math.max(target.retryIntervalSeconds * 1000, failed.retryAfterMs ?? 0));
     const data = this.jobData(target, failed.action, subject, { changeSeq: failed.changeSeq, attempt: failed.attempt + 1, snapshot });
     const { jobId } = await this.jobs.enqueue(PROVISION_JOB, data, { runAt });
-    await this.markQueued(em, target, data);
+    await this.engine.markQueued(em, target, [subject]);
     return { jobId, detail: `retry ${data.attempt} of ${1 + target.maxRetries} at ${runAt.toISOString()} (job ${jobId})` };
   }
 
@@ -150,10 +177,5 @@ export class QueuedProvisioning {
       attempt: options.attempt,
       snapshot: options.snapshot ? subject : null,
     };
-  }
-
-  private async markQueued(em: EntityManager, target: ProvisioningTarget, data: ProvisionJobData): Promise<void> {
-    const state = await this.engine.lockState(em, target, data.subjectType, data.subjectId);
-    state.status = ProvisioningStatus.QUEUED;
   }
 }

@@ -123,6 +123,49 @@ export function jobQueueContract(open: () => OpenQueue): void {
     assert.equal(new Set(results.map((r) => r.jobId)).size, 1);
   });
 
+  it('enqueues many jobs in one call: each runs once, deduped against waiting jobs and within the call, in run-time order', async () => {
+    const jobs = await queue();
+    const name = uniqueName('many');
+    const ran: Array<{ targetId: string; version: number }> = [];
+    jobs.define<{ targetId: string; version: number }>(name, async (job) => {
+      ran.push({ targetId: job.data.targetId, version: job.data.version });
+    }, { concurrency: 1 });
+    const dedupeOn = ['targetId'];
+    const waiting = await jobs.enqueue(name, { targetId: 't0', version: 0 }, { dedupeOn });
+    const now = Date.now();
+    const results = await jobs.enqueueMany(
+      name,
+      [
+        { data: { targetId: 't2', version: 1 }, runAt: new Date(now + 2) },
+        { data: { targetId: 't0', version: 1 } },
+        { data: { targetId: 't1', version: 1 }, runAt: new Date(now + 1) },
+        { data: { targetId: 't2', version: 2 } },
+        { data: { targetId: 't3', version: 1 }, runAt: new Date(now + 3) },
+      ],
+      { dedupeOn },
+    );
+    assert.deepEqual(results.map((r) => r.created), [true, false, true, false, true]);
+    assert.equal(results[1].jobId, waiting.jobId, 'joined the job already waiting');
+    assert.equal(results[3].jobId, results[0].jobId, 'joined the job created earlier in the same call');
+    assert.equal(new Set([waiting.jobId, results[0].jobId, results[2].jobId, results[4].jobId]).size, 4);
+    const queued = await jobs.list({ name, state: JobState.QUEUED });
+    assert.equal(queued.length, 4, 'listed like any other job');
+    assert.deepEqual(await jobs.enqueueMany(name, []), []);
+
+    await jobs.startWorkers();
+    await waitFor('the jobs to finish', () => ran.length >= 4 && ran);
+    await sleep(200);
+    assert.deepEqual(
+      ran.map((data) => data.targetId),
+      ['t0', 't1', 't2', 't3'],
+      'each job ran once, in run-time order, with the data it was created with',
+    );
+    assert.deepEqual(ran.map((data) => data.version), [0, 1, 1, 1]);
+    for (const id of [waiting.jobId, results[0].jobId, results[2].jobId, results[4].jobId]) {
+      assert.equal((await jobs.get(id))?.state, JobState.COMPLETED);
+    }
+  });
+
   it('holds a job with runAt in the future until then', async () => {
     const jobs = await queue();
     const name = uniqueName('later');

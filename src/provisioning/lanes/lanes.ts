@@ -182,20 +182,18 @@ export class Lanes {
     }
   }
 
-  /** Queue targets: a job per subject (or coalesced into the identical job still waiting). */
+  /** Queue targets: a job per subject (or coalesced into the identical job still waiting), the batch's jobs in one insert. */
   private async enqueue(
     tx: EntityManager,
     target: ProvisioningTarget,
     work: ClaimedWork[],
     subjects: Map<string, SubjectPayload>,
   ): Promise<ProvisioningEvent[]> {
-    const events: ProvisioningEvent[] = [];
-    for (const w of work) {
+    const orders = work.map((w) => {
       const subject = subjects.get(w.subjectId)!;
-      const { action } = effectiveAction(target, w.action, subject, false);
-      events.push(await this.queue!.enqueue(tx, target, action, subject, { changeSeq: w.changeSeq, snapshot: w.snapshot !== null }));
-    }
-    return events;
+      return { action: effectiveAction(target, w.action, subject, false).action, subject, changeSeq: w.changeSeq, snapshot: w.snapshot !== null };
+    });
+    return this.queue!.enqueueMany(tx, target, orders);
   }
 
   /** The payloads of the batch: one set-based load per subject type; deletes carry their snapshot. */

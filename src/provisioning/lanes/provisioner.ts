@@ -332,6 +332,19 @@ export class Provisioner {
     );
   }
 
+  /** Marks the subjects QUEUED on the target (state rows created where missing), in one statement. */
+  async markQueued(em: EntityManager, target: ProvisioningTarget, subjects: { subjectType: string; id: string }[]): Promise<void> {
+    if (subjects.length === 0) return;
+    await sqlRows(em,
+      `insert into provisioned_state (id, created_at, updated_at, target_id, organization_id, subject_type, subject_id, status)
+       select v.id, now(), now(), ?, ?, v.subject_type::subject_type, v.subject_id, ?
+         from unnest(?::uuid[], ?::text[], ?::uuid[]) as v(id, subject_type, subject_id)
+       order by v.subject_id
+       on conflict (target_id, subject_type, subject_id) do update set status = excluded.status, updated_at = now()`,
+      [target.id, target.organization.id, ProvisioningStatus.QUEUED, subjects.map(() => uuidv7()), subjects.map((s) => s.subjectType), subjects.map((s) => s.id)],
+    );
+  }
+
   /** One subject's state row, created if missing and locked (as a managed entity, for callers that edit it). */
   async lockState(em: EntityManager, target: ProvisioningTarget, subjectType: SubjectType, subjectId: string): Promise<ProvisionedState> {
     await this.lockStates(em, target, [{ subjectType, id: subjectId }]);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Agenda, AgendaBackend, Job } from 'agenda';
 import type { Logger } from '../observability/logger';
-import type { DefineOptions, EnqueueItem, EnqueueOptions, JobInfo, JobListFilter, JobQueue, RunningJob } from './job-queue';
+import type { DefineOptions, EnqueueItem, EnqueueOptions, JobInfo, JobListFilter, JobQueue, RunningJob, TakenJob } from './job-queue';
 import { RUN_CLAIM_KEY, assertPlainKeys, definedEntries, toJobInfo, withoutBookkeeping, type Clock, type JobStore } from './job-store';
 import { openMongoJobStore } from './mongo-job-store';
 import { openPostgresJobStore } from './postgres-job-store';
@@ -65,12 +65,15 @@ class AgendaRunningJob<T> implements RunningJob<T> {
   /** The handler was told about a cancellation (and so presumably stopped because of it). */
   sawCancel = false;
   private lostReason: string | null = null;
+  /** Jobs taken along and not settled yet. */
+  private readonly taken = new Set<string>();
 
   constructor(
     private readonly job: Job,
     private readonly store: JobStore,
     readonly token: string,
     private readonly log: Logger,
+    private readonly workerName: string | null = null,
   ) {
     this.id = String(job.attrs._id);
     this.data = withoutBookkeeping((job.attrs.data ?? {}) as Record<string, unknown>) as T;
@@ -100,6 +103,36 @@ class AgendaRunningJob<T> implements RunningJob<T> {
     });
   }
 
+  takeAlong(match: Partial<T>, limit: number, accept: (due: TakenJob<T>[]) => number): Promise<TakenJob<T>[]> {
+    return this.track(async () => {
+      this.assertHeld();
+      const taking = this.store.taking;
+      if (!taking || limit <= 0) return [];
+      const due = (await taking.due(this.job.attrs.name, match as Record<string, unknown>, this.id, limit)).map((row) => ({
+        id: row.id,
+        data: withoutBookkeeping(row.data) as T,
+      }));
+      const wanted = due.slice(0, Math.max(0, Math.min(due.length, accept(due))));
+      const locked = new Set((await taking.take(wanted.map((job) => job.id), this.token, this.workerName)).map((row) => row.id));
+      // A prefix only: a job another worker took meanwhile ends it, and what follows waits for its turn.
+      const gap = wanted.findIndex((job) => !locked.has(job.id));
+      const kept = gap < 0 ? wanted : wanted.slice(0, gap);
+      const late = gap < 0 ? [] : wanted.slice(gap).filter((job) => locked.has(job.id));
+      if (late.length > 0) await this.store.release(late.map((job) => ({ id: job.id })));
+      for (const job of kept) this.taken.add(job.id);
+      return kept;
+    });
+  }
+
+  settleTaken(results: { id: string; error: string | null }[]): Promise<void> {
+    return this.track(async () => {
+      const mine = results.filter((result) => this.taken.has(result.id));
+      if (mine.length === 0) return;
+      await this.store.taking!.finish(mine, this.token);
+      for (const result of mine) this.taken.delete(result.id);
+    });
+  }
+
   /** Refreshes Agenda's lock while the handler runs, so only a dead worker's jobs move elsewhere. */
   startHeartbeat(intervalMs: number): void {
     const beat = () => {
@@ -112,6 +145,7 @@ class AgendaRunningJob<T> implements RunningJob<T> {
             return;
           }
           await this.job.touch(this.job.attrs.progress);
+          if (this.taken.size > 0) await this.store.taking?.touch([...this.taken], this.token);
         })
           .catch((error) => this.log.warn({ err: error, jobId: this.id }, 'job heartbeat failed; retrying'))
           .finally(() => {
@@ -127,6 +161,13 @@ class AgendaRunningJob<T> implements RunningJob<T> {
     this.finished = true;
     clearTimeout(this.heartbeat);
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    // Taken jobs the handler did not settle (it failed first) wait to run again.
+    if (this.taken.size > 0 && !this.lostReason) {
+      await this.store
+        .release([...this.taken].map((id) => ({ id })))
+        .catch((error) => this.log.warn({ err: error, jobs: [...this.taken] }, 'could not release jobs taken along; they run again once their lock expires'));
+      this.taken.clear();
+    }
   }
 
   get isLost(): boolean {
@@ -241,7 +282,7 @@ class AgendaJobQueue implements JobQueue {
       this.log.warn({ job: job.attrs.name, jobId: id }, 'job was claimed by another worker; not running it twice');
       return;
     }
-    const running = new AgendaRunningJob<unknown>(job, this.store, token, this.log);
+    const running = new AgendaRunningJob<unknown>(job, this.store, token, this.log, this.agenda.attrs.name || null);
     if (await running.isCancelled()) {
       this.log.info({ job: job.attrs.name, jobId: id }, 'job was cancelled before it started');
       return;

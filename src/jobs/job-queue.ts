@@ -31,6 +31,23 @@ export interface RunningJob<T> {
   saveProgress(percent: number, data?: Partial<T>): Promise<void>;
   /** True once the job was cancelled through the API: long jobs check it between steps. */
   isCancelled(): Promise<boolean>;
+  /**
+   * Takes more jobs of this name along with this one, for the handler to run in the same pass:
+   * the queue offers up to `limit` due, waiting jobs whose data contains `match`, in run-time
+   * order; `accept` says how many of them (a prefix) to take. Taken jobs are locked and claimed
+   * for this worker like this one (kept locked while it runs), show as RUNNING, and must be
+   * settled with settleTaken(); any left unsettled when the handler ends wait to run again.
+   * Backends that cannot (MongoDB) take none: every job then runs on its own.
+   */
+  takeAlong(match: Partial<T>, limit: number, accept: (due: TakenJob<T>[]) => number): Promise<TakenJob<T>[]>;
+  /** Ends taken jobs: COMPLETED, or FAILED with the error as their reason. */
+  settleTaken(results: { id: string; error: string | null }[]): Promise<void>;
+}
+
+/** A job taken along by a running one (RunningJob.takeAlong). */
+export interface TakenJob<T> {
+  id: string;
+  data: T;
 }
 
 export interface DefineOptions {

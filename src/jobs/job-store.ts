@@ -58,6 +58,18 @@ export interface JobStore {
    * absent where the backend saves through Agenda one job at a time. Nothing is announced.
    */
   insertMany?(jobs: NewJob[], lastModifiedBy: string | null): Promise<string[]>;
+  /**
+   * Taking jobs along (RunningJob.takeAlong); absent on backends that run each job on its own.
+   * due: waiting jobs of the name whose data contains `match`, due now, in run-time order.
+   * take: locks and claims those still waiting, returns them. touch: refreshes their locks.
+   * finish: ends them (completed, or failed with a reason) if this claim still holds them.
+   */
+  taking?: {
+    due(name: string, match: Record<string, unknown>, exceptId: string, limit: number): Promise<{ id: string; data: Record<string, unknown> }[]>;
+    take(ids: string[], token: string, lastModifiedBy: string | null): Promise<{ id: string; data: Record<string, unknown> }[]>;
+    touch(ids: string[], token: string): Promise<void>;
+    finish(results: { id: string; error: string | null }[], token: string): Promise<void>;
+  };
   /** Makes `token` the run claim if the claim is still `seen`; false when another worker won. */
   claim(id: string, seen: string | null, token: string): Promise<boolean>;
   /** Merges top-level keys into the data of a job this worker still holds the claim of. */

@@ -128,6 +128,48 @@ class PostgresJobStore implements JobStore {
     return ids;
   }
 
+  readonly taking: NonNullable<JobStore['taking']> = {
+    due: async (name, match, exceptId, limit) => {
+      const { rows } = await this.pool.query<{ id: string; data: Record<string, unknown> }>(
+        `SELECT id, data FROM "${TABLE}"
+          WHERE name = $1 AND data @> $2::jsonb AND id <> $3
+            AND locked_at IS NULL AND next_run_at <= NOW() AND disabled IS NOT TRUE
+          ORDER BY next_run_at, priority DESC LIMIT $4`,
+        [name, JSON.stringify(match), exceptId, limit],
+      );
+      return rows;
+    },
+    take: async (ids, token, lastModifiedBy) => {
+      if (ids.length === 0) return [];
+      // What Agenda writes when it locks and starts a job, and the run claim, for each one still waiting.
+      const { rows } = await this.pool.query<{ id: string; data: Record<string, unknown> }>(
+        `UPDATE "${TABLE}" SET locked_at = NOW(), last_run_at = NOW(), last_modified_by = $3,
+                data = jsonb_set(COALESCE(data, '{}'::jsonb), '{${RUN_CLAIM_KEY}}', to_jsonb($2::text))
+          WHERE id = ANY($1::uuid[]) AND locked_at IS NULL AND next_run_at <= NOW() AND disabled IS NOT TRUE
+          RETURNING id, data`,
+        [ids, token, lastModifiedBy],
+      );
+      return rows;
+    },
+    touch: async (ids, token) => {
+      if (ids.length === 0) return;
+      await this.pool.query(`UPDATE "${TABLE}" SET locked_at = NOW() WHERE id = ANY($1::uuid[]) AND data ->> '${RUN_CLAIM_KEY}' = $2`, [ids, token]);
+    },
+    finish: async (results, token) => {
+      if (results.length === 0) return;
+      // As Agenda ends a one-off job: no next run, unlocked, finished now, failures counted.
+      await this.pool.query(
+        `UPDATE "${TABLE}" j SET locked_at = NULL, next_run_at = NULL, last_finished_at = NOW(),
+                failed_at = CASE WHEN r.error IS NULL THEN j.failed_at ELSE NOW() END,
+                fail_reason = COALESCE(r.error, j.fail_reason),
+                fail_count = CASE WHEN r.error IS NULL THEN j.fail_count ELSE COALESCE(j.fail_count, 0) + 1 END
+           FROM unnest($1::uuid[], $2::text[]) AS r(id, error)
+          WHERE j.id = r.id AND j.data ->> '${RUN_CLAIM_KEY}' = $3`,
+        [results.map((r) => r.id), results.map((r) => r.error), token],
+      );
+    },
+  };
+
   async claim(id: string, seen: string | null, token: string): Promise<boolean> {
     const result = await this.pool.query(
       `UPDATE "${TABLE}" SET data = jsonb_set(COALESCE(data, '{}'::jsonb), '{${RUN_CLAIM_KEY}}', to_jsonb($3::text))

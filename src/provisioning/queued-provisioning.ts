@@ -24,6 +24,22 @@ export interface ProvisionJobData extends Record<string, unknown> {
   snapshot: SubjectPayload | null;
 }
 
+/** How many queued jobs of one target a worker runs in one pass (one transaction, one batch). */
+export const JOBS_PER_RUN = 100;
+
+/**
+ * How many of a target's due jobs (in queue order) may run with `head`: those up to the first
+ * of another subject type, or of a subject already in the run.
+ */
+export function queuedBehind(head: Pick<ProvisionJobData, 'subjectType' | 'subjectId'>, due: Pick<ProvisionJobData, 'subjectType' | 'subjectId'>[]): number {
+  const subjects = new Set([head.subjectId]);
+  for (const [i, data] of due.entries()) {
+    if (data.subjectType !== head.subjectType || subjects.has(data.subjectId)) return i;
+    subjects.add(data.subjectId);
+  }
+  return due.length;
+}
+
 /** The fields that make two requests "the same job" while one is waiting. */
 const DEDUPE_ON = ['targetId', 'subjectType', 'subjectId', 'action'];
 
@@ -38,6 +54,8 @@ export class QueuedProvisioning {
     private readonly engine: ProvisioningEngine,
     private readonly jobs: JobQueue,
     private readonly logger: Logger,
+    /** Jobs one run takes: the job and the due jobs of its target queued right behind it. */
+    private readonly jobsPerRun = JOBS_PER_RUN,
   ) {
     // One job at a time per process, in queue order: actions for one subject stay in order.
     jobs.define<ProvisionJobData>(PROVISION_JOB, (job) => this.run(job), { concurrency: 1 });
@@ -71,14 +89,19 @@ export class QueuedProvisioning {
     orders: { action: ProvisioningAction; subject: SubjectPayload; changeSeq: string | null; snapshot: boolean }[],
   ): Promise<ProvisioningEvent[]> {
     const data = orders.map((order) => this.jobData(target, order.action, order.subject, { changeSeq: order.changeSeq, attempt: 1, snapshot: order.snapshot }));
-    // Jobs run in run-time order: a subject's later jobs of the batch are due a millisecond
-    // after its earlier ones, so its changes keep their order (other subjects are not held).
+    // Jobs run in run-time order, and jobs due at the same instant in any order. So the batch's
+    // order is kept where it matters: a job is due a millisecond after the one before it when its
+    // subject type differs (people before groups) or its subject already has a job in the batch.
     const now = Date.now();
-    const seen = new Map<string, number>();
-    const jobs = data.map((d) => {
-      const earlier = seen.get(d.subjectId) ?? 0;
-      seen.set(d.subjectId, earlier + 1);
-      return { data: d, runAt: new Date(now + earlier) };
+    let offset = 0;
+    const seen = new Set<string>();
+    const jobs = data.map((d, i) => {
+      if (i > 0 && (d.subjectType !== data[i - 1].subjectType || seen.has(d.subjectId))) {
+        offset += 1;
+        seen.clear();
+      }
+      seen.add(d.subjectId);
+      return { data: d, runAt: new Date(now + offset) };
     });
     const results = await this.jobs.enqueueMany(PROVISION_JOB, jobs, { dedupeOn: DEDUPE_ON });
     await this.engine.markQueued(em, target, orders.filter((_, i) => results[i].created).map((order) => order.subject));
@@ -117,48 +140,69 @@ export class QueuedProvisioning {
     return target.retryIntervalSeconds > 0 && attempt <= target.maxRetries;
   }
 
+  /**
+   * Runs a job and the due jobs of the same target queued right behind it (taken along, up to
+   * JOBS_PER_RUN): one transaction, the payloads loaded set-based, one provisioner batch, each
+   * job with its own event, attempt and outcome. Only a prefix of the target's due jobs of one
+   * subject type, each subject once, is taken, so a subject's jobs and people before groups keep
+   * the queue's order. A job whose attempt failed fails (its retry, if any, is a new job).
+   */
   private async run(job: RunningJob<ProvisionJobData>): Promise<void> {
-    const data = job.data;
-    const { event, error } = await this.orm.em.fork().transactional(async (em) => {
-      const target = await em.findOne(ProvisioningTarget, { id: data.targetId }, { populate: ['secrets'] });
-      const subject = data.snapshot ?? (await this.engine.load(em, data.subjectType, data.subjectId));
-      if (!target || target.mode === ProvisioningMode.DISABLED || !subject) {
-        const reason = !target ? 'the target was deleted' : !subject ? 'the subject no longer exists' : 'the target is disabled';
-        if (!target) return { event: null, error: null };
-        const skipped = this.engine.newEvent(target, data.action, subject ?? { subjectType: data.subjectType, id: data.subjectId }, {
-          changeSeq: data.changeSeq,
-          attempt: data.attempt,
-          jobId: job.id,
-        });
-        skipped.outcome = ProvisioningOutcome.SKIPPED;
-        skipped.detail = reason;
-        await recordProvisioningEvents(em, [skipped]);
-        // A retry that lost its subject (deleted meanwhile) closes the failure it was retrying.
-        if (!subject) {
-          await closeFailuresOfDeletedSubjects(em, [{ subjectType: data.subjectType, subjectId: data.subjectId }], { targetId: target.id, lastEventSeq: skipped.seq });
-        }
-        return { event: skipped, error: null };
-      }
-      const attemptEvent = await this.engine.runOnTarget(em, target, data.action, subject, {
-        changeSeq: data.changeSeq,
-        attempt: data.attempt,
-        jobId: job.id,
-      });
-      if (attemptEvent.outcome !== ProvisioningOutcome.FAILED) {
-        await recordProvisioningEvents(em, [attemptEvent]);
-        return { event: attemptEvent, error: null };
-      }
-      const failure = attemptEvent.error ?? 'failed';
-      const retry = await this.retryLater(em, target, attemptEvent, subject, data.snapshot !== null);
-      if (retry) {
-        attemptEvent.outcome = ProvisioningOutcome.RETRY_SCHEDULED;
-        attemptEvent.detail = retry.detail;
-      }
-      await recordProvisioningEvents(em, [attemptEvent]);
-      return { event: attemptEvent, error: failure };
-    });
+    const along = await job.takeAlong({ targetId: job.data.targetId }, this.jobsPerRun - 1, (due) => queuedBehind(job.data, due.map((d) => d.data)));
+    const jobs = [{ id: job.id, data: job.data }, ...along];
+    const failures = await this.orm.em.fork().transactional((em) => this.runJobs(em, jobs));
+    await job.settleTaken(along.map((taken) => ({ id: taken.id, error: failures.get(taken.id) ?? null })));
     // The job itself failed even when a retry follows: its history says so.
-    if (error) throw new Error(error);
+    const failure = failures.get(job.id);
+    if (failure) throw new Error(failure);
+  }
+
+  /** The jobs' attempts, stored with their events; returns the failure of each job that failed. */
+  private async runJobs(em: EntityManager, jobs: { id: string; data: ProvisionJobData }[]): Promise<Map<string, string>> {
+    const failures = new Map<string, string>();
+    const target = await em.findOne(ProvisioningTarget, { id: jobs[0].data.targetId }, { populate: ['secrets'] });
+    if (!target) return failures; // the target was deleted: nothing to do, nothing to tell
+    const subjects = new Map<string, SubjectPayload>();
+    for (const type of [SubjectType.PERSON, SubjectType.GROUP, SubjectType.SERVICE]) {
+      const ids = jobs.filter((j) => !j.data.snapshot && j.data.subjectType === type).map((j) => j.data.subjectId);
+      if (ids.length > 0) for (const [id, payload] of await this.engine.marshaller.many(em, type, ids)) subjects.set(id, payload);
+    }
+    const subjectOf = (data: ProvisionJobData) => data.snapshot ?? subjects.get(data.subjectId) ?? null;
+    const options = (j: { id: string; data: ProvisionJobData }) => ({ changeSeq: j.data.changeSeq, attempt: j.data.attempt, jobId: j.id });
+
+    const skipped: ProvisioningEvent[] = [];
+    const gone: { event: ProvisioningEvent; subjectType: SubjectType; subjectId: string }[] = [];
+    const runnable = jobs.filter((j) => {
+      const subject = subjectOf(j.data);
+      if (target.mode !== ProvisioningMode.DISABLED && subject) return true;
+      const event = this.engine.newEvent(target, j.data.action, subject ?? { subjectType: j.data.subjectType, id: j.data.subjectId }, options(j));
+      event.outcome = ProvisioningOutcome.SKIPPED;
+      event.detail = !subject ? 'the subject no longer exists' : 'the target is disabled';
+      skipped.push(event);
+      if (!subject) gone.push({ event, subjectType: j.data.subjectType, subjectId: j.data.subjectId });
+      return false;
+    });
+    const attempts = await this.engine.runBatch(
+      em,
+      target,
+      runnable.map((j) => ({ ...options(j), action: j.data.action, subject: subjectOf(j.data)! })),
+    );
+    for (const [i, event] of attempts.entries()) {
+      if (event.outcome !== ProvisioningOutcome.FAILED) continue;
+      const j = runnable[i];
+      failures.set(j.id, event.error ?? 'failed');
+      const retry = await this.retryLater(em, target, event, subjectOf(j.data)!, j.data.snapshot !== null);
+      if (retry) {
+        event.outcome = ProvisioningOutcome.RETRY_SCHEDULED;
+        event.detail = retry.detail;
+      }
+    }
+    await recordProvisioningEvents(em, [...skipped, ...attempts]);
+    // A retry that lost its subject (deleted meanwhile) closes the failure it was retrying.
+    for (const { event, subjectType, subjectId } of gone) {
+      await closeFailuresOfDeletedSubjects(em, [{ subjectType, subjectId }], { targetId: target.id, lastEventSeq: event.seq });
+    }
+    return failures;
   }
 
   private jobData(

@@ -123,6 +123,85 @@ export function jobQueueContract(open: () => OpenQueue): void {
     assert.equal(new Set(results.map((r) => r.jobId)).size, 1);
   });
 
+  it('lets a running job take due jobs along (PostgreSQL): a prefix of the matching ones, each run once and ended as settled', async () => {
+    const jobs = await queue();
+    const name = uniqueName('along');
+    type Data = { group: string; version: number; stop?: boolean; fail?: boolean };
+    const runs: Array<{ version: number; took: number[] }> = [];
+    const taking = jobs.backend === 'postgres';
+    const seenRunning: JobState[] = [];
+    jobs.define<Data>(
+      name,
+      async (job) => {
+        const taken = await job.takeAlong({ group: job.data.group }, 10, (due) => {
+          const stop = due.findIndex((candidate) => candidate.data.stop);
+          return stop < 0 ? due.length : stop;
+        });
+        for (const t of taken) seenRunning.push((await jobs.get(t.id))!.state);
+        runs.push({ version: job.data.version, took: taken.map((t) => t.data.version) });
+        await job.settleTaken(taken.map((t) => ({ id: t.id, error: t.data.fail ? `version ${t.data.version} failed` : null })));
+      },
+      { concurrency: 1 },
+    );
+    const now = Date.now();
+    const ids = (
+      await jobs.enqueueMany<Data>(name, [
+        { data: { group: 'g', version: 1 }, runAt: new Date(now) },
+        { data: { group: 'g', version: 2, fail: true }, runAt: new Date(now + 1) },
+        { data: { group: 'h', version: 3 }, runAt: new Date(now + 2) },
+        { data: { group: 'g', version: 4, stop: true }, runAt: new Date(now + 3) },
+        { data: { group: 'g', version: 5 }, runAt: new Date(now + 4) },
+      ])
+    ).map((r) => r.jobId);
+    await jobs.startWorkers();
+    await waitFor('every job to end', async () => {
+      const states = await Promise.all(ids.map(async (id) => (await jobs.get(id))?.state));
+      return states.every((state) => state === JobState.COMPLETED || state === JobState.FAILED);
+    });
+    const ran = runs.flatMap((run) => [run.version, ...run.took]).sort();
+    assert.deepEqual(ran, [1, 2, 3, 4, 5], 'each job ran exactly once, on its own or taken along');
+    const states = await Promise.all(ids.map(async (id) => jobs.get(id)));
+    if (taking) {
+      assert.deepEqual(runs, [
+        { version: 1, took: [2] },
+        { version: 3, took: [] },
+        { version: 4, took: [5] },
+      ]);
+      assert.deepEqual(seenRunning, [JobState.RUNNING, JobState.RUNNING], 'taken jobs show as running');
+      assert.deepEqual(states.map((job) => job!.state), [JobState.COMPLETED, JobState.FAILED, JobState.COMPLETED, JobState.COMPLETED, JobState.COMPLETED]);
+      assert.equal(states[1]!.failReason, 'version 2 failed');
+      assert.ok(states[4]!.lastRunAt && states[4]!.lastFinishedAt, 'a taken job has its run times');
+    } else {
+      assert.deepEqual(runs.map((run) => run.took), [[], [], [], [], []], 'this backend runs every job on its own');
+    }
+
+    // A handler that ends without settling what it took (it failed first) leaves those jobs to run again.
+    const second = uniqueName('along-unsettled');
+    const handled: number[] = [];
+    jobs.define<Data>(
+      second,
+      async (job) => {
+        handled.push(job.data.version);
+        const taken = await job.takeAlong({ group: 'k' }, 10, (due) => due.length);
+        if (taken.length > 0) throw new Error('failed before settling');
+      },
+      { concurrency: 1 },
+    );
+    await jobs.stopWorkers();
+    const [head, follower] = await jobs.enqueueMany<Data>(second, [
+      { data: { group: 'k', version: 1 }, runAt: new Date(Date.now()) },
+      { data: { group: 'k', version: 2 }, runAt: new Date(Date.now() + 1) },
+    ]);
+    await jobs.startWorkers();
+    await waitFor('both jobs to end', async () => {
+      const ended = await Promise.all([head, follower].map(async (r) => (await jobs.get(r.jobId))?.state));
+      return ended.every((state) => state === JobState.COMPLETED || state === JobState.FAILED) && ended;
+    });
+    assert.deepEqual(handled, [1, 2], 'the job taken along and left unsettled ran again on its own');
+    assert.equal((await jobs.get(head.jobId))!.state, taking ? JobState.FAILED : JobState.COMPLETED);
+    assert.equal((await jobs.get(follower.jobId))!.state, JobState.COMPLETED);
+  });
+
   it('enqueues many jobs in one call: each runs once, deduped against waiting jobs and within the call, in run-time order', async () => {
     const jobs = await queue();
     const name = uniqueName('many');

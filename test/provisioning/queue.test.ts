@@ -89,6 +89,39 @@ describe('queued provisioning (Queue and Queue On Error)', () => {
     assert.ok(jobs.provisioningJobs.some((j) => j.id === queuedUpdate?.jobId && j.subjectId === ada.id && j.action === 'PERSON_UPDATED'));
   });
 
+  it("runs a target's piled-up jobs together, in queue order, each job with its own outcome", async () => {
+    const organization = await createOrganization(t.admin);
+    const bulk = await target(organization.id, 'bulk', 'QUEUE', { config: { failFamily: 'Reject' } });
+    const person = async (family: string) =>
+      (await t.admin.ok(CreatePersonDocument, { input: { organizationId: organization.id, names: [{ given: 'P', family }] } })).createPerson.person;
+    const first = await person('First');
+    await t.ferry.jobs.stopWorkers(); // the rest piles up behind the groups' jobs
+    const people = [await person('A'), await person('B'), await person('Reject'), await person('C'), await person('D')];
+    await t.ferry.jobs.startWorkers();
+    const jobs = await waitFor('every job of the target to end', async () => {
+      const all = (await t.admin.ok(ProvisioningJobsDocument, { organizationId: organization.id, targetId: bulk.id, first: 200 })).provisioningJobs;
+      return all.length > 0 && all.every((job) => job.state === 'COMPLETED' || job.state === 'FAILED') && all;
+    });
+    const jobOf = (subjectId: string) => jobs.filter((job) => job.subjectId === subjectId);
+    for (const p of [first, ...people]) assert.equal(jobOf(p.id).length, 1, 'one job per person');
+    const rejected = jobOf(people[2].id)[0];
+    assert.equal(rejected.state, 'FAILED');
+    assert.match(rejected.failReason ?? '', /bulk rejected Reject/);
+    const others = people.filter((_, i) => i !== 2).map((p) => jobOf(p.id)[0]);
+    assert.ok(others.every((job) => job.state === 'COMPLETED'), 'the failure is its own job only');
+    // One pass: the first of them started by the queue, the four behind it taken along (started together).
+    assert.ok(new Set(people.map((p) => jobOf(p.id)[0].lastRunAt)).size <= 2, 'the people queued one after the other ran in one pass');
+    const outcomes = await Promise.all(people.map(async (p) => (await events(organization.id, p.id)).filter((e) => e.targetName === 'bulk' && e.outcome !== 'QUEUED')));
+    assert.deepEqual(
+      outcomes.map((list) => list.map((e) => `${e.outcome}:${e.jobId === jobOf(list[0].subjectId)[0].id}`)),
+      [['SUCCEEDED:true'], ['SUCCEEDED:true'], ['FAILED:true'], ['SUCCEEDED:true'], ['SUCCEEDED:true']],
+      'each job has its own event, with its job id',
+    );
+    const pushed = recorder.on('bulk').map((c) => `${c.subject.subjectType}:${c.subject.id}`);
+    const at = (subjectId: string) => pushed.indexOf(`PERSON:${subjectId}`);
+    assert.ok(at(first.id) >= 0 && people.every((p) => at(p.id) > at(first.id)), 'in queue order');
+  });
+
   it('Queue On Error runs inline, retries transient failures up to the maximum, and does not retry permanent ones', async () => {
     const organization = await createOrganization(t.admin);
     const flaky = await target(organization.id, 'flaky', 'QUEUE_ON_ERROR', { config: { fail: 'transient' }, retryIntervalSeconds: 1, maxRetries: 2 });

@@ -14,6 +14,8 @@ const configSchema = z.object({
   /** Make every call fail, to test failure isolation. */
   fail: z.enum(['never', 'permanent', 'transient']).default('never'),
   apiKey: z.string().optional(),
+  /** Make calls for people with this family name fail permanently (the rest succeed). */
+  failFamily: z.string().optional(),
 });
 
 /**
@@ -30,6 +32,8 @@ export function recordingPlugin(name = 'recorder') {
       calls.push({ ...request, targetName: target.targetName });
       if (target.config.fail === 'permanent') throw new PermanentProvisioningError(`${target.targetName} rejected the data`);
       if (target.config.fail === 'transient') throw new TransientProvisioningError(`${target.targetName} is unreachable`);
+      const family = request.subject.subjectType === 'PERSON' ? request.subject.primaryName?.family : undefined;
+      if (target.config.failFamily && family === target.config.failFamily) throw new PermanentProvisioningError(`${target.targetName} rejected ${family}`);
       const deleting = request.action.endsWith('_DELETED');
       return { remoteId: deleting ? null : `${target.targetName}/${request.subject.id}`, detail: `recorded ${request.action}` };
     },

@@ -330,7 +330,9 @@ class AgendaJobQueue implements JobQueue {
     return this.serialised(
       keys.map((key) => `${name}\u0000${key}`),
       async () => {
-        const waiting = await this.store.findWaitingMany(name, keys.map((key) => JSON.parse(key) as Record<string, unknown>));
+        const matches = keys.map((key) => JSON.parse(key) as Record<string, unknown>);
+        // One request: the plain lookup (its plan is the index's; the many-match join's is not as direct).
+        const waiting = matches.length === 1 ? [await this.store.findWaiting(name, matches[0])] : await this.store.findWaitingMany(name, matches);
         const jobIdOf = new Map<string, string>();
         keys.forEach((key, i) => waiting[i] && jobIdOf.set(key, waiting[i]));
         // Of the requests for the same job in this call, the first one creates it.

@@ -1,3 +1,4 @@
+import { forEachInChunks } from '../common/chunks';
 import { SubjectType } from '../provisioning/actions';
 import type { GroupPayload } from '../provisioning/payload';
 import type { BatchOutcome, ProvisionBatch, ProvisionRequest, ProvisionResult, RemoteIdLookup, TargetContext } from './plugin';
@@ -48,10 +49,12 @@ export function provisionEachOf<TConfig>(
  */
 export async function prefetchMembers(lookup: RemoteIdLookup, requests: readonly ProvisionRequest[]): Promise<(inner: RemoteIdLookup) => RemoteIdLookup> {
   const ids = new Set<string>();
-  for (const { subject } of requests) {
-    if (subject.subjectType !== 'GROUP') continue;
-    for (const member of (subject as GroupPayload).members) if (member.member || member.owner) ids.add(member.personId);
-  }
+  // The members of all the batch's groups (a huge group alone has 20,000) are gone through in
+  // chunks, with turns of the event loop between them.
+  const members = requests.flatMap(({ subject }) => (subject.subjectType === 'GROUP' ? (subject as GroupPayload).members : []));
+  await forEachInChunks(members, (member) => {
+    if (member.member || member.owner) ids.add(member.personId);
+  });
   if (ids.size === 0) return (inner) => inner;
   const known = await lookup.getMany(SubjectType.PERSON, [...ids]);
   return (inner) => ({
@@ -63,10 +66,10 @@ export async function prefetchMembers(lookup: RemoteIdLookup, requests: readonly
       // An empty lookup costs nothing and keeps the call's fence: past its time limit it throws.
       await inner.getMany(subjectType, []);
       const found = new Map<string, string>();
-      for (const id of subjectIds) {
+      await forEachInChunks(subjectIds, (id) => {
         const remoteId = known.get(id);
         if (remoteId !== undefined) found.set(id, remoteId);
-      }
+      });
       return found;
     },
   });

@@ -2,9 +2,11 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BusyError, ConstraintViolationError, InsufficientAccessError, InvalidSyntaxError, UnavailableError } from 'ldapts';
+import { ITEMS_PER_CHUNK } from '../../src/common/chunks';
 import {
   affiliationValue,
   buildGroupEntry,
+  buildGroupEntryInChunks,
   buildPersonEntry,
   cleanValues,
   formatName,
@@ -109,6 +111,53 @@ describe('LDAP entry assembly', () => {
     });
     assert.deepEqual(placeholder?.attributes.get('member'), ['cn=empty,dc=example,dc=org']);
     assert.deepEqual(placeholder?.attributes.get('owner'), ['uid=ada,ou=people,dc=example,dc=org']);
+  });
+});
+
+/** Counts the turns the event loop takes while `work` runs (a setImmediate chain started before it). */
+async function turnsDuring<T>(work: () => Promise<T>): Promise<{ result: T; turns: number }> {
+  let turns = 0;
+  let done = false;
+  const turn = () => {
+    if (done) return;
+    turns += 1;
+    setImmediate(turn);
+  };
+  setImmediate(turn);
+  try {
+    return { result: await work(), turns };
+  } finally {
+    done = true;
+  }
+}
+
+describe('LDAP entries of huge groups', () => {
+  const size = ITEMS_PER_CHUNK * 2 + 500;
+  const uids = Array.from({ length: size }, (_, index) => `user${index}`);
+  const dns = uids.map((uid) => `uid=${uid},ou=people,dc=example,dc=org`);
+
+  it('builds the same entry in chunks, letting the event loop run between them', async () => {
+    const people = uids.map((uid) => person(uid));
+    // Every third person is an owner only: no member DN, no hasMember value.
+    const members = people.map((someone, index) => ({ ...memberOf([someone])[0], member: index % 3 !== 0, owner: index % 3 === 0 }));
+    const big = group('CO:members:all', members);
+    // The later chunks repeat earlier DNs in another case: they are the same value and are dropped.
+    const memberDns = [
+      ...dns.filter((_, index) => index % 3 !== 0),
+      ...dns.filter((_, index) => index % 3 !== 0 && index % 7 === 1).map((dn) => dn.toUpperCase()),
+    ];
+    const resolved = { memberDns, ownerDns: dns.filter((_, index) => index % 3 === 0) };
+    const name = entryName('cn', 'CO:members:all', 'ou=groups,dc=example,dc=org');
+    const eduMember = config({ groupObjectClasses: { groupOfNames: true, eduMember: true } });
+
+    const { result: chunked, turns } = await turnsDuring(() => buildGroupEntryInChunks(eduMember, big, name, resolved));
+    assert.ok(chunked);
+    assert.deepEqual(chunked.attributes.get('member'), dns.filter((_, index) => index % 3 !== 0));
+    assert.deepEqual(chunked.attributes.get('owner'), resolved.ownerDns);
+    assert.deepEqual(chunked.attributes.get('hasMember'), uids.filter((_, index) => index % 3 !== 0));
+    assert.deepEqual(chunked, buildGroupEntry(eduMember, big, name, resolved));
+    // Members, member DNs, owners and hasMember values each span several chunks.
+    assert.ok(turns >= 4, `the event loop turned ${turns} times while ${size} members were worked through`);
   });
 });
 

@@ -1,3 +1,4 @@
+import { eachChunked, runInChunks, runNow, type Chunked } from '../../common/chunks';
 import { PersonStatus } from '../../registry/enums';
 import type { GroupPayload, NamePayload, PersonPayload, TelephonePayload } from '../../provisioning/payload';
 import {
@@ -34,17 +35,23 @@ function matchKey(value: string, caseExact: boolean): string {
 
 /** COmanage's clean-up: line breaks become "$", values are trimmed, empties and repeats dropped. */
 export function cleanValues(values: readonly (string | null | undefined)[], spec: Pick<AttributeSpec, 'caseExact' | 'singleValue'> = {}): string[] {
+  return runNow(cleanValuesChunked(values, spec));
+}
+
+/** cleanValues, pausing between chunks of a long list (a huge group's member DNs). */
+function* cleanValuesChunked(values: readonly (string | null | undefined)[], spec: Pick<AttributeSpec, 'caseExact' | 'singleValue'>): Chunked<string[]> {
+  const caseExact = spec.caseExact ?? false;
   const seen = new Set<string>();
   const result: string[] = [];
-  for (const raw of values) {
-    if (raw === null || raw === undefined) continue;
+  yield* eachChunked(values, (raw) => {
+    if (raw === null || raw === undefined) return;
     const value = raw.replace(/\r?\n/g, '$').trim();
-    if (value === '') continue;
-    const key = matchKey(value, spec.caseExact ?? false);
-    if (seen.has(key)) continue;
+    if (value === '') return;
+    const key = matchKey(value, caseExact);
+    if (seen.has(key)) return;
     seen.add(key);
     result.push(value);
-  }
+  });
   return spec.singleValue ? result.slice(0, 1) : result;
 }
 
@@ -115,11 +122,11 @@ function isEnabled(spec: AttributeSpec, enabled: ReadonlySet<string>): boolean {
 }
 
 /** Cleans the configured values of enabled object classes and forces the RDN value in. */
-function assembleValues({ catalog, enabledObjectClasses, config, values, name }: AssemblyInput): Map<string, string[]> {
+function* assembleValues({ catalog, enabledObjectClasses, config, values, name }: AssemblyInput): Chunked<Map<string, string[]>> {
   const attributes = new Map<string, string[]>();
   for (const spec of catalog) {
     if (!isEnabled(spec, enabledObjectClasses) || !isConfigured(spec, config)) continue;
-    const cleaned = cleanValues(values.get(spec.name) ?? [], spec);
+    const cleaned = yield* cleanValuesChunked(values.get(spec.name) ?? [], spec);
     if (cleaned.length > 0) attributes.set(spec.name, cleaned);
   }
   // slapd rejects an entry (or a replace) that lacks its RDN value (spec 3.8).
@@ -254,7 +261,7 @@ export function buildPersonEntry(config: LdapConfig, person: PersonPayload, name
     values: personValues(config, person),
     name,
   };
-  const attributes = assembleValues(input);
+  const attributes = runNow(assembleValues(input));
   if (!attributes.has('cn')) attributes.set('cn', [name.rdnValue]);
   const objectClasses: string[] = [...PERSON_BASE_OBJECT_CLASSES];
   for (const objectClass of PERSON_OPTIONAL_OBJECT_CLASSES) {
@@ -286,12 +293,27 @@ export class GroupWithoutGidNumberError extends Error {}
  * policy (the entry must then not exist).
  */
 export function buildGroupEntry(config: LdapConfig, group: GroupPayload, name: EntryName, members: ResolvedMembers): DesiredEntry | null {
+  return runNow(groupEntry(config, group, name, members));
+}
+
+/**
+ * buildGroupEntry with a turn of the event loop after every chunk of members, for a huge group
+ * (20,000 members take longer than the event loop should wait); the entry is the same.
+ */
+export function buildGroupEntryInChunks(config: LdapConfig, group: GroupPayload, name: EntryName, members: ResolvedMembers): Promise<DesiredEntry | null> {
+  return runInChunks(groupEntry(config, group, name, members));
+}
+
+function* groupEntry(config: LdapConfig, group: GroupPayload, name: EntryName, members: ResolvedMembers): Chunked<DesiredEntry | null> {
   const enabled = new Set<string>(
     (['groupOfNames', 'posixGroup', 'eduMember'] as const).filter((objectClass) => config.groupObjectClasses[objectClass]),
   );
-  const memberIdentifiers = group.members
-    .filter((member) => member.member)
-    .flatMap((member) => identifiersOfType(member.identifiers, config.memberIdentifierType).slice(0, 1));
+  const memberIdentifiers: string[] = [];
+  yield* eachChunked(group.members, (member) => {
+    if (!member.member) return;
+    const first = identifiersOfType(member.identifiers, config.memberIdentifierType)[0];
+    if (first !== undefined) memberIdentifiers.push(first);
+  });
   let memberDns = members.memberDns;
   if (enabled.has('groupOfNames') && memberDns.length === 0) {
     if (config.emptyGroupPolicy === 'delete' || !config.placeholderMemberDn) return null;
@@ -311,7 +333,7 @@ export function buildGroupEntry(config: LdapConfig, group: GroupPayload, name: E
     ]),
     name,
   };
-  const attributes = assembleValues(input);
+  const attributes = yield* assembleValues(input);
   if (enabled.has('posixGroup') && !attributes.has('gidNumber')) {
     throw new GroupWithoutGidNumberError(
       `group ${group.name} has no active identifier of type "${config.identifierTypes.gidNumber}", which posixGroup needs as gidNumber`,

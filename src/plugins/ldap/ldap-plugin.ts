@@ -1,4 +1,5 @@
 import type { Client } from 'ldapts';
+import { forEachInChunks } from '../../common/chunks';
 import { provisionWithPrefetchedMembers } from '../batch';
 import { GROUP_ACTIONS, ProvisioningAction, SERVICE_ACTIONS, SubjectType } from '../../provisioning/actions';
 import type { GroupPayload, PersonPayload } from '../../provisioning/payload';
@@ -11,7 +12,7 @@ import {
   type ReadBack,
   type TargetContext,
 } from '../plugin';
-import { buildGroupEntry, buildPersonEntry, GroupWithoutGidNumberError, type DesiredEntry, type ResolvedMembers } from './attributes';
+import { buildGroupEntryInChunks, buildPersonEntry, GroupWithoutGidNumberError, type DesiredEntry, type ResolvedMembers } from './attributes';
 import { LDAP_SECRET_FIELDS, ldapConfigSchema, type LdapConfig } from './config';
 import { LdapConnections } from './connections';
 import { groupEntryName, personEntryName, type EntryName } from './dn';
@@ -107,16 +108,23 @@ async function provisionPerson(ctx: Context, request: ProvisionRequest, person: 
 // ---------------------------------------------------------------------------------------------
 // Groups
 
+/** The DNs of the group's members and owners on this target, in payload order (a huge group in chunks). */
 async function resolveMembers(ctx: Context, group: GroupPayload): Promise<ResolvedMembers> {
-  const ids = [...new Set(group.members.filter((member) => member.member || member.owner).map((member) => member.personId))];
+  const ids = new Set<string>();
+  await forEachInChunks(group.members, (member) => {
+    if (member.member || member.owner) ids.add(member.personId);
+  });
   // The lookup is scoped to this target: a DN stored for another target never leaks in (D10).
-  const dns = ids.length > 0 ? await ctx.remoteIds.getMany(SubjectType.PERSON, ids) : new Map<string, string>();
-  const dnsOf = (members: typeof group.members) =>
-    members.map((member) => dns.get(member.personId)).filter((dn): dn is string => typeof dn === 'string' && dn !== '');
-  return {
-    memberDns: dnsOf(group.members.filter((member) => member.member)),
-    ownerDns: dnsOf(group.members.filter((member) => member.owner)),
-  };
+  const dns = ids.size > 0 ? await ctx.remoteIds.getMany(SubjectType.PERSON, [...ids]) : new Map<string, string>();
+  const memberDns: string[] = [];
+  const ownerDns: string[] = [];
+  await forEachInChunks(group.members, (member) => {
+    const dn = dns.get(member.personId);
+    if (typeof dn !== 'string' || dn === '') return;
+    if (member.member) memberDns.push(dn);
+    if (member.owner) ownerDns.push(dn);
+  });
+  return { memberDns, ownerDns };
 }
 
 async function provisionGroup(ctx: Context, request: ProvisionRequest, group: GroupPayload): Promise<ProvisionResult> {
@@ -132,7 +140,7 @@ async function provisionGroup(ctx: Context, request: ProvisionRequest, group: Gr
 
   let entry: DesiredEntry | null;
   try {
-    entry = buildGroupEntry(ctx.config, group, name, await resolveMembers(ctx, group));
+    entry = await buildGroupEntryInChunks(ctx.config, group, name, await resolveMembers(ctx, group));
   } catch (error) {
     if (error instanceof GroupWithoutGidNumberError) throw new PermanentProvisioningError(`cannot provision to LDAP: ${error.message}`);
     throw error;

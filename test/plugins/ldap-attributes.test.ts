@@ -1,7 +1,17 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BusyError, ConstraintViolationError, InsufficientAccessError, InvalidSyntaxError, UnavailableError } from 'ldapts';
+import {
+  AddRequest,
+  Attribute,
+  BusyError,
+  Change,
+  ConstraintViolationError,
+  InsufficientAccessError,
+  InvalidSyntaxError,
+  ModifyRequest,
+  UnavailableError,
+} from 'ldapts';
 import { ITEMS_PER_CHUNK } from '../../src/common/chunks';
 import {
   affiliationValue,
@@ -15,6 +25,7 @@ import {
 } from '../../src/plugins/ldap/attributes';
 import { ldapConfigSchema } from '../../src/plugins/ldap/config';
 import { entryName } from '../../src/plugins/ldap/dn';
+import { attributeFor } from '../../src/plugins/ldap/encoding';
 import { provisioningError } from '../../src/plugins/ldap/errors';
 import { PermanentProvisioningError, TransientProvisioningError } from '../../src/plugins/plugin';
 import { PersonStatus } from '../../src/registry/enums';
@@ -158,6 +169,26 @@ describe('LDAP entries of huge groups', () => {
     assert.deepEqual(chunked, buildGroupEntry(eduMember, big, name, resolved));
     // Members, member DNs, owners and hasMember values each span several chunks.
     assert.ok(turns >= 4, `the event loop turned ${turns} times while ${size} members were worked through`);
+  });
+
+  it('encodes a long list of values ahead, in chunks, into the bytes ldapts would send', async () => {
+    const plain = [new Attribute({ type: 'objectClass', values: ['groupOfNames'] }), new Attribute({ type: 'member', values: dns })];
+    const { result: encoded, turns } = await turnsDuring(async () => [plain[0], await attributeFor('member', dns)]);
+    assert.ok(turns >= 2, `the event loop turned ${turns} times while ${size} values were encoded`);
+    assert.notEqual(encoded[1].constructor, Attribute, 'a long list is encoded ahead');
+    assert.equal((await attributeFor('cn', ['short'])).constructor, Attribute, 'a short one is left to ldapts');
+
+    const add = (attributes: Attribute[]) => new AddRequest({ messageId: 7, dn: 'cn=all,ou=groups,dc=example,dc=org', attributes });
+    assert.deepEqual(add(encoded).write(), add(plain).write());
+    const modify = (attributes: Attribute[]) =>
+      new ModifyRequest({
+        messageId: 8,
+        dn: 'cn=all,ou=groups,dc=example,dc=org',
+        changes: attributes.map((modification) => new Change({ operation: 'replace', modification })),
+      });
+    assert.deepEqual(modify(encoded).write(), modify(plain).write());
+    // ldapts logs each message it sends as JSON: the values are not serialised again.
+    assert.ok(JSON.stringify(add(encoded)).length < 1000);
   });
 });
 

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Attribute, Change, EqualityFilter } from 'ldapts';
+import { ITEMS_PER_CHUNK } from '../../src/common/chunks';
 import { ldapPlugin } from '../../src/plugins/ldap';
 import { DEFAULT_EXPORTED_ATTRIBUTES } from '../../src/plugins/ldap/catalog';
 import { PermanentProvisioningError, TransientProvisioningError } from '../../src/plugins/plugin';
@@ -476,6 +477,35 @@ describe('LDAP provisioner against a real slapd', () => {
       await target.provision(A.PERSON_UPDATED, frank);
       await target.provision(A.GROUP_UPDATED, group(cn, memberOf([frank]), { id: team.id }));
       assert.deepEqual((await slapd.entry(groupDn(cn)))?.get('member'), [personDn(newUid)]);
+    });
+
+    it('writes a group of more members than a chunk holds (values encoded ahead) exactly: add, update, reprovision', async () => {
+      const target = ldapTarget(slapd, { groupObjectClasses: { groupOfNames: true, eduMember: true } });
+      const crowd = (count: number) => Array.from({ length: count }, () => person(unique('crowd')));
+      // The member DNs are the ones stored for this target; the people's own entries do not matter here.
+      const store = (people: PersonPayload[]) => {
+        for (const someone of people) target.state.set(SubjectType.PERSON, someone.id, personDn(someone.identifiers[0].value));
+      };
+      const people = crowd(ITEMS_PER_CHUNK * 2 + 500);
+      store(people);
+      const cn = unique('CO:members:all');
+      const all = group(cn, memberOf(people));
+      const expectMembers = async (members: PersonPayload[]) => {
+        const entry = await slapd.entry(groupDn(cn));
+        assert.deepEqual(entry?.get('member'), members.map((someone) => personDn(someone.identifiers[0].value)));
+        assert.deepEqual(entry?.get('hasMember'), members.map((someone) => someone.identifiers[0].value));
+      };
+
+      assert.equal((await target.provision(A.GROUP_ADDED, all)).detail, `added ${groupDn(cn)}`);
+      await expectMembers(people);
+      const newcomers = crowd(200);
+      store(newcomers);
+      const changed = [...people.slice(300), ...newcomers];
+      assert.equal((await target.provision(A.GROUP_UPDATED, group(cn, memberOf(changed), { id: all.id }))).detail, `modified ${groupDn(cn)}`);
+      await expectMembers(changed);
+      const reprovisioned = await target.provision(A.GROUP_REPROVISION_REQUESTED, group(cn, memberOf(changed), { id: all.id }));
+      assert.equal(reprovisioned.detail, `deleted ${groupDn(cn)}, added ${groupDn(cn)}`);
+      await expectMembers(changed);
     });
 
     it('"delete" policy: an empty group has no entry; it appears with its first member and goes with its last', async () => {

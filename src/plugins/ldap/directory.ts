@@ -1,6 +1,7 @@
 import { Attribute, Change, DN, EqualityFilter, type Client, type Control } from 'ldapts';
 import type { DesiredEntry } from './attributes';
 import { AssertionControl, PostReadControl } from './controls';
+import { attributeFor } from './encoding';
 import { isChildOf, type EntryName } from './dn';
 import { ASSERTION_FAILED, ENTRY_ALREADY_EXISTS, NO_SUCH_OBJECT, provisioningError, resultCode } from './errors';
 import { PermanentProvisioningError } from '../plugin';
@@ -52,10 +53,8 @@ export class Directory {
 
   /** Adds the entry; returns its entryUUID (Post-Read control), null if the directory has none. */
   async add(entry: DesiredEntry): Promise<string | null> {
-    const attributes = [
-      new Attribute({ type: 'objectClass', values: entry.objectClasses }),
-      ...[...entry.attributes].map(([type, values]) => new Attribute({ type, values })),
-    ];
+    const attributes = [new Attribute({ type: 'objectClass', values: entry.objectClasses })];
+    for (const [type, values] of entry.attributes) attributes.push(await attributeFor(type, values));
     const read = new PostReadControl(['entryUUID']);
     await this.run(`add of ${entry.name.dn}`, () => this.client.add(entry.name.dn, attributes, [read]));
     return read.value('entryUUID');
@@ -67,12 +66,10 @@ export class Directory {
    * modified and its entryUUID learnt.
    */
   async replace(entry: DesiredEntry, uuid: string | null): Promise<{ outcome: GuardedOutcome; uuid: string | null }> {
-    const changes = [
-      new Change({ operation: 'replace', modification: new Attribute({ type: 'objectClass', values: entry.objectClasses }) }),
-      ...entry.managed.map(
-        (type) => new Change({ operation: 'replace', modification: new Attribute({ type, values: entry.attributes.get(type) ?? [] }) }),
-      ),
-    ];
+    const changes = [new Change({ operation: 'replace', modification: new Attribute({ type: 'objectClass', values: entry.objectClasses }) })];
+    for (const type of entry.managed) {
+      changes.push(new Change({ operation: 'replace', modification: await attributeFor(type, entry.attributes.get(type) ?? []) }));
+    }
     const read = uuid ? null : new PostReadControl(['entryUUID']);
     const outcome = await this.guarded(`modify of ${entry.name.dn}`, () =>
       this.client.modify(entry.name.dn, changes, [...guard(uuid), ...(read ? [read] : [])]),

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GroupType, PersonStatus, RecordStatus } from '../../src/registry/enums';
+import { ITEMS_PER_CHUNK } from '../../src/common/chunks';
 import {
   addMemberRows,
+  addMemberRowsChunked,
   entitlements,
   groupPayloads,
   personPayloads,
@@ -318,6 +320,28 @@ describe('payload mappers (pure)', () => {
       ['a', true, true],
       ['b', false, true],
     ]);
+  });
+
+  it('a page of a huge group folds in chunks, pausing between them, into the members folded at once', () => {
+    const size = ITEMS_PER_CHUNK * 2 + 100;
+    const ids = Array.from({ length: size }, (_, index) => `p${index}`);
+    const people = ids.map((id, index) => person(id, index % 5 === 0 ? PersonStatus.SUSPENDED : PersonStatus.ACTIVE));
+    // The last rows repeat people of the first chunk as owners: they merge into those members.
+    const rows = [
+      ...ids.map((id, index) => membership(`m${index}`, 'g1', id)),
+      ...ids.slice(0, 50).map((id, index) => membership(`o${index}`, 'g1', id, { owner: true })),
+    ];
+    const identifiers = ids.map((id) => identifier(`i-${id}`, { personId: id }));
+    const atOnce = addMemberRows(new Map(), rows, people, identifiers, NOW);
+    const work = addMemberRowsChunked(new Map(), rows, people, identifiers, NOW);
+    let pauses = 0;
+    let step = work.next();
+    for (; !step.done; step = work.next()) pauses += 1;
+    assert.equal(pauses, 2, `${rows.length} rows in chunks of ${ITEMS_PER_CHUNK}`);
+    assert.deepEqual(step.value, atOnce);
+    const members = [...step.value.get('g1')!.values()];
+    assert.equal(members.length, size - size / 5, 'suspended people are not members');
+    assert.deepEqual(members.filter((m) => m.owner).map((m) => m.personId), ids.slice(0, 50).filter((_, index) => index % 5 !== 0));
   });
 
   it('services map every column', () => {

@@ -1,3 +1,4 @@
+import { eachChunked, runNow, type Chunked } from '../../common/chunks';
 import { ACTIVE_MEMBER_STATUSES, GroupType, PersonStatus, RecordStatus } from '../../registry/enums';
 import type {
   GroupMemberPayload,
@@ -259,18 +260,29 @@ export function addMemberRows(
   identifiers: readonly IdentifierRow[],
   now: Date,
 ): GroupMembers {
+  return runNow(addMemberRowsChunked(members, rows, people, identifiers, now));
+}
+
+/** addMemberRows, pausing after every chunk of rows (the loader gives the event loop a turn there). */
+export function* addMemberRowsChunked(
+  members: GroupMembers,
+  rows: readonly MembershipRow[],
+  people: readonly PersonRow[],
+  identifiers: readonly IdentifierRow[],
+  now: Date,
+): Chunked<GroupMembers> {
   const active = new Set(people.filter((p) => ACTIVE_MEMBER_STATUSES.has(p.status)).map((p) => p.id));
   const identifiersByPerson = groupBy(identifiers, (row) => row.personId);
-  for (const row of rows) {
-    if (!isValidAt(row, now)) continue;
+  yield* eachChunked(rows, (row) => {
+    if (!isValidAt(row, now)) return;
     // A member already folded in was active then: the status is the person's, the same for every row.
     const existing = members.get(row.groupId)?.get(row.personId);
     if (existing) {
       existing.member ||= row.member;
       existing.owner ||= row.owner;
-      continue;
+      return;
     }
-    if (!active.has(row.personId)) continue;
+    if (!active.has(row.personId)) return;
     let groupMembers = members.get(row.groupId);
     if (!groupMembers) members.set(row.groupId, (groupMembers = new Map()));
     groupMembers.set(row.personId, {
@@ -279,7 +291,7 @@ export function addMemberRows(
       owner: row.owner,
       identifiers: get(identifiersByPerson, row.personId).map(identifierPayload),
     });
-  }
+  });
   return members;
 }
 

@@ -1,7 +1,17 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { runInChunks, yieldToEventLoop } from '../../common/chunks';
 import { ACTIVE_MEMBER_STATUSES } from '../../registry/enums';
 import type { GroupPayload, PersonPayload, ServicePayload } from '../payload';
-import { addMemberRows, groupBy, groupPayload, isRoleValid, personPayloads, PROVISIONABLE_PERSON_STATUSES, servicePayload, type GroupMembers } from './mappers';
+import {
+  addMemberRowsChunked,
+  groupBy,
+  groupPayload,
+  isRoleValid,
+  personPayloads,
+  PROVISIONABLE_PERSON_STATUSES,
+  servicePayload,
+  type GroupMembers,
+} from './mappers';
 import {
   executorFor,
   FIRST_ID,
@@ -136,7 +146,11 @@ export class PayloadLoader {
       const newcomers = page.filter((row) => !members.get(row.groupId)?.has(row.personId)).map((row) => row.personId);
       const people = await selectPeople(sql, newcomers);
       const active = people.filter((p) => ACTIVE_MEMBER_STATUSES.has(p.status)).map((p) => p.id);
-      addMemberRows(members, page, people, await selectPersonIdentifiers(sql, active), now);
+      const identifiers = await selectPersonIdentifiers(sql, active);
+      // The page is folded in chunks, each in its own turn of the event loop (not in the one that
+      // parsed the rows): a page is 5,000 members of a huge group.
+      await yieldToEventLoop();
+      await runInChunks(addMemberRowsChunked(members, page, people, identifiers, now));
       if (page.length < this.memberPageSize) break;
       after = page[page.length - 1].id;
     }

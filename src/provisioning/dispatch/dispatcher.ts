@@ -159,8 +159,11 @@ export class Dispatcher {
 }
 
 async function lockCursor(tx: EntityManager, name: string): Promise<EngineCursor> {
+  // The row exists after the first pass: one statement then; the insert only the first time.
+  const found = await tx.findOne(EngineCursor, { name }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  if (found) return found;
   await tx.execute(`insert into engine_cursor (name, seq, updated_at) values (?, 0, now()) on conflict do nothing`, [name]);
-  return tx.findOneOrFail(EngineCursor, { name }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  return tx.findOneOrFail(EngineCursor, { name }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
 }
 
 /**

@@ -22,6 +22,7 @@ import { ProvisionedState, ProvisioningStatus } from '../provisioned-state.entit
 import { ProvisioningEvent, ProvisioningOutcome } from '../provisioning-event.entity';
 import { GroupSelection, type ProvisioningTarget } from '../provisioning-target.entity';
 import { fenced, TargetHealth } from '../health/target-health';
+import { ClaimWriter } from './claims';
 import { deleteOf, effectiveAction, isDelete } from './decisions';
 
 /** One subject for one target, as any caller asks for it (lane, job, explicit request, fix). */
@@ -81,13 +82,17 @@ export const FALLBACK_CONCURRENCY = 1;
  */
 export class Provisioner {
   targetHealth = new TargetHealth();
+  /** Claims are committed on their own connection, the claims of concurrent calls in one statement. */
+  private readonly claims: ClaimWriter;
 
   constructor(
     private readonly orm: MikroORM,
     private readonly plugins: PluginRegistry,
     private readonly provisionability: ProvisionabilityService,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.claims = new ClaimWriter(orm);
+  }
 
   /** How many calls the target takes at once: its own setting, else its plugin's default. */
   concurrencyOf(target: Pick<ProvisioningTarget, 'plugin' | 'concurrency'>): number {
@@ -165,7 +170,7 @@ export class Provisioner {
               ...request,
               claim: async (remoteId) => {
                 fence.check();
-                await this.claim(target.id, SubjectType[request.subject.subjectType], request.subject.id, remoteId);
+                await this.claims.claim({ targetId: target.id, subjectType: SubjectType[request.subject.subjectType], subjectId: request.subject.id, remoteId });
                 claimed.add(key(request.subject));
               },
             }),
@@ -307,19 +312,6 @@ export class Provisioner {
       [targetId, subjects.map((s) => s.id)],
     );
     return new Map(rows.map((row) => [`${row.subject_type}:${row.subject_id}`, { remoteId: row.remote_id, since: new Date(row.claimed_at) }]));
-  }
-
-  /**
-   * Commits the claim at once, on a connection of its own: it must outlive the transaction the
-   * plugin is called in, which a crash rolls back. The subject's state row, which that
-   * transaction holds locked, is not touched, so the two cannot wait on each other.
-   */
-  private async claim(targetId: string, subjectType: SubjectType, subjectId: string, remoteId: string): Promise<void> {
-    await this.orm.em.fork().getConnection().execute(
-      `insert into provisioning_claim (target_id, subject_type, subject_id, remote_id, claimed_at) values (?, ?, ?, ?, now())
-       on conflict (target_id, subject_type, subject_id) do update set remote_id = excluded.remote_id, claimed_at = excluded.claimed_at`,
-      [targetId, subjectType, subjectId, remoteId],
-    );
   }
 
   /** Drops the claims the batch's results settle, in the results' transaction. */

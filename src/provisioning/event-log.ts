@@ -1,5 +1,6 @@
 import { ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sqlRows } from '../db/sql';
 import { Channel, notify } from '../live/channels';
 import { FailureNotification } from './failure-notification.entity';
 import { ProvisioningEvent, ProvisioningOutcome } from './provisioning-event.entity';
@@ -22,12 +23,53 @@ const FAILED_ATTEMPT = new Set([ProvisioningOutcome.FAILED, ProvisioningOutcome.
  */
 export async function recordProvisioningEvents(em: EntityManager, events: ProvisioningEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await em.execute('select pg_advisory_xact_lock(?)', [PROVISIONING_EVENTS_LOCK]);
-  em.persist(events);
-  await em.flush();
+  await sqlRows(em, 'select pg_advisory_xact_lock(?)', [PROVISIONING_EVENTS_LOCK]);
+  await insertEvents(em, events);
   await updateFailureNotifications(em, events);
   await em.flush();
   await notify(em, Channel.PROVISIONING_EVENTS, events.at(-1)!.seq);
+}
+
+/**
+ * The events in one multi-row statement of plain rows (no unit of work), in order: each gets its
+ * sequence, handed out in the order of the batch.
+ */
+async function insertEvents(em: EntityManager, events: ProvisioningEvent[]): Promise<void> {
+  const column = <T>(value: (event: ProvisioningEvent) => T) => events.map(value);
+  const rows: { seq: string }[] = await sqlRows(em,
+    `insert into provisioning_event (organization_id, target_id, target_name, subject_type, subject_id, subject_label, action, outcome,
+                                     detail, error, retryable, attempt, duration_ms, job_id, change_seq, occurred_at)
+     select v.organization_id, v.target_id, v.target_name, v.subject_type::subject_type, v.subject_id, v.subject_label,
+            v.action::provisioning_action, v.outcome::provisioning_outcome, v.detail, v.error, v.retryable, v.attempt, v.duration_ms,
+            v.job_id, v.change_seq, v.occurred_at
+       from unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                   ?::boolean[], ?::int[], ?::int[], ?::text[], ?::bigint[], ?::timestamptz[])
+            with ordinality as v(organization_id, target_id, target_name, subject_type, subject_id, subject_label, action, outcome,
+                                 detail, error, retryable, attempt, duration_ms, job_id, change_seq, occurred_at, ord)
+      order by v.ord
+     returning seq::text as seq`,
+    [
+      column((e) => e.organizationId),
+      column((e) => e.targetId),
+      column((e) => e.targetName),
+      column((e) => e.subjectType),
+      column((e) => e.subjectId),
+      column((e) => e.subjectLabel),
+      column((e) => e.action),
+      column((e) => e.outcome),
+      column((e) => e.detail),
+      column((e) => e.error),
+      column((e) => e.retryable),
+      column((e) => e.attempt),
+      column((e) => Math.round(e.durationMs)),
+      column((e) => e.jobId),
+      column((e) => e.changeSeq),
+      column((e) => (e.occurredAt ?? new Date()).toISOString()),
+    ],
+  );
+  // Sequence values are taken row by row in the order above: ascending is the batch's order.
+  const seqs = rows.map((row) => BigInt(row.seq)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  events.forEach((event, i) => (event.seq = seqs[i].toString()));
 }
 
 /** A failed attempt opens (or adds to) the subject's notification; a success resolves it. */

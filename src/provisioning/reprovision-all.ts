@@ -62,7 +62,9 @@ const PHASES: readonly PhaseSpec[] = [
   { phase: 'SERVICE', subjectType: SubjectType.SERVICE, entity: Service, action: ProvisioningAction.SERVICE_REPROVISION_REQUESTED },
 ];
 
-const DEFAULT_BATCH_SIZE = 200;
+export const DEFAULT_BATCH_SIZE = 200;
+/** Batches of a phase a Reprovision All runs side by side. */
+export const BATCHES_AT_ONCE = 2;
 
 /** What one batch did, and whether it was the last of its phase. */
 interface BatchResult {
@@ -145,7 +147,7 @@ export class ReprovisionAll {
           log.info({ processed: progress.processed, total: progress.total }, 'reprovision-all cancelled');
           return;
         }
-        const batch = await this.orm.em.fork().transactional((em) => this.runBatch(em, job.id, progress, spec));
+        const batch = await this.runBatches(job.id, progress, spec);
         for (const event of batch.events) {
           progress.processed += 1;
           if (event.outcome === ProvisioningOutcome.FAILED) progress.failed += 1;
@@ -169,24 +171,40 @@ export class ReprovisionAll {
     );
   }
 
-  /** Provisions the next batch of one subject type, after the cursor, in one transaction. */
-  private async runBatch(em: EntityManager, jobId: string, progress: ReprovisionAllData, spec: PhaseSpec): Promise<BatchResult> {
-    // Read per batch: a target edited meanwhile is used as it is now, a disabled one stops the job.
-    const target = await em.findOne(ProvisioningTarget, { id: progress.targetId }, { populate: ['secrets'] });
-    if (!target) throw new Error(`Target ${progress.targetId} was deleted; reprovision-all stopped.`);
-    if (target.mode === ProvisioningMode.DISABLED) throw new Error(`Target ${target.name} was disabled; reprovision-all stopped.`);
-
-    const rows: { id: string }[] = await em
+  /**
+   * The next BATCHES_AT_ONCE batches of the phase after the cursor, side by side, each in its own
+   * transaction (their subjects differ): one batch's database work overlaps the other's calls to
+   * the target. The cursor moves past them once all committed; a restart in between redoes them.
+   */
+  private async runBatches(jobId: string, progress: ReprovisionAllData, spec: PhaseSpec): Promise<BatchResult> {
+    const rows: { id: string }[] = await this.orm.em
+      .fork()
       .createQueryBuilder(spec.entity)
       .select('id')
       .where({ organization: progress.organizationId, ...(progress.afterId ? { id: { $gt: progress.afterId } } : {}) })
       .orderBy({ id: 'asc' })
-      .limit(this.batchSize)
+      .limit(this.batchSize * BATCHES_AT_ONCE)
       .execute('all');
+    const slices: string[][] = [];
+    for (let i = 0; i < rows.length; i += this.batchSize) slices.push(rows.slice(i, i + this.batchSize).map((row) => row.id));
+    const done = await Promise.all(slices.map((ids) => this.orm.em.fork().transactional((em) => this.runBatch(em, jobId, progress, spec, ids))));
+    return {
+      lastId: rows.at(-1)?.id ?? progress.afterId,
+      phaseDone: rows.length < this.batchSize * BATCHES_AT_ONCE,
+      events: done.flat(),
+    };
+  }
+
+  /** Provisions one batch of subjects of one type in one transaction; returns its events. */
+  private async runBatch(em: EntityManager, jobId: string, progress: ReprovisionAllData, spec: PhaseSpec, ids: string[]): Promise<ProvisioningEvent[]> {
+    // Read per batch: a target edited meanwhile is used as it is now, a disabled one stops the job.
+    const target = await em.findOne(ProvisioningTarget, { id: progress.targetId }, { populate: ['secrets'] });
+    if (!target) throw new Error(`Target ${progress.targetId} was deleted; reprovision-all stopped.`);
+    if (target.mode === ProvisioningMode.DISABLED) throw new Error(`Target ${target.name} was disabled; reprovision-all stopped.`);
     // The whole batch's payloads in one set-based load (a fixed number of statements per kind of record).
-    const subjects = await this.engine.marshaller.many(em, spec.subjectType, rows.map((row) => row.id));
+    const subjects = await this.engine.marshaller.many(em, spec.subjectType, ids);
     // Gone since the ids were read: its delete is a change of its own.
-    const present = rows.flatMap(({ id }) => (subjects.has(id) ? [subjects.get(id)!] : []));
+    const present = ids.flatMap((id) => (subjects.has(id) ? [subjects.get(id)!] : []));
     // The whole batch through the provisioner: state rows locked and written in one statement
     // each, plugin calls with the target's concurrency.
     const events = await this.engine.runBatch(
@@ -196,7 +214,7 @@ export class ReprovisionAll {
     );
     await recordProvisioningEvents(em, events);
     await em.flush();
-    return { lastId: rows.at(-1)?.id ?? progress.afterId, phaseDone: rows.length < this.batchSize, events };
+    return events;
   }
 
   private percent(progress: ReprovisionAllData): number {

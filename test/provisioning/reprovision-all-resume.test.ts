@@ -17,15 +17,16 @@ import {
   type ProvisioningJobFieldsFragment,
 } from '../../src/client/generated/graphql';
 import { freePort } from '../../src/db/scratch-database';
+import { BATCHES_AT_ONCE, DEFAULT_BATCH_SIZE } from '../../src/provisioning/reprovision-all';
 import { GraphQLTestClient } from '../support/client';
 import { LOOPBACK_NETWORKS, startTestFerry, type TestFerry } from '../support/ferry';
 import { createOrganization } from '../support/fixtures';
 import { startSlapd, type Slapd } from '../support/slapd';
 
 const MAIN = path.resolve(__dirname, '../../src/main.js');
-const PEOPLE = 400;
-/** ReprovisionAll's batch: the most a crash can make it redo. */
-const BATCH = 200;
+const PEOPLE = 1000;
+/** ReprovisionAll's step (its batches run side by side, the cursor moves past all): the most a crash can make it redo. */
+const STEP = DEFAULT_BATCH_SIZE * BATCHES_AT_ONCE;
 /** How long a dead process's job stays locked before another process takes it over (the queue's default). */
 const LOCK_LIFETIME_MS = 60000;
 const JOB_ENV = { FERRY_JOB_POLL_MS: '50', FERRY_JOB_LOCK_LIFETIME_MS: '5000' };
@@ -211,8 +212,8 @@ describe('reprovision all across a crash (a Ferry process killed half-way)', () 
     const personIds = [...dnByPersonId.keys()].sort();
     const redone = [...perSubject].filter(([, count]) => count > 1).map(([id]) => id);
     assert.ok([...perSubject.values()].every((count) => count <= 2), 'nobody more than twice');
-    // Only the batch after the saved cursor may have been committed before the kill and redone.
-    const nextBatch = new Set(personIds.filter((id) => id > resumeAfter!).slice(0, BATCH));
+    // Only the step after the saved cursor may have been committed before the kill and redone.
+    const nextBatch = new Set(personIds.filter((id) => id > resumeAfter!).slice(0, STEP));
     assert.ok(redone.every((id) => nextBatch.has(id)), `redone outside the batch in flight: ${redone.filter((id) => !nextBatch.has(id)).join(', ')}`);
     for (const id of personIds.filter((id) => id <= resumeAfter!)) assert.equal(perSubject.get(id), 1, `${id} was done before the kill, once`);
   });
@@ -230,7 +231,7 @@ describe('reprovision all across a crash (a Ferry process killed half-way)', () 
     assert.equal(stopped.state, 'CANCELLED');
     const processed = stopped.details.processed as number;
     assert.ok(processed > 0 && processed < total, `stopped part-way: ${processed} of ${total}`);
-    assert.equal(processed % BATCH, 0, 'at a batch boundary');
+    assert.equal(processed % STEP, 0, 'at a step boundary');
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal((await jobEvents(started.id)).length, processed, 'nothing was provisioned after it stopped');
     assert.equal((await job(started.id)).state, 'CANCELLED');

@@ -19,6 +19,8 @@ import { seedRegistry, type SeededPerson } from '../support/seed';
 
 const WARM_UP = 20;
 const GOAL_MS = 50;
+/** Issue [2/7]: change -> entry and -> subscriber, p99, at most this many times the same-run baseline. */
+const RATIO_GOAL = 1.5;
 
 /** Asks for no `provisioning` field: the response of every mutation waits for Automatic targets anyway. */
 const UPDATE_NAME = `mutation BenchUpdateName($id: ID!, $input: UpdateNameInput!) {
@@ -232,7 +234,7 @@ export const changeLatency: Scenario = {
           value: directory[p],
           better: 'lower',
           baseline: { label: plainLabel, value: plain[p] },
-          ...(p === 'p99' ? { goal: { text: `< ${GOAL_MS} ms`, met: directory.p99 < GOAL_MS } } : {}),
+          ...(p === 'p99' ? { goal: { text: `<= ${RATIO_GOAL}x baseline`, met: directory.p99 <= RATIO_GOAL * plain.p99 } } : {}),
         });
       }
       for (const p of ['p50', 'p95', 'p99'] as const) {
@@ -242,7 +244,7 @@ export const changeLatency: Scenario = {
           value: event[p],
           better: 'lower',
           baseline: { label: plainLabel, value: plain[p] },
-          ...(p === 'p99' ? { goal: { text: `< ${GOAL_MS} ms`, met: event.p99 < GOAL_MS } } : {}),
+          ...(p === 'p99' ? { goal: { text: `<= ${RATIO_GOAL}x baseline`, met: event.p99 <= RATIO_GOAL * plain.p99 } } : {}),
         });
       }
       const afterDirectory = distribution(responseToDirectory);

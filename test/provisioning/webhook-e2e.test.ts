@@ -7,6 +7,7 @@ import {
   CreateProvisioningTargetDocument,
   PreviewProvisioningDocument,
   ProvisioningEventsDocument,
+  ProvisioningStatusDocument,
 } from '../../src/client/generated/graphql';
 import { verifyWebhookSignature } from '../../src/plugins/webhook';
 import { startTestFerry, type TestFerry } from '../support/ferry';
@@ -55,6 +56,34 @@ async function startReceiver(failFirst: number) {
   return { url, accepted, refused, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
+/** A receiver of batch deliveries: verifies each request, and refuses the documents of people named "Refuse". */
+async function startBatchReceiver() {
+  const batches: { version: string; documents: { subject: { id: string }; payload: { primaryName?: { family?: string } } }[] }[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      if (!verifyWebhookSignature({ body, signature: req.headers['ferry-signature'], secret: SECRET }).valid) return void res.writeHead(401).end();
+      const parsed = JSON.parse(body) as (typeof batches)[number] | ((typeof batches)[number]['documents'][number] & { version: string });
+      if (!('documents' in parsed)) {
+        // A single document (a batch of one is sent as one).
+        batches.push({ version: parsed.version, documents: [parsed] });
+        if (parsed.payload.primaryName?.family === 'Refuse') return void res.writeHead(422).end();
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ remoteId: `crm-${parsed.subject.id.slice(-6)}` }));
+      }
+      const batch = parsed;
+      batches.push(batch);
+      const results = batch.documents.map((document) =>
+        document.payload.primaryName?.family === 'Refuse' ? { error: 'we do not take these', retryable: false } : { remoteId: `crm-${document.subject.id.slice(-6)}` },
+      );
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/batch`;
+  return { url, batches, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
 describe('webhook targets through Ferry', () => {
   let t: TestFerry;
   before(async () => {
@@ -62,6 +91,57 @@ describe('webhook targets through Ferry', () => {
   });
   after(async () => {
     await t?.stop();
+  });
+
+  it('delivers a batch of actions in one signed request (batchSize), each with its own outcome from the answer', async () => {
+    const receiver = await startBatchReceiver();
+    try {
+      const organization = await createOrganization(t.admin);
+      await t.admin.ok(CreateProvisioningTargetDocument, {
+        input: { organizationId: organization.id, name: 'bulk-crm', plugin: 'webhook', mode: 'QUEUE', config: { url: receiver.url, secret: SECRET, batchSize: 10 } },
+      });
+      await t.ferry.jobs.stopWorkers(); // the jobs pile up, then run together
+      const families = ['Lovelace', 'Hopper', 'Refuse', 'Turing', 'Noether'];
+      const people: { id: string }[] = [];
+      for (const family of families) {
+        people.push((await t.admin.ok(CreatePersonWithOutcomesDocument, { input: { organizationId: organization.id, names: [{ given: 'P', family }] } })).createPerson.person);
+      }
+      await t.ferry.jobs.startWorkers();
+      const outcomes = async () =>
+        Promise.all(
+          people.map(async (person) => {
+            const events = (await t.admin.ok(ProvisioningEventsDocument, { organizationId: organization.id, subjectId: person.id })).provisioningEvents;
+            return events.find((e) => e.outcome === 'SUCCEEDED' || e.outcome === 'FAILED') ?? null;
+          }),
+        );
+      const deadline = Date.now() + 30000;
+      let ended = await outcomes();
+      while (ended.some((e) => e === null)) {
+        if (Date.now() > deadline) assert.fail('the batch did not run');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        ended = await outcomes();
+      }
+      const personBatches = receiver.batches.filter((b) => b.documents.some((d) => people.some((p) => p.id === d.subject.id)));
+      // The first person's job runs before the groups' jobs queued behind it; the four after them run together.
+      assert.deepEqual(
+        personBatches.map((b) => [b.version, b.documents.length]),
+        [
+          ['ferry.webhook/v1', 1],
+          ['ferry.webhook.batch/v1', 4],
+        ],
+      );
+      assert.deepEqual(
+        ended.map((e) => e!.outcome),
+        ['SUCCEEDED', 'SUCCEEDED', 'FAILED', 'SUCCEEDED', 'SUCCEEDED'],
+        'the refused document failed alone',
+      );
+      assert.match(ended[2]!.error ?? '', /refused document \d+ of a batch of \d+/);
+      assert.doesNotMatch(ended[2]!.error ?? '', /we do not take these/, "the receiver's words are not recorded");
+      const status = await t.admin.ok(ProvisioningStatusDocument, { subjectType: 'PERSON', subjectId: people[0].id });
+      assert.equal(status.provisioningStatus[0].state?.remoteId, `crm-${people[0].id.slice(-6)}`, 'the remote id from the answer is stored');
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('delivers signed documents, retries through the queue on 503, and a receiver can refuse replays', async () => {

@@ -64,6 +64,12 @@ export const webhookConfigSchema = z
       .nullish(),
     /** Non-secret headers added to every request, e.g. { "X-Tenant": "acme" }. */
     headers: staticHeaders,
+    /**
+     * Documents per request: 1 sends each action on its own (ferry.webhook/v1); more sends a
+     * batch's actions together, up to this many per request (ferry.webhook.batch/v1), to
+     * receivers that accept batches.
+     */
+    batchSize: z.number().int().min(1).max(500).default(1),
   })
   .strict();
 

@@ -53,3 +53,28 @@ export function buildWebhookDocument(target: TargetContext<unknown>, request: Pr
     payload: subject,
   };
 }
+
+export const WEBHOOK_BATCH_VERSION = 'ferry.webhook.batch/v1';
+
+/** The JSON body of a batch delivery (`batchSize` > 1): several v1 documents in one request. */
+export interface WebhookBatchDocument {
+  version: typeof WEBHOOK_BATCH_VERSION;
+  /** Unique per HTTP request; also the Ferry-Delivery header. Each document keeps its own deliveryId. */
+  deliveryId: string;
+  sentAt: string;
+  organizationId: string;
+  target: { id: string; name: string };
+  /** In the order the receiver is asked to apply them; at most one per subject. */
+  documents: WebhookDocument[];
+}
+
+export function buildWebhookBatch(target: TargetContext<unknown>, requests: readonly ProvisionRequest[], sentAt: Date): WebhookBatchDocument {
+  return {
+    version: WEBHOOK_BATCH_VERSION,
+    deliveryId: randomUUID(),
+    sentAt: sentAt.toISOString(),
+    organizationId: target.organizationId,
+    target: { id: target.targetId, name: target.targetName },
+    documents: requests.map((request) => buildWebhookDocument(target, request, sentAt)),
+  };
+}

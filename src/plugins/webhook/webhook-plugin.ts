@@ -2,13 +2,16 @@ import { STATUS_CODES } from 'node:http';
 import {
   PermanentProvisioningError,
   TransientProvisioningError,
+  type BatchOutcome,
+  type ProvisionBatch,
   type ProvisionRequest,
   type ProvisionResult,
   type ProvisionerPlugin,
   type TargetContext,
 } from '../plugin';
+import { provisionEach, provisionEachOf } from '../batch';
 import { WEBHOOK_SECRET_FIELDS, webhookConfigSchema, type WebhookConfig } from './config';
-import { buildWebhookDocument, isDeprovision, type WebhookDocument } from './document';
+import { buildWebhookBatch, buildWebhookDocument, isDeprovision } from './document';
 import { OutboundTransportError, outboundRequest } from '../../security/outbound-http';
 import { ACTION_HEADER, DELIVERY_HEADER, SIGNATURE_HEADER, signatureHeader } from './signature';
 
@@ -34,7 +37,7 @@ function receiverName(url: string): string {
   return `${parsed.origin}${parsed.pathname}`;
 }
 
-async function post(ctx: Context, document: WebhookDocument, body: string, timestamp: number): Promise<ReceiverResponse> {
+async function post(ctx: Context, document: { deliveryId: string; action: string }, body: string, timestamp: number): Promise<ReceiverResponse> {
   const config = ctx.config;
   // node's http client, not fetch: the policy checks the address of every connection after DNS
   // resolution, and a redirect (which would carry the signed document to an address nobody
@@ -142,6 +145,85 @@ async function provision(ctx: Context, request: ProvisionRequest): Promise<Provi
   return { remoteId, detail };
 }
 
+/** What a batch receiver may say of each document, in order (README, "Batch delivery"). */
+interface ItemResult {
+  remoteId?: unknown;
+  error?: unknown;
+  retryable?: unknown;
+}
+
+function itemResults(body: string): ItemResult[] {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    const results = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>).results : undefined;
+    return Array.isArray(results) ? results.map((item) => (item && typeof item === 'object' ? (item as ItemResult) : {})) : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * One request for up to `batchSize` actions: one call of the batch (through the target's circuit
+ * and time limit) posts them all; each action's outcome comes from the answer. A refused or
+ * failed request fails each of its actions the way a single delivery would fail.
+ */
+async function deliverTogether(ctx: Context, batch: ProvisionBatch<WebhookConfig>, indexes: number[]): Promise<BatchOutcome[]> {
+  let results: ProvisionResult[] | null = null;
+  let itemErrors: (Error | null)[] = [];
+  const first = await batch
+    .call(indexes[0], async (fenced) => {
+      const requests = indexes.map((index) => batch.requests[index]);
+      const now = new Date();
+      const document = buildWebhookBatch(fenced, requests, now);
+      const body = JSON.stringify(document);
+      const receiver = receiverName(fenced.config.url);
+      const what = `a batch of ${requests.length} (delivery ${document.deliveryId})`;
+      let response: ReceiverResponse;
+      try {
+        response = await post(fenced, { deliveryId: document.deliveryId, action: 'BATCH' }, body, Math.floor(now.getTime() / 1000));
+      } catch (error) {
+        throw unreachable(error, what, receiver);
+      }
+      if (response.status < 200 || response.status >= 300) throw failure(response, what, receiver);
+      const items = itemResults(response.body);
+      itemErrors = requests.map((request, i) => {
+        const item = items[i] ?? {};
+        if (item.error === undefined || item.error === null || item.error === false) return null;
+        // The receiver's own words are not recorded, as for a refused single delivery.
+        const text = `webhook ${receiver} refused document ${i + 1} of ${what}: ${request.action} of ${request.subject.subjectType.toLowerCase()} ${request.subject.id}`;
+        return item.retryable === true ? new TransientProvisioningError(text) : new PermanentProvisioningError(text);
+      });
+      results = requests.map((request, i) => {
+        const remoteId = isDeprovision(request) ? null : remoteIdFrom(JSON.stringify(items[i] ?? {}), request.subject.id);
+        return { remoteId, detail: `delivered ${document.documents[i].deliveryId} in ${document.deliveryId} to ${receiver}: ${statusLine(response.status)}` };
+      });
+      ctx.logger.debug({ target: ctx.targetName, deliveryId: document.deliveryId, documents: requests.length }, `delivered a batch to ${receiver}`);
+      // The request went through (the circuit counts a success); its first document may still have been refused.
+      return results[0];
+    })
+    .then(
+      (result): BatchOutcome => ({ ok: true, result }),
+      (error: unknown): BatchOutcome => ({ ok: false, error }),
+    );
+  return indexes.map((_, i) => {
+    if (i === 0) return first.ok && itemErrors[0] ? { ok: false, error: itemErrors[0] } : first;
+    // The request itself failed (no answer, refused, the circuit open): so did each of its actions.
+    if (!results) return first;
+    const error = itemErrors[i];
+    return error ? { ok: false, error } : { ok: true, result: results[i] };
+  });
+}
+
+/** batchSize 1: a request per action (the default batch call); more: requests of up to batchSize actions, side by side. */
+async function provisionBatch(ctx: Context, batch: ProvisionBatch<WebhookConfig>): Promise<BatchOutcome[]> {
+  const size = ctx.config.batchSize;
+  if (size <= 1 || batch.requests.length <= 1) return provisionEachOf({ provision }, batch);
+  const chunks: number[][] = [];
+  for (let i = 0; i < batch.requests.length; i += size) chunks.push(batch.requests.slice(i, i + size).map((_, j) => i + j));
+  const outcomes = await provisionEach(chunks, batch.concurrency, (indexes) => deliverTogether(ctx, batch, indexes));
+  return outcomes.flat();
+}
+
 /**
  * Posts one signed JSON document per provisioning action to a receiver of the organisation's
  * choosing. Every subject type is sent: what to do with it is the receiver's business.
@@ -153,6 +235,7 @@ export const webhookPlugin: ProvisionerPlugin<WebhookConfig> = {
   secretFields: WEBHOOK_SECRET_FIELDS,
   urlFields: ['url'],
   provision,
+  provisionBatch,
 
   // A webhook has nothing to ask. Ferry only calls this for a subject it holds a remote id for,
   // i.e. one whose last delivery the receiver accepted; say so without claiming more.

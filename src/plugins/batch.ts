@@ -62,14 +62,18 @@ export async function prefetchMembers(lookup: RemoteIdLookup, requests: readonly
     get: inner.get,
     holderOfKey: inner.holderOfKey,
     getMany: async (subjectType, subjectIds) => {
-      if (subjectType !== SubjectType.PERSON || !subjectIds.every((id) => ids.has(id))) return inner.getMany(subjectType, subjectIds);
-      // An empty lookup costs nothing and keeps the call's fence: past its time limit it throws.
-      await inner.getMany(subjectType, []);
+      if (subjectType !== SubjectType.PERSON) return inner.getMany(subjectType, subjectIds);
+      // One pass over the ids (a huge group's, in chunks): are they all the batch's, and what was read for them.
+      let outside = false;
       const found = new Map<string, string>();
       await forEachInChunks(subjectIds, (id) => {
+        if (!ids.has(id)) outside = true;
         const remoteId = known.get(id);
         if (remoteId !== undefined) found.set(id, remoteId);
       });
+      if (outside) return inner.getMany(subjectType, subjectIds);
+      // An empty lookup costs nothing and keeps the call's fence: past its time limit it throws.
+      await inner.getMany(subjectType, []);
       return found;
     },
   });

@@ -86,7 +86,7 @@ export class Provisioner {
   private readonly claims: ClaimWriter;
 
   constructor(
-    private readonly orm: MikroORM,
+    orm: MikroORM,
     private readonly plugins: PluginRegistry,
     private readonly provisionability: ProvisionabilityService,
     private readonly logger: Logger,

@@ -157,9 +157,10 @@ class PostgresJobStore implements JobStore {
     },
     finish: async (results, token) => {
       if (results.length === 0) return;
-      // As Agenda ends a one-off job: no next run, unlocked, finished now, failures counted.
+      // As Agenda ends a one-off job: no next run, unlocked, finished now, failures counted. A
+      // cancel that came while it ran did not stop it (nobody looked): it ran to its end.
       await this.pool.query(
-        `UPDATE "${TABLE}" j SET locked_at = NULL, next_run_at = NULL, last_finished_at = NOW(),
+        `UPDATE "${TABLE}" j SET locked_at = NULL, next_run_at = NULL, last_finished_at = NOW(), disabled = FALSE,
                 failed_at = CASE WHEN r.error IS NULL THEN j.failed_at ELSE NOW() END,
                 fail_reason = COALESCE(r.error, j.fail_reason),
                 fail_count = CASE WHEN r.error IS NULL THEN j.fail_count ELSE COALESCE(j.fail_count, 0) + 1 END

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { AddGroupMemberDocument, CreateFolderDocument, CreateGroupDocument, type PersonStatus } from '../../src/client/generated/graphql';
-import { PayloadLoader } from '../../src/provisioning/loading/payload-loader';
+import { DEFAULT_MEMBER_PAGE_SIZE, PayloadLoader } from '../../src/provisioning/loading/payload-loader';
 import { executorFor, selectPeople, SQL } from '../../src/provisioning/loading/queries';
 import { createPerson, groupsByName } from '../api/people-fixtures';
 import { startTestFerry, type TestFerry } from '../support/ferry';
@@ -253,7 +253,7 @@ describe('payload loader (set-based, against PostgreSQL)', { timeout: 180_000 },
     assert.equal(payload.members.length, size - size / 10, 'suspended people are not members');
     assert.ok(payload.members.every((m) => m.identifiers.length === 1 && m.identifiers[0].value.startsWith('bulk')));
     assert.equal(payload.members.filter((m) => m.owner).length, 1);
-    // 2 for the group and its identifiers, 3 per page of 5,000 (page, people, identifiers).
-    assert.equal(statements, 2 + 3 * (size / 5000) + 1, `${statements} statements`);
+    // 2 for the group and its identifiers, 3 per page (page, people, identifiers), and the empty last page.
+    assert.equal(statements, 2 + 3 * (size / DEFAULT_MEMBER_PAGE_SIZE) + 1, `${statements} statements`);
   });
 });

@@ -41,7 +41,7 @@ export interface PayloadLoaderOptions {
   memberPageSize?: number;
 }
 
-export const DEFAULT_MEMBER_PAGE_SIZE = 5000;
+export const DEFAULT_MEMBER_PAGE_SIZE = 2000;
 
 /**
  * Loads the payloads of a set of subjects with a fixed number of statements per kind of record,
@@ -148,7 +148,7 @@ export class PayloadLoader {
       const active = people.filter((p) => ACTIVE_MEMBER_STATUSES.has(p.status)).map((p) => p.id);
       const identifiers = await selectPersonIdentifiers(sql, active);
       // The page is folded in chunks, each in its own turn of the event loop (not in the one that
-      // parsed the rows): a page is 5,000 members of a huge group.
+      // parsed the rows): a page is up to DEFAULT_MEMBER_PAGE_SIZE members of a huge group.
       await yieldToEventLoop();
       await runInChunks(addMemberRowsChunked(members, page, people, identifiers, now));
       if (page.length < this.memberPageSize) break;

@@ -7,7 +7,6 @@ import { ProvisioningAction as A, SubjectType } from './actions';
 import { Marshaller } from './marshaller';
 import type { SubjectPayload } from './payload';
 import { ProvisioningEvent, ProvisioningOutcome } from './provisioning-event.entity';
-import type { ProvisionedState } from './provisioned-state.entity';
 import type { ProvisioningTarget } from './provisioning-target.entity';
 import type { QueuedProvisioning } from './queued-provisioning';
 import { TargetHealth } from './health/target-health';
@@ -240,10 +239,6 @@ export class ProvisioningEngine {
 
   markQueued(em: EntityManager, target: ProvisioningTarget, subjects: { subjectType: string; id: string }[]): Promise<void> {
     return this.provisioner.markQueued(em, target, subjects);
-  }
-
-  lockState(em: EntityManager, target: ProvisioningTarget, subjectType: SubjectType, subjectId: string): Promise<ProvisionedState> {
-    return this.provisioner.lockState(em, target, subjectType, subjectId);
   }
 
   newEvent(target: ProvisioningTarget, action: A, subject: { subjectType: string; id: string }, options: Pick<RunOptions, 'changeSeq' | 'attempt' | 'jobId'>): ProvisioningEvent {

@@ -1,4 +1,3 @@
-import { LockMode } from '@mikro-orm/core';
 import { sqlRows } from '../../db/sql';
 import { v7 as uuidv7 } from 'uuid';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
@@ -18,7 +17,7 @@ import { applyDataFilters } from '../../data-filters/filters';
 import type { ProvisionabilityService } from '../../provisionability/provisionability.service';
 import { ProvisioningAction as A, SubjectType } from '../actions';
 import { subjectLabel, type SubjectPayload } from '../payload';
-import { ProvisionedState, ProvisioningStatus } from '../provisioned-state.entity';
+import { ProvisioningStatus } from '../provisioned-state.entity';
 import { ProvisioningEvent, ProvisioningOutcome } from '../provisioning-event.entity';
 import { GroupSelection, type ProvisioningTarget } from '../provisioning-target.entity';
 import { fenced, TargetHealth } from '../health/target-health';
@@ -258,16 +257,7 @@ export class Provisioner {
    * any process) from working on one subject for one target at the same time.
    */
   private async lockStates(em: EntityManager, target: ProvisioningTarget, subjects: { subjectType: string; id: string }[]): Promise<Map<string, StateRow>> {
-    const types = subjects.map((s) => s.subjectType);
-    const ids = subjects.map((s) => s.id);
-    await sqlRows(em,
-      `insert into provisioned_state (id, created_at, updated_at, target_id, organization_id, subject_type, subject_id, status)
-       select v.id, now(), now(), ?, ?, v.subject_type::subject_type, v.subject_id, ?
-         from unnest(?::uuid[], ?::text[], ?::uuid[]) as v(id, subject_type, subject_id)
-       order by v.subject_id
-       on conflict (target_id, subject_type, subject_id) do nothing`,
-      [target.id, target.organization.id, ProvisioningStatus.NOT_PROVISIONED, ids.map(() => uuidv7()), types, ids],
-    );
+    await this.insertStates(em, target, subjects, ProvisioningStatus.NOT_PROVISIONED, 'keep');
     const rows: StateRow[] = await sqlRows(em,
       `select s.id, s.subject_type, s.subject_id, s.status, s.remote_id, s.remote_key
          from provisioned_state s join unnest(?::text[], ?::uuid[]) as v(subject_type, subject_id)
@@ -275,9 +265,31 @@ export class Provisioner {
         where s.target_id = ?
         order by s.subject_id
         for update of s`,
-      [types, ids, target.id],
+      [subjects.map((s) => s.subjectType), subjects.map((s) => s.id), target.id],
     );
     return new Map(rows.map((row) => [`${row.subject_type}:${row.subject_id}`, row]));
+  }
+
+  /**
+   * Creates the subjects' missing state rows with `status`, in subject order; rows that exist
+   * keep their status, or take `status` too.
+   */
+  private async insertStates(
+    em: EntityManager,
+    target: ProvisioningTarget,
+    subjects: { subjectType: string; id: string }[],
+    status: ProvisioningStatus,
+    existing: 'keep' | 'overwrite',
+  ): Promise<void> {
+    const onConflict = existing === 'keep' ? 'do nothing' : 'do update set status = excluded.status, updated_at = now()';
+    await sqlRows(em,
+      `insert into provisioned_state (id, created_at, updated_at, target_id, organization_id, subject_type, subject_id, status)
+       select v.id, now(), now(), ?, ?, v.subject_type::subject_type, v.subject_id, ?
+         from unnest(?::uuid[], ?::text[], ?::uuid[]) as v(id, subject_type, subject_id)
+       order by v.subject_id
+       on conflict (target_id, subject_type, subject_id) ${onConflict}`,
+      [target.id, target.organization.id, status, subjects.map(() => uuidv7()), subjects.map((s) => s.subjectType), subjects.map((s) => s.id)],
+    );
   }
 
   /** Writes the batch's states back in one statement. */
@@ -326,21 +338,7 @@ export class Provisioner {
 
   /** Marks the subjects QUEUED on the target (state rows created where missing), in one statement. */
   async markQueued(em: EntityManager, target: ProvisioningTarget, subjects: { subjectType: string; id: string }[]): Promise<void> {
-    if (subjects.length === 0) return;
-    await sqlRows(em,
-      `insert into provisioned_state (id, created_at, updated_at, target_id, organization_id, subject_type, subject_id, status)
-       select v.id, now(), now(), ?, ?, v.subject_type::subject_type, v.subject_id, ?
-         from unnest(?::uuid[], ?::text[], ?::uuid[]) as v(id, subject_type, subject_id)
-       order by v.subject_id
-       on conflict (target_id, subject_type, subject_id) do update set status = excluded.status, updated_at = now()`,
-      [target.id, target.organization.id, ProvisioningStatus.QUEUED, subjects.map(() => uuidv7()), subjects.map((s) => s.subjectType), subjects.map((s) => s.id)],
-    );
-  }
-
-  /** One subject's state row, created if missing and locked (as a managed entity, for callers that edit it). */
-  async lockState(em: EntityManager, target: ProvisioningTarget, subjectType: SubjectType, subjectId: string): Promise<ProvisionedState> {
-    await this.lockStates(em, target, [{ subjectType, id: subjectId }]);
-    return em.findOneOrFail(ProvisionedState, { target: target.id, subjectType, subjectId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+    if (subjects.length > 0) await this.insertStates(em, target, subjects, ProvisioningStatus.QUEUED, 'overwrite');
   }
 
   /**

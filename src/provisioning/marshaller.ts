@@ -30,6 +30,22 @@ export class Marshaller {
     return (await this.loader.services(em, [serviceId])).get(serviceId) ?? null;
   }
 
+  /**
+   * The payloads of a batch of work, by subject id: a delete carries its snapshot (the subject is
+   * gone from the registry), the others are loaded set-based, one call per subject type. Subjects
+   * no longer in the registry have no entry.
+   */
+  async forWork(em: EntityManager, work: readonly { subjectType: SubjectType; subjectId: string; snapshot: SubjectPayload | null }[]): Promise<Map<string, SubjectPayload>> {
+    const subjects = new Map<string, SubjectPayload>();
+    for (const w of work) if (w.snapshot) subjects.set(w.subjectId, w.snapshot);
+    for (const type of [SubjectType.PERSON, SubjectType.GROUP, SubjectType.SERVICE]) {
+      const ids = [...new Set(work.filter((w) => w.subjectType === type && !w.snapshot).map((w) => w.subjectId))];
+      if (ids.length === 0) continue;
+      for (const [id, payload] of await this.many(em, type, ids)) subjects.set(id, payload);
+    }
+    return subjects;
+  }
+
   /** The payloads of many subjects of one type, by id; ids no longer in the registry have no entry. */
   many(em: EntityManager, subjectType: SubjectType, ids: readonly string[]): Promise<Map<string, SubjectPayload>> {
     if (subjectType === SubjectType.PERSON) return this.loader.people(em, ids);

@@ -162,12 +162,8 @@ export class QueuedProvisioning {
     const failures = new Map<string, string>();
     const target = await em.findOne(ProvisioningTarget, { id: jobs[0].data.targetId }, { populate: ['secrets'] });
     if (!target) return failures; // the target was deleted: nothing to do, nothing to tell
-    const subjects = new Map<string, SubjectPayload>();
-    for (const type of [SubjectType.PERSON, SubjectType.GROUP, SubjectType.SERVICE]) {
-      const ids = jobs.filter((j) => !j.data.snapshot && j.data.subjectType === type).map((j) => j.data.subjectId);
-      if (ids.length > 0) for (const [id, payload] of await this.engine.marshaller.many(em, type, ids)) subjects.set(id, payload);
-    }
-    const subjectOf = (data: ProvisionJobData) => data.snapshot ?? subjects.get(data.subjectId) ?? null;
+    const subjects = await this.engine.marshaller.forWork(em, jobs.map((j) => j.data));
+    const subjectOf = (data: ProvisionJobData) => subjects.get(data.subjectId) ?? null;
     const options = (j: { id: string; data: ProvisionJobData }) => ({ changeSeq: j.data.changeSeq, attempt: j.data.attempt, jobId: j.id });
 
     const skipped: ProvisioningEvent[] = [];

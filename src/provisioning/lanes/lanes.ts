@@ -1,6 +1,6 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../../observability/logger';
-import { DELETE_ACTIONS, ProvisioningMode, SubjectType } from '../actions';
+import { DELETE_ACTIONS, ProvisioningMode } from '../actions';
 import { recordProvisioningEvents } from '../event-log';
 import type { Marshaller } from '../marshaller';
 import type { SubjectPayload } from '../payload';
@@ -135,7 +135,7 @@ export class Lanes {
         this.provisioner.targetHealth.countShortCircuited(target.id, events.filter((e) => e.outcome === ProvisioningOutcome.FAILED).length);
         await this.retryLater(tx, target, events, claimed.map((w) => w.snapshot ?? ({ subjectType: w.subjectType, id: w.subjectId } as SubjectPayload)), claimed);
       } else if (target && (AUTOMATIC_MODES.includes(target.mode) || target.mode === ProvisioningMode.ENROLLMENT)) {
-        const subjects = await this.payloads(tx, claimed);
+        const subjects = await this.marshaller.forWork(tx, claimed);
         // Gone since (its delete is a change of its own, with its own work): nothing to do.
         const present = claimed.filter((work) => subjects.has(work.subjectId));
         if (target.mode === ProvisioningMode.QUEUE && this.queue) events = await this.enqueue(tx, target, present, subjects);
@@ -194,18 +194,6 @@ export class Lanes {
       return { action: effectiveAction(target, w.action, subject, false).action, subject, changeSeq: w.changeSeq, snapshot: w.snapshot !== null };
     });
     return this.queue!.enqueueMany(tx, target, orders);
-  }
-
-  /** The payloads of the batch: one set-based load per subject type; deletes carry their snapshot. */
-  private async payloads(tx: EntityManager, work: ClaimedWork[]): Promise<Map<string, SubjectPayload>> {
-    const subjects = new Map<string, SubjectPayload>();
-    for (const w of work) if (w.snapshot) subjects.set(w.subjectId, w.snapshot);
-    for (const type of [SubjectType.PERSON, SubjectType.GROUP, SubjectType.SERVICE]) {
-      const ids = [...new Set(work.filter((w) => w.subjectType === type && !w.snapshot).map((w) => w.subjectId))];
-      if (ids.length === 0) continue;
-      for (const [id, payload] of await this.marshaller.many(tx, type, ids)) subjects.set(id, payload);
-    }
-    return subjects;
   }
 }
 

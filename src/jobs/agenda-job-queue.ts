@@ -323,8 +323,8 @@ class AgendaJobQueue implements JobQueue {
     if (fields.length === 0) {
       return (await this.createMany(name, jobs.map((job) => ({ data: job.data, runAt: job.runAt ?? now })))).map((jobId) => ({ jobId, created: true }));
     }
-    const keyOf = (data: T) => JSON.stringify(Object.fromEntries(fields.map((field) => [field, data[field]])));
-    const keys = [...new Set(jobs.map((job) => keyOf(job.data)))];
+    const keyed = jobs.map((job) => ({ job, key: JSON.stringify(Object.fromEntries(fields.map((field) => [field, job.data[field]]))) }));
+    const keys = [...new Set(keyed.map(({ key }) => key))];
     // One process never races itself into two identical jobs; across processes two may be
     // created at the same instant, which only costs a duplicate run.
     return this.serialised(
@@ -337,16 +337,10 @@ class AgendaJobQueue implements JobQueue {
         keys.forEach((key, i) => waiting[i] && jobIdOf.set(key, waiting[i]));
         // Of the requests for the same job in this call, the first one creates it.
         const toCreate = new Map<string, EnqueueItem<T>>();
-        for (const job of jobs) {
-          const key = keyOf(job.data);
-          if (!jobIdOf.has(key) && !toCreate.has(key)) toCreate.set(key, job);
-        }
+        for (const { job, key } of keyed) if (!jobIdOf.has(key) && !toCreate.has(key)) toCreate.set(key, job);
         const created = await this.createMany(name, [...toCreate.values()].map((job) => ({ data: job.data, runAt: job.runAt ?? now })));
         [...toCreate.keys()].forEach((key, i) => jobIdOf.set(key, created[i]));
-        return jobs.map((job) => {
-          const key = keyOf(job.data);
-          return { jobId: jobIdOf.get(key)!, created: toCreate.get(key) === job };
-        });
+        return keyed.map(({ job, key }) => ({ jobId: jobIdOf.get(key)!, created: toCreate.get(key) === job }));
       },
     );
   }

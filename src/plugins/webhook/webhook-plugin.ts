@@ -80,13 +80,18 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 /** A receiver may name the subject its own way with `{ "remoteId": "..." }`; otherwise the subject id stands. */
 function remoteIdFrom(body: string, subjectId: string): string {
   try {
-    const parsed: unknown = JSON.parse(body);
-    const value = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>).remoteId : undefined;
-    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-    if (typeof value === 'string' && value.trim() !== '' && value.length <= MAX_REMOTE_ID_LENGTH) return value.trim();
+    return remoteIdOf(JSON.parse(body), subjectId);
   } catch {
     // An empty or non-JSON 2xx is still an acceptance.
+    return subjectId;
   }
+}
+
+/** The `remoteId` of an answer (or of a batch answer's entry), else the subject id. */
+function remoteIdOf(answer: unknown, subjectId: string): string {
+  const value = answer && typeof answer === 'object' ? (answer as Record<string, unknown>).remoteId : undefined;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'string' && value.trim() !== '' && value.length <= MAX_REMOTE_ID_LENGTH) return value.trim();
   return subjectId;
 }
 
@@ -194,7 +199,7 @@ async function deliverTogether(ctx: Context, batch: ProvisionBatch<WebhookConfig
         return item.retryable === true ? new TransientProvisioningError(text) : new PermanentProvisioningError(text);
       });
       results = requests.map((request, i) => {
-        const remoteId = isDeprovision(request) ? null : remoteIdFrom(JSON.stringify(items[i] ?? {}), request.subject.id);
+        const remoteId = isDeprovision(request) ? null : remoteIdOf(items[i], request.subject.id);
         return { remoteId, detail: `delivered ${document.documents[i].deliveryId} in ${document.deliveryId} to ${receiver}: ${statusLine(response.status)}` };
       });
       ctx.logger.debug({ target: ctx.targetName, deliveryId: document.deliveryId, documents: requests.length }, `delivered a batch to ${receiver}`);

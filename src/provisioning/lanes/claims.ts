@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { yieldToEventLoop } from '../../common/chunks';
 import { sqlRows } from '../../db/sql';
 
 /** One claim: the remote object a call is about to create for a subject on a target. */
@@ -35,7 +36,7 @@ export class ClaimWriter {
 
   private async drain(): Promise<void> {
     // Let the claims of calls running side by side gather first.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await yieldToEventLoop();
     while (this.queue.length > 0) {
       const batch = this.queue;
       this.queue = [];

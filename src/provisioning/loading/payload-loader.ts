@@ -61,29 +61,36 @@ export class PayloadLoader {
   }
 
   /**
-   * People by id (missing ids have no entry). At most 17 statements for any number of people: the
-   * people, then 11 kinds of records of the provisionable ones, then cous, groups, group
-   * identifiers, terms and entitlement services.
+   * People by id (missing ids have no entry). Two round trips for any number of people: the people
+   * with 11 kinds of records (kept for the provisionable ones), then cous, groups, group
+   * identifiers, terms and entitlement services; each round trip is one statement per kind of
+   * record (see executorFor).
    */
   async people(em: EntityManager, ids: Iterable<string>): Promise<Map<string, PersonPayload>> {
     const sql = executorFor(em);
     const now = this.clock();
-    const people = await selectPeople(sql, ids);
-    const full = people.filter((p) => PROVISIONABLE_PERSON_STATUSES.has(p.status)).map((p) => p.id);
-    const [names, emails, identifiers, urls, roles, addresses, telephoneNumbers, adHocAttributes, memberships, orgIdentityLinks, termsAgreements] =
+    const all = [...new Set(ids)];
+    const [people, allNames, allEmails, allIdentifiers, allUrls, allRoles, allAddresses, allTelephoneNumbers, allAdHocAttributes, allMemberships, allLinks, allAgreements] =
       await Promise.all([
-        selectNames(sql, full),
-        selectEmails(sql, full),
-        selectPersonIdentifiers(sql, full),
-        selectUrls(sql, full),
-        selectRoles(sql, full),
-        selectAddresses(sql, full),
-        selectTelephoneNumbers(sql, full),
-        selectAdHocAttributes(sql, full),
-        selectPersonMemberships(sql, full),
-        selectOrgIdentityLinks(sql, full),
-        selectTermsAgreements(sql, full),
+        selectPeople(sql, all),
+        selectNames(sql, all),
+        selectEmails(sql, all),
+        selectPersonIdentifiers(sql, all),
+        selectUrls(sql, all),
+        selectRoles(sql, all),
+        selectAddresses(sql, all),
+        selectTelephoneNumbers(sql, all),
+        selectAdHocAttributes(sql, all),
+        selectPersonMemberships(sql, all),
+        selectOrgIdentityLinks(sql, all),
+        selectTermsAgreements(sql, all),
       ]);
+    // The records of people who are not provisionable are no part of their (skeleton) payloads.
+    const full = new Set(people.filter((p) => PROVISIONABLE_PERSON_STATUSES.has(p.status)).map((p) => p.id));
+    const ofFull = <T extends { personId: string | null }>(rows: T[]): T[] => rows.filter((row) => row.personId !== null && full.has(row.personId));
+    const roles = ofFull(allRoles);
+    const memberships = ofFull(allMemberships);
+    const termsAgreements = ofFull(allAgreements);
     const groupIds = memberships.map((m) => m.groupId);
     const activeOrganizations = people
       .filter((p) => PROVISIONABLE_PERSON_STATUSES.has(p.status) && ACTIVE_MEMBER_STATUSES.has(p.status))
@@ -104,19 +111,19 @@ export class PayloadLoader {
     return personPayloads(
       {
         people,
-        names,
-        emails,
-        identifiers,
-        urls,
+        names: ofFull(allNames),
+        emails: ofFull(allEmails),
+        identifiers: ofFull(allIdentifiers),
+        urls: ofFull(allUrls),
         roles,
-        addresses,
-        telephoneNumbers,
-        adHocAttributes,
+        addresses: ofFull(allAddresses),
+        telephoneNumbers: ofFull(allTelephoneNumbers),
+        adHocAttributes: ofFull(allAdHocAttributes),
         cous,
         memberships,
         groups,
         groupIdentifiers,
-        orgIdentityLinks,
+        orgIdentityLinks: ofFull(allLinks),
         termsAgreements,
         terms,
         services,
@@ -126,27 +133,29 @@ export class PayloadLoader {
   }
 
   /**
-   * Groups by id (missing ids have no entry), with every effective member. Two statements for the
-   * groups and their identifiers, then per page of `memberPageSize` membership rows valid now:
-   * the page, its people not yet members of their row's group, and those people's active
-   * identifiers. Besides the payloads (which must hold every member), memory holds one page.
+   * Groups by id (missing ids have no entry), with every effective member. One round trip for the
+   * groups and their identifiers, then two per page of `memberPageSize` membership rows valid now:
+   * the page, then its people not yet members of their row's group with their active identifiers
+   * (kept for the active people). Besides the payloads (which must hold every member), memory
+   * holds one page.
    */
   async groups(em: EntityManager, ids: Iterable<string>): Promise<Map<string, GroupPayload>> {
     const sql = executorFor(em);
     const now = this.clock();
-    const groups = await selectGroups(sql, ids);
+    const all = [...new Set(ids)];
+    const [groups, groupIdentifiers] = await Promise.all([selectGroups(sql, all), selectGroupIdentifiers(sql, all)]);
     if (groups.length === 0) return new Map();
     const groupIds = groups.map((g) => g.id);
-    const identifiers = groupBy(await selectGroupIdentifiers(sql, groupIds), (row) => row.groupId);
+    const identifiers = groupBy(groupIdentifiers, (row) => row.groupId);
     const members: GroupMembers = new Map();
     let after = FIRST_ID;
     for (;;) {
       const page = await selectGroupMembershipPage(sql, groupIds, now, after, this.memberPageSize);
       if (page.length === 0) break;
       const newcomers = page.filter((row) => !members.get(row.groupId)?.has(row.personId)).map((row) => row.personId);
-      const people = await selectPeople(sql, newcomers);
-      const active = people.filter((p) => ACTIVE_MEMBER_STATUSES.has(p.status)).map((p) => p.id);
-      const identifiers = await selectPersonIdentifiers(sql, active);
+      const [people, newcomerIdentifiers] = await Promise.all([selectPeople(sql, newcomers), selectPersonIdentifiers(sql, newcomers)]);
+      const active = new Set(people.filter((p) => ACTIVE_MEMBER_STATUSES.has(p.status)).map((p) => p.id));
+      const identifiers = newcomerIdentifiers.filter((row) => active.has(row.personId!));
       // The page is folded in chunks, each in its own turn of the event loop (not in the one that
       // parsed the rows): a page is up to DEFAULT_MEMBER_PAGE_SIZE members of a huge group.
       await yieldToEventLoop();

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sqlRows } from '../../db/sql';
+import { sqlRows, sqlRowsOfEach, uuidArrayLiteral } from '../../db/sql';
 import type {
   AddressRow,
   AdHocAttributeRow,
@@ -35,11 +35,45 @@ export interface SqlExecutor {
  * parameters into the SQL text and turns an array into a list (`any('a', 'b')`), whereas knex
  * hands the array to pg as one bind parameter, which pg sends as an array literal. Statements are
  * still counted by the knex 'query' listener (ferry_sql_queries_total).
+ *
+ * Statements asked for in the same turn of the event loop (the loader's `Promise.all` of one kind
+ * of record each) go out together in ONE round trip when each takes only uuid[] parameters: the
+ * ids are written into the text as checked array literals (`uuidArrayLiteral`) and the statements
+ * sent as one multi-statement query. On these machines a round trip costs more than a small
+ * statement, so a batch's payloads take two round trips for people, not seventeen.
  */
 export function executorFor(em: EntityManager): SqlExecutor {
   const platform = em.getPlatform();
+  let waiting: { sql: string; params: readonly unknown[]; literals: string[]; resolve: (rows: any[]) => void; reject: (error: unknown) => void }[] | null = null;
+  const sendWaiting = () => {
+    const statements = waiting!;
+    waiting = null;
+    // One statement alone keeps its bind parameters; several go as one text.
+    const sent =
+      statements.length === 1
+        ? sqlRows(em, statements[0].sql, statements[0].params).then((rows) => [rows])
+        : sqlRowsOfEach(em, statements.map(({ sql, literals }) => {
+            let n = 0;
+            return sql.replace(/\?/g, () => literals[n++]);
+          }));
+    sent.then(
+      (results) => statements.forEach((s, i) => s.resolve(results[i])),
+      (error) => statements.forEach((s) => s.reject(error)),
+    );
+  };
   return {
-    rows: <T>(sql: string, params: readonly unknown[]) => sqlRows<T>(em, sql, params),
+    rows<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
+      const literals = params.map(uuidArrayLiteral);
+      const placeholders = sql.match(/\?/g)?.length ?? 0;
+      if (placeholders !== params.length || literals.some((literal) => literal === null)) return sqlRows<T>(em, sql, params);
+      return new Promise<T[]>((resolve, reject) => {
+        if (!waiting) {
+          waiting = [];
+          queueMicrotask(sendWaiting);
+        }
+        waiting.push({ sql, params, literals: literals as string[], resolve, reject });
+      });
+    },
     date(value: unknown): Date {
       if (value instanceof Date) return value;
       const parsed = platform.parseDate(value as string);

@@ -1,7 +1,7 @@
 import { ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlRows } from '../db/sql';
-import { Channel, notify } from '../live/channels';
+import { Channel } from '../live/channels';
 import { FailureNotification } from './failure-notification.entity';
 import { ProvisioningEvent, ProvisioningOutcome } from './provisioning-event.entity';
 import { ProvisioningTarget } from './provisioning-target.entity';
@@ -20,35 +20,49 @@ const FAILED_ATTEMPT = new Set([ProvisioningOutcome.FAILED, ProvisioningOutcome.
  * The one way provisioning events are stored. Call it last in the transaction, after every
  * plugin call and row lock: the events lock is then held only for the insert and the commit.
  * It also keeps the admins' failure notifications in step with the events.
+ *
+ * One statement takes the lock, inserts the events, queues the NOTIFY (delivered at commit) and
+ * says whether any of the subjects has an open failure notification on its target; only a batch
+ * with a failed attempt, or with a subject whose notification a success resolves, takes more.
  */
 export async function recordProvisioningEvents(em: EntityManager, events: ProvisioningEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await sqlRows(em, 'select pg_advisory_xact_lock(?)', [PROVISIONING_EVENTS_LOCK]);
-  await insertEvents(em, events);
-  await updateFailureNotifications(em, events);
-  await em.flush();
-  await notify(em, Channel.PROVISIONING_EVENTS, events.at(-1)!.seq);
+  const { openFailures } = await insertEvents(em, events);
+  if (openFailures || events.some((event) => FAILED_ATTEMPT.has(event.outcome))) {
+    await updateFailureNotifications(em, events);
+    await em.flush();
+  }
 }
 
 /**
  * The events in one multi-row statement of plain rows (no unit of work), in order: each gets its
- * sequence, handed out in the order of the batch.
+ * sequence, handed out in the order of the batch, after the events lock (every row of the insert
+ * joins the lock's one row, so no sequence is taken before it is held).
  */
-async function insertEvents(em: EntityManager, events: ProvisioningEvent[]): Promise<void> {
+async function insertEvents(em: EntityManager, events: ProvisioningEvent[]): Promise<{ openFailures: boolean }> {
   const column = <T>(value: (event: ProvisioningEvent) => T) => events.map(value);
-  const rows: { seq: string }[] = await sqlRows(em,
-    `insert into provisioning_event (organization_id, target_id, target_name, subject_type, subject_id, subject_label, action, outcome,
-                                     detail, error, retryable, attempt, duration_ms, job_id, change_seq, occurred_at)
-     select v.organization_id, v.target_id, v.target_name, v.subject_type::subject_type, v.subject_id, v.subject_label,
-            v.action::provisioning_action, v.outcome::provisioning_outcome, v.detail, v.error, v.retryable, v.attempt, v.duration_ms,
-            v.job_id, v.change_seq, v.occurred_at
-       from unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                   ?::boolean[], ?::int[], ?::int[], ?::text[], ?::bigint[], ?::timestamptz[])
-            with ordinality as v(organization_id, target_id, target_name, subject_type, subject_id, subject_label, action, outcome,
-                                 detail, error, retryable, attempt, duration_ms, job_id, change_seq, occurred_at, ord)
-      order by v.ord
-     returning seq::text as seq`,
+  const [result]: { seqs: string[]; open_failures: boolean }[] = await sqlRows(em,
+    `with events_lock as (select pg_advisory_xact_lock(?) as held),
+     inserted as (
+       insert into provisioning_event (organization_id, target_id, target_name, subject_type, subject_id, subject_label, action, outcome,
+                                       detail, error, retryable, attempt, duration_ms, job_id, change_seq, occurred_at)
+       select v.organization_id, v.target_id, v.target_name, v.subject_type::subject_type, v.subject_id, v.subject_label,
+              v.action::provisioning_action, v.outcome::provisioning_outcome, v.detail, v.error, v.retryable, v.attempt, v.duration_ms,
+              v.job_id, v.change_seq, v.occurred_at
+         from unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                     ?::boolean[], ?::int[], ?::int[], ?::text[], ?::bigint[], ?::timestamptz[])
+              with ordinality as v(organization_id, target_id, target_name, subject_type, subject_id, subject_label, action, outcome,
+                                   detail, error, retryable, attempt, duration_ms, job_id, change_seq, occurred_at, ord)
+              cross join events_lock
+        order by v.ord
+       returning seq)
+     select array_agg(seq::text order by seq) as seqs,
+            pg_notify(?, max(seq)::text) is not null as notified,
+            exists (select 1 from failure_notification f
+                     where f.resolved_at is null and f.target_id = any(?::uuid[]) and f.subject_id = any(?::uuid[])) as open_failures
+       from inserted`,
     [
+      PROVISIONING_EVENTS_LOCK,
       column((e) => e.organizationId),
       column((e) => e.targetId),
       column((e) => e.targetName),
@@ -65,11 +79,14 @@ async function insertEvents(em: EntityManager, events: ProvisioningEvent[]): Pro
       column((e) => e.jobId),
       column((e) => e.changeSeq),
       column((e) => (e.occurredAt ?? new Date()).toISOString()),
+      Channel.PROVISIONING_EVENTS,
+      [...new Set(column((e) => e.targetId))],
+      [...new Set(column((e) => e.subjectId))],
     ],
   );
   // Sequence values are taken row by row in the order above: ascending is the batch's order.
-  const seqs = rows.map((row) => BigInt(row.seq)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  events.forEach((event, i) => (event.seq = seqs[i].toString()));
+  events.forEach((event, i) => (event.seq = result.seqs[i]));
+  return { openFailures: result.open_failures };
 }
 
 /** A failed attempt opens (or adds to) the subject's notification; a success resolves it. */

@@ -73,58 +73,68 @@ const claimed = (row: WorkRowRead): ClaimedWork => ({
 });
 
 /**
- * Takes up to `limit` rows of the target that may run now, locked (rows another lane holds are
- * skipped). A row may run when nothing it must follow is still pending: an earlier row of the same
- * subject on this target, or one of the order rules above. The rows taken are therefore
- * independent of each other and can be provisioned concurrently.
+ * Takes up to `limit` rows of the target that may run now (the heads), locked (rows another lane
+ * holds are skipped), with the rows that ride along with them, in one statement.
+ *
+ * A head may run when nothing it must follow is still pending: an earlier row of the same subject
+ * on this target, or one of the order rules above. The heads are therefore independent of each
+ * other and can be provisioned concurrently.
+ *
+ * Riding along (only for targets not in `rideAlongExceptModes`): later rows of the heads' subjects
+ * on this target that are not deletes (nor behind one), whose order rules are met, behind a head
+ * that is not a delete. A head's call provisions the subject as the registry holds it now, which
+ * includes what those later changes did, so one call covers them (a subject that many changes
+ * touch, such as CO:members:all, is written once per batch, not once per change). Locked like
+ * the heads.
  */
-export async function claimWork(em: EntityManager, targetId: string, limit: number): Promise<ClaimedWork[]> {
-  const rows = await sqlRows<WorkRowRead>(
+export async function claimWork(
+  em: EntityManager,
+  targetId: string,
+  limit: number,
+  rules: { deleteActions: readonly string[]; rideAlongExceptModes: readonly string[] },
+): Promise<{ heads: ClaimedWork[]; along: (ClaimedWork & { headId: string })[] }> {
+  const rows = await sqlRows<WorkRowRead & { head_id: string | null }>(
     em,
-    `select w.id, w.subject_type, w.subject_id, w.action, w.change_seq, w.snapshot
-       from provisioning_work w
-      where w.target_id = ?
-        and not exists (
-              select 1 from provisioning_work p
-               where p.subject_id = w.subject_id and p.target_id = w.target_id and p.id < w.id)
-        and not ${WAITS_FOR_EARLIER_TARGET}
-        and not ${WAITS_FOR_EARLIER_PHASE}
-        and not ${WAITS_FOR_MEMBERS}
-      order by w.id
-      limit ?
-        for update of w skip locked`,
-    [targetId, limit],
+    `with heads as (
+       select w.id, w.subject_type, w.subject_id, w.action, w.change_seq, w.snapshot
+         from provisioning_work w
+        where w.target_id = ?
+          and not exists (
+                select 1 from provisioning_work p
+                 where p.subject_id = w.subject_id and p.target_id = w.target_id and p.id < w.id)
+          and not ${WAITS_FOR_EARLIER_TARGET}
+          and not ${WAITS_FOR_EARLIER_PHASE}
+          and not ${WAITS_FOR_MEMBERS}
+        order by w.id
+        limit ?
+          for update of w skip locked),
+     along as (
+       select w.id, h.id as head_id, w.subject_type, w.subject_id, w.action, w.change_seq
+         from provisioning_work w
+         join heads h on h.subject_id = w.subject_id and not (h.action::text = any(?::text[]))
+        where w.target_id = ? and w.id > h.id and not (w.action::text = any(?::text[]))
+          and exists (select 1 from provisioning_target t where t.id = w.target_id and not (t.mode::text = any(?::text[])))
+          and not exists (
+                select 1 from provisioning_work d
+                 where d.target_id = w.target_id and d.subject_id = w.subject_id and d.id > h.id and d.id < w.id
+                   and d.action::text = any(?::text[]))
+          and not ${WAITS_FOR_EARLIER_TARGET}
+          and not ${WAITS_FOR_EARLIER_PHASE}
+          and not ${WAITS_FOR_MEMBERS}
+          for update of w skip locked)
+     select id, null::bigint as head_id, subject_type, subject_id, action, change_seq, snapshot from heads
+     union all
+     select id, head_id, subject_type, subject_id, action, change_seq, null from along
+     order by id`,
+    [targetId, limit, rules.deleteActions, targetId, rules.deleteActions, rules.rideAlongExceptModes, rules.deleteActions],
   );
-  return rows.map(claimed);
-}
-
-/**
- * The rows that can ride along with the claimed heads: later rows of the same subjects on this
- * target that are not deletes (nor behind one), whose order rules are met. A head's call
- * provisions the subject as the registry holds it now, which includes what those later changes
- * did, so one call covers them (a subject that many changes touch, such as CO:members:all, is
- * written once per batch, not once per change). Locked like the heads.
- */
-export async function absorbWork(em: EntityManager, targetId: string, heads: readonly ClaimedWork[], deleteActions: readonly string[]): Promise<(ClaimedWork & { headId: string })[]> {
-  if (heads.length === 0) return [];
-  const rows = await sqlRows<WorkRowRead & { head_id: string }>(
-    em,
-    `select w.id, h.head_id, w.subject_type, w.subject_id, w.action, w.change_seq
-       from provisioning_work w
-       join unnest(?::uuid[], ?::bigint[]) as h(subject_id, head_id) on h.subject_id = w.subject_id
-      where w.target_id = ? and w.id > h.head_id and not (w.action::text = any(?::text[]))
-        and not exists (
-              select 1 from provisioning_work d
-               where d.target_id = w.target_id and d.subject_id = w.subject_id and d.id > h.head_id and d.id < w.id
-                 and d.action::text = any(?::text[]))
-        and not ${WAITS_FOR_EARLIER_TARGET}
-        and not ${WAITS_FOR_EARLIER_PHASE}
-        and not ${WAITS_FOR_MEMBERS}
-      order by w.id
-        for update of w skip locked`,
-    [heads.map((h) => h.subjectId), heads.map((h) => h.id), targetId, deleteActions, deleteActions],
-  );
-  return rows.map((row) => ({ ...claimed(row), headId: String(row.head_id) }));
+  const heads: ClaimedWork[] = [];
+  const along: (ClaimedWork & { headId: string })[] = [];
+  for (const row of rows) {
+    if (row.head_id === null) heads.push(claimed(row));
+    else along.push({ ...claimed(row), headId: String(row.head_id) });
+  }
+  return { heads, along };
 }
 
 export async function completeWork(em: EntityManager, ids: readonly string[]): Promise<void> {

@@ -9,8 +9,8 @@ import { ProvisioningTarget } from '../provisioning-target.entity';
 import type { QueuedProvisioning } from '../queued-provisioning';
 import { AUTOMATIC_MODES } from '../dispatch/router';
 import type { Signals } from '../dispatch/signals';
-import { absorbWork, claimWork, completeWork, type ClaimedWork } from '../dispatch/work-queue';
-import { effectiveAction, isDelete } from './decisions';
+import { claimWork, completeWork, type ClaimedWork } from '../dispatch/work-queue';
+import { effectiveAction } from './decisions';
 import type { Provisioner, ProvisionOrder } from './provisioner';
 
 export interface LaneSettings {
@@ -21,6 +21,9 @@ export interface LaneSettings {
 }
 
 export const DEFAULT_LANE_SETTINGS: LaneSettings = { batchSize: 200, maxLanes: 8 };
+
+/** No row rides along with a delete or behind one, nor on a Queue target (its waiting jobs coalesce instead). */
+const RIDE_ALONG_RULES = { deleteActions: [...DELETE_ACTIONS], rideAlongExceptModes: [ProvisioningMode.QUEUE] };
 
 /**
  * The second stage of the pipeline: one lane per target. A lane takes a batch of its target's
@@ -116,14 +119,10 @@ export class Lanes {
   /** One batch of the target's work in one transaction; null when none could run. */
   private async batch(targetId: string): Promise<{ changeSeqs: string[] } | null> {
     return this.orm.em.fork().transactional(async (tx) => {
-      const claimed = await claimWork(tx, targetId, this.settings.batchSize);
+      // Later changes of the same subjects ride along (inline targets; Queue targets coalesce into waiting jobs).
+      const { heads: claimed, along: absorbed } = await claimWork(tx, targetId, this.settings.batchSize, RIDE_ALONG_RULES);
       if (claimed.length === 0) return null;
       const target = await tx.findOne(ProvisioningTarget, { id: targetId }, { populate: ['secrets'] });
-      // Later changes of the same subjects ride along (inline targets; Queue targets coalesce into waiting jobs).
-      const absorbed =
-        target && target.mode !== ProvisioningMode.QUEUE
-          ? await absorbWork(tx, targetId, claimed.filter((w) => !isDelete(w.action)), [...DELETE_ACTIONS])
-          : [];
       let events: ProvisioningEvent[] = [];
       // A target switched to Manual or Disabled since the work was routed gets none of it.
       const inline = target && target.mode !== ProvisioningMode.QUEUE;

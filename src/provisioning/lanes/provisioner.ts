@@ -109,8 +109,7 @@ export class Provisioner {
     if (orders.length === 0) return [];
     const prepared: Prepared[] = [];
     for (const order of orders) prepared.push(await this.prepare(em, target, order.action, order.subject, order.explicit ?? false));
-    const states = await this.lockStates(em, target, prepared.map((p) => p.subject));
-    const claims = await this.pendingClaims(em, target.id, prepared.map((p) => p.subject));
+    const { states, claims } = await this.lockStates(em, target, prepared.map((p) => p.subject));
     const events = orders.map((order, i) => this.newEvent(target, prepared[i].action, prepared[i].subject, order));
 
     // Decide, without the target, which orders go out.
@@ -219,8 +218,7 @@ export class Provisioner {
    */
   async refuseBatch(em: EntityManager, target: ProvisioningTarget, orders: { action: A; subject: { subjectType: string; id: string }; changeSeq: string | null }[], refusal: Error): Promise<ProvisioningEvent[]> {
     if (orders.length === 0) return [];
-    const states = await this.lockStates(em, target, orders.map((o) => o.subject));
-    const claims = await this.pendingClaims(em, target.id, orders.map((o) => o.subject));
+    const { states, claims } = await this.lockStates(em, target, orders.map((o) => o.subject));
     const outcomes: Outcome[] = [];
     const attemptedAt = new Date();
     const events = orders.map((order) => {
@@ -253,21 +251,34 @@ export class Provisioner {
   /**
    * The subjects' state rows on the target, created if missing and locked for the rest of the
    * transaction, in two statements for the whole batch (in subject order, so two batches never
-   * wait on each other in a cycle). The lock keeps lanes, job workers and explicit requests (in
-   * any process) from working on one subject for one target at the same time.
+   * wait on each other in a cycle), with the claims earlier attempts left for them. The lock
+   * keeps lanes, job workers and explicit requests (in any process) from working on one subject
+   * for one target at the same time.
    */
-  private async lockStates(em: EntityManager, target: ProvisioningTarget, subjects: { subjectType: string; id: string }[]): Promise<Map<string, StateRow>> {
+  private async lockStates(
+    em: EntityManager,
+    target: ProvisioningTarget,
+    subjects: { subjectType: string; id: string }[],
+  ): Promise<{ states: Map<string, StateRow>; claims: Map<string, PendingClaim> }> {
     await this.insertStates(em, target, subjects, ProvisioningStatus.NOT_PROVISIONED, 'keep');
-    const rows: StateRow[] = await sqlRows(em,
-      `select s.id, s.subject_type, s.subject_id, s.status, s.remote_id, s.remote_key
+    const rows: (StateRow & { claim_remote_id: string | null; claimed_at: Date | null })[] = await sqlRows(em,
+      `select s.id, s.subject_type, s.subject_id, s.status, s.remote_id, s.remote_key, c.remote_id as claim_remote_id, c.claimed_at
          from provisioned_state s join unnest(?::text[], ?::uuid[]) as v(subject_type, subject_id)
            on s.subject_type = v.subject_type::subject_type and s.subject_id = v.subject_id
+         left join provisioning_claim c on c.target_id = s.target_id and c.subject_type = s.subject_type and c.subject_id = s.subject_id
         where s.target_id = ?
         order by s.subject_id
         for update of s`,
       [subjects.map((s) => s.subjectType), subjects.map((s) => s.id), target.id],
     );
-    return new Map(rows.map((row) => [`${row.subject_type}:${row.subject_id}`, row]));
+    const states = new Map<string, StateRow>();
+    const claims = new Map<string, PendingClaim>();
+    for (const { claim_remote_id: remoteId, claimed_at: claimedAt, ...state } of rows) {
+      const subject = `${state.subject_type}:${state.subject_id}`;
+      states.set(subject, state);
+      if (remoteId !== null) claims.set(subject, { remoteId, since: new Date(claimedAt!) });
+    }
+    return { states, claims };
   }
 
   /**
@@ -315,15 +326,6 @@ export class Provisioner {
         outcomes.map((o) => o.error),
       ],
     );
-  }
-
-  /** The claims earlier attempts left for these subjects on this target. */
-  private async pendingClaims(em: EntityManager, targetId: string, subjects: { id: string }[]): Promise<Map<string, PendingClaim>> {
-    const rows: { subject_type: string; subject_id: string; remote_id: string; claimed_at: Date }[] = await sqlRows(em,
-      'select subject_type, subject_id, remote_id, claimed_at from provisioning_claim where target_id = ? and subject_id = any(?::uuid[])',
-      [targetId, subjects.map((s) => s.id)],
-    );
-    return new Map(rows.map((row) => [`${row.subject_type}:${row.subject_id}`, { remoteId: row.remote_id, since: new Date(row.claimed_at) }]));
   }
 
   /** Drops the claims the batch's results settle, in the results' transaction. */

@@ -28,6 +28,8 @@ import { FullRecalculation } from './provisionability/full-recalculation';
 import { Reconciler } from './reconciliation/reconciler';
 import { ReconciliationApi } from './reconciliation/reconciliation.api';
 import { ProvisionabilityApi } from './provisionability/provisionability.api';
+import { ImportApplier } from './import/applier';
+import { ImportService } from './import/import.service';
 
 export interface ServiceDependencies {
   orm: MikroORM;
@@ -61,6 +63,7 @@ export function createServices({ orm, logger, plugins: pluginList, urlAllowlist,
   let reprovisionAll: ReprovisionAll | null = null;
   let fullRecalculation: FullRecalculation | null = null;
   let reconciler: Reconciler | null = null;
+  const imports = new ImportService(orm, new ImportApplier(automaticGroups, memberships), logger);
   return {
     apiTokens: new ApiTokenService(),
     changeLog: new ChangeLogService(),
@@ -83,9 +86,12 @@ export function createServices({ orm, logger, plugins: pluginList, urlAllowlist,
     audit: new AuditService(orm, () => new Set(plugins.list().flatMap((plugin) => plugin.secretFields)), logger),
     provisionability: new ProvisionabilityApi(engine.provisionability, () => fullRecalculation),
     reconciliation: new ReconciliationApi(engine, () => reconciler),
+    /** Imports (a job each) and exports of an organisation's people and groups. */
+    imports,
     /** Connects the job queue: Queue / Queue On Error targets and job handlers start using it. */
     attachJobQueue(queue: JobQueue): void {
       jobQueue = queue;
+      imports.attachJobQueue(queue);
       engine.attachQueue(new QueuedProvisioning(orm, engine, queue, logger));
       reprovisionAll = new ReprovisionAll(orm, engine, queue, logger);
       const recalculation = new FullRecalculation(orm, engine, queue, logger);

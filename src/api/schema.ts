@@ -1,3 +1,4 @@
+import { ImportResolver } from '../import/import.resolver';
 import { DateTimeResolver } from 'graphql-scalars';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
@@ -37,6 +38,7 @@ export const resolvers = [
   GroupProvisionabilityResolver,
   ReconciliationResolver,
   AuditResolver,
+  ImportResolver,
 ] as unknown as NonEmptyArray<Function>;
 
 /**

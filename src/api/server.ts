@@ -13,6 +13,7 @@ import { tooManyRequests, unauthenticated } from '../common/errors';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { committedChanges, lastCommittedSeq, markIdempotentRequest } from '../db/transaction';
 import { idempotencyMiddleware } from './idempotency';
+import { importRoutes } from '../import/import.routes';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Services } from '../services';
@@ -228,6 +229,8 @@ export async function createHttpServer(options: HttpServerOptions) {
     res.set('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
+
+  app.use(importRoutes({ orm, services, logger, authenticate, bearer, maxBytes: config.FERRY_MAX_IMPORT_BYTES }));
 
   app.use(
     '/graphql',

@@ -80,6 +80,24 @@ export class AuditService {
     }
   }
 
+  /** An action taken outside GraphQL (an import file uploaded over HTTP), as one audit entry. */
+  async recordAction(principal: Principal, operation: string, args: Record<string, unknown>, organizationId: string | null, errorCode: string | null): Promise<void> {
+    const entry = Object.assign(new AuditEntry(), {
+      tokenId: principal.tokenId,
+      role: principal.role,
+      organizationId: organizationId ?? principal.organizationId,
+      operation,
+      arguments: redact(args, this.secretFields()) as Record<string, unknown>,
+      outcome: errorCode ?? 'OK',
+      changeSeqs: [],
+    });
+    try {
+      await this.orm.em.fork().persistAndFlush(entry);
+    } catch (error) {
+      this.logger.error({ err: error, operation }, 'could not write the audit log');
+    }
+  }
+
   async list(em: EntityManager, principal: Principal, organizationId: string | null | undefined, page: PageArgs): Promise<Page<AuditEntry>> {
     if (!principal.isPlatformAdmin && principal.role !== 'ORG_ADMIN') throw forbidden('Only admins read the audit log.');
     let scope: string | null = organizationId ?? null;

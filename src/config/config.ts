@@ -85,6 +85,7 @@ export const configSchema = z.object({
   FERRY_MAX_ALIASES: z.coerce.number().int().min(1).max(1000).default(30).describe('Most aliases in one GraphQL operation.'),
   FERRY_MAX_QUERY_TOKENS: z.coerce.number().int().min(100).default(10000).describe('Most tokens in one GraphQL document.'),
   FERRY_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1048576).describe('Largest HTTP request body; larger ones get 413 PAYLOAD_TOO_LARGE.'),
+  FERRY_MAX_IMPORT_BYTES: z.coerce.number().int().min(1024).default(268435456).describe('Largest file `POST /imports` (and `ferry import`) takes; larger ones get 413 PAYLOAD_TOO_LARGE.'),
   FERRY_INTROSPECTION: z
     .enum(['true', 'false'])
     .optional()

@@ -6,6 +6,7 @@ import { ProvisioningClaim } from '../provisioning/provisioning-claim.entity';
 import { ProvisioningWork } from '../provisioning/dispatch/provisioning-work.entity';
 import { ProvisioningEvent } from '../provisioning/provisioning-event.entity';
 import { FailureNotification } from '../provisioning/failure-notification.entity';
+import { ImportRun } from '../import/import-run.entity';
 import { AuditEntry } from '../audit/audit-entry.entity';
 import { ProvisioningAssignment } from '../provisionability/provisioning-assignment.entity';
 import { GroupProvisionability } from '../provisionability/group-provisionability.entity';
@@ -81,4 +82,5 @@ export const entities = [
   ReconciliationDifference,
   EngineCursor,
   IdempotencyKey,
+  ImportRun,
 ];

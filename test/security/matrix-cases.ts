@@ -109,6 +109,7 @@ export interface FixtureIds {
   assignment: string;
   job: string;
   reconciliationRun: string;
+  importRun: string;
 }
 
 export interface World {
@@ -315,6 +316,9 @@ export async function buildWorld(t: TestFerry): Promise<World> {
   const job = (await must(admin, 'mutation($targetId: ID!) { reprovisionAll(targetId: $targetId, confirmDeletions: true) { id } }', { targetId: bulkTarget })).reprovisionAll.id;
   await must(admin, 'mutation($targetId: ID!) { reconcile(targetId: $targetId) { id } }', { targetId: target });
   const reconciliationRun = await firstReconciliationRun(admin, target);
+  const importRun = (await must(admin, 'mutation($input: ImportInput!) { importPopulation(input: $input) { id } }', {
+    input: { organizationId, format: 'CSV', document: 'uid,given\nmatrix,Matrix\n', dryRun: true },
+  })).importPopulation.id;
 
   const ids: FixtureIds = {
     person: person.id,
@@ -343,6 +347,7 @@ export async function buildWorld(t: TestFerry): Promise<World> {
     assignment,
     job,
     reconciliationRun,
+    importRun,
   };
   return {
     t,
@@ -462,6 +467,8 @@ export const CASES: MatrixCase[] = [
   query('provisioningAssignments', 'orgRead', (w) => ({ targetId: w.ids.rulesTarget })),
   query('provisionable', 'orgRead', (w) => ({ groupId: w.ids.group, targetId: w.ids.rulesTarget })),
   query('provisionableGroups', 'orgRead', (w) => ({ targetId: w.ids.rulesTarget })),
+  query('importRun', 'orgRead', byId('importRun')),
+  query('exportPopulation', 'orgRead', org),
 
   // ---- Mutations: organisations, units and tokens ----
   mutation('createOrganization', 'platformOnly', () => ({ input: { name: uniqueName('org') } })),
@@ -549,6 +556,7 @@ export const CASES: MatrixCase[] = [
   mutation('deleteProvisioningTarget', 'orgWrite', freshId('target')),
   mutation('provision', 'orgWrite', (w) => ({ input: { targetId: w.ids.target, subjectType: 'PERSON', subjectId: w.ids.person } })),
   mutation('reprovisionAll', 'orgWrite', (w) => ({ targetId: w.ids.bulkTarget, confirmDeletions: true })),
+  mutation('importPopulation', 'orgWrite', (w) => ({ input: { organizationId: w.organizationId, format: 'CSV', document: 'uid,given\nmatrix,Matrix\n', dryRun: true } })),
   mutation('reconcile', 'orgWrite', (w) => ({ targetId: w.ids.target, dryRun: true })),
   mutation('cancelProvisioningJob', 'orgWrite', freshId('job')),
   mutation('setFolderProvisioning', 'orgWrite', create((w) => ({ folderId: w.ids.folder, targetId: w.ids.rulesTarget, provision: true, scope: 'SUB' }))),

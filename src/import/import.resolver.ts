@@ -1,0 +1,61 @@
+import { IsBoolean, IsEnum, IsUUID, Length, Matches } from 'class-validator';
+import { Arg, Ctx, Field, ID, InputType, Mutation, Query, Resolver } from 'type-graphql';
+import type { RequestContext } from '../api/context';
+import { ImportFormat } from './document';
+import { ImportRun } from './import-run.entity';
+
+/** Identifier types are an open vocabulary of short names (uid, eppn, employeeNumber, ...). */
+const IDENTIFIER_TYPE = /^[A-Za-z][A-Za-z0-9._-]{0,63}$/;
+
+@InputType({ description: 'A file to import into an organisation (the request body limit applies: FERRY_MAX_BODY_BYTES).' })
+export class ImportInput {
+  @Field(() => ID)
+  @IsUUID()
+  organizationId: string;
+
+  @Field(() => ImportFormat)
+  @IsEnum(ImportFormat)
+  format: ImportFormat;
+
+  @Field({ description: 'The file, as text (UTF-8).' })
+  @Length(1)
+  document: string;
+
+  @Field({ defaultValue: 'uid', description: 'The identifier type people are matched by (and that member lists refer to).' })
+  @Matches(IDENTIFIER_TYPE)
+  matchBy: string = 'uid';
+
+  @Field({ defaultValue: false, description: 'Only report what would change and what it would provision.' })
+  @IsBoolean()
+  dryRun: boolean = false;
+
+  @Field({ defaultValue: false, description: 'People missing from the file become DELETED; members and owners missing from a listed group are removed.' })
+  @IsBoolean()
+  removeMissing: boolean = false;
+
+  @Field({ defaultValue: false, description: 'Apply nothing if any record is refused (default: apply every valid record, list the refused ones).' })
+  @IsBoolean()
+  allOrNothing: boolean = false;
+}
+
+@Resolver(() => ImportRun)
+export class ImportResolver {
+  @Mutation(() => ImportRun, { description: 'Queues an import (or a dry run) of people and groups; follow it with importRun or the job progress subscription.' })
+  importPopulation(@Ctx() ctx: RequestContext, @Arg('input', () => ImportInput) input: ImportInput) {
+    return ctx.services.imports.start(ctx, input);
+  }
+
+  @Query(() => ImportRun)
+  importRun(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string) {
+    return ctx.services.imports.get(ctx, id);
+  }
+
+  @Query(() => String, { description: "The organisation's people and groups in Ferry's JSON format (ferry.population/v1), which importPopulation reads back." })
+  exportPopulation(
+    @Ctx() ctx: RequestContext,
+    @Arg('organizationId', () => ID) organizationId: string,
+    @Arg('matchBy', () => String, { defaultValue: 'uid' }) matchBy: string,
+  ) {
+    return ctx.services.imports.export(ctx, organizationId, matchBy);
+  }
+}

@@ -1,0 +1,214 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { RequestContext } from '../api/context';
+import { badInput, notFound } from '../common/errors';
+import { sqlRows } from '../db/sql';
+import type { JobQueue, RunningJob } from '../jobs/job-queue';
+import { Channel, notify } from '../live/channels';
+import type { Logger } from '../observability/logger';
+import { PROVISIONABLE_PERSON_STATUSES } from '../provisioning/loading/mappers';
+import { findReadableOrganization, findWritableOrganization } from '../registry/records';
+import { ImportApplier } from './applier';
+import { ImportFormat, type ParseOptions, type PopulationDocument } from './document';
+import { parseCsv } from './formats/csv';
+import { formatFerryJson, parseFerryJson } from './formats/ferry-json';
+import { parseLdif } from './formats/ldif';
+import { parseScim } from './formats/scim';
+import { ImportRun, ImportState } from './import-run.entity';
+import { planImport, type ImportPlan } from './planner';
+import { population } from './queries';
+
+export const IMPORT_JOB = 'import';
+
+/** Refused records listed in a report (all are counted). */
+const REFUSED_LISTED = 1000;
+/** Keys shown per kind of change in a report. */
+const SAMPLE = 10;
+
+const PARSERS: Record<ImportFormat, (input: string, options: ParseOptions) => PopulationDocument> = {
+  [ImportFormat.CSV]: parseCsv,
+  [ImportFormat.LDIF]: parseLdif,
+  [ImportFormat.SCIM]: parseScim,
+  [ImportFormat.FERRY_JSON]: parseFerryJson,
+};
+
+export interface ImportRequest {
+  organizationId: string;
+  format: ImportFormat;
+  document: string;
+  matchBy: string;
+  dryRun: boolean;
+  removeMissing: boolean;
+  allOrNothing: boolean;
+}
+
+interface ImportJobData extends Record<string, unknown> {
+  importRunId: string;
+  organizationId: string;
+}
+
+/**
+ * Imports and exports: an import is stored with its file and run as a job (progress on the job
+ * progress subscription, cancellable like any job, taken over by another process after a crash);
+ * the job parses the file, plans against the organisation and, unless it is a dry run (or a
+ * refused record stops an all-or-nothing import), applies the plan in chunks.
+ */
+export class ImportService {
+  private queue: JobQueue | null = null;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly applier: ImportApplier,
+    private readonly logger: Logger,
+  ) {}
+
+  attachJobQueue(queue: JobQueue): void {
+    this.queue = queue;
+    queue.define<ImportJobData>(IMPORT_JOB, (job) => this.run(job), { concurrency: 1 });
+  }
+
+  async start(ctx: RequestContext, request: ImportRequest): Promise<ImportRun> {
+    const organization = await findWritableOrganization(ctx.em, ctx.principal, request.organizationId);
+    if (!this.queue) throw badInput('This Ferry process has no job queue: imports run as jobs.');
+    const run = Object.assign(new ImportRun(), {
+      organizationId: organization.id,
+      format: request.format,
+      matchBy: request.matchBy,
+      dryRun: request.dryRun,
+      removeMissing: request.removeMissing,
+      allOrNothing: request.allOrNothing,
+      document: request.document,
+      requestedByTokenId: ctx.principal.tokenId,
+    });
+    const em = this.orm.em.fork();
+    await em.persistAndFlush(run);
+    const { jobId } = await this.queue.enqueue<ImportJobData>(IMPORT_JOB, { importRunId: run.id, organizationId: organization.id });
+    run.jobId = jobId;
+    await em.flush();
+    this.logger.info({ importRunId: run.id, jobId, format: run.format, dryRun: run.dryRun }, 'import queued');
+    return run;
+  }
+
+  async get(ctx: RequestContext, id: string): Promise<ImportRun> {
+    const run = await ctx.em.findOne(ImportRun, id);
+    if (!run) throw notFound('ImportRun', id);
+    ctx.principal.assertCanRead(run.organizationId, 'ImportRun', id);
+    return run;
+  }
+
+  /** The organisation's people and groups in Ferry's JSON format. */
+  async export(ctx: RequestContext, organizationId: string, matchBy: string): Promise<string> {
+    const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
+    const { people, groups } = await population(ctx.em, organization.id, matchBy);
+    return formatFerryJson(matchBy, people, groups);
+  }
+
+  private async run(job: RunningJob<ImportJobData>): Promise<void> {
+    const em = this.orm.em.fork();
+    const run = await em.findOne(ImportRun, job.data.importRunId, { populate: ['document'] });
+    if (!run || run.state === ImportState.DONE || run.state === ImportState.CANCELLED) return;
+    const log = this.logger.child({ importRunId: run.id, jobId: job.id });
+    run.state = ImportState.RUNNING;
+    await em.flush();
+    try {
+      const document = PARSERS[run.format](run.document ?? '', { matchBy: run.matchBy });
+      const plan = await planImport(em.fork(), run.organizationId, document, { matchBy: run.matchBy, removeMissing: run.removeMissing });
+      const report = await this.report(run, plan);
+      const stopped = run.dryRun || (run.allOrNothing && plan.refused.length > 0);
+      let cancelled = false;
+      if (!stopped) {
+        await this.applier.apply(this.orm.em.fork(), run.organizationId, run.matchBy, plan, run.requestedByTokenId, async ({ done, total }) => {
+          await job.saveProgress(Math.min(99, Math.floor((done * 100) / Math.max(total, 1))));
+          await notify(this.orm.em.fork(), Channel.JOB_PROGRESS, job.id);
+          cancelled = await job.isCancelled();
+          return !cancelled;
+        });
+      }
+      run.report = { ...report, applied: !stopped && !cancelled, ...(stopped && !run.dryRun ? { stoppedBy: 'allOrNothing' } : {}) };
+      run.state = cancelled ? ImportState.CANCELLED : ImportState.DONE;
+      run.document = null;
+      run.finishedAt = new Date();
+      await em.flush();
+      await job.saveProgress(100);
+      await notify(this.orm.em.fork(), Channel.JOB_PROGRESS, job.id);
+      log.info({ applied: run.report.applied, refused: plan.refused.length }, 'import finished');
+    } catch (error) {
+      run.state = ImportState.FAILED;
+      run.error = error instanceof Error ? error.message : String(error);
+      run.finishedAt = new Date();
+      await em.flush();
+      throw error;
+    }
+  }
+
+  /** What the plan does (or would do), with samples, the refused records, and what it provisions on each target. */
+  private async report(run: ImportRun, plan: ImportPlan): Promise<Record<string, unknown>> {
+    const keys = <T>(list: T[], key: (item: T) => string) => list.slice(0, SAMPLE).map(key);
+    const [{ people: inOrganization }] = await sqlRows<{ people: number }>(this.orm.em.fork(),
+      `select count(*)::int as people from person where organization_id = ? and status <> 'DELETED'`, [run.organizationId]);
+    const matched = plan.people.update.length + plan.people.unchanged;
+    return {
+      people: {
+        created: plan.people.create.length,
+        updated: plan.people.update.length,
+        unchanged: plan.people.unchanged,
+        removed: plan.people.remove.length,
+        ...(plan.people.removalsSkipped ? { removalsSkipped: 'removeMissing removes nobody from a file with refused records: fix them (or leave them out) and import again' } : {}),
+        notInFile: run.removeMissing ? 0 : Math.max(0, inOrganization - matched),
+        sample: {
+          created: keys(plan.people.create, (step) => step.person.key),
+          updated: plan.people.update.slice(0, SAMPLE).map((step) => ({ key: step.person.key, changes: step.changes })),
+          removed: keys(plan.people.remove, (person) => person.key || person.id),
+        },
+      },
+      groups: {
+        created: plan.groups.create.length,
+        updated: plan.groups.update.length,
+        unchanged: plan.groups.unchanged,
+        sample: { created: keys(plan.groups.create, (step) => step.group.fullName), updated: keys(plan.groups.update, (step) => step.group.fullName) },
+      },
+      memberships: {
+        added: plan.memberships.steps.filter((step) => step.action === 'add').length,
+        updated: plan.memberships.steps.filter((step) => step.action === 'update').length,
+        removed: plan.memberships.steps.filter((step) => step.action === 'remove').length,
+        unchanged: plan.memberships.unchanged,
+      },
+      refusedCount: plan.refused.length,
+      refused: plan.refused.slice(0, REFUSED_LISTED),
+      targets: await this.provisioningPreview(run, plan),
+    };
+  }
+
+  /**
+   * What the import hands each target of the organisation that provisions changes (Automatic,
+   * Queue, Queue On Error): subjects by action, with a sample, before the target's own rules
+   * (provisioning group, folder rules, data filters), which decide when the changes are provisioned.
+   */
+  private async provisioningPreview(run: ImportRun, plan: ImportPlan): Promise<Record<string, unknown>[]> {
+    const targets = await sqlRows<{ id: string; name: string; mode: string }>(this.orm.em.fork(),
+      `select id, name, mode::text from provisioning_target where organization_id = ? and mode::text = any(?::text[]) order by "order", name`,
+      [run.organizationId, ['AUTOMATIC', 'QUEUE', 'QUEUE_ON_ERROR']],
+    );
+    const provisionable = (status: string | undefined) => PROVISIONABLE_PERSON_STATUSES.has((status ?? 'ACTIVE') as never);
+    const added = plan.people.create.filter((step) => provisionable(step.person.status)).map((step) => step.person.key);
+    const updated = plan.people.update.filter((step) => provisionable(step.person.status ?? step.existing!.status)).map((step) => step.person.key);
+    const deleted = [
+      ...plan.people.update.filter((step) => !provisionable(step.person.status ?? step.existing!.status)).map((step) => step.person.key),
+      ...plan.people.remove.map((person) => person.key || person.id),
+    ];
+    const groupsTouched = new Set([
+      ...plan.groups.create.map((step) => step.group.fullName),
+      ...plan.groups.update.map((step) => step.group.fullName),
+      ...plan.memberships.steps.map((step) => step.fullName),
+    ]);
+    const counted = (list: string[]) => ({ count: list.length, sample: list.slice(0, SAMPLE) });
+    return targets.map((target) => ({
+      targetId: target.id,
+      name: target.name,
+      mode: target.mode,
+      PERSON_ADDED: counted(added),
+      PERSON_UPDATED: counted(updated),
+      PERSON_DELETED: counted(deleted),
+      GROUP_ADDED_OR_UPDATED: counted([...groupsTouched]),
+    }));
+  }
+}

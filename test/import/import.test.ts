@@ -1,0 +1,320 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import {
+  AddGroupMemberDocument,
+  CreateFolderDocument,
+  CreateGroupDocument,
+  CreatePersonDocument,
+  CreateProvisioningTargetDocument,
+  ExportPopulationDocument,
+  ImportPopulationDocument,
+  ImportRunDocument,
+  PeopleWithEverythingDocument,
+  type ImportFormat,
+} from '../../src/client/generated/graphql';
+import { startTestFerry, type TestFerry } from '../support/ferry';
+import { createOrganization, organizationWithTokens, uniqueName } from '../support/fixtures';
+import { startScimServer } from '../support/scim-server';
+import { startSlapd, type Slapd } from '../support/slapd';
+
+const run = promisify(execFile);
+const CLI = path.resolve(__dirname, '../../src/cli/ferry.js');
+
+/**
+ * Bringing a population in, as an admin does it: a file through importPopulation (a dry run
+ * first), the run followed to its end, and what the organisation, the export and a real slapd
+ * target hold afterwards.
+ */
+describe('import and export', () => {
+  let t: TestFerry;
+  let slapd: Slapd;
+  before(async () => {
+    slapd = await startSlapd();
+    t = await startTestFerry();
+  });
+  after(async () => {
+    await t?.stop();
+    await slapd?.dispose();
+  });
+
+  type Options = { dryRun?: boolean; removeMissing?: boolean; allOrNothing?: boolean; matchBy?: string };
+
+  /** Imports and waits for the run to end; returns the finished run. */
+  async function importFile(organizationId: string, format: ImportFormat, document: string, options: Options = {}, client = t.admin) {
+    const started = await client.ok(ImportPopulationDocument, { input: { organizationId, format, document, ...options } });
+    for (let i = 0; i < 600; i++) {
+      const { importRun } = await client.ok(ImportRunDocument, { id: started.importPopulation.id });
+      if (importRun.state !== 'QUEUED' && importRun.state !== 'RUNNING') return importRun as typeof importRun & { report: Report };
+      await sleep(50);
+    }
+    throw new Error('the import did not finish');
+  }
+
+  interface Report {
+    applied: boolean;
+    people: { created: number; updated: number; unchanged: number; removed: number; notInFile: number; sample: { updated: { key: string; changes: string[] }[] } };
+    groups: { created: number; updated: number; unchanged: number };
+    memberships: { added: number; updated: number; removed: number; unchanged: number };
+    refusedCount: number;
+    refused: { source: string; code: string; reason: string }[];
+    targets: { name: string; PERSON_ADDED: { count: number; sample: string[] }; GROUP_ADDED_OR_UPDATED: { count: number } }[];
+  }
+
+  async function peopleOf(organizationId: string) {
+    const data = await t.admin.ok(PeopleWithEverythingDocument, { organizationId, first: 100 });
+    return data.people.nodes;
+  }
+
+  const PEOPLE_CSV = [
+    'uid,given,family,email,status,affiliation,identifier:eppn',
+    'ada,Ada,Lovelace,ada@example.org;ada@home.example,ACTIVE,staff,ada@example.org',
+    'grace,Grace,Hopper,grace@example.org,,faculty,',
+    '"linus","Linus","Torvalds, Jr.",linus@example.org,SUSPENDED,student,',
+    'bad,Bad,Row,bad@example.org,HAPPY,staff,',
+    'nokey,,NoGiven,x@example.org,,,',
+  ].join('\n');
+
+  it('plans a CSV without writing (dry run), applies it, and matches it again on a re-import', async () => {
+    const organization = await createOrganization(t.admin);
+    const dry = await importFile(organization.id, 'CSV', PEOPLE_CSV, { dryRun: true });
+    assert.equal(dry.state, 'DONE', dry.error ?? undefined);
+    assert.equal(dry.report.applied, false);
+    assert.equal(dry.report.people.created, 3);
+    assert.deepEqual(dry.report.refused.map((r) => [r.source, r.code]).sort(), [['line 5', 'INVALID_VALUE'], ['line 6', 'INVALID_VALUE']]);
+    assert.match(dry.report.refused.find((r) => r.source === 'line 5')!.reason, /HAPPY/);
+    assert.equal((await peopleOf(organization.id)).length, 0, 'a dry run writes nothing');
+
+    const applied = await importFile(organization.id, 'CSV', PEOPLE_CSV);
+    assert.equal(applied.report.applied, true);
+    assert.equal(applied.report.people.created, 3);
+    const people = await peopleOf(organization.id);
+    assert.equal(people.length, 3);
+    const ada = people.find((p) => p.identifiers.some((i) => i.type === 'uid' && i.value === 'ada'))!;
+    assert.deepEqual(ada.emailAddresses.map((e) => e.mail).sort(), ['ada@example.org', 'ada@home.example']);
+    assert.ok(ada.identifiers.some((i) => i.type === 'eppn' && i.value === 'ada@example.org'));
+    assert.equal(ada.names[0].family, 'Lovelace');
+    const linus = people.find((p) => p.identifiers.some((i) => i.value === 'linus'))!;
+    assert.equal(linus.status, 'SUSPENDED');
+    assert.equal(linus.names[0].family, 'Torvalds, Jr.');
+
+    // The same file again: matched, nothing duplicated.
+    const again = await importFile(organization.id, 'CSV', PEOPLE_CSV);
+    assert.equal(again.report.people.created, 0);
+    assert.equal(again.report.people.unchanged, 3);
+    assert.equal((await peopleOf(organization.id)).length, 3);
+
+    // A changed address updates that person only.
+    const changed = await importFile(organization.id, 'CSV', PEOPLE_CSV.replace('grace@example.org', 'grace.hopper@example.org'));
+    assert.equal(changed.report.people.updated, 1);
+    assert.deepEqual(changed.report.people.sample.updated, [{ key: 'grace', changes: ['emailAddresses'] }]);
+    const grace = (await peopleOf(organization.id)).find((p) => p.identifiers.some((i) => i.value === 'grace'))!;
+    assert.deepEqual(grace.emailAddresses.map((e) => e.mail), ['grace.hopper@example.org']);
+
+    // removeMissing: nobody is removed while the file has refused records (one may be a person with a typo)...
+    const withoutGrace = PEOPLE_CSV.split('\n').filter((line) => !line.startsWith('grace,')).join('\n');
+    const skipped = await importFile(organization.id, 'CSV', withoutGrace, { removeMissing: true });
+    assert.equal(skipped.report.people.removed, 0);
+    assert.match(String((skipped.report.people as { removalsSkipped?: string }).removalsSkipped), /refused/);
+    // ... and from a clean file the people missing from it become DELETED.
+    const clean = withoutGrace.split('\n').filter((line) => !/^(bad|nokey),/.test(line)).join('\n');
+    const removed = await importFile(organization.id, 'CSV', clean, { removeMissing: true });
+    assert.equal(removed.report.people.removed, 1);
+    const statuses = (await peopleOf(organization.id)).map((p) => [p.identifiers.find((i) => i.type === 'uid')!.value, p.status]).sort();
+    assert.deepEqual(statuses, [['ada', 'ACTIVE'], ['grace', 'DELETED'], ['linus', 'SUSPENDED']]);
+  });
+
+  it('refuses a person whose identifier another person (of the file or the organisation) already has', async () => {
+    const organization = await createOrganization(t.admin);
+    await importFile(organization.id, 'CSV', 'uid,given,eppn\nada,Ada,ada@example.org\n');
+    const run = await importFile(organization.id, 'CSV', 'uid,given,eppn\nbob,Bob,ada@example.org\ncy,Cy,cy@example.org\ndee,Dee,cy@example.org\n');
+    assert.deepEqual(run.report.refused.map((r) => [r.source, r.code]), [['line 2', 'DUPLICATE_KEY'], ['line 4', 'DUPLICATE_KEY']]);
+    assert.match(run.report.refused[1].reason, /line 3/);
+    assert.equal(run.report.people.created, 1);
+  });
+
+  it('applies nothing when a record is refused and allOrNothing is set', async () => {
+    const organization = await createOrganization(t.admin);
+    const run = await importFile(organization.id, 'CSV', PEOPLE_CSV, { allOrNothing: true });
+    assert.equal(run.report.applied, false);
+    assert.equal(run.report.refusedCount, 2);
+    assert.equal((await peopleOf(organization.id)).length, 0);
+  });
+
+  it('imports memberships from CSV into a real slapd target, says what it would provision first, and removes only with removeMissing', async () => {
+    const organization = await createOrganization(t.admin);
+    const ou = uniqueName('imp');
+    const base = `ou=${ou},${slapd.suffix}`;
+    await slapd.client().add(base, { objectClass: ['organizationalUnit'], ou });
+    await t.admin.ok(CreateProvisioningTargetDocument, {
+      input: {
+        organizationId: organization.id, name: 'directory', plugin: 'ldap', mode: 'AUTOMATIC',
+        config: { url: slapd.url, bindDn: slapd.bindDn, bindPassword: slapd.bindPassword, peopleBaseDn: base, groupBaseDn: base, groupObjectClasses: { groupOfNames: true } },
+      },
+    });
+    const memberships = ['group,person,role', 'app:wiki:editors,ada,', 'app:wiki:editors,grace,owner', 'app:wiki:editors,nobody,'].join('\n');
+
+    const dry = await importFile(organization.id, 'CSV', PEOPLE_CSV, { dryRun: true });
+    const preview = dry.report.targets.find((target) => target.name === 'directory')!;
+    assert.equal(preview.PERSON_ADDED.count, 3, 'suspended people are provisioned too (their entry says so)');
+    assert.deepEqual(preview.PERSON_ADDED.sample.sort(), ['ada', 'grace', 'linus']);
+
+    await importFile(organization.id, 'CSV', PEOPLE_CSV);
+    const run = await importFile(organization.id, 'CSV', memberships);
+    assert.equal(run.report.groups.created, 1);
+    assert.equal(run.report.memberships.added, 2);
+    assert.deepEqual(run.report.refused.map((r) => r.code), ['UNKNOWN_MEMBER']);
+    assert.match(run.report.refused[0].reason, /nobody/);
+
+    // Provisioning followed the import's changes, as for any write.
+    await waitFor(async () => (await slapd.entry(`cn=app:wiki:editors,${base}`))?.get('member')?.length === 1);
+    assert.deepEqual((await slapd.entry(`cn=app:wiki:editors,${base}`))?.get('member'), [`uid=ada,${base}`]);
+    assert.ok(await slapd.entry(`uid=grace,${base}`));
+
+    // A file without Ada leaves her membership alone, unless removeMissing.
+    const withoutAda = ['group,person,role', 'app:wiki:editors,grace,owner'].join('\n');
+    const kept = await importFile(organization.id, 'CSV', withoutAda);
+    assert.equal(kept.report.memberships.removed, 0);
+    const removed = await importFile(organization.id, 'CSV', withoutAda, { removeMissing: true });
+    assert.equal(removed.report.memberships.removed, 1);
+    await waitFor(async () => !(await slapd.entry(`cn=app:wiki:editors,${base}`)));
+  });
+
+  it('round-trips an organisation through its JSON export: export, import into an empty one, export again', async () => {
+    const source = await createOrganization(t.admin);
+    const person = async (uid: string, given: string, family: string) =>
+      (await t.admin.ok(CreatePersonDocument, {
+        input: { organizationId: source.id, status: 'ACTIVE', names: [{ given, family }], emailAddresses: [{ mail: `${uid}@example.org`, type: 'OFFICIAL' }], identifiers: [{ type: 'uid', value: uid, login: true }, { type: 'orcid', value: `0000-${uid}` }] },
+      })).createPerson.person;
+    const ada = await person('ada', 'Ada', 'Lovelace');
+    const zoe = await person('zoe', 'Zoë', 'Çelik');
+    const folder = (await t.admin.ok(CreateFolderDocument, { input: { organizationId: source.id, name: 'research' } })).createFolder.folder;
+    const group = (await t.admin.ok(CreateGroupDocument, { input: { folderId: folder.id, name: 'lab', description: 'The lab' } })).createGroup.group;
+    await t.admin.ok(AddGroupMemberDocument, { input: { groupId: group.id, personId: ada.id } });
+    await t.admin.ok(AddGroupMemberDocument, { input: { groupId: group.id, personId: zoe.id, owner: true, member: false } });
+
+    const exported = (await t.admin.ok(ExportPopulationDocument, { organizationId: source.id })).exportPopulation;
+    const document = JSON.parse(exported);
+    assert.equal(document.format, 'ferry.population/v1');
+    assert.equal(document.people.length, 2);
+    assert.deepEqual(document.groups.map((g: { fullName: string }) => g.fullName), ['research:lab'], 'automatic groups are not exported');
+    assert.deepEqual(document.groups[0].members, ['ada']);
+    assert.deepEqual(document.groups[0].owners, ['zoe']);
+
+    const target = await createOrganization(t.admin);
+    const run = await importFile(target.id, 'FERRY_JSON', exported);
+    assert.equal(run.report.refusedCount, 0);
+    assert.equal(run.report.people.created, 2);
+    const reexported = (await t.admin.ok(ExportPopulationDocument, { organizationId: target.id })).exportPopulation;
+    assert.equal(reexported, exported);
+  });
+
+  it('imports an ldapsearch export of a real slapd with the CLI (dry run, then for real) and exports with it', async () => {
+    const organization = await createOrganization(t.admin);
+    const client = slapd.client();
+    const base = `ou=${uniqueName('src')},${slapd.suffix}`;
+    await client.add(base, { objectClass: 'organizationalUnit', ou: base.slice(3, base.indexOf(',')) });
+    await client.add(`uid=ada,${base}`, { objectClass: ['inetOrgPerson', 'eduPerson'], uid: 'ada', cn: 'Ada Lovelace', givenName: 'Ada', sn: 'Lovelace', mail: 'ada@example.org', eduPersonAffiliation: 'faculty' });
+    await client.add(`uid=zoe,${base}`, { objectClass: ['inetOrgPerson'], uid: 'zoe', cn: 'Zoë Çelik', sn: 'Çelik', mail: 'zoe@example.org' });
+    await client.add(`cn=research:lab,${base}`, { objectClass: 'groupOfNames', cn: 'research:lab', member: [`uid=ada,${base}`, `uid=zoe,${base}`, `uid=ghost,${base}`] });
+    const { stdout: ldif } = await run('ldapsearch', ['-LLL', '-x', '-H', slapd.url, '-D', slapd.bindDn, '-w', slapd.bindPassword, '-b', base]);
+    const dir = mkdtempSync(path.join(tmpdir(), 'ferry-import-'));
+    const file = path.join(dir, 'directory.ldif');
+    writeFileSync(file, ldif);
+    const cli = (args: string[]) =>
+      run(process.execPath, [CLI, ...args, '--url', t.ferry.url, '--token', t.adminToken]).then(
+        ({ stdout }) => ({ code: 0, stdout }),
+        (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+      );
+
+    const dry = await cli(['import', file, '--organization', organization.id, '--format', 'ldif', '--dry-run']);
+    assert.equal(dry.code, 2, 'records were refused: the ghost member');
+    const dryReport = JSON.parse(dry.stdout);
+    assert.equal(dryReport.applied, false);
+    assert.equal(dryReport.people.created, 2);
+    assert.equal((await peopleOf(organization.id)).length, 0);
+
+    const applied = await cli(['import', file, '--organization', organization.id, '--format', 'ldif']);
+    const report = JSON.parse(applied.stdout);
+    assert.equal(report.applied, true);
+    assert.deepEqual(report.refused.map((r: { code: string }) => r.code), ['UNKNOWN_MEMBER']);
+    const zoe = (await peopleOf(organization.id)).find((p) => p.identifiers.some((i) => i.value === 'zoe'))!;
+    assert.equal(zoe.names[0].given, 'Zoë');
+
+    const out = path.join(dir, 'export.json');
+    const exported = await cli(['export', '--organization', organization.id, '--out', out]);
+    assert.equal(exported.code, 0);
+    const document = JSON.parse(readFileSync(out, 'utf8'));
+    assert.deepEqual(document.groups, [{ fullName: 'research:lab', description: null, members: ['ada', 'zoe'], owners: [] }]);
+    assert.equal(readFileSync(out, 'utf8'), (await t.admin.ok(ExportPopulationDocument, { organizationId: organization.id })).exportPopulation);
+
+    const noToken = await run(process.execPath, [CLI, 'export', '--organization', organization.id, '--url', t.ferry.url], { env: { ...process.env, FERRY_TOKEN: '' } }).catch((error) => error);
+    assert.equal(noToken.code, 1);
+    assert.match(noToken.stderr, /FERRY_TOKEN/);
+  });
+
+  it('refuses a bad upload with a clear error and a stable code, and creates no run', async () => {
+    const organization = await createOrganization(t.admin);
+    const upload = (query: string, body: Buffer | string, token: string | null = t.adminToken) =>
+      fetch(`${t.ferry.url.replace(/\/graphql$/, '')}/imports?${query}`, { method: 'POST', body, headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const latin1 = await upload(`organizationId=${organization.id}&format=csv`, Buffer.from('uid,given\nzoe,Zo\xeb\n', 'latin1'));
+    assert.equal(latin1.status, 400);
+    assert.equal(((await latin1.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code, 'BAD_REQUEST');
+    const format = await upload(`organizationId=${organization.id}&format=xlsx`, 'x');
+    assert.equal(format.status, 400);
+    assert.match(((await format.json()) as { errors: { message: string }[] }).errors[0].message, /format: csv, ldif, scim or json/);
+    const anonymous = await upload(`organizationId=${organization.id}&format=csv`, 'uid,given', null);
+    assert.equal(anonymous.status, 401);
+    assert.equal((await peopleOf(organization.id)).length, 0);
+    const accepted = await upload(`organizationId=${organization.id}&format=csv&dryRun=true`, 'uid,given\nzoe,Zoë\n');
+    assert.equal(accepted.status, 202);
+  });
+
+  it('imports the ListResponse pages a real SCIM server returns, through the API', async () => {
+    const scim = await startScimServer();
+    try {
+      const headers = { authorization: `Bearer ${scim.token}`, 'content-type': 'application/scim+json' };
+      const call = async (method: string, url: string, body?: object) =>
+        (await (await fetch(`${scim.url}${url}`, { method, headers, body: body ? JSON.stringify(body) : undefined })).json()) as { id: string };
+      const user = 'urn:ietf:params:scim:schemas:core:2.0:User';
+      const ada = await call('POST', '/Users', { schemas: [user], userName: 'ada', name: { givenName: 'Ada', familyName: 'Lovelace' }, emails: [{ value: 'ada@example.org', type: 'work', primary: true }] });
+      const bob = await call('POST', '/Users', { schemas: [user], userName: 'bob', displayName: 'Bob Smith', active: false });
+      await call('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'apps:chat', members: [{ value: ada.id }, { value: bob.id }] });
+      const pages = [await call('GET', '/Users?startIndex=1&count=1'), await call('GET', '/Users?startIndex=2&count=1'), await call('GET', '/Groups')];
+      const organization = await createOrganization(t.admin);
+      const imported = await importFile(organization.id, 'SCIM', JSON.stringify(pages));
+      assert.equal(imported.report.refusedCount, 0);
+      assert.equal(imported.report.people.created, 2);
+      assert.equal(imported.report.memberships.added, 2);
+      const people = await peopleOf(organization.id);
+      assert.equal(people.find((p) => p.identifiers.some((i) => i.value === 'bob'))!.status, 'SUSPENDED');
+      const document = JSON.parse((await t.admin.ok(ExportPopulationDocument, { organizationId: organization.id })).exportPopulation);
+      assert.deepEqual(document.groups, [{ fullName: 'apps:chat', description: null, members: ['ada', 'bob'], owners: [] }]);
+    } finally {
+      await scim.close();
+    }
+  });
+
+  it('lets only writers of the organisation import, and readers of it export', async () => {
+    const { organization, reader, outsider } = await organizationWithTokens(t);
+    await reader.fails('FORBIDDEN', ImportPopulationDocument, { input: { organizationId: organization.id, format: 'CSV', document: PEOPLE_CSV } });
+    const hidden = await outsider.request(ExportPopulationDocument, { organizationId: organization.id });
+    assert.ok(hidden.errors?.length, 'another organisation cannot export it');
+    assert.equal(hidden.data?.exportPopulation ?? null, null);
+    assert.ok((await reader.ok(ExportPopulationDocument, { organizationId: organization.id })).exportPopulation);
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await sleep(50);
+  }
+  assert.fail('timed out waiting');
+}

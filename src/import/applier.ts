@@ -5,9 +5,10 @@ import type { AutomaticGroupService } from '../registry/groups/automatic-group.s
 import { Folder } from '../registry/groups/folder.entity';
 import { joinName, newFolder } from '../registry/groups/folder-tree';
 import { GroupMembership } from '../registry/groups/group-membership.entity';
+import { GroupNesting } from '../registry/groups/group-nesting.entity';
 import { Group } from '../registry/groups/group.entity';
 import type { MembershipService } from '../registry/groups/membership.service';
-import { PersonStatus, RecordStatus } from '../registry/enums';
+import { ACTIVE_MEMBER_STATUSES, GroupType, PersonStatus, RecordStatus } from '../registry/enums';
 import { EmailAddress } from '../registry/people/email-address.entity';
 import { Identifier } from '../registry/people/identifier.entity';
 import { Name } from '../registry/people/name.entity';
@@ -17,9 +18,17 @@ import { Url } from '../registry/people/url.entity';
 import { Organization } from '../registry/organizations/organization.entity';
 import type { ImportedPerson } from './document';
 import type { ImportPlan, MembershipStep, PersonStep } from './planner';
+
+/** One thing an import writes. */
+type Step =
+  | { kind: 'create'; person: ImportedPerson }
+  | { kind: 'update'; step: PersonStep }
+  | { kind: 'remove'; personId: string }
+  | { kind: 'group'; fullName: string; description: string | null | undefined }
+  | { kind: 'membership'; step: MembershipStep };
 import { identifierKey, personIdsByKey } from './queries';
 
-/** Records written per transaction: each chunk commits with its change-log entries, then the next. */
+/** Steps written per transaction: each chunk commits with its change-log entries, then the next. */
 export const IMPORT_CHUNK_SIZE = 200;
 
 /** Where an import stands after a chunk (for its progress). */
@@ -51,46 +60,60 @@ export class ImportApplier {
     actorTokenId: string | null,
     onChunk: (progress: ApplyProgress) => Promise<boolean>,
   ): Promise<void> {
-    const steps: ((tx: EntityManager) => Promise<void>)[] = [
-      ...plan.people.create.map((step) => (tx: EntityManager) => this.createPerson(tx, organizationId, step.person)),
-      ...plan.people.update.map((step) => (tx: EntityManager) => this.updatePerson(tx, step, matchBy)),
-      ...plan.people.remove.map((person) => (tx: EntityManager) => this.setStatus(tx, person.id, PersonStatus.DELETED)),
-      ...[...plan.groups.create, ...plan.groups.update].map((step) => (tx: EntityManager) => this.writeGroup(tx, organizationId, step.group.fullName, step.group.description)),
+    // Every step in the order it is written; a chunk writes its steps kind by kind, in this order.
+    const steps: Step[] = [
+      ...plan.people.create.map((step): Step => ({ kind: 'create', person: step.person })),
+      ...plan.people.update.map((step): Step => ({ kind: 'update', step })),
+      ...plan.people.remove.map((person): Step => ({ kind: 'remove', personId: person.id })),
+      ...[...plan.groups.create, ...plan.groups.update].map((step): Step => ({ kind: 'group', fullName: step.group.fullName, description: step.group.description })),
+      ...plan.memberships.steps.map((step): Step => ({ kind: 'membership', step })),
     ];
-    const memberships = plan.memberships.steps;
-    const total = steps.length + memberships.length;
-    let done = 0;
-    while (done < total) {
-      const end = Math.min(done + IMPORT_CHUNK_SIZE, total);
+    for (let done = 0; done < steps.length; ) {
+      const chunk = steps.slice(done, done + IMPORT_CHUNK_SIZE);
       await inWriteTransaction(em.fork(), actorTokenId, async (tx) => {
-        for (let i = done; i < Math.min(end, steps.length); i++) await steps[i](tx);
+        const of = <K extends Step['kind']>(kind: K) => chunk.filter((step): step is Extract<Step, { kind: K }> => step.kind === kind);
+        await this.createPeople(tx, organizationId, of('create').map((step) => step.person));
+        for (const { step } of of('update')) await this.updatePerson(tx, step, matchBy);
+        for (const { personId } of of('remove')) await this.setStatus(tx, personId, PersonStatus.DELETED);
+        for (const { fullName, description } of of('group')) await this.writeGroup(tx, organizationId, fullName, description);
         await tx.flush();
-        const chunk = memberships.slice(Math.max(0, done - steps.length), Math.max(0, end - steps.length));
-        if (chunk.length > 0) await this.writeMemberships(tx, organizationId, matchBy, chunk);
+        const memberships = of('membership').map(({ step }) => step);
+        if (memberships.length > 0) await this.writeMemberships(tx, organizationId, matchBy, memberships);
       });
-      done = end;
-      if (!(await onChunk({ done, total }))) return;
+      done += chunk.length;
+      if (!(await onChunk({ done, total: steps.length }))) return;
     }
   }
 
-  private async createPerson(em: EntityManager, organizationId: string, imported: ImportedPerson): Promise<void> {
-    const organization = em.getReference(Organization, organizationId);
-    const person = new Person();
-    person.organization = ref(organization);
-    person.status = imported.status ?? PersonStatus.ACTIVE;
-    em.persist(person);
-    imported.names.slice(0, 1).forEach((fields) => em.persist(this.name(new Name(), person, fields)));
-    for (const fields of imported.emailAddresses) em.persist(this.attribute(new EmailAddress(), person, fields));
-    for (const fields of imported.identifiers) {
-      const identifier = Object.assign(new Identifier(), { type: fields.type, value: fields.value, login: fields.login ?? false });
-      identifier.organization = ref(organization);
-      identifier.person = ref(person);
-      em.persist(identifier);
-    }
-    if (imported.affiliation) em.persist(this.attribute(new PersonRole(), person, { affiliation: imported.affiliation, title: imported.title ?? null }));
-    for (const fields of imported.urls ?? []) em.persist(this.attribute(new Url(), person, clean(fields)));
+  /**
+   * New people with all their records, written with one flush (the unit of work batches each
+   * kind of record into multi-row inserts, change-log entries included), then their automatic
+   * memberships (members:all, and members:active for active people; an import gives no unit
+   * roles) with one more, as AutomaticGroupService.syncPerson would give them one by one.
+   */
+  private async createPeople(em: EntityManager, organizationId: string, people: ImportedPerson[]): Promise<void> {
+    if (people.length === 0) return;
+    const organization = ref(em.getReference(Organization, organizationId));
+    const created = people.map((imported) => {
+      const person = Object.assign(new Person(), { organization, status: imported.status ?? PersonStatus.ACTIVE });
+      em.persist(person);
+      imported.names.slice(0, 1).forEach((fields) => em.persist(this.name(new Name(), person, fields)));
+      for (const fields of imported.emailAddresses) em.persist(this.attribute(new EmailAddress(), person, fields));
+      for (const fields of imported.identifiers) {
+        em.persist(Object.assign(new Identifier(), { organization, person: ref(person), type: fields.type, value: fields.value, login: fields.login ?? false }));
+      }
+      if (imported.affiliation) em.persist(this.attribute(new PersonRole(), person, { affiliation: imported.affiliation, title: imported.title ?? null }));
+      for (const fields of imported.urls ?? []) em.persist(this.attribute(new Url(), person, clean(fields)));
+      return person;
+    });
     await em.flush();
-    await this.automaticGroups.syncPerson(em, person);
+    const groups = await em.find(Group, { organization: organizationId, cou: null, type: { $in: [GroupType.MEMBERS_ALL, GroupType.MEMBERS_ACTIVE] } });
+    for (const group of groups) {
+      const wanted = created.filter((person) => (group.type === GroupType.MEMBERS_ALL ? person.status !== PersonStatus.DELETED : ACTIVE_MEMBER_STATUSES.has(person.status)));
+      for (const person of wanted) em.persist(Object.assign(new GroupMembership(), { organization, group: ref(group), person: ref(person), member: true }));
+    }
+    await em.flush();
+    await this.propagate(em, groups.map((group) => group.id));
   }
 
   private async updatePerson(em: EntityManager, step: PersonStep, matchBy: string): Promise<void> {
@@ -197,7 +220,14 @@ export class ImportApplier {
       }
     }
     await em.flush();
-    for (const group of groups.values()) await this.memberships.propagateFrom(em, group.id);
+    await this.propagate(em, [...groups.values()].map((group) => group.id));
+  }
+
+  /** Brings the nestings of the groups whose direct members changed along (one query finds the nested ones). */
+  private async propagate(em: EntityManager, groupIds: string[]): Promise<void> {
+    if (groupIds.length === 0) return;
+    const nested = await em.find(GroupNesting, { nestedGroup: { $in: groupIds } });
+    for (const groupId of new Set(nested.map((nesting) => nesting.nestedGroup.id))) await this.memberships.propagateFrom(em, groupId);
   }
 
   private attribute<T extends Name | EmailAddress | PersonRole | Url>(record: T, person: Person, fields: object): T {

@@ -154,7 +154,7 @@ describe('import and export', () => {
     await t.admin.ok(CreateProvisioningTargetDocument, {
       input: {
         organizationId: organization.id, name: 'directory', plugin: 'ldap', mode: 'AUTOMATIC',
-        config: { url: slapd.url, bindDn: slapd.bindDn, bindPassword: slapd.bindPassword, peopleBaseDn: base, groupBaseDn: base, groupObjectClasses: { groupOfNames: true } },
+        config: { url: slapd.url, bindDn: slapd.bindDn, bindPassword: slapd.bindPassword, peopleBaseDn: base, groupBaseDn: base, personObjectClasses: { eduMember: true }, groupObjectClasses: { groupOfNames: true } },
       },
     });
     const memberships = ['group,person,role', 'app:wiki:editors,ada,', 'app:wiki:editors,grace,owner', 'app:wiki:editors,nobody,'].join('\n');
@@ -175,6 +175,10 @@ describe('import and export', () => {
     await waitFor(async () => (await slapd.entry(`cn=app:wiki:editors,${base}`))?.get('member')?.length === 1);
     assert.deepEqual((await slapd.entry(`cn=app:wiki:editors,${base}`))?.get('member'), [`uid=ada,${base}`]);
     assert.ok(await slapd.entry(`uid=grace,${base}`));
+    // Imported people get their automatic groups, as people created one by one do (Linus is
+    // suspended: a member of CO:members:all, which the directory's entry does not list, spec 3.5).
+    assert.deepEqual((await slapd.entry(`cn=CO:members:active,${base}`))?.sorted('member'), [`uid=ada,${base}`, `uid=grace,${base}`]);
+    assert.deepEqual((await slapd.entry(`uid=linus,${base}`))?.get('isMemberOf'), ['CO:members:all']);
 
     // A file without Ada leaves her membership alone, unless removeMissing.
     const withoutAda = ['group,person,role', 'app:wiki:editors,grace,owner'].join('\n');

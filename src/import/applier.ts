@@ -8,7 +8,9 @@ import { GroupMembership } from '../registry/groups/group-membership.entity';
 import { GroupNesting } from '../registry/groups/group-nesting.entity';
 import { Group } from '../registry/groups/group.entity';
 import type { MembershipService } from '../registry/groups/membership.service';
-import { ACTIVE_MEMBER_STATUSES, GroupType, PersonStatus, RecordStatus } from '../registry/enums';
+import { ACTIVE_MEMBER_STATUSES, EmailType, GroupType, NameType, PersonStatus, RecordStatus, UrlType } from '../registry/enums';
+import { insertRecords, RECORD_KINDS } from '../registry/bulk-insert';
+import { v7 as uuidv7 } from 'uuid';
 import { EmailAddress } from '../registry/people/email-address.entity';
 import { Identifier } from '../registry/people/identifier.entity';
 import { Name } from '../registry/people/name.entity';
@@ -72,13 +74,13 @@ export class ImportApplier {
       const chunk = steps.slice(done, done + IMPORT_CHUNK_SIZE);
       await inWriteTransaction(em.fork(), actorTokenId, async (tx) => {
         const of = <K extends Step['kind']>(kind: K) => chunk.filter((step): step is Extract<Step, { kind: K }> => step.kind === kind);
-        await this.createPeople(tx, organizationId, of('create').map((step) => step.person));
+        await this.createPeople(tx, organizationId, of('create').map((step) => step.person), actorTokenId);
         for (const { step } of of('update')) await this.updatePerson(tx, step, matchBy);
         for (const { personId } of of('remove')) await this.setStatus(tx, personId, PersonStatus.DELETED);
         for (const { fullName, description } of of('group')) await this.writeGroup(tx, organizationId, fullName, description);
         await tx.flush();
         const memberships = of('membership').map(({ step }) => step);
-        if (memberships.length > 0) await this.writeMemberships(tx, organizationId, matchBy, memberships);
+        if (memberships.length > 0) await this.writeMemberships(tx, organizationId, matchBy, memberships, actorTokenId);
       });
       done += chunk.length;
       if (!(await onChunk({ done, total: steps.length }))) return;
@@ -86,33 +88,29 @@ export class ImportApplier {
   }
 
   /**
-   * New people with all their records, written with one flush (the unit of work batches each
-   * kind of record into multi-row inserts, change-log entries included), then their automatic
+   * New people with all their records: one statement per kind of record for the whole chunk, each
+   * record with its change-log entry (insertRecords; no unit of work), then their automatic
    * memberships (members:all, and members:active for active people; an import gives no unit
-   * roles) with one more, as AutomaticGroupService.syncPerson would give them one by one.
+   * roles), as AutomaticGroupService.syncPerson would give them one by one.
    */
-  private async createPeople(em: EntityManager, organizationId: string, people: ImportedPerson[]): Promise<void> {
+  private async createPeople(em: EntityManager, organizationId: string, people: ImportedPerson[], actorTokenId: string | null): Promise<void> {
     if (people.length === 0) return;
-    const organization = ref(em.getReference(Organization, organizationId));
-    const created = people.map((imported) => {
-      const person = Object.assign(new Person(), { organization, status: imported.status ?? PersonStatus.ACTIVE });
-      em.persist(person);
-      imported.names.slice(0, 1).forEach((fields) => em.persist(this.name(new Name(), person, fields)));
-      for (const fields of imported.emailAddresses) em.persist(this.attribute(new EmailAddress(), person, fields));
-      for (const fields of imported.identifiers) {
-        em.persist(Object.assign(new Identifier(), { organization, person: ref(person), type: fields.type, value: fields.value, login: fields.login ?? false }));
-      }
-      if (imported.affiliation) em.persist(this.attribute(new PersonRole(), person, { affiliation: imported.affiliation, title: imported.title ?? null }));
-      for (const fields of imported.urls ?? []) em.persist(this.attribute(new Url(), person, clean(fields)));
-      return person;
-    });
-    await em.flush();
+    const organization = organizationId;
+    const created = people.map((imported) => ({ id: uuidv7(), imported, status: imported.status ?? PersonStatus.ACTIVE }));
+    const of = <T>(records: (person: (typeof created)[number]) => T[]) => created.flatMap((person) => records(person).map((record) => ({ organization, person: person.id, ...record })));
+    await insertRecords(em, RECORD_KINDS.person, created.map(({ id, status }) => ({ id, organization, status })), actorTokenId);
+    await insertRecords(em, RECORD_KINDS.name, of(({ imported }) => imported.names.slice(0, 1).map((name) => ({ ...name, type: name.type ?? NameType.OFFICIAL, primary: true }))), actorTokenId);
+    await insertRecords(em, RECORD_KINDS.emailAddress, of(({ imported }) => imported.emailAddresses.map((email) => ({ ...email, type: email.type ?? EmailType.OFFICIAL, verified: email.verified ?? false }))), actorTokenId);
+    await insertRecords(em, RECORD_KINDS.identifier, of(({ imported }) => imported.identifiers.map((identifier) => ({ ...identifier, status: RecordStatus.ACTIVE, login: identifier.login ?? false }))), actorTokenId);
+    await insertRecords(em, RECORD_KINDS.personRole, of(({ imported, status }) => (imported.affiliation ? [{ status, affiliation: imported.affiliation, title: imported.title ?? null, order: 0 }] : [])), actorTokenId);
+    await insertRecords(em, RECORD_KINDS.url, of(({ imported }) => (imported.urls ?? []).map((url) => ({ ...url, type: url.type ?? UrlType.OFFICIAL }))), actorTokenId);
     const groups = await em.find(Group, { organization: organizationId, cou: null, type: { $in: [GroupType.MEMBERS_ALL, GroupType.MEMBERS_ACTIVE] } });
-    for (const group of groups) {
-      const wanted = created.filter((person) => (group.type === GroupType.MEMBERS_ALL ? person.status !== PersonStatus.DELETED : ACTIVE_MEMBER_STATUSES.has(person.status)));
-      for (const person of wanted) em.persist(Object.assign(new GroupMembership(), { organization, group: ref(group), person: ref(person), member: true }));
-    }
-    await em.flush();
+    const memberships = groups.flatMap((group) =>
+      created
+        .filter(({ status }) => (group.type === GroupType.MEMBERS_ALL ? status !== PersonStatus.DELETED : ACTIVE_MEMBER_STATUSES.has(status)))
+        .map((person) => ({ organization, group: group.id, person: person.id, member: true, owner: false })),
+    );
+    await insertRecords(em, RECORD_KINDS.groupMembership, memberships, actorTokenId);
     await this.propagate(em, groups.map((group) => group.id));
   }
 
@@ -200,26 +198,20 @@ export class ImportApplier {
     await em.flush();
   }
 
-  /** A chunk of membership steps: rows added, changed and removed, then each touched group's nestings brought along once. */
-  private async writeMemberships(em: EntityManager, organizationId: string, matchBy: string, steps: MembershipStep[]): Promise<void> {
+  /** A chunk of membership steps: rows added (in one statement), changed and removed, then each touched group's nestings brought along once. */
+  private async writeMemberships(em: EntityManager, organizationId: string, matchBy: string, steps: MembershipStep[], actorTokenId: string | null): Promise<void> {
     const ids = await personIdsByKey(em, organizationId, matchBy, steps.filter((step) => !step.personId).map((step) => step.key));
     const groups = new Map((await em.find(Group, { organization: organizationId, fullName: { $in: [...new Set(steps.map((step) => step.fullName))] } })).map((group) => [group.fullName, group]));
     const rows = new Map((await em.find(GroupMembership, { id: { $in: steps.flatMap((step) => (step.rowId ? [step.rowId] : [])) } })).map((row) => [row.id, row]));
     for (const step of steps) {
-      const group = groups.get(step.fullName)!;
       if (step.action === 'remove') em.remove(rows.get(step.rowId!)!);
       else if (step.action === 'update') Object.assign(rows.get(step.rowId!)!, { member: step.member, owner: step.owner });
-      else {
-        const membership = new GroupMembership();
-        membership.organization = group.organization;
-        membership.group = ref(group);
-        membership.person = ref(em.getReference(Person, step.personId ?? ids.get(step.key)!));
-        membership.member = step.member;
-        membership.owner = step.owner;
-        em.persist(membership);
-      }
     }
     await em.flush();
+    const added = steps
+      .filter((step) => step.action === 'add')
+      .map((step) => ({ organization: organizationId, group: groups.get(step.fullName)!.id, person: step.personId ?? ids.get(step.key)!, member: step.member, owner: step.owner }));
+    await insertRecords(em, RECORD_KINDS.groupMembership, added, actorTokenId);
     await this.propagate(em, [...groups.values()].map((group) => group.id));
   }
 

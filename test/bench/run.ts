@@ -4,6 +4,7 @@ import { startScratchPostgres } from '../../src/db/scratch-database';
 import { createLogger } from '../../src/observability/logger';
 import { apiReads } from './scenarios/api-reads';
 import { changeLatency } from './scenarios/change-latency';
+import { importScenario } from './scenarios/import';
 import { concurrentLoad, isolation } from './scenarios/concurrent-load';
 import { provisionability } from './scenarios/provisionability';
 import { queueThroughput } from './scenarios/queue-throughput';
@@ -21,7 +22,7 @@ import { resultTable, writeResults, type ScenarioResult } from './support/report
  * BENCH_SCALE=0.1 shrinks the datasets for a quick run; BENCH_ONLY=name[,name] runs only those
  * scenarios; BENCH_OUT=path sets where the JSON goes.
  */
-const SCENARIOS: Scenario[] = [reprovisionComanageDataset, reprovisionAll, changeLatency, concurrentLoad, isolation, queueThroughput, provisionability, apiReads];
+const SCENARIOS: Scenario[] = [reprovisionComanageDataset, reprovisionAll, changeLatency, concurrentLoad, isolation, queueThroughput, provisionability, apiReads, importScenario];
 
 function selectedScenarios(): Scenario[] {
   const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim()).filter(Boolean);

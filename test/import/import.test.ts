@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import {
   AddGroupMemberDocument,
+  ChangeLogDocument,
   CreateFolderDocument,
   CreateGroupDocument,
   CreatePersonDocument,
@@ -136,6 +137,19 @@ describe('import and export', () => {
     assert.deepEqual(run.report.refused.map((r) => [r.source, r.code]), [['line 2', 'DUPLICATE_KEY'], ['line 4', 'DUPLICATE_KEY']]);
     assert.match(run.report.refused[1].reason, /line 3/);
     assert.equal(run.report.people.created, 1);
+  });
+
+  it('writes every imported record with the change-log entry the same record created through the API gets', async () => {
+    const organization = await createOrganization(t.admin);
+    const viaApi = (await t.admin.ok(CreatePersonDocument, {
+      input: { organizationId: organization.id, status: 'ACTIVE', names: [{ given: 'Ada', family: 'Lovelace' }], emailAddresses: [{ mail: 'ada@example.org', type: 'OFFICIAL' }], identifiers: [{ type: 'uid', value: 'ada', login: true }] },
+    })).createPerson.person;
+    await importFile(organization.id, 'CSV', 'uid,given,family,email\ngrace,Grace,Hopper,grace@example.org\n');
+    const grace = (await peopleOf(organization.id)).find((p) => p.identifiers.some((i) => i.value === 'grace'))!;
+    const entries = (await t.admin.ok(ChangeLogDocument, { organizationId: organization.id, first: 500 })).changeLog.entries;
+    const of = (personId: string) => entries.filter((e) => e.personId === personId).map((e) => `${e.entityType} ${e.kind} ${e.actorTokenId ? 'by a token' : 'by nobody'}`).sort();
+    assert.ok(of(grace.id).length >= 6, JSON.stringify(of(grace.id)));
+    assert.deepEqual(of(grace.id), of(viaApi.id));
   });
 
   it('applies nothing when a record is refused and allOrNothing is set', async () => {

@@ -2,8 +2,6 @@ import { ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { inWriteTransaction } from '../db/transaction';
 import type { AutomaticGroupService } from '../registry/groups/automatic-group.service';
-import { Folder } from '../registry/groups/folder.entity';
-import { joinName, newFolder } from '../registry/groups/folder-tree';
 import { GroupMembership } from '../registry/groups/group-membership.entity';
 import { GroupNesting } from '../registry/groups/group-nesting.entity';
 import { Group } from '../registry/groups/group.entity';
@@ -17,7 +15,6 @@ import { Name } from '../registry/people/name.entity';
 import { Person } from '../registry/people/person.entity';
 import { PersonRole } from '../registry/people/person-role.entity';
 import { Url } from '../registry/people/url.entity';
-import { Organization } from '../registry/organizations/organization.entity';
 import type { ImportedPerson } from './document';
 import type { ImportPlan, MembershipStep, PersonStep } from './planner';
 
@@ -29,6 +26,7 @@ type Step =
   | { kind: 'group'; fullName: string; description: string | null | undefined }
   | { kind: 'membership'; step: MembershipStep };
 import { identifierKey, personIdsByKey } from './queries';
+import { sqlRows } from '../db/sql';
 
 /** Steps written per transaction: each chunk commits with its change-log entries, then the next. */
 export const IMPORT_CHUNK_SIZE = 200;
@@ -77,7 +75,7 @@ export class ImportApplier {
         await this.createPeople(tx, organizationId, of('create').map((step) => step.person), actorTokenId);
         for (const { step } of of('update')) await this.updatePerson(tx, step, matchBy);
         for (const { personId } of of('remove')) await this.setStatus(tx, personId, PersonStatus.DELETED);
-        for (const { fullName, description } of of('group')) await this.writeGroup(tx, organizationId, fullName, description);
+        await this.writeGroups(tx, organizationId, of('group'), actorTokenId);
         await tx.flush();
         const memberships = of('membership').map(({ step }) => step);
         if (memberships.length > 0) await this.writeMemberships(tx, organizationId, matchBy, memberships, actorTokenId);
@@ -172,30 +170,45 @@ export class ImportApplier {
     await this.automaticGroups.syncPerson(em, person);
   }
 
-  /** Creates the group (and its missing folders) or sets its description. */
-  private async writeGroup(em: EntityManager, organizationId: string, fullName: string, description: string | null | undefined): Promise<void> {
-    const existing = await em.findOne(Group, { organization: organizationId, fullName });
-    if (existing) {
-      if (description !== undefined) existing.description = description ?? null;
-      return;
+  /**
+   * New groups with their missing folders (one statement each for the chunk, with their change-log
+   * entries), and the new descriptions of existing ones.
+   */
+  private async writeGroups(em: EntityManager, organizationId: string, steps: { fullName: string; description: string | null | undefined }[], actorTokenId: string | null): Promise<void> {
+    if (steps.length === 0) return;
+    const existing = new Map((await em.find(Group, { organization: organizationId, fullName: { $in: steps.map((step) => step.fullName) } })).map((group) => [group.fullName, group]));
+    for (const step of steps) {
+      const group = existing.get(step.fullName);
+      if (group && step.description !== undefined) group.description = step.description ?? null;
     }
-    const parts = fullName.split(':');
-    let parent: Folder | null = null;
-    for (const name of parts.slice(0, -1)) {
-      const path = joinName(parent?.fullName ?? null, name);
-      const found: Folder | null = await em.findOne(Folder, { organization: organizationId, fullName: path });
-      parent = found ?? newFolder(em.getReference(Organization, organizationId), parent, name);
-      em.persist(parent);
-    }
-    if (!parent) throw new Error(`${fullName}: a group needs a folder (write it as folder:name)`);
-    const group = new Group();
-    group.organization = ref(em.getReference(Organization, organizationId));
-    group.folder = ref(parent);
-    group.name = parts.at(-1)!;
-    group.fullName = fullName;
-    group.description = description ?? null;
-    em.persist(group);
     await em.flush();
+    const created = steps.filter((step) => !existing.has(step.fullName));
+    const folderNames = [...new Set(created.flatMap((step) => prefixes(step.fullName)))].sort((a, b) => a.split(':').length - b.split(':').length);
+    const rows: { id: string; full_name: string }[] = folderNames.length === 0 ? [] : await sqlRows(em,
+      'select id, full_name from folder where organization_id = ? and full_name = any(?::text[])', [organizationId, folderNames]);
+    const folders = new Map(rows.map((row) => [row.full_name, row.id]));
+    const newFolders = folderNames.filter((name) => !folders.has(name)).map((fullName) => {
+      const id = uuidv7();
+      folders.set(fullName, id);
+      const parentName = fullName.includes(':') ? fullName.slice(0, fullName.lastIndexOf(':')) : null;
+      return { id, organization: organizationId, parent: parentName ? folders.get(parentName)! : null, name: fullName.split(':').at(-1)!, fullName, description: null, system: false };
+    });
+    await insertRecords(em, RECORD_KINDS.folder, newFolders, actorTokenId);
+    await insertRecords(
+      em,
+      RECORD_KINDS.group,
+      created.map((step) => ({
+        organization: organizationId,
+        folder: folders.get(step.fullName.slice(0, step.fullName.lastIndexOf(':')))!,
+        name: step.fullName.split(':').at(-1)!,
+        fullName: step.fullName,
+        description: step.description ?? null,
+        status: RecordStatus.ACTIVE,
+        type: GroupType.STANDARD,
+        policy: false,
+      })),
+      actorTokenId,
+    );
   }
 
   /** A chunk of membership steps: rows added (in one statement), changed and removed, then each touched group's nestings brought along once. */
@@ -238,3 +251,9 @@ export class ImportApplier {
 
 /** The fields that are set (undefined ones keep the record's defaults). */
 const clean = (fields: object) => Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+
+/** The folders of a group's full name: `a:b:c` is in `a:b`, which is in `a`. */
+function prefixes(fullName: string): string[] {
+  const parts = fullName.split(':');
+  return parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join(':'));
+}

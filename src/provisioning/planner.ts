@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sqlRows } from '../db/sql';
 import { ChangeKind, type ChangeLogEntry } from '../changelog/change-log-entry.entity';
 import { PersonStatus, RecordStatus } from '../registry/enums';
 import { GroupMembership } from '../registry/groups/group-membership.entity';
@@ -79,6 +80,15 @@ export class Planner {
       if (id) add({ subjectType: SubjectType.GROUP, subjectId: id, organizationId, action, changeSeq: seq, ...extra });
     };
 
+    // The groups of the people whose identifiers or status changed, for the whole change in one
+    // query (an import's chunk changes hundreds of people).
+    const groupsOfPeople = await this.groupsOfAll(em, entries.flatMap((entry) => {
+      if (entry.entityType === 'Identifier' && entry.personId) return [entry.personId];
+      if (entry.entityType === 'Person' && entry.kind === ChangeKind.UPDATED) return [entry.entityId];
+      return [];
+    }));
+    const groupsOf = (personId: string) => groupsOfPeople.get(personId) ?? [];
+
     for (const entry of entries) {
       const { organizationId, seq } = entry;
       const data = (entry.data ?? {}) as Record<string, unknown>;
@@ -102,7 +112,7 @@ export class Planner {
           // Group member lists only hold active people, and a finished enrollment provisions
           // the person's groups too.
           if (before !== undefined || enrollment) {
-            for (const groupId of await this.groupsOf(em, entry.entityId)) {
+            for (const groupId of groupsOf(entry.entityId)) {
               group(groupId, organizationId, A.GROUP_UPDATED, seq, { enrollment });
             }
           }
@@ -112,7 +122,7 @@ export class Planner {
           if (entry.personId) {
             person(entry.personId, organizationId, A.PERSON_UPDATED, seq);
             // Group entries carry members' identifiers (hasMember, memberUid) and DNs.
-            for (const groupId of await this.groupsOf(em, entry.personId)) group(groupId, organizationId, A.GROUP_UPDATED, seq);
+            for (const groupId of groupsOf(entry.personId)) group(groupId, organizationId, A.GROUP_UPDATED, seq);
           }
           group(entry.groupId, organizationId, A.GROUP_UPDATED, seq);
           break;
@@ -176,9 +186,16 @@ export class Planner {
     return service ? [service.group?.id ?? null] : [];
   }
 
-  private async groupsOf(em: EntityManager, personId: string): Promise<string[]> {
-    const rows = await em.find(GroupMembership, { person: personId }, { fields: ['group'] });
-    return [...new Set(rows.map((row) => row.group.id))];
+  /** The groups each person has a membership row of (direct or nested), by person id, in one query. */
+  private async groupsOfAll(em: EntityManager, personIds: string[]): Promise<Map<string, string[]>> {
+    const groups = new Map<string, string[]>();
+    if (personIds.length === 0) return groups;
+    const rows: { person_id: string; group_id: string }[] = await sqlRows(em,
+      'select distinct person_id, group_id from group_membership where person_id = any(?::uuid[])',
+      [[...new Set(personIds)]],
+    );
+    for (const row of rows) groups.set(row.person_id, [...(groups.get(row.person_id) ?? []), row.group_id]);
+    return groups;
   }
 
   private async membersOf(em: EntityManager, groupId: string): Promise<string[]> {

@@ -17,7 +17,7 @@ export interface BulkRecordKind {
   columns: readonly BulkColumn[];
   /** How the person and the group a record concerns are read from its row (as its changeScope says). */
   personId: 'id' | 'person_id' | null;
-  groupId: 'group_id' | null;
+  groupId: 'id' | 'group_id' | null;
 }
 
 /**
@@ -66,7 +66,7 @@ const col = (column: string, type: string, property: string): BulkColumn => ({ c
 const ORGANIZATION = col('organization_id', 'uuid', 'organization');
 const PERSON = col('person_id', 'uuid', 'person');
 
-/** The kinds of record a new person is made of, and memberships. */
+/** The kinds of record a new person is made of, folders, groups and memberships. */
 export const RECORD_KINDS = {
   person: { table: 'person', entityType: 'Person', personId: 'id', groupId: null, columns: [ORGANIZATION, col('status', 'person_status', 'status')] },
   name: {
@@ -113,6 +113,29 @@ export const RECORD_KINDS = {
     personId: 'person_id',
     groupId: null,
     columns: [ORGANIZATION, PERSON, col('url', 'text', 'url'), col('type', 'url_type', 'type'), col('description', 'text', 'description')],
+  },
+  folder: {
+    table: 'folder',
+    entityType: 'Folder',
+    personId: null,
+    groupId: null,
+    columns: [ORGANIZATION, col('parent_id', 'uuid', 'parent'), col('name', 'text', 'name'), col('full_name', 'text', 'fullName'), col('description', 'text', 'description'), col('system', 'boolean', 'system')],
+  },
+  group: {
+    table: 'group',
+    entityType: 'Group',
+    personId: null,
+    groupId: 'id',
+    columns: [
+      ORGANIZATION,
+      col('folder_id', 'uuid', 'folder'),
+      col('name', 'text', 'name'),
+      col('full_name', 'text', 'fullName'),
+      col('description', 'text', 'description'),
+      col('status', 'record_status', 'status'),
+      col('type', 'group_type', 'type'),
+      col('policy', 'boolean', 'policy'),
+    ],
   },
   groupMembership: {
     table: 'group_membership',

@@ -53,7 +53,17 @@ export class Dispatcher {
       more = entries.length === BATCH_ENTRIES;
       const changes = wholeTransactions(entries, more);
       const planned: [changeKey: string, items: WorkItem[]][] = [];
+      // An organisation without any target has nothing to plan for (a target created later starts
+      // from Reprovision All); an import into it then costs the dispatcher one query per pass.
+      const withTargets = await organizationsWithTargets(tx, [...new Set(entries.map((entry) => entry.organizationId))]);
       for (const change of changes) {
+        for (const entry of change) {
+          if (entry.entityType === 'ProvisioningTarget' && entry.kind !== ChangeKind.DELETED) {
+            const payload = { targetId: entry.entityId, changedFields: entry.changedFields };
+            after.push(() => this.signals.emit('targetChanged', payload, this.onListenerError));
+          }
+        }
+        if (!withTargets.has(change[0].organizationId)) continue;
         // Folder rules first: a group that became provisionable (or stopped) is provisioned to
         // (or removed from) that target, along with whatever else the change asks for.
         const provisionability = await this.provisionability.onChange(tx, change);
@@ -61,12 +71,6 @@ export class Dispatcher {
         items.push(...provisionabilityItems(items, provisionability.changes));
         planned.push([`c${change.at(-1)!.seq}`, items]);
         for (const target of provisionability.rulesChangedOn) after.push(() => this.signals.emit('rulesChanged', target, this.onListenerError));
-        for (const entry of change) {
-          if (entry.entityType === 'ProvisioningTarget' && entry.kind !== ChangeKind.DELETED) {
-            const payload = { targetId: entry.entityId, changedFields: entry.changedFields };
-            after.push(() => this.signals.emit('targetChanged', payload, this.onListenerError));
-          }
-        }
       }
       // Every transaction of the pass routed with the same two queries (targets, statuses).
       const rows = await this.routeItems(tx, planned);
@@ -156,6 +160,12 @@ export class Dispatcher {
   }
 
   private readonly onListenerError = (error: unknown) => this.logger.warn({ err: error }, 'a pipeline listener failed');
+}
+
+/** Which of these organisations have a provisioning target (in any mode). */
+async function organizationsWithTargets(em: EntityManager, organizationIds: string[]): Promise<Set<string>> {
+  const rows: { organization_id: string }[] = await sqlRows(em, 'select distinct organization_id from provisioning_target where organization_id = any(?::uuid[])', [organizationIds]);
+  return new Set(rows.map((row) => row.organization_id));
 }
 
 async function lockCursor(tx: EntityManager, name: string): Promise<EngineCursor> {

@@ -1,8 +1,8 @@
-import { ImportResolver } from '../import/import.resolver';
 import { DateTimeResolver } from 'graphql-scalars';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { ApiTokenResolver } from '../auth/api-token.resolver';
+import { ImportResolver } from '../import/import.resolver';
 import { ChangeLogResolver } from '../changelog/change-log.resolver';
 import { catalogResolvers } from '../registry/catalog.resolvers';
 import { groupResolvers } from '../registry/groups';

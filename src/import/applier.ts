@@ -1,5 +1,7 @@
 import { ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { v7 as uuidv7 } from 'uuid';
+import { sqlRows } from '../db/sql';
 import { inWriteTransaction } from '../db/transaction';
 import type { AutomaticGroupService } from '../registry/groups/automatic-group.service';
 import { GroupMembership } from '../registry/groups/group-membership.entity';
@@ -8,7 +10,6 @@ import { Group } from '../registry/groups/group.entity';
 import type { MembershipService } from '../registry/groups/membership.service';
 import { ACTIVE_MEMBER_STATUSES, EmailType, GroupType, NameType, PersonStatus, RecordStatus, UrlType } from '../registry/enums';
 import { insertRecords, RECORD_KINDS } from '../registry/bulk-insert';
-import { v7 as uuidv7 } from 'uuid';
 import { EmailAddress } from '../registry/people/email-address.entity';
 import { Identifier } from '../registry/people/identifier.entity';
 import { Name } from '../registry/people/name.entity';
@@ -17,6 +18,7 @@ import { PersonRole } from '../registry/people/person-role.entity';
 import { Url } from '../registry/people/url.entity';
 import type { ImportedPerson } from './document';
 import type { ImportPlan, MembershipStep, PersonStep } from './planner';
+import { identifierKey, personIdsByKey } from './queries';
 
 /** One thing an import writes. */
 type Step =
@@ -25,8 +27,6 @@ type Step =
   | { kind: 'remove'; personId: string }
   | { kind: 'group'; fullName: string; description: string | null | undefined }
   | { kind: 'membership'; step: MembershipStep };
-import { identifierKey, personIdsByKey } from './queries';
-import { sqlRows } from '../db/sql';
 
 /** Steps written per transaction: each chunk commits with its change-log entries, then the next. */
 export const IMPORT_CHUNK_SIZE = 200;

@@ -1,6 +1,7 @@
 import { ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ChangeKind, type ChangeLogEntry } from '../changelog/change-log-entry.entity';
+import { ChangeKind } from '../changelog/change-log-entry.entity';
+import type { ChangeLogRow } from '../changelog/change-log.reader';
 import { likePattern } from '../common/pagination';
 import { GroupSelection, ProvisioningTarget } from '../provisioning/provisioning-target.entity';
 import { Folder } from '../registry/groups/folder.entity';
@@ -48,7 +49,7 @@ export class ProvisionabilityService {
    * every folder-rules target of the organisation (all groups of a target whose rules changed)
    * and returns the groups whose answer flipped.
    */
-  async onChange(em: EntityManager, entries: ChangeLogEntry[]): Promise<{ changes: ProvisionabilityChange[]; rulesChangedOn: { targetId: string; organizationId: string }[] }> {
+  async onChange(em: EntityManager, entries: readonly ChangeLogRow[]): Promise<{ changes: ProvisionabilityChange[]; rulesChangedOn: { targetId: string; organizationId: string }[] }> {
     const byOrganization = new Map<string, { groups: Map<string, string>; fullTargets: Map<string, string> }>();
     const scope = (organizationId: string) => {
       let entry = byOrganization.get(organizationId);

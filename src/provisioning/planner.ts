@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlRows } from '../db/sql';
-import { ChangeKind, type ChangeLogEntry } from '../changelog/change-log-entry.entity';
+import { ChangeKind } from '../changelog/change-log-entry.entity';
+import type { ChangeLogRow } from '../changelog/change-log.reader';
 import { PersonStatus, RecordStatus } from '../registry/enums';
 import { GroupMembership } from '../registry/groups/group-membership.entity';
 import { Person } from '../registry/people/person.entity';
@@ -58,7 +59,7 @@ const PRIORITY: Partial<Record<A, number>> = {
  * Several changes to one subject collapse into one action.
  */
 export class Planner {
-  async plan(em: EntityManager, entries: ChangeLogEntry[]): Promise<WorkItem[]> {
+  async plan(em: EntityManager, entries: readonly ChangeLogRow[]): Promise<WorkItem[]> {
     const items = new Map<string, WorkItem>();
     const add = (item: WorkItem) => {
       const key = `${item.subjectType}:${item.subjectId}`;
@@ -178,7 +179,7 @@ export class Planner {
   }
 
   /** The groups whose members gain or lose the service's entitlement (null: everyone). */
-  private async serviceGroups(em: EntityManager, entry: ChangeLogEntry): Promise<(string | null)[]> {
+  private async serviceGroups(em: EntityManager, entry: ChangeLogRow): Promise<(string | null)[]> {
     const data = (entry.data ?? {}) as Record<string, unknown>;
     if (entry.kind === ChangeKind.DELETED) return [(data.group as string | null) ?? null];
     if (Array.isArray(data.group)) return data.group.map((id) => (id as string | null) ?? null);
@@ -216,12 +217,12 @@ export class Planner {
 
 export { isDelete } from './lanes/decisions';
 
-function personSnapshot(entry: ChangeLogEntry): PersonPayload {
+function personSnapshot(entry: ChangeLogRow): PersonPayload {
   const data = (entry.data ?? {}) as Record<string, unknown>;
   return skeletonPerson(entry.entityId, entry.organizationId, (data.status as PersonStatus) ?? PersonStatus.DELETED);
 }
 
-function groupSnapshot(entry: ChangeLogEntry): GroupPayload {
+function groupSnapshot(entry: ChangeLogRow): GroupPayload {
   const data = (entry.data ?? {}) as Record<string, unknown>;
   return {
     subjectType: 'GROUP',
@@ -237,7 +238,7 @@ function groupSnapshot(entry: ChangeLogEntry): GroupPayload {
   };
 }
 
-function serviceSnapshot(entry: ChangeLogEntry): ServicePayload {
+function serviceSnapshot(entry: ChangeLogRow): ServicePayload {
   const data = (entry.data ?? {}) as Record<string, unknown>;
   return {
     subjectType: 'SERVICE',

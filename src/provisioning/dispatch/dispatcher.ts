@@ -2,7 +2,8 @@ import { LockMode } from '@mikro-orm/core';
 import { sqlRows } from '../../db/sql';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { v7 as uuidv7 } from 'uuid';
-import { ChangeKind, ChangeLogEntry } from '../../changelog/change-log-entry.entity';
+import { ChangeKind } from '../../changelog/change-log-entry.entity';
+import { entriesAfter, type ChangeLogRow } from '../../changelog/change-log.reader';
 import type { Logger } from '../../observability/logger';
 import type { ProvisionabilityChange, ProvisionabilityService } from '../../provisionability/provisionability.service';
 import { ProvisioningAction as A, ProvisioningMode, SubjectType } from '../actions';
@@ -48,7 +49,7 @@ export class Dispatcher {
     const after: (() => void)[] = [];
     const consumed = await this.orm.em.fork().transactional(async (tx) => {
       const cursor = await lockCursor(tx, CURSOR);
-      const entries = await tx.find(ChangeLogEntry, { seq: { $gt: cursor.seq } }, { orderBy: { seq: 'asc' }, limit: BATCH_ENTRIES, populate: ['transactionId'] });
+      const entries = await entriesAfter(tx, cursor.seq, BATCH_ENTRIES);
       if (entries.length === 0) return 0;
       more = entries.length === BATCH_ENTRIES;
       const changes = wholeTransactions(entries, more);
@@ -181,8 +182,8 @@ async function lockCursor(tx: EntityManager, name: string): Promise<EngineCursor
  * on the registry lock). When the read was cut by its limit, the last transaction may be partial:
  * it is left for the next pass, unless it is the only one.
  */
-function wholeTransactions(entries: ChangeLogEntry[], cut: boolean): ChangeLogEntry[][] {
-  const changes: ChangeLogEntry[][] = [];
+function wholeTransactions(entries: ChangeLogRow[], cut: boolean): ChangeLogRow[][] {
+  const changes: ChangeLogRow[][] = [];
   for (const entry of entries) {
     const current = changes.at(-1);
     if (current && current[0].transactionId === entry.transactionId) current.push(entry);

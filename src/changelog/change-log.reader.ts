@@ -27,9 +27,10 @@ export async function entriesAfter(em: EntityManager, seq: string, limit: number
     actor_token_id: string | null;
     transaction_id: string | null;
   }[] = await sqlRows(em,
-    `select seq::text as seq, organization_id, entity_type, entity_id, kind, changed_fields, person_id, group_id, data, actor_token_id,
-            transaction_id::text as transaction_id
-       from change_log_entry where seq > ?::bigint order by seq limit ?`,
+    // Ordered by the bigint column (c.seq), not by the text it is read as.
+    `select c.seq::text as seq, c.organization_id, c.entity_type, c.entity_id, c.kind, c.changed_fields, c.person_id, c.group_id, c.data,
+            c.actor_token_id, c.transaction_id::text as transaction_id
+       from change_log_entry c where c.seq > ?::bigint order by c.seq limit ?`,
     [seq, limit],
   );
   return rows.map((row) => ({

@@ -3,7 +3,7 @@ import type { RequestContext } from '../api/context';
 import { badInput, notFound } from '../common/errors';
 import { sqlRows } from '../db/sql';
 import { v7 as uuidv7 } from 'uuid';
-import type { JobQueue, RunningJob } from '../jobs/job-queue';
+import { JobState, type JobQueue, type RunningJob } from '../jobs/job-queue';
 import { Channel, notify } from '../live/channels';
 import type { Logger } from '../observability/logger';
 import { PROVISIONABLE_PERSON_STATUSES } from '../provisioning/loading/mappers';
@@ -90,6 +90,23 @@ export class ImportService {
     const run = await ctx.em.findOne(ImportRun, id);
     if (!run) throw notFound('ImportRun', id);
     ctx.principal.assertCanRead(run.organizationId, 'ImportRun', id);
+    return this.withJobOutcome(ctx, run);
+  }
+
+  /**
+   * A run whose job ended without it (cancelled before it started, or failed outside the run, e.g.
+   * its process died and the queue gave up) takes the job's outcome, so it never shows QUEUED or
+   * RUNNING for ever.
+   */
+  private async withJobOutcome(ctx: RequestContext, run: ImportRun): Promise<ImportRun> {
+    if ((run.state !== ImportState.QUEUED && run.state !== ImportState.RUNNING) || !run.jobId || !this.queue) return run;
+    const job = await this.queue.get(run.jobId);
+    if (job?.state !== JobState.CANCELLED && job?.state !== JobState.FAILED) return run;
+    run.state = job.state === JobState.CANCELLED ? ImportState.CANCELLED : ImportState.FAILED;
+    run.error = job.state === JobState.FAILED ? job.failReason : null;
+    run.finishedAt = job.lastFinishedAt ?? new Date();
+    await ctx.em.flush();
+    await sqlRows(ctx.em, 'update import_run set document = null where id = ?', [run.id]);
     return run;
   }
 

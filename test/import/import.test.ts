@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import {
   AddGroupMemberDocument,
+  CancelProvisioningJobDocument,
   ChangeLogDocument,
   CreateFolderDocument,
   CreateGroupDocument,
@@ -150,6 +151,22 @@ describe('import and export', () => {
     const of = (personId: string) => entries.filter((e) => e.personId === personId).map((e) => `${e.entityType} ${e.kind} ${e.actorTokenId ? 'by a token' : 'by nobody'}`).sort();
     assert.ok(of(grace.id).length >= 6, JSON.stringify(of(grace.id)));
     assert.deepEqual(of(grace.id), of(viaApi.id));
+  });
+
+  it('cancels an import that has not started: it never writes, and the run says CANCELLED', async () => {
+    const organization = await createOrganization(t.admin);
+    await t.ferry.jobs.stopWorkers();
+    try {
+      const started = (await t.admin.ok(ImportPopulationDocument, { input: { organizationId: organization.id, format: 'CSV', document: PEOPLE_CSV } })).importPopulation;
+      assert.equal(started.state, 'QUEUED');
+      await t.admin.ok(CancelProvisioningJobDocument, { id: started.jobId! });
+      const { importRun } = await t.admin.ok(ImportRunDocument, { id: started.id });
+      assert.equal(importRun.state, 'CANCELLED');
+    } finally {
+      await t.ferry.jobs.startWorkers();
+    }
+    await sleep(500);
+    assert.equal((await peopleOf(organization.id)).length, 0);
   });
 
   it('applies nothing when a record is refused and allOrNothing is set', async () => {

@@ -9,7 +9,7 @@ import type { ProvisionabilityChange, ProvisionabilityService } from '../../prov
 import { ProvisioningAction as A, ProvisioningMode, SubjectType } from '../actions';
 import { EngineCursor } from '../engine-cursor.entity';
 import { Planner, type WorkItem } from '../planner';
-import { AUTOMATIC_MODES, route, type RoutingTarget, type WorkRow } from './router';
+import { route, type RoutingTarget, type WorkRow } from './router';
 import type { Signals } from './signals';
 import { insertWork } from './work-queue';
 
@@ -54,9 +54,10 @@ export class Dispatcher {
       more = entries.length === BATCH_ENTRIES;
       const changes = wholeTransactions(entries, more);
       const planned: [changeKey: string, items: WorkItem[]][] = [];
-      // An organisation without any target has nothing to plan for (a target created later starts
-      // from Reprovision All); an import into it then costs the dispatcher one query per pass.
-      const withTargets = await organizationsWithTargets(tx, [...new Set(entries.map((entry) => entry.organizationId))]);
+      // The targets of the pass's organisations, read once: an organisation without any has nothing
+      // to plan for (a target created later starts from Reprovision All), and routing uses them.
+      const targets = await targetsOf(tx, entries.map((entry) => entry.organizationId));
+      const withTargets = new Set(targets.map((target) => target.organizationId));
       for (const change of changes) {
         for (const entry of change) {
           if (entry.entityType === 'ProvisioningTarget' && entry.kind !== ChangeKind.DELETED) {
@@ -73,8 +74,8 @@ export class Dispatcher {
         planned.push([`c${change.at(-1)!.seq}`, items]);
         for (const target of provisionability.rulesChangedOn) after.push(() => this.signals.emit('rulesChanged', target, this.onListenerError));
       }
-      // Every transaction of the pass routed with the same two queries (targets, statuses).
-      const rows = await this.routeItems(tx, planned);
+      // Every transaction of the pass routed with the same targets and one statuses query.
+      const rows = await this.routeItems(tx, planned, targets);
       await insertWork(tx, rows);
       const last = changes.at(-1)!.at(-1)!;
       cursor.seq = last.seq;
@@ -123,7 +124,8 @@ export class Dispatcher {
         if (row.group_id) groups.set(row.group_id, item(SubjectType.GROUP, row.group_id, row.organization_id));
       }
       // People first, so groups find their members' entries.
-      const rows = await this.routeItems(tx, [[`v${uuidv7()}`, [...people.values(), ...groups.values()]]]);
+      const targets = crossed.length === 0 ? [] : await targetsOf(tx, crossed.map((row) => row.organization_id));
+      const rows = await this.routeItems(tx, [[`v${uuidv7()}`, [...people.values(), ...groups.values()]]], targets);
       await insertWork(tx, rows);
       routedTo = [...new Set(rows.map((r) => r.targetId))];
       cursor.updatedAt = now;
@@ -135,21 +137,12 @@ export class Dispatcher {
   }
 
   /**
-   * The targets of the items' organisations and the subjects' statuses, two queries for all the
-   * changes given, then `route` for each change.
+   * The subjects' statuses, one query for all the changes given, then `route` for each change over
+   * `targets` (those of the items' organisations, in any mode: `route` picks the modes that take part).
    */
-  private async routeItems(em: EntityManager, planned: [changeKey: string, items: WorkItem[]][]): Promise<WorkRow[]> {
+  private async routeItems(em: EntityManager, planned: [changeKey: string, items: WorkItem[]][], targets: RoutingTarget[]): Promise<WorkRow[]> {
     const items = planned.flatMap(([, list]) => list);
-    if (items.length === 0) return [];
-    const organizations = [...new Set(items.map((item) => item.organizationId))];
-    const modes = [...AUTOMATIC_MODES, ...(items.some((item) => item.enrollment) ? [ProvisioningMode.ENROLLMENT] : [])];
-    const targets: { id: string; organization_id: string; mode: ProvisioningMode; order: number }[] = await sqlRows(
-      em,
-      `select id, organization_id, mode, "order" from provisioning_target where organization_id = any(?::uuid[]) and mode::text = any(?::text[])`,
-      [organizations, modes],
-    );
-    if (targets.length === 0) return [];
-    const routing: RoutingTarget[] = targets.map((t) => ({ id: t.id, organizationId: t.organization_id, mode: t.mode, order: t.order }));
+    if (items.length === 0 || targets.length === 0) return [];
     const ids = (type: SubjectType) => [...new Set(items.filter((item) => item.subjectType === type && !item.snapshot).map((item) => item.subjectId))];
     const statuses: { id: string; status: string }[] = await sqlRows(
       em,
@@ -157,16 +150,19 @@ export class Dispatcher {
       [ids(SubjectType.PERSON), ids(SubjectType.GROUP)],
     );
     const status = new Map(statuses.map((s) => [s.id, s.status]));
-    return planned.flatMap(([changeKey, list]) => route(changeKey, list, routing, status));
+    return planned.flatMap(([changeKey, list]) => route(changeKey, list, targets, status));
   }
 
   private readonly onListenerError = (error: unknown) => this.logger.warn({ err: error }, 'a pipeline listener failed');
 }
 
-/** Which of these organisations have a provisioning target (in any mode). */
-async function organizationsWithTargets(em: EntityManager, organizationIds: string[]): Promise<Set<string>> {
-  const rows: { organization_id: string }[] = await sqlRows(em, 'select distinct organization_id from provisioning_target where organization_id = any(?::uuid[])', [organizationIds]);
-  return new Set(rows.map((row) => row.organization_id));
+/** The provisioning targets (in any mode) of these organisations, in one query. */
+async function targetsOf(em: EntityManager, organizationIds: string[]): Promise<RoutingTarget[]> {
+  const rows: { id: string; organization_id: string; mode: ProvisioningMode; order: number }[] = await sqlRows(em,
+    'select id, organization_id, mode, "order" from provisioning_target where organization_id = any(?::uuid[])',
+    [[...new Set(organizationIds)]],
+  );
+  return rows.map((row) => ({ id: row.id, organizationId: row.organization_id, mode: row.mode, order: row.order }));
 }
 
 async function lockCursor(tx: EntityManager, name: string): Promise<EngineCursor> {

@@ -1,4 +1,4 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { RequestContext } from '../api/context';
 import { badInput, notFound } from '../common/errors';
 import { sqlRows } from '../db/sql';
@@ -102,12 +102,16 @@ export class ImportService {
     if ((run.state !== ImportState.QUEUED && run.state !== ImportState.RUNNING) || !run.jobId || !this.queue) return run;
     const job = await this.queue.get(run.jobId);
     if (job?.state !== JobState.CANCELLED && job?.state !== JobState.FAILED) return run;
-    run.state = job.state === JobState.CANCELLED ? ImportState.CANCELLED : ImportState.FAILED;
-    run.error = job.state === JobState.FAILED ? job.failReason : null;
-    run.finishedAt = job.lastFinishedAt ?? new Date();
-    await ctx.em.flush();
-    await sqlRows(ctx.em, 'update import_run set document = null where id = ?', [run.id]);
+    const failed = job.state === JobState.FAILED;
+    await this.end(ctx.em, run, failed ? ImportState.FAILED : ImportState.CANCELLED, job.lastFinishedAt ?? new Date(), failed ? job.failReason : null);
     return run;
+  }
+
+  /** A run that is over: its state, when, why (a failure), and its file dropped (the report stays). */
+  private async end(em: EntityManager, run: ImportRun, state: ImportState, finishedAt: Date, error: string | null): Promise<void> {
+    Object.assign(run, { state, finishedAt, error });
+    await em.flush();
+    await sqlRows(em, 'update import_run set document = null where id = ?', [run.id]);
   }
 
   /** The organisation's people and groups in Ferry's JSON format. */
@@ -131,21 +135,21 @@ export class ImportService {
       const report = await this.report(run, plan);
       const stopped = run.dryRun || (run.allOrNothing && plan.refused.length > 0);
       let cancelled = false;
+      // Saved with the job and announced to its progress subscribers.
+      const progress = async (percent: number) => {
+        await job.saveProgress(percent);
+        await notify(this.orm.em.fork(), Channel.JOB_PROGRESS, job.id);
+      };
       if (!stopped) {
         await this.applier.apply(this.orm.em.fork(), run.organizationId, run.matchBy, plan, run.requestedByTokenId, async ({ done, total }) => {
-          await job.saveProgress(Math.min(99, Math.floor((done * 100) / Math.max(total, 1))));
-          await notify(this.orm.em.fork(), Channel.JOB_PROGRESS, job.id);
+          await progress(Math.min(99, Math.floor((done * 100) / Math.max(total, 1))));
           cancelled = await job.isCancelled();
           return !cancelled;
         });
       }
       run.report = { ...report, applied: !stopped && !cancelled, ...(stopped && !run.dryRun ? { stoppedBy: 'allOrNothing' } : {}) };
-      run.state = cancelled ? ImportState.CANCELLED : ImportState.DONE;
-      run.finishedAt = new Date();
-      await em.flush();
-      await sqlRows(em, 'update import_run set document = null where id = ?', [run.id]);
-      await job.saveProgress(100);
-      await notify(this.orm.em.fork(), Channel.JOB_PROGRESS, job.id);
+      await this.end(em, run, cancelled ? ImportState.CANCELLED : ImportState.DONE, new Date(), null);
+      await progress(100);
       log.info({ applied: run.report.applied, refused: plan.refused.length }, 'import finished');
     } catch (error) {
       run.state = ImportState.FAILED;

@@ -71,13 +71,7 @@ export class AuditService {
       });
       entries.push(entry);
     }
-    if (entries.length === 0) return;
-    try {
-      await this.orm.em.fork().persistAndFlush(entries);
-    } catch (error) {
-      // The action itself is done; a lost audit line is logged loudly rather than failing it.
-      this.logger.error({ err: error, operation: entries.map((e) => e.operation) }, 'could not write the audit log');
-    }
+    await this.save(entries);
   }
 
   /** An action taken outside GraphQL (an import file uploaded over HTTP), as one audit entry. */
@@ -91,10 +85,16 @@ export class AuditService {
       outcome: errorCode ?? 'OK',
       changeSeqs: [],
     });
+    await this.save([entry]);
+  }
+
+  private async save(entries: AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
     try {
-      await this.orm.em.fork().persistAndFlush(entry);
+      await this.orm.em.fork().persistAndFlush(entries);
     } catch (error) {
-      this.logger.error({ err: error, operation }, 'could not write the audit log');
+      // The action itself is done; a lost audit line is logged loudly rather than failing it.
+      this.logger.error({ err: error, operation: entries.map((e) => e.operation) }, 'could not write the audit log');
     }
   }
 

@@ -51,3 +51,8 @@ export function uuidArrayLiteral(values: unknown): string | null {
   if (!Array.isArray(values) || !values.every((value) => typeof value === 'string' && UUID.test(value))) return null;
   return `'{${values.join(',')}}'`;
 }
+
+/** One UUID as an SQL literal (`'…'`), or null if it is not a UUID (see uuidArrayLiteral). */
+export function uuidValueLiteral(value: unknown): string | null {
+  return typeof value === 'string' && UUID.test(value) ? `'${value}'` : null;
+}

@@ -101,7 +101,7 @@ export class ProvisionabilityApi {
     const result = await paginate(
       ctx.em,
       GroupProvisionability,
-      { target: target.id, ...(provisionable === null || provisionable === undefined ? {} : { provisionable }) },
+      { targetId: target.id, ...(provisionable === null || provisionable === undefined ? {} : { provisionable }) },
       page,
     );
     const states = await ctx.em.find(ProvisionedState, {

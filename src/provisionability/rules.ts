@@ -93,24 +93,64 @@ const parentName = (name: string): string | null => {
 const lastSegment = (name: string): string => name.slice(name.lastIndexOf(SEPARATOR) + 1);
 
 export function decide(group: GroupFacts, groupRule: GroupRule | null, folders: ReadonlyMap<string, FolderRule>, target: TargetRules): Decision {
-  const base = { assignmentId: null, folderId: null, folderFullName: null, depth: null, failedFilter: null, metadata: null, skippedFolders: [] as string[] };
-  if (group.deleted) return { ...base, provisionable: false, source: DecisionSource.DELETED, explanation: 'the group is deleted' };
-  if (groupRule) {
-    // R1: the group's own assignment wins both ways, without filters.
-    return {
-      ...base,
-      provisionable: groupRule.provision,
-      source: DecisionSource.GROUP_ASSIGNMENT,
-      assignmentId: groupRule.assignmentId,
-      metadata: groupRule.provision ? groupRule.metadata : null,
-      explanation: groupRule.provision
-        ? "the group's own assignment provisions it"
-        : "the group's own assignment says not to provision it",
-    };
+  return new Decider(folders, target).decide(group, groupRule);
+}
+
+/** The folder that decides for the groups of one folder, found by walking up from it (R2, R3). */
+interface Walk {
+  /** The deciding folder's name and rule, or null when none applies. */
+  name: string | null;
+  folder: FolderRule | null;
+  depth: number;
+  /** ONE folders passed over on the way up, deeper than their reach (R3). */
+  skipped: string[];
+}
+
+/** How the deciding folder's rule and filters judged a group (all a folder decision depends on besides the walk). */
+type Verdict = 'NONE' | 'BLOCKED' | 'POLICY' | 'REGEX_INVALID' | 'REGEX' | 'GRANTED';
+
+/**
+ * `decide` for any number of groups under the same rules. Everything in a decision but the
+ * filters' verdict depends only on the group's parent folder, so the walk up the folders is made
+ * once per folder and each (folder, verdict) decision built once: the decisions are shared
+ * between groups and must not be changed. A full calculation decides 100,000 groups this way.
+ */
+export class Decider {
+  private readonly byFolder = new Map<string, { walk: Walk; decisions: Partial<Record<Verdict, Decision>> }>();
+
+  constructor(
+    private readonly folders: ReadonlyMap<string, FolderRule>,
+    private readonly target: TargetRules,
+  ) {}
+
+  decide(group: GroupFacts, groupRule: GroupRule | null): Decision {
+    if (group.deleted) return { ...NO_FOLDER, provisionable: false, source: DecisionSource.DELETED, explanation: 'the group is deleted' };
+    if (groupRule) {
+      // R1: the group's own assignment wins both ways, without filters.
+      return {
+        ...NO_FOLDER,
+        provisionable: groupRule.provision,
+        source: DecisionSource.GROUP_ASSIGNMENT,
+        assignmentId: groupRule.assignmentId,
+        metadata: groupRule.provision ? groupRule.metadata : null,
+        explanation: groupRule.provision ? "the group's own assignment provisions it" : "the group's own assignment says not to provision it",
+      };
+    }
+    const parent = parentName(group.fullName);
+    const key = parent ?? '';
+    let known = this.byFolder.get(key);
+    if (!known) this.byFolder.set(key, (known = { walk: walkUp(parent, this.folders), decisions: {} }));
+    const verdict = verdictOf(known.walk, group, this.target);
+    return (known.decisions[verdict] ??= decisionOf(known.walk, verdict, this.target));
   }
+}
+
+const NO_FOLDER = { assignmentId: null, folderId: null, folderFullName: null, depth: null, failedFilter: null, metadata: null, skippedFolders: [] as string[] };
+
+function walkUp(parent: string | null, folders: ReadonlyMap<string, FolderRule>): Walk {
   const skipped: string[] = [];
   let depth = 0;
-  for (let name = parentName(group.fullName); name !== null; name = parentName(name)) {
+  for (let name = parent; name !== null; name = parentName(name)) {
     depth += 1;
     const folder = folders.get(name);
     if (!folder) continue;
@@ -118,35 +158,56 @@ export function decide(group: GroupFacts, groupRule: GroupRule | null, folders: 
       skipped.push(name); // R3: a ONE folder does not reach this deep, neither granting nor blocking
       continue;
     }
-    const decided = { ...base, source: DecisionSource.FOLDER, assignmentId: folder.assignmentId, folderId: folder.folderId, folderFullName: name, depth, skippedFolders: skipped };
-    const where = `folder ${name} (${folder.scope}, depth ${depth})`;
-    if (!folder.provision) return { ...decided, provisionable: false, explanation: `${where} says not to provision its groups` }; // R5
-    // R6: filters of the deciding folder; a failure ends the walk.
-    if (onlyPolicy(folder, target) && !group.policy) {
-      return { ...decided, provisionable: false, failedFilter: FailedFilter.POLICY, explanation: `${where} provisions policy groups only, and this is not one` };
-    }
-    const expression = regexOf(folder, target);
-    if (expression) {
-      const matcher = compiled(expression);
-      if (matcher instanceof RegexExpressionError) {
-        // Stored before expressions were checked against RE2: it is never run on a backtracking
-        // engine. The filter fails closed (no group is granted by a rule nobody can evaluate),
-        // whatever its verb, and says why, until an admin saves it again.
-        return {
-          ...decided,
-          provisionable: false,
-          failedFilter: FailedFilter.REGEX,
-          explanation: `${where}: the regex expression "${expression}" cannot be evaluated (${matcher.message}); no group passes it until it is corrected`,
-        };
-      }
-      if (!matcher.matches(group.fullName)) {
-        return { ...decided, provisionable: false, failedFilter: FailedFilter.REGEX, explanation: `${where}: the name fails "${expression}"` };
-      }
-    }
-    return { ...decided, provisionable: true, metadata: folder.metadata, explanation: `${where} provisions it` }; // R8
+    return { name, folder, depth, skipped };
   }
-  const passed = skipped.length ? ` (passed over ${skipped.join(', ')}: ONE folders reach their direct children only)` : '';
-  return { ...base, skippedFolders: skipped, provisionable: false, source: DecisionSource.NONE, explanation: `no folder above it is marked for this target${passed}` };
+  return { name: null, folder: null, depth, skipped };
+}
+
+function verdictOf({ folder }: Walk, group: GroupFacts, target: TargetRules): Verdict {
+  if (!folder) return 'NONE';
+  if (!folder.provision) return 'BLOCKED'; // R5
+  // R6: filters of the deciding folder; a failure ends the walk.
+  if (onlyPolicy(folder, target) && !group.policy) return 'POLICY';
+  const expression = regexOf(folder, target);
+  if (expression) {
+    const matcher = compiled(expression);
+    if (matcher instanceof RegexExpressionError) return 'REGEX_INVALID';
+    if (!matcher.matches(group.fullName)) return 'REGEX';
+  }
+  return 'GRANTED';
+}
+
+function decisionOf(walk: Walk, verdict: Verdict, target: TargetRules): Decision {
+  const { name, folder, depth, skipped } = walk;
+  if (!folder || !name || verdict === 'NONE') {
+    const passed = skipped.length ? ` (passed over ${skipped.join(', ')}: ONE folders reach their direct children only)` : '';
+    return { ...NO_FOLDER, skippedFolders: skipped, provisionable: false, source: DecisionSource.NONE, explanation: `no folder above it is marked for this target${passed}` };
+  }
+  const decided = { ...NO_FOLDER, source: DecisionSource.FOLDER, assignmentId: folder.assignmentId, folderId: folder.folderId, folderFullName: name, depth, skippedFolders: skipped };
+  const where = `folder ${name} (${folder.scope}, depth ${depth})`;
+  const expression = regexOf(folder, target);
+  switch (verdict) {
+    case 'BLOCKED':
+      return { ...decided, provisionable: false, explanation: `${where} says not to provision its groups` };
+    case 'POLICY':
+      return { ...decided, provisionable: false, failedFilter: FailedFilter.POLICY, explanation: `${where} provisions policy groups only, and this is not one` };
+    case 'REGEX_INVALID': {
+      // Stored before expressions were checked against RE2: it is never run on a backtracking
+      // engine. The filter fails closed (no group is granted by a rule nobody can evaluate),
+      // whatever its verb, and says why, until an admin saves it again.
+      const error = compiled(expression!) as RegexExpressionError;
+      return {
+        ...decided,
+        provisionable: false,
+        failedFilter: FailedFilter.REGEX,
+        explanation: `${where}: the regex expression "${expression}" cannot be evaluated (${error.message}); no group passes it until it is corrected`,
+      };
+    }
+    case 'REGEX':
+      return { ...decided, provisionable: false, failedFilter: FailedFilter.REGEX, explanation: `${where}: the name fails "${expression}"` };
+    case 'GRANTED':
+      return { ...decided, provisionable: true, metadata: folder.metadata, explanation: `${where} provisions it` }; // R8
+  }
 }
 
 function onlyPolicy(folder: FolderRule, target: TargetRules): boolean {

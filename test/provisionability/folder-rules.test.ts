@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   DeleteGroupDocument,
   DeleteProvisioningAssignmentDocument,
+  DeleteProvisioningTargetDocument,
   ProvisionableGroupsDocument,
   ProvisioningAssignmentsDocument,
   ProvisioningJobsDocument,
@@ -178,6 +179,13 @@ describe('folder rules: which groups are provisionable on a target (spec 2.3)', 
     const history = (await world.admin.ok(ProvisionableGroupsDocument, { targetId: target, provisionable: false }))
       .provisionableGroups.nodes;
     assert.deepEqual(history.map((row) => [row.groupName, row.source, Boolean(row.provisionableUntil)]), [['d:gone', 'DELETED', true]]);
+
+    // The stored answers go with their target (a trigger: the table has no foreign key to it).
+    const storedRows = async () =>
+      Number((await t.ferry.orm.em.fork().execute('select count(*) as n from group_provisionability where target_id = ?', [target]))[0].n);
+    assert.equal(await storedRows(), 2);
+    await world.admin.ok(DeleteProvisioningTargetDocument, { id: target });
+    assert.equal(await storedRows(), 0, "deleting a target deletes its answers");
   });
 
   it('R12, R13: moves, renames, policy flags and removed assignments take effect at once, as a full recalculation confirms', async () => {

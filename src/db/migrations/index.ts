@@ -15,6 +15,7 @@ import * as m11 from './Migration20261206160012_failure_closed_reason';
 import * as m12 from './Migration20261206160708_idempotency_keys';
 import * as m13 from './Migration20261206204747_pipeline';
 import * as m14 from './Migration20261207023018_imports';
+import * as m15 from './Migration20261207045540_provisionability_writes';
 
 type MigrationClass = new (...args: any[]) => Migration;
 
@@ -34,4 +35,5 @@ export const migrationsList: { name: string; class: MigrationClass }[] = [
   { name: 'Migration20261206160708_idempotency_keys', class: Object.values(m12)[0] as MigrationClass },
   { name: 'Migration20261206204747_pipeline', class: Object.values(m13)[0] as MigrationClass },
   { name: 'Migration20261207023018_imports', class: Object.values(m14)[0] as MigrationClass },
+  { name: 'Migration20261207045540_provisionability_writes', class: Object.values(m15)[0] as MigrationClass },
 ];

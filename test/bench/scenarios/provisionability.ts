@@ -3,7 +3,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { ChangeKind, ChangeLogEntry } from '../../../src/changelog/change-log-entry.entity';
 import { CreateOrganizationDocument, CreateProvisioningTargetDocument } from '../../../src/client/generated/graphql';
 import { ProvisioningTarget } from '../../../src/provisioning/provisioning-target.entity';
-import { decide, FolderScope, type FolderRule, type GroupRule, type TargetRules } from '../../../src/provisionability/rules';
+import { Decider, FolderScope, type FolderRule, type GroupRule, type TargetRules } from '../../../src/provisionability/rules';
 import type { BenchContext, Scenario } from '../support/context';
 import { createDatabase, dropDatabase, startInProcessFerry } from '../support/ferry';
 import { median, scaled, timed } from '../support/measure';
@@ -139,8 +139,9 @@ async function plainRecalculation(client: pg.Client, organizationId: string, tar
   const ids: string[] = [];
   const provisionable: boolean[] = [];
   const explanations: string[] = [];
+  const decider = new Decider(folders, TARGET_DEFAULTS);
   for (const group of groups.rows) {
-    const decision = decide({ id: group.id, fullName: group.full_name, policy: group.policy }, groupRules.get(group.id) ?? null, folders, TARGET_DEFAULTS);
+    const decision = decider.decide({ id: group.id, fullName: group.full_name, policy: group.policy }, groupRules.get(group.id) ?? null);
     ids.push(group.id);
     provisionable.push(decision.provisionable);
     explanations.push(decision.explanation);

@@ -8,6 +8,7 @@ import { importScenario } from './scenarios/import';
 import { concurrentLoad, isolation } from './scenarios/concurrent-load';
 import { provisionability } from './scenarios/provisionability';
 import { queueThroughput } from './scenarios/queue-throughput';
+import { registryWrites } from './scenarios/registry-writes';
 import { reprovisionAll, reprovisionComanageDataset } from './scenarios/reprovision-all';
 import type { BenchContext, Scenario } from './support/context';
 import { benchScale } from './support/measure';
@@ -22,7 +23,7 @@ import { resultTable, writeResults, type ScenarioResult } from './support/report
  * BENCH_SCALE=0.1 shrinks the datasets for a quick run; BENCH_ONLY=name[,name] runs only those
  * scenarios; BENCH_OUT=path sets where the JSON goes.
  */
-const SCENARIOS: Scenario[] = [reprovisionComanageDataset, reprovisionAll, changeLatency, concurrentLoad, isolation, queueThroughput, provisionability, apiReads, importScenario];
+const SCENARIOS: Scenario[] = [reprovisionComanageDataset, reprovisionAll, changeLatency, concurrentLoad, isolation, queueThroughput, provisionability, registryWrites, apiReads, importScenario];
 
 function selectedScenarios(): Scenario[] {
   const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim()).filter(Boolean);

@@ -52,8 +52,8 @@ function provisioningSettlePlugin(services: Services): ApolloServerPlugin<Reques
       return {
         async willSendResponse({ contextValue, operation }) {
           if (operation?.operation !== 'mutation') return;
-          const seqs = committedChanges(contextValue.em).map((change) => change.seq);
-          if (seqs.length > 0) await services.engine.settle(seqs);
+          const changes = committedChanges(contextValue.em);
+          if (changes.length > 0) await services.engine.settle(changes.map((change) => change.seq), { organizationIds: changes.map((change) => change.organizationId) });
         },
       };
     },

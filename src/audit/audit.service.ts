@@ -91,7 +91,8 @@ export class AuditService {
   private async save(entries: AuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
     try {
-      await this.orm.em.fork().persistAndFlush(entries);
+      // One insert outside a transaction of its own (the unit of work would wrap it in BEGIN/COMMIT).
+      await this.orm.em.fork().insertMany(AuditEntry, entries);
     } catch (error) {
       // The action itself is done; a lost audit line is logged loudly rather than failing it.
       this.logger.error({ err: error, operation: entries.map((e) => e.operation) }, 'could not write the audit log');

@@ -12,7 +12,7 @@ import type { QueuedProvisioning } from './queued-provisioning';
 import { TargetHealth } from './health/target-health';
 import { Dispatcher } from './dispatch/dispatcher';
 import { Signals } from './dispatch/signals';
-import { pendingWork, targetsWithPendingWork, targetsWithWork } from './dispatch/work-queue';
+import { hasProvisioningTargets, pendingWork, targetsWithPendingWork, targetsWithWork } from './dispatch/work-queue';
 import { DEFAULT_LANE_SETTINGS, Lanes, type LaneSettings } from './lanes/lanes';
 import { Provisioner, type Prepared, type ProvisionOrder, type RunOptions } from './lanes/provisioner';
 
@@ -132,11 +132,16 @@ export class ProvisioningEngine {
    * most `boundMs`, and not at all for targets this process knows to be stalled. Returns whether
    * it is all done.
    */
-  async settle(changeSeqs: string | readonly string[], boundMs = this.settings.responseWaitMs): Promise<boolean> {
+  async settle(changeSeqs: string | readonly string[], options: { boundMs?: number; organizationIds?: readonly string[] } = {}): Promise<boolean> {
     const seqs = typeof changeSeqs === 'string' ? [changeSeqs] : [...changeSeqs];
-    const deadline = Date.now() + boundMs;
-    await this.dispatch();
+    const deadline = Date.now() + (options.boundMs ?? this.settings.responseWaitMs);
     const em = this.orm.em.fork();
+    if (options.organizationIds && !(await hasProvisioningTargets(em, options.organizationIds))) {
+      // Nothing can provision these changes: no wait for the dispatch pass (it runs all the same).
+      void this.dispatch();
+      return true;
+    }
+    await this.dispatch();
     for (;;) {
       // Listening before looking: a batch that settles between the query and the wait still wakes it.
       let wake = () => {};

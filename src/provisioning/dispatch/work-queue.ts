@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlRows } from '../../db/sql';
-import type { ProvisioningAction, SubjectType } from '../actions';
+import { ProvisioningMode, type ProvisioningAction, type SubjectType } from '../actions';
 import type { SubjectPayload } from '../payload';
-import type { WorkRow } from './router';
+import { AUTOMATIC_MODES, type WorkRow } from './router';
 
 /** A claimed row of provisioning_work. */
 export interface ClaimedWork {
@@ -169,6 +169,15 @@ export async function pendingWork(
     action: r.action,
     changeSeq: String(r.change_seq),
   }));
+}
+
+/** Whether any of these organisations has a target a change can be routed to (an automatic or Enrollment mode). */
+export async function hasProvisioningTargets(em: EntityManager, organizationIds: readonly string[]): Promise<boolean> {
+  const rows = await sqlRows(em, 'select 1 from provisioning_target where organization_id = any(?::uuid[]) and mode = any(?::provisioning_mode[]) limit 1', [
+    [...new Set(organizationIds)],
+    [...AUTOMATIC_MODES, ProvisioningMode.ENROLLMENT],
+  ]);
+  return rows.length > 0;
 }
 
 /** The targets that still have work caused by these entries (none: all done). */

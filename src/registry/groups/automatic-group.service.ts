@@ -71,27 +71,26 @@ export class AutomaticGroupService {
    * - a unit's members:all: people with a role in the unit (not Deleted);
    * - a unit's members:active: Active/Grace Period people with an Active/Grace Period role there.
    */
-  async syncPerson(em: EntityManager, person: Person): Promise<void> {
+  async syncPerson(em: EntityManager, person: Person, options: { created?: boolean } = {}): Promise<void> {
     const groups = await em.find(Group, {
       organization: person.organization.id,
       type: { $in: [GroupType.MEMBERS_ALL, GroupType.MEMBERS_ACTIVE] },
     });
-    const roles = await em.find(PersonRole, { person: person.id });
+    // A person created in this transaction has no roles and no memberships yet: nothing to read.
+    const roles = options.created ? [] : await em.find(PersonRole, { person: person.id });
     const exists = person.status !== PersonStatus.DELETED;
     const active = ACTIVE_MEMBER_STATUSES.has(person.status);
-    for (const group of groups) {
-      let wanted: boolean;
-      if (!group.cou) {
-        wanted = group.type === GroupType.MEMBERS_ALL ? exists : active;
-      } else {
-        const unitRoles = roles.filter((role) => role.cou?.id === group.cou!.id);
-        wanted =
-          group.type === GroupType.MEMBERS_ALL
-            ? exists && unitRoles.some((role) => role.status !== PersonStatus.DELETED)
-            : active && unitRoles.some((role) => ACTIVE_MEMBER_STATUSES.has(role.status));
-      }
-      await this.memberships.setDirectMember(em, group, person, wanted);
-    }
+    const wanted = groups.map((group): [Group, boolean] => {
+      if (!group.cou) return [group, group.type === GroupType.MEMBERS_ALL ? exists : active];
+      const unitRoles = roles.filter((role) => role.cou?.id === group.cou!.id);
+      return [
+        group,
+        group.type === GroupType.MEMBERS_ALL
+          ? exists && unitRoles.some((role) => role.status !== PersonStatus.DELETED)
+          : active && unitRoles.some((role) => ACTIVE_MEMBER_STATUSES.has(role.status)),
+      ];
+    });
+    await this.memberships.setDirectMemberships(em, person, wanted, options.created ? [] : undefined);
   }
 
   private async ensureFolder(

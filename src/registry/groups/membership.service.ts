@@ -45,11 +45,34 @@ export class MembershipService {
     await this.propagateFrom(em, groupId);
   }
 
-  /** Makes the person a plain member of the group (or not); used for automatic groups. */
-  async setDirectMember(em: EntityManager, group: Group, person: Person, present: boolean): Promise<void> {
-    const existing = await em.findOne(GroupMembership, { group: group.id, person: person.id, nesting: null });
-    if (present && !existing) await this.addDirect(em, group, person, { member: true });
-    if (!present && existing) await this.removeDirect(em, existing);
+  /**
+   * Makes the person a plain member of each group (or not), in one flush; used for automatic
+   * groups. `existing`: the person's direct memberships of these groups when the caller knows
+   * them (none for a person just created), else they are read in one query.
+   */
+  async setDirectMemberships(em: EntityManager, person: Person, wanted: readonly [Group, boolean][], existing?: GroupMembership[]): Promise<void> {
+    if (wanted.length === 0) return;
+    const rows = existing ?? (await em.find(GroupMembership, { group: { $in: wanted.map(([group]) => group.id) }, person: person.id, nesting: null }));
+    const rowOf = new Map(rows.map((row) => [row.group.id, row]));
+    const changed: string[] = [];
+    for (const [group, present] of wanted) {
+      const row = rowOf.get(group.id);
+      if (present && !row) {
+        const membership = new GroupMembership();
+        membership.organization = group.organization;
+        membership.group = ref(group);
+        membership.person = ref(person);
+        this.assign(membership, { member: true });
+        em.persist(membership);
+        changed.push(group.id);
+      } else if (!present && row) {
+        em.remove(row);
+        changed.push(group.id);
+      }
+    }
+    if (changed.length === 0) return;
+    await em.flush();
+    await this.propagateFromAll(em, changed);
   }
 
   async nest(em: EntityManager, group: Group, nestedGroup: Group): Promise<GroupNesting> {
@@ -97,6 +120,14 @@ export class MembershipService {
     em.remove(nestings);
     await em.flush();
     for (const parentId of parents) await this.propagateFrom(em, parentId);
+  }
+
+  /** propagateFrom for several changed groups, their nestings read in one query. */
+  async propagateFromAll(em: EntityManager, groupIds: readonly string[]): Promise<void> {
+    if (groupIds.length === 1) return this.propagateFrom(em, groupIds[0]);
+    for (const nesting of await em.find(GroupNesting, { nestedGroup: { $in: [...groupIds] } })) {
+      if (await this.refreshNesting(em, nesting)) await this.propagateFrom(em, nesting.group.id, new Set([nesting.nestedGroup.id]));
+    }
   }
 
   /**

@@ -133,7 +133,7 @@ export class PeopleService {
       em.persist(newIdentifiers);
 
       await em.flush();
-      await this.automaticGroups.syncPerson(em, person);
+      await this.automaticGroups.syncPerson(em, person, { created: true });
       return person;
     });
   }

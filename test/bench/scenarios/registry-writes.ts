@@ -55,14 +55,24 @@ async function phase(count: number, clients: number, create: (uid: string) => Pr
 
 /**
  * The same writes in plain SQL, one parameterised statement per table as an application over `pg`
- * would send them, each transaction with the change-log rows Ferry writes (one per record) and
- * the registry lock Ferry takes for the change log's order.
+ * would send them: a person with a name, an email, an identifier and the memberships of the
+ * organisation's two automatic groups Ferry gives every new active person; a membership. Each
+ * transaction has the change-log rows Ferry writes (one per record) and takes the registry lock
+ * Ferry takes for the change log's order.
  */
 class PlainWriter {
-  private constructor(private readonly pool: pg.Pool, private readonly organizationId: string, private readonly groupId: string) {}
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly organizationId: string,
+    private readonly groupId: string,
+    /** The organisation's automatic groups (CO:members:all and :active), which Ferry adds every new active person to. */
+    private readonly automaticGroups: string[],
+  ) {}
 
   static async open(databaseUrl: string, organizationId: string, groupId: string, clients: number): Promise<PlainWriter> {
-    return new PlainWriter(new pg.Pool({ connectionString: databaseUrl, max: clients }), organizationId, groupId);
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: clients });
+    const { rows } = await pool.query<{ id: string }>(`select id from "group" where organization_id = $1 and type in ('MEMBERS_ALL', 'MEMBERS_ACTIVE') and cou_id is null`, [organizationId]);
+    return new PlainWriter(pool, organizationId, groupId, rows.map((row) => row.id));
   }
 
   async createPerson(uid: string): Promise<string> {
@@ -85,10 +95,22 @@ class PlainWriter {
         `insert into identifier (id, created_at, updated_at, organization_id, person_id, type, value, status, login) values ($1, now(), now(), $2, $3, 'uid', $4, 'ACTIVE', false)`,
         [identifier, org, person, uid],
       );
+      const memberships = this.automaticGroups.map(() => uuidv7());
       await client.query(
-        `insert into change_log_entry (organization_id, entity_type, entity_id, kind, changed_fields, person_id, occurred_at)
-         select $1, t, e, 'CREATED', '{}', $2, now() from unnest($3::text[], $4::uuid[]) as v(t, e)`,
-        [org, person, ['Person', 'Name', 'EmailAddress', 'Identifier'], [person, name, email, identifier]],
+        `insert into group_membership (id, created_at, updated_at, organization_id, group_id, person_id, member, owner)
+         select m, now(), now(), $1, g, $2, true, false from unnest($3::uuid[], $4::uuid[]) as v(m, g)`,
+        [org, person, memberships, this.automaticGroups],
+      );
+      await client.query(
+        `insert into change_log_entry (organization_id, entity_type, entity_id, kind, changed_fields, person_id, group_id, occurred_at)
+         select $1, t, e, 'CREATED', '{}', $2, g, now() from unnest($3::text[], $4::uuid[], $5::uuid[]) as v(t, e, g)`,
+        [
+          org,
+          person,
+          ['Person', 'Name', 'EmailAddress', 'Identifier', ...memberships.map(() => 'GroupMembership')],
+          [person, name, email, identifier, ...memberships],
+          [null, null, null, null, ...this.automaticGroups],
+        ],
       );
       await client.query('commit');
       return person;
@@ -200,7 +222,7 @@ export const registryWrites: Scenario = {
         figures,
         notes: [
           'Ferry in a child process (`node dist/src/main.js`), an organisation without targets; each mutation asks only for the new id back.',
-          'The baseline sends the same rows and one change-log row per record over `pg`, one statement per table, in a transaction holding the registry lock.',
+          'The baseline sends the same rows (with the two automatic-group memberships of a new person) and one change-log row per record over `pg`, one statement per table, in a transaction holding the registry lock.',
         ],
       };
     } catch (error) {

@@ -137,7 +137,8 @@ export class ProvisioningEngine {
     const deadline = Date.now() + (options.boundMs ?? this.settings.responseWaitMs);
     const em = this.orm.em.fork();
     if (options.organizationIds && !(await hasProvisioningTargets(em, options.organizationIds))) {
-      // Nothing can provision these changes: no wait for the dispatch pass (it runs all the same).
+      // Organisations without targets: the dispatch pass has nothing to do for them that a
+      // response would wait for (it runs all the same, to move the cursor on).
       void this.dispatch();
       return true;
     }

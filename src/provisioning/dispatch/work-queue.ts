@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlRows } from '../../db/sql';
-import { ProvisioningMode, type ProvisioningAction, type SubjectType } from '../actions';
+import type { ProvisioningAction, SubjectType } from '../actions';
 import type { SubjectPayload } from '../payload';
-import { AUTOMATIC_MODES, type WorkRow } from './router';
+import type { WorkRow } from './router';
 
 /** A claimed row of provisioning_work. */
 export interface ClaimedWork {
@@ -171,12 +171,12 @@ export async function pendingWork(
   }));
 }
 
-/** Whether any of these organisations has a target a change can be routed to (an automatic or Enrollment mode). */
+/**
+ * Whether any of these organisations has a target (in any mode): only then does the dispatch pass
+ * do anything for their changes (route work, recalculate folder rules) that a response waits for.
+ */
 export async function hasProvisioningTargets(em: EntityManager, organizationIds: readonly string[]): Promise<boolean> {
-  const rows = await sqlRows(em, 'select 1 from provisioning_target where organization_id = any(?::uuid[]) and mode = any(?::provisioning_mode[]) limit 1', [
-    [...new Set(organizationIds)],
-    [...AUTOMATIC_MODES, ProvisioningMode.ENROLLMENT],
-  ]);
+  const rows = await sqlRows(em, 'select 1 from provisioning_target where organization_id = any(?::uuid[]) limit 1', [[...new Set(organizationIds)]]);
   return rows.length > 0;
 }
 

@@ -1,12 +1,14 @@
-import type { EntityClass, FilterQuery } from '@mikro-orm/core';
+import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
+import { plainRecordsBy } from '../db/plain-read';
 
 type WithId = { id: string };
 
 /**
  * Per-request batching for nested fields: every `person.names` of a page becomes one
- * `where person_id in (...)` query instead of one query per person.
+ * `where person_id = any(...)` query instead of one query per person. The records are read as
+ * plain rows (db/plain-read.ts): for reading only.
  */
 export class Loaders {
   private readonly loaders = new Map<string, DataLoader<string, unknown>>();
@@ -14,22 +16,13 @@ export class Loaders {
   constructor(private readonly em: EntityManager) {}
 
   /** Records of `entity` whose relation `foreignKey` points at each given id, in creation order. */
-  childrenOf<T extends WithId>(
-    entity: EntityClass<T>,
-    foreignKey: string,
-    extra: FilterQuery<T> = {} as FilterQuery<T>,
-  ): DataLoader<string, T[]> {
-    const key = `children:${entity.name}:${foreignKey}:${JSON.stringify(extra)}`;
-    return this.memo(key, () =>
+  childrenOf<T extends WithId>(entity: EntityClass<T>, foreignKey: string): DataLoader<string, T[]> {
+    return this.memo(`children:${entity.name}:${foreignKey}`, () =>
       new DataLoader<string, T[]>(async (ids) => {
-        const rows = await this.em.find(
-          entity,
-          { ...(extra as object), [foreignKey]: { $in: [...ids] } } as FilterQuery<T>,
-          { orderBy: { id: 'asc' } as never },
-        );
+        const rows = await plainRecordsBy(this.em, entity, foreignKey, ids);
         const byParent = new Map<string, T[]>(ids.map((id) => [id, []]));
         for (const row of rows) {
-          const parentId = (row as Record<string, { id: string } | null>)[foreignKey]?.id;
+          const parentId = (row as unknown as Record<string, { id: string } | null>)[foreignKey]?.id;
           if (parentId) byParent.get(parentId)?.push(row);
         }
         return ids.map((id) => byParent.get(id) ?? []);
@@ -45,7 +38,7 @@ export class Loaders {
   byKey<T extends object>(entity: EntityClass<T>, key: keyof T & string): DataLoader<string, T | null> {
     return this.memo(`byKey:${entity.name}:${key}`, () =>
       new DataLoader<string, T | null>(async (values) => {
-        const rows = await this.em.find(entity, { [key]: { $in: [...values] } } as unknown as FilterQuery<T>);
+        const rows = await plainRecordsBy(this.em, entity, key, values);
         const byValue = new Map(rows.map((row) => [String(row[key]), row]));
         return values.map((value) => byValue.get(value) ?? null);
       }),

@@ -22,7 +22,7 @@ import { formatError } from './errors';
 import { formatLimitError, queryLimits, validateOverWebSocket } from './limits';
 import { MAX_VARIABLES_DEPTH, nestsDeeperThan, unsafeTextError, variablesTooDeepMessage } from './input-text';
 import type { Config } from '../config/config';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 
 export interface HttpServerOptions {
   schema: GraphQLSchema;
@@ -207,6 +207,8 @@ export async function createHttpServer(options: HttpServerOptions) {
       { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
       ...limits.plugins,
       ...(config.landingPage ? [] : [ApolloServerPluginLandingPageDisabled()]),
+      // No HTTP cache hints are used; the default cache-control plugin hooked every field resolution.
+      ApolloServerPluginCacheControlDisabled(),
       textSafetyPlugin(),
       provisioningSettlePlugin(services),
       auditPlugin(services),

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Max, Min } from 'class-validator';
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import { validate as isUuid } from 'uuid';
+import { plainPage } from '../db/plain-read';
 import { badInput } from './errors';
 
 export const MAX_PAGE_SIZE = 500;
@@ -59,7 +60,8 @@ function decodeCursor(cursor: string): string {
 
 /**
  * Keyset pagination on the UUIDv7 primary key (creation order): stable under concurrent inserts
- * and as cheap on page 1,000 as on page 1.
+ * and as cheap on page 1,000 as on page 1. The records are read as plain rows
+ * (db/plain-read.ts): for reading only.
  */
 export async function paginate<T extends { id: string }>(
   em: EntityManager,
@@ -70,7 +72,7 @@ export async function paginate<T extends { id: string }>(
   const afterId = args.after ? decodeCursor(args.after) : null;
   const pageWhere = (afterId ? { $and: [where, { id: { $gt: afterId } }] } : where) as FilterQuery<T>;
   const [rows, totalCount] = await Promise.all([
-    em.find(entity, pageWhere, { orderBy: { id: 'asc' } as never, limit: args.first + 1 }),
+    plainPage(em, entity, pageWhere, args.first + 1),
     em.count(entity, where),
   ]);
   const nodes = rows.slice(0, args.first);

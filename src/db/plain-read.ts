@@ -1,0 +1,95 @@
+import { ReferenceKind, type EntityClass, type EntityProperty, type FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sqlRows } from './sql';
+
+/**
+ * Reads for the API's read paths (list pages and the per-request loaders) as plain rows: objects
+ * of the entity's class with its columns as properties and each relation as an `{ id }` stub, made
+ * without the unit of work. What they save is what a read never needs: the identity map, the
+ * snapshot each managed entity gets for change detection, reference wrappers and their
+ * propagation (most of the time of a page of people, and most of its garbage).
+ *
+ * The objects are for reading: field resolvers and getters that use `relation.id` work on them;
+ * nothing may persist or flush them (load the record with the EntityManager to change it).
+ */
+interface Shape {
+  table: string;
+  /** The selected columns, quoted, for a statement of its own. */
+  columns: string;
+  /** The selected properties, for a QueryBuilder. */
+  properties: string[];
+  columnOf(property: string): { column: string; type: string };
+  build(row: Record<string, unknown>): object;
+}
+
+const shapes = new WeakMap<object, Shape>();
+
+function shapeOf(em: EntityManager, entity: EntityClass<object>): Shape {
+  const known = shapes.get(entity);
+  if (known) return known;
+  const meta = em.getMetadata().get(entity.name);
+  const platform = em.getPlatform();
+  const fields: { property: string; column: string; type: string; convert: (value: unknown) => unknown }[] = [];
+  const plain = (value: unknown) => value;
+  const converter = (prop: EntityProperty): ((value: unknown) => unknown) => {
+    if (prop.runtimeType === 'Date') return (value) => (value === null || value === undefined ? null : platform.parseDate(value as string));
+    const custom = prop.customType;
+    if (custom) return (value) => (value === null || value === undefined ? value : custom.convertToJSValue(value, platform));
+    return plain;
+  };
+  for (const prop of meta.props) {
+    // Lazy columns (secrets, an import's file) are not read, as em.find does not read them.
+    if (prop.persist === false || prop.lazy || prop.formula || !prop.fieldNames?.length) continue;
+    const column = prop.fieldNames[0];
+    const type = prop.columnTypes?.[0] ?? 'text';
+    if (prop.kind === ReferenceKind.SCALAR) {
+      fields.push({ property: prop.name, column, type, convert: converter(prop) });
+    } else if (prop.kind === ReferenceKind.MANY_TO_ONE || (prop.kind === ReferenceKind.ONE_TO_ONE && prop.owner)) {
+      fields.push({ property: prop.name, column, type, convert: (value) => (value === null || value === undefined ? null : { id: value }) });
+    }
+  }
+  const byProperty = new Map(fields.map((field) => [field.property, field]));
+  // The objects' prototype: the entity's, under a layer holding each column as a plain data
+  // property, so that assigning one on an object makes it its own property instead of going
+  // through the unit of work's accessors on the entity prototype (relations have some).
+  const layer = Object.create(entity.prototype as object, Object.fromEntries(fields.map((field) => [field.property, { value: undefined, writable: true, configurable: true }])));
+  function PlainRecord(this: Record<string, unknown>, row: Record<string, unknown>) {
+    for (const field of fields) this[field.property] = field.convert(row[field.column]);
+  }
+  PlainRecord.prototype = layer;
+  const shape: Shape = {
+    table: meta.tableName,
+    columns: fields.map((field) => `"${field.column}"`).join(', '),
+    properties: fields.map((field) => field.property),
+    columnOf(property) {
+      const field = byProperty.get(property);
+      if (!field) throw new Error(`${entity.name}.${property} is not a column`);
+      return field;
+    },
+    build: (row) => new (PlainRecord as unknown as new (row: Record<string, unknown>) => object)(row),
+  };
+  shapes.set(entity, shape);
+  return shape;
+}
+
+/** Records whose `property` (the primary key, a foreign key or another unique key) is one of `values`, by id. */
+export async function plainRecordsBy<T extends object>(em: EntityManager, entity: EntityClass<T>, property: string, values: readonly string[]): Promise<T[]> {
+  if (values.length === 0) return [];
+  const shape = shapeOf(em, entity);
+  const { column, type } = shape.columnOf(property);
+  const rows = await sqlRows(em, `select ${shape.columns} from "${shape.table}" where "${column}" = any(?::${type}[]) order by "id"`, [values]);
+  return rows.map((row) => shape.build(row) as T);
+}
+
+/** One page of records matching a filter (keyset on the id), with the filter's SQL written by MikroORM. */
+export async function plainPage<T extends object>(em: EntityManager, entity: EntityClass<T>, where: FilterQuery<T>, limit: number): Promise<T[]> {
+  const shape = shapeOf(em, entity);
+  const rows = (await em
+    .createQueryBuilder(entity)
+    .select(shape.properties as never)
+    .where(where)
+    .orderBy({ id: 'asc' } as never)
+    .limit(limit)
+    .execute('all', false)) as Record<string, unknown>[];
+  return rows.map((row) => shape.build(row) as T);
+}

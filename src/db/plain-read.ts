@@ -14,6 +14,8 @@ import { sqlRows } from './sql';
  */
 interface Shape {
   table: string;
+  /** The primary key's columns, quoted: the order of a read (creation order for UUIDv7 ids). */
+  order: string;
   /** The selected columns, quoted, for a statement of its own. */
   columns: string;
   /** The selected properties, for a QueryBuilder. */
@@ -41,7 +43,8 @@ function shapeOf(em: EntityManager, entity: EntityClass<object>): Shape {
     // Lazy columns (secrets, an import's file) are not read, as em.find does not read them.
     if (prop.persist === false || prop.lazy || prop.formula || !prop.fieldNames?.length) continue;
     const column = prop.fieldNames[0];
-    const type = prop.columnTypes?.[0] ?? 'text';
+    // The column's type, for `= any(?::type[])` (a serial column holds its integer type).
+    const type = ({ bigserial: 'bigint', serial: 'int', smallserial: 'smallint' } as Record<string, string>)[prop.columnTypes?.[0] ?? ''] ?? prop.columnTypes?.[0] ?? 'text';
     if (prop.kind === ReferenceKind.SCALAR) {
       fields.push({ property: prop.name, column, type, convert: converter(prop) });
     } else if (prop.kind === ReferenceKind.MANY_TO_ONE || (prop.kind === ReferenceKind.ONE_TO_ONE && prop.owner)) {
@@ -59,6 +62,7 @@ function shapeOf(em: EntityManager, entity: EntityClass<object>): Shape {
   PlainRecord.prototype = layer;
   const shape: Shape = {
     table: meta.tableName,
+    order: meta.primaryKeys.map((key) => `"${meta.properties[key].fieldNames[0]}"`).join(', '),
     columns: fields.map((field) => `"${field.column}"`).join(', '),
     properties: fields.map((field) => field.property),
     columnOf(property) {
@@ -72,12 +76,12 @@ function shapeOf(em: EntityManager, entity: EntityClass<object>): Shape {
   return shape;
 }
 
-/** Records whose `property` (the primary key, a foreign key or another unique key) is one of `values`, by id. */
+/** Records whose `property` (the primary key, a foreign key or another unique key) is one of `values`, in primary-key order. */
 export async function plainRecordsBy<T extends object>(em: EntityManager, entity: EntityClass<T>, property: string, values: readonly string[]): Promise<T[]> {
   if (values.length === 0) return [];
   const shape = shapeOf(em, entity);
   const { column, type } = shape.columnOf(property);
-  const rows = await sqlRows(em, `select ${shape.columns} from "${shape.table}" where "${column}" = any(?::${type}[]) order by "id"`, [values]);
+  const rows = await sqlRows(em, `select ${shape.columns} from "${shape.table}" where "${column}" = any(?::${type}[]) order by ${shape.order}`, [values]);
   return rows.map((row) => shape.build(row) as T);
 }
 

@@ -1,4 +1,3 @@
-import { LockMode } from '@mikro-orm/core';
 import { sqlRows } from '../../db/sql';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { v7 as uuidv7 } from 'uuid';
@@ -7,7 +6,6 @@ import { entriesAfter, type ChangeLogRow } from '../../changelog/change-log.read
 import type { Logger } from '../../observability/logger';
 import type { ProvisionabilityChange, ProvisionabilityService } from '../../provisionability/provisionability.service';
 import { ProvisioningAction as A, ProvisioningMode, SubjectType } from '../actions';
-import { EngineCursor } from '../engine-cursor.entity';
 import { Planner, type WorkItem } from '../planner';
 import { route, type RoutingTarget, type WorkRow } from './router';
 import type { Signals } from './signals';
@@ -35,7 +33,7 @@ export class Dispatcher {
   ) {}
 
   async cursor(): Promise<string> {
-    const row = await this.orm.em.fork().findOne(EngineCursor, { name: CURSOR });
+    const [row] = await sqlRows<{ seq: string }>(this.orm.em.fork(), 'select seq::text as seq from engine_cursor where name = ?', [CURSOR]);
     return row?.seq ?? '0';
   }
 
@@ -78,9 +76,7 @@ export class Dispatcher {
       const rows = await this.routeItems(tx, planned, targets);
       await insertWork(tx, rows);
       const last = changes.at(-1)!.at(-1)!;
-      cursor.seq = last.seq;
-      cursor.updatedAt = new Date();
-      await tx.flush();
+      await saveCursor(tx, CURSOR, last.seq, new Date());
       if (rows.length > 0) after.push(() => this.signals.emit('workRouted', { targetIds: [...new Set(rows.map((r) => r.targetId))] }, this.onListenerError));
       return changes.reduce((n, change) => n + change.length, 0);
     });
@@ -128,8 +124,7 @@ export class Dispatcher {
       const rows = await this.routeItems(tx, [[`v${uuidv7()}`, [...people.values(), ...groups.values()]]], targets);
       await insertWork(tx, rows);
       routedTo = [...new Set(rows.map((r) => r.targetId))];
-      cursor.updatedAt = now;
-      await tx.flush();
+      await saveCursor(tx, VALIDITY_CURSOR, cursor.seq, now);
       return people.size + groups.size;
     });
     if (routedTo.length > 0) this.signals.emit('workRouted', { targetIds: routedTo }, this.onListenerError);
@@ -165,12 +160,29 @@ async function targetsOf(em: EntityManager, organizationIds: string[]): Promise<
   return rows.map((row) => ({ id: row.id, organizationId: row.organization_id, mode: row.mode, order: row.order }));
 }
 
-async function lockCursor(tx: EntityManager, name: string): Promise<EngineCursor> {
+/** A cursor row (engine_cursor), read and written as plain rows: a dispatch pass runs per mutation. */
+interface Cursor {
+  seq: string;
+  updatedAt: Date;
+}
+
+async function lockCursor(tx: EntityManager, name: string): Promise<Cursor> {
+  const read = async () => {
+    const [row] = await sqlRows<{ seq: string; updated_ms: number }>(tx,
+      'select seq::text as seq, extract(epoch from updated_at)::float8 * 1000 as updated_ms from engine_cursor where name = ? for update',
+      [name],
+    );
+    return row ? { seq: row.seq, updatedAt: new Date(row.updated_ms) } : null;
+  };
   // The row exists after the first pass: one statement then; the insert only the first time.
-  const found = await tx.findOne(EngineCursor, { name }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  const found = await read();
   if (found) return found;
-  await tx.execute(`insert into engine_cursor (name, seq, updated_at) values (?, 0, now()) on conflict do nothing`, [name]);
-  return tx.findOneOrFail(EngineCursor, { name }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+  await sqlRows(tx, `insert into engine_cursor (name, seq, updated_at) values (?, 0, now()) on conflict do nothing`, [name]);
+  return (await read())!;
+}
+
+async function saveCursor(tx: EntityManager, name: string, seq: string, updatedAt: Date): Promise<void> {
+  await sqlRows(tx, 'update engine_cursor set seq = ?::bigint, updated_at = ? where name = ?', [seq, updatedAt, name]);
 }
 
 /**

@@ -4,6 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { validate as isUuid } from 'uuid';
 import type { RequestContext } from '../api/context';
 import { badInput, forbidden, notFound } from '../common/errors';
+import { plainRecordsBy } from '../db/plain-read';
 import type { Logger } from '../observability/logger';
 import { Organization } from '../registry/organizations/organization.entity';
 import { findReadableOrganization } from '../registry/records';
@@ -38,7 +39,8 @@ export class ApiTokenService {
     if (!secret || !secret.startsWith(TOKEN_PREFIX) || secret.length > 256) return null;
     // Found by its (non-secret) prefix, then compared in constant time.
     const hash = Buffer.from(hashSecret(secret), 'hex');
-    const candidates = await em.find(ApiToken, { prefix: secret.slice(0, PREFIX_LENGTH) });
+    // As plain rows (db/plain-read.ts): this runs on every request, and nothing here is written through the ORM.
+    const candidates = await plainRecordsBy(em, ApiToken, 'prefix', [secret.slice(0, PREFIX_LENGTH)]);
     const token = candidates.find((candidate) => timingSafeEqual(Buffer.from(candidate.secretHash, 'hex'), hash));
     if (!token || token.revokedAt || (token.expiresAt && token.expiresAt <= new Date())) return null;
     // At most once a minute per token, decided from the row just read: no statement at all on

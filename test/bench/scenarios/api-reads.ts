@@ -10,6 +10,8 @@ import { seedRegistry, withClient } from '../support/seed';
 const PAGE_SIZES = [10, 50, 100, 500];
 const REPEATS = 15;
 const MAX_STATEMENTS = 15;
+/** Time per request against plain pg (issue [3/7]). */
+const TIME_RATIO_GOAL = 2;
 
 /** People with names, emails, identifiers and groups (with the group's name), one page. */
 const PEOPLE_PAGE = `query BenchPeople($organizationId: ID!, $first: Int, $after: String) {
@@ -154,6 +156,7 @@ export const apiReads: Scenario = {
             value: msPerPage[size],
             better: 'lower',
             baseline: { label: 'plain pg, same data', value: plain.perPage[size] },
+            goal: { text: `<= ${TIME_RATIO_GOAL}x baseline`, met: msPerPage[size] <= TIME_RATIO_GOAL * plain.perPage[size] },
           }),
         ),
         {

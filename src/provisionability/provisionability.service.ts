@@ -31,7 +31,7 @@ export interface Scope {
 /** What a recalculation needs of a target: whose groups, and its own filter settings. */
 export type RulesTarget = Pick<ProvisioningTarget, 'id' | 'organizationId'> & TargetRules;
 
-interface Rules {
+export interface Rules {
   folders: Map<string, FolderRule>;
   groups: Map<string, GroupRule>;
   target: TargetRules;
@@ -50,7 +50,8 @@ interface StoredRow {
   metadata: Record<string, unknown> | null;
 }
 
-interface AssignmentRow {
+/** A target's assignment as read with its folder's current name (ASSIGNMENTS_OF_TARGET). */
+export interface AssignmentRow {
   id: string;
   folder_id: string | null;
   group_id: string | null;
@@ -75,7 +76,7 @@ const ASSIGNMENTS_OF_TARGET = (target: string) =>
  *
  * Everything here is set-based over plain rows (a full calculation decides 100,000 groups): the
  * lock, the target's assignments, the groups and their stored answers are read in one round trip,
- * the rules run in memory, and only the answers that differ are written, in one statement.
+ * the rules run in memory, and only the answers that differ are written (one insert, one update).
  */
 export class ProvisionabilityService {
   /** The decision for one group on one target, computed now from the stored assignments. */
@@ -243,7 +244,8 @@ async function folderRulesTargets(em: EntityManager, organizationId: string): Pr
   }));
 }
 
-function rulesOf(target: TargetRules, assignments: readonly AssignmentRow[]): Rules {
+/** The rules of a target from its assignment rows: folder marks by the folder's name now, group marks by group id. */
+export function rulesOf(target: TargetRules, assignments: readonly AssignmentRow[]): Rules {
   const folders = new Map<string, FolderRule>();
   const groups = new Map<string, GroupRule>();
   for (const row of assignments) {

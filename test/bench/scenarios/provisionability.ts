@@ -3,7 +3,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { ChangeKind, ChangeLogEntry } from '../../../src/changelog/change-log-entry.entity';
 import { CreateOrganizationDocument, CreateProvisioningTargetDocument } from '../../../src/client/generated/graphql';
 import { ProvisioningTarget } from '../../../src/provisioning/provisioning-target.entity';
-import { Decider, FolderScope, type FolderRule, type GroupRule, type TargetRules } from '../../../src/provisionability/rules';
+import { rulesOf, type AssignmentRow } from '../../../src/provisionability/provisionability.service';
+import { Decider, FolderScope, type TargetRules } from '../../../src/provisionability/rules';
 import type { BenchContext, Scenario } from '../support/context';
 import { createDatabase, dropDatabase, startInProcessFerry } from '../support/ferry';
 import { median, scaled, timed } from '../support/measure';
@@ -114,28 +115,12 @@ async function plainRecalculation(client: pg.Client, organizationId: string, tar
       : `select id, full_name, policy from "group" where organization_id = $1`,
     underFolder ? [organizationId, `${underFolder}:%`] : [organizationId],
   );
-  const marks = await client.query<{ id: string; folder_id: string | null; group_id: string | null; provision: boolean; scope: FolderScope | null; metadata: Record<string, unknown> | null; only_policy_groups: boolean | null; provisionable_regex: string | null; folder_full_name: string | null }>(
-    `select a.*, f.full_name as folder_full_name from provisioning_assignment a left join folder f on f.id = a.folder_id where a.target_id = $1`,
+  const marks = await client.query<AssignmentRow>(
+    `select a.id, a.folder_id, a.group_id, a.provision, a.scope, a.metadata, a.only_policy_groups, a.provisionable_regex, f.full_name as folder_full_name
+       from provisioning_assignment a left join folder f on f.id = a.folder_id where a.target_id = $1`,
     [targetId],
   );
-  const folders = new Map<string, FolderRule>();
-  const groupRules = new Map<string, GroupRule>();
-  for (const row of marks.rows) {
-    if (row.folder_id && row.folder_full_name) {
-      folders.set(row.folder_full_name, {
-        assignmentId: row.id,
-        folderId: row.folder_id,
-        folderFullName: row.folder_full_name,
-        provision: row.provision,
-        scope: row.scope ?? FolderScope.ONE,
-        metadata: row.metadata,
-        onlyPolicyGroups: row.only_policy_groups,
-        provisionableRegex: row.provisionable_regex,
-      });
-    } else if (row.group_id) {
-      groupRules.set(row.group_id, { assignmentId: row.id, provision: row.provision, metadata: row.metadata });
-    }
-  }
+  const { folders, groups: groupRules } = rulesOf(TARGET_DEFAULTS, marks.rows);
   const ids: string[] = [];
   const provisionable: boolean[] = [];
   const explanations: string[] = [];

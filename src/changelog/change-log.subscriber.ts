@@ -32,6 +32,14 @@ export function beginWriteScope(em: EntityManager, actorTokenId: string | null):
   return scope;
 }
 
+/** The write scope of a transaction begun by inWriteTransaction, if any. */
+export const writeScopeOf = (em: EntityManager): WriteScope | undefined => scopes.get(em);
+
+/** Entries a write path inserted itself (set-based, see record-writer.ts), counted with the flush's. */
+export function recordWrittenEntries(em: EntityManager, entries: readonly ChangeLogEntry[]): void {
+  scopes.get(em)?.entries.push(...entries);
+}
+
 /**
  * Writes a change-log entry for every registry record a flush creates, updates or deletes. Doing
  * it here, rather than in each service, is what makes the log complete: no write path can forget.

@@ -31,18 +31,22 @@ const constraintOf = (error: Error): string | undefined =>
   (error as { constraint?: string }).constraint ??
   /constraint "([^"]+)"/.exec(error.message)?.[1];
 
-/** Turns a MikroORM driver exception into a client error, or returns null when it is not one. */
+/**
+ * Turns a database error into a client error, or returns null when it is not one: MikroORM's
+ * exceptions, and the same errors from plain statements (by their SQLSTATE).
+ */
 export function translateDatabaseError(error: unknown): FerryError | null {
   if (!(error instanceof Error)) return null;
   const constraint = constraintOf(error);
-  if (error instanceof UniqueConstraintViolationException) {
+  const sqlState = (error as { code?: string }).code;
+  if (error instanceof UniqueConstraintViolationException || sqlState === '23505') {
     return new FerryError(
       ErrorCode.Conflict,
       (constraint && CONSTRAINT_MESSAGES[constraint]) ?? 'A record with these values already exists.',
       constraint ? { constraint } : {},
     );
   }
-  if (error instanceof ForeignKeyConstraintViolationException) {
+  if (error instanceof ForeignKeyConstraintViolationException || sqlState === '23503') {
     return new FerryError(
       ErrorCode.Conflict,
       'This record is still referenced by other records; remove those first.',
@@ -63,7 +67,7 @@ export function translateDatabaseError(error: unknown): FerryError | null {
       constraint ? { constraint } : {},
     );
   }
-  if (error instanceof CheckConstraintViolationException || error instanceof NotNullConstraintViolationException) {
+  if (error instanceof CheckConstraintViolationException || error instanceof NotNullConstraintViolationException || sqlState === '23514' || sqlState === '23502') {
     return new FerryError(ErrorCode.BadUserInput, 'The values given are not a valid combination.', constraint ? { constraint } : {});
   }
   return null;

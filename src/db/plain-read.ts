@@ -76,6 +76,11 @@ function shapeOf(em: EntityManager, entity: EntityClass<object>): Shape {
   return shape;
 }
 
+/** One row of the entity's table (all its non-lazy columns) as a read-only object of its class. */
+export function plainFromRow<T extends object>(em: EntityManager, entity: EntityClass<T>, row: Record<string, unknown>): T {
+  return shapeOf(em, entity).build(row) as T;
+}
+
 /** Records whose `property` (the primary key, a foreign key or another unique key) is one of `values`, in primary-key order. */
 export async function plainRecordsBy<T extends object>(em: EntityManager, entity: EntityClass<T>, property: string, values: readonly string[]): Promise<T[]> {
   if (values.length === 0) return [];

@@ -75,6 +75,29 @@ describe('people', () => {
       );
       assert.equal(created.filter((type) => type === 'GroupMembership').length, 2, 'members:all and members:active');
       assert.ok(changes.every((c) => c.personId === person.id && c.organizationId === organization.id));
+      // One entry per record, in this order, each naming every field the record was created with
+      // (what a consumer of the change log reads), in sequence order.
+      assert.deepEqual(
+        changes.map((c) => [c.kind, c.entityType, c.changedFields.join(',')]),
+        [
+          ['CREATED', 'Person', 'organization,status,dateOfBirth,timezone,enrollmentFinishedAt'],
+          ['CREATED', 'Name', 'organization,person,type,honorific,given,middle,family,suffix,language,primary'],
+          ['CREATED', 'Name', 'organization,person,type,honorific,given,middle,family,suffix,language,primary'],
+          ['CREATED', 'EmailAddress', 'organization,person,mail,type,verified'],
+          ['CREATED', 'EmailAddress', 'organization,person,mail,type,verified'],
+          ['CREATED', 'Identifier', 'organization,person,group,type,value,status,login'],
+          ['CREATED', 'Identifier', 'organization,person,group,type,value,status,login'],
+          ['CREATED', 'GroupMembership', 'organization,group,person,nesting,member,owner,validFrom,validThrough'],
+          ['CREATED', 'GroupMembership', 'organization,group,person,nesting,member,owner,validFrom,validThrough'],
+        ],
+      );
+      const seqs = changes.map((c) => BigInt(c.seq));
+      assert.ok(seqs.every((seq, i) => i === 0 || seq === seqs[i - 1] + 1n), 'consecutive sequence numbers');
+      assert.deepEqual(
+        changes.filter((c) => c.entityType !== 'Person').map((c) => c.entityId),
+        [...person.names.map((n) => n.id), ...person.emailAddresses.map((e) => e.id), ...person.identifiers.map((i) => i.id), ...changes.slice(-2).map((c) => c.entityId)],
+        'the entries name the records the person has',
+      );
     });
 
     it('lets the caller choose which name is primary, and a status', async () => {

@@ -8,6 +8,7 @@ import { ACTIVE_MEMBER_STATUSES, GroupType, PersonStatus } from '../enums';
 import { Folder } from './folder.entity';
 import { newFolder, rewriteFullNames } from './folder-tree';
 import { Group } from './group.entity';
+import type { GroupMembership } from './group-membership.entity';
 import type { MembershipService } from './membership.service';
 
 /** Root folder of the automatic groups, as in COmanage: CO:admins, CO:members:all, ... */
@@ -71,13 +72,28 @@ export class AutomaticGroupService {
    * - a unit's members:all: people with a role in the unit (not Deleted);
    * - a unit's members:active: Active/Grace Period people with an Active/Grace Period role there.
    */
-  async syncPerson(em: EntityManager, person: Person, options: { created?: boolean } = {}): Promise<void> {
+  /**
+   * The memberships a person being created gets (built, not written: the caller writes them with
+   * the person): the organisation's all-members group, and its active-members group if the
+   * person's status counts as active. A new person has no roles, so no unit's groups.
+   */
+  async membershipsOfNew(em: EntityManager, person: Person): Promise<GroupMembership[]> {
+    if (person.status === PersonStatus.DELETED) return [];
+    const active = ACTIVE_MEMBER_STATUSES.has(person.status);
+    const groups = await em.find(Group, {
+      organization: person.organization.id,
+      type: { $in: active ? [GroupType.MEMBERS_ALL, GroupType.MEMBERS_ACTIVE] : [GroupType.MEMBERS_ALL] },
+      cou: null,
+    });
+    return groups.map((group) => this.memberships.newDirect(group, person, { member: true }));
+  }
+
+  async syncPerson(em: EntityManager, person: Person): Promise<void> {
     const groups = await em.find(Group, {
       organization: person.organization.id,
       type: { $in: [GroupType.MEMBERS_ALL, GroupType.MEMBERS_ACTIVE] },
     });
-    // A person created in this transaction has no roles and no memberships yet: nothing to read.
-    const roles = options.created ? [] : await em.find(PersonRole, { person: person.id });
+    const roles = await em.find(PersonRole, { person: person.id });
     const exists = person.status !== PersonStatus.DELETED;
     const active = ACTIVE_MEMBER_STATUSES.has(person.status);
     const wanted = groups.map((group): [Group, boolean] => {
@@ -90,7 +106,7 @@ export class AutomaticGroupService {
           : active && unitRoles.some((role) => ACTIVE_MEMBER_STATUSES.has(role.status)),
       ];
     });
-    await this.memberships.setDirectMemberships(em, person, wanted, options.created ? [] : undefined);
+    await this.memberships.setDirectMemberships(em, person, wanted);
   }
 
   private async ensureFolder(

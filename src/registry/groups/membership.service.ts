@@ -1,5 +1,6 @@
 import { ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { insertNewRecords } from '../../changelog/record-writer';
 import { badInput } from '../../common/errors';
 import type { Person } from '../people/person.entity';
 import type { Group } from './group.entity';
@@ -19,15 +20,21 @@ export interface MembershipAttributes {
  * nest the changed group, transitively; every row written lands in the change log.
  */
 export class MembershipService {
+  /** Written with its change-log entry in one statement (insertNewRecords), not through the unit of work. */
   async addDirect(em: EntityManager, group: Group, person: Person, attributes: MembershipAttributes): Promise<GroupMembership> {
+    const membership = this.newDirect(group, person, attributes);
+    await insertNewRecords(em, [membership]);
+    await this.propagateFrom(em, group.id);
+    return membership;
+  }
+
+  /** A direct membership, built and checked but not written (addDirect writes one; a new person's are written with it). */
+  newDirect(group: Group, person: Person, attributes: MembershipAttributes): GroupMembership {
     const membership = new GroupMembership();
     membership.organization = group.organization;
     membership.group = ref(group);
     membership.person = ref(person);
     this.assign(membership, attributes);
-    em.persist(membership);
-    await em.flush();
-    await this.propagateFrom(em, group.id);
     return membership;
   }
 
@@ -46,24 +53,18 @@ export class MembershipService {
   }
 
   /**
-   * Makes the person a plain member of each group (or not), in one flush; used for automatic
-   * groups. `existing`: the person's direct memberships of these groups when the caller knows
-   * them (none for a person just created), else they are read in one query.
+   * Makes the person a plain member of each group (or not), in one flush, the person's direct
+   * memberships of the groups read in one query; used for automatic groups.
    */
-  async setDirectMemberships(em: EntityManager, person: Person, wanted: readonly [Group, boolean][], existing?: GroupMembership[]): Promise<void> {
+  async setDirectMemberships(em: EntityManager, person: Person, wanted: readonly [Group, boolean][]): Promise<void> {
     if (wanted.length === 0) return;
-    const rows = existing ?? (await em.find(GroupMembership, { group: { $in: wanted.map(([group]) => group.id) }, person: person.id, nesting: null }));
+    const rows = await em.find(GroupMembership, { group: { $in: wanted.map(([group]) => group.id) }, person: person.id, nesting: null });
     const rowOf = new Map(rows.map((row) => [row.group.id, row]));
     const changed: string[] = [];
     for (const [group, present] of wanted) {
       const row = rowOf.get(group.id);
       if (present && !row) {
-        const membership = new GroupMembership();
-        membership.organization = group.organization;
-        membership.group = ref(group);
-        membership.person = ref(person);
-        this.assign(membership, { member: true });
-        em.persist(membership);
+        em.persist(this.newDirect(group, person, { member: true }));
         changed.push(group.id);
       } else if (!present && row) {
         em.remove(row);

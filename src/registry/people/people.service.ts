@@ -4,6 +4,7 @@ import type { RequestContext } from '../../api/context';
 import { badInput, conflict } from '../../common/errors';
 import { likePattern, paginate, type Page, type PageArgs } from '../../common/pagination';
 import { applyDefined } from '../../common/validation';
+import { insertNewRecords } from '../../changelog/record-writer';
 import { inWriteTransaction, type WriteResult } from '../../db/transaction';
 import { GroupMembership } from '../groups/group-membership.entity';
 import type { AutomaticGroupService } from '../groups/automatic-group.service';
@@ -103,26 +104,27 @@ export class PeopleService {
     return findReadable(ctx.em, ctx.principal, Person, id);
   }
 
-  /** Creates the person with their first names, email addresses and identifiers, all or nothing. */
+  /**
+   * Creates the person with their first names, email addresses and identifiers and the automatic
+   * groups' memberships, all or nothing. The records are written set-based with their change-log
+   * entries (insertNewRecords: one statement), not through the unit of work: creating people one
+   * mutation at a time is what integrators do.
+   */
   create(ctx: RequestContext, organizationId: string, input: NewPerson): Promise<WriteResult<Person>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const organization = await findWritableOrganization(em, ctx.principal, organizationId);
       const { names, emailAddresses, identifiers, ...fields } = input;
       const person = applyDefined(new Person(), { ...fields, status: fields.status ?? PersonStatus.ACTIVE });
       person.organization = ref(organization);
-      em.persist(person);
 
       const primaryCount = (names ?? []).filter((name) => name.primary).length;
       if (primaryCount > 1) throw badInput('At most one of the names may be primary.', 'names');
-      (names ?? []).forEach((fieldsOfName, index) => {
-        const name = this.newPersonAttribute(new Name(), person);
-        applyDefined(name, fieldsOfName);
+      const newNames = (names ?? []).map((fieldsOfName, index) => {
+        const name = applyDefined(this.newPersonAttribute(new Name(), person), fieldsOfName);
         name.primary = primaryCount === 0 ? index === 0 : fieldsOfName.primary === true;
-        em.persist(name);
+        return name;
       });
-      for (const fieldsOfEmail of emailAddresses ?? []) {
-        em.persist(applyDefined(this.newPersonAttribute(new EmailAddress(), person), fieldsOfEmail));
-      }
+      const newEmails = (emailAddresses ?? []).map((fieldsOfEmail) => applyDefined(this.newPersonAttribute(new EmailAddress(), person), fieldsOfEmail));
       const newIdentifiers = (identifiers ?? []).map((fieldsOfIdentifier) => {
         const identifier = applyDefined(new Identifier(), fieldsOfIdentifier);
         identifier.organization = ref(organization);
@@ -130,10 +132,10 @@ export class PeopleService {
         return identifier;
       });
       await this.assertIdentifiersFree(em, organization.id, newIdentifiers);
-      em.persist(newIdentifiers);
-
-      await em.flush();
-      await this.automaticGroups.syncPerson(em, person, { created: true });
+      const memberships = await this.automaticGroups.membershipsOfNew(em, person);
+      await insertNewRecords(em, [person, ...newNames, ...newEmails, ...newIdentifiers, ...memberships]);
+      // Groups nesting the automatic groups take the new member too (rare: one query finds none).
+      await this.memberships.propagateFromAll(em, memberships.map((membership) => membership.group.id));
       return person;
     });
   }

@@ -85,7 +85,7 @@ export class AutomaticGroupService {
       type: { $in: active ? [GroupType.MEMBERS_ALL, GroupType.MEMBERS_ACTIVE] : [GroupType.MEMBERS_ALL] },
       cou: null,
     });
-    return groups.map((group) => this.memberships.newDirect(group, person, { member: true }));
+    return groups.map((group) => this.memberships.newDirect(em, { organizationId: group.organization.id, groupId: group.id, personId: person.id }, { member: true }));
   }
 
   async syncPerson(em: EntityManager, person: Person): Promise<void> {

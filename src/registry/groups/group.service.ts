@@ -1,9 +1,11 @@
 import { ref, type EntityClass, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { validate as isUuid } from 'uuid';
 import type { RequestContext } from '../../api/context';
-import { badInput, conflict } from '../../common/errors';
+import { badInput, conflict, notFound } from '../../common/errors';
 import { likePattern, paginate, type Page, type PageArgs } from '../../common/pagination';
 import { applyDefined } from '../../common/validation';
+import { sqlRows } from '../../db/sql';
 import { inWriteTransaction, type WriteResult } from '../../db/transaction';
 import { Department } from '../departments/department.entity';
 import { EmailList } from '../email-lists/email-list.entity';
@@ -254,16 +256,29 @@ export class GroupService {
     attributes: MembershipAttributes,
   ): Promise<WriteResult<GroupMembership>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const group = await findWritable(em, ctx.principal, Group, groupId);
-      this.assertMembershipsEditable(group);
-      const person = await findReadable(em, ctx.principal, Person, personId);
-      if (person.organization.id !== group.organization.id) {
+      // The group, the person, whether the person is already a direct member and whether any group
+      // nests this one, in one statement; the checks and their errors are findWritable's and
+      // findReadable's (NOT_FOUND for what the caller cannot see).
+      const [facts] = isUuid(groupId)
+        ? await sqlRows<{ group_organization_id: string; type: GroupType; full_name: string; person_organization_id: string | null; direct: boolean; nested: boolean }>(em,
+            `select g.organization_id as group_organization_id, g.type, g.full_name, p.organization_id as person_organization_id,
+                    exists (select 1 from group_membership m where m.group_id = g.id and m.person_id = p.id and m.nesting_id is null) as direct,
+                    exists (select 1 from group_nesting n where n.nested_group_id = g.id) as nested
+               from "group" g left join person p on p.id = ?::uuid
+              where g.id = ?::uuid`,
+            [isUuid(personId) ? personId : null, groupId],
+          )
+        : [];
+      if (!facts) throw notFound('Group', groupId);
+      ctx.principal.assertCanWrite(facts.group_organization_id, 'Group', groupId);
+      this.assertMembershipsEditable({ type: facts.type, fullName: facts.full_name });
+      if (!facts.person_organization_id) throw notFound('Person', personId);
+      ctx.principal.assertCanRead(facts.person_organization_id, 'Person', personId);
+      if (facts.person_organization_id !== facts.group_organization_id) {
         throw badInput('The person and the group belong to different organisations.', 'personId');
       }
-      if (await em.count(GroupMembership, { group: group.id, person: person.id, nesting: null })) {
-        throw conflict(`This person already has a direct membership of ${group.fullName}; update that one instead.`);
-      }
-      return this.memberships.addDirect(em, group, person, attributes);
+      if (facts.direct) throw conflict(`This person already has a direct membership of ${facts.full_name}; update that one instead.`);
+      return this.memberships.addDirect(em, { organizationId: facts.group_organization_id, groupId, personId }, attributes, facts.nested);
     });
   }
 
@@ -348,7 +363,7 @@ export class GroupService {
     }
   }
 
-  private assertMembershipsEditable(group: Group): void {
+  private assertMembershipsEditable(group: Pick<Group, 'type' | 'fullName'>): void {
     if (DERIVED_MEMBERSHIP_TYPES.has(group.type)) {
       throw badInput(
         `The members of ${group.fullName} are maintained by Ferry from people's status and roles; they cannot be changed by hand.`,

@@ -2,10 +2,18 @@ import { ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { insertNewRecords } from '../../changelog/record-writer';
 import { badInput } from '../../common/errors';
-import type { Person } from '../people/person.entity';
-import type { Group } from './group.entity';
+import { Person } from '../people/person.entity';
+import { Organization } from '../organizations/organization.entity';
+import { Group } from './group.entity';
 import { GroupMembership } from './group-membership.entity';
 import { GroupNesting } from './group-nesting.entity';
+
+/** A direct membership's organisation, group and person. */
+export interface MembershipIds {
+  organizationId: string;
+  groupId: string;
+  personId: string;
+}
 
 export interface MembershipAttributes {
   member?: boolean;
@@ -20,20 +28,27 @@ export interface MembershipAttributes {
  * nest the changed group, transitively; every row written lands in the change log.
  */
 export class MembershipService {
-  /** Written with its change-log entry in one statement (insertNewRecords), not through the unit of work. */
-  async addDirect(em: EntityManager, group: Group, person: Person, attributes: MembershipAttributes): Promise<GroupMembership> {
-    const membership = this.newDirect(group, person, attributes);
+  /**
+   * Writes a direct membership with its change-log entry in one statement (insertNewRecords), not
+   * through the unit of work, then propagates it to the groups nesting its group (`nested: false`:
+   * the caller knows there are none).
+   */
+  async addDirect(em: EntityManager, ids: MembershipIds, attributes: MembershipAttributes, nested = true): Promise<GroupMembership> {
+    const membership = this.newDirect(em, ids, attributes);
     await insertNewRecords(em, [membership]);
-    await this.propagateFrom(em, group.id);
+    if (nested) await this.propagateFrom(em, ids.groupId);
     return membership;
   }
 
-  /** A direct membership, built and checked but not written (addDirect writes one; a new person's are written with it). */
-  newDirect(group: Group, person: Person, attributes: MembershipAttributes): GroupMembership {
+  /**
+   * A direct membership, built and checked but not written (by the record writer: addDirect, or a
+   * new person's with the person). Its relations are references by id: nothing is loaded.
+   */
+  newDirect(em: EntityManager, ids: MembershipIds, attributes: MembershipAttributes): GroupMembership {
     const membership = new GroupMembership();
-    membership.organization = group.organization;
-    membership.group = ref(group);
-    membership.person = ref(person);
+    membership.organization = em.getReference(Organization, ids.organizationId, { wrapped: true });
+    membership.group = em.getReference(Group, ids.groupId, { wrapped: true });
+    membership.person = em.getReference(Person, ids.personId, { wrapped: true });
     this.assign(membership, attributes);
     return membership;
   }
@@ -64,7 +79,12 @@ export class MembershipService {
     for (const [group, present] of wanted) {
       const row = rowOf.get(group.id);
       if (present && !row) {
-        em.persist(this.newDirect(group, person, { member: true }));
+        const membership = new GroupMembership();
+        membership.organization = group.organization;
+        membership.group = ref(group);
+        membership.person = ref(person);
+        this.assign(membership, { member: true });
+        em.persist(membership);
         changed.push(group.id);
       } else if (!present && row) {
         em.remove(row);

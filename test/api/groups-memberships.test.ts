@@ -259,6 +259,34 @@ describe('group memberships and nesting', () => {
     await t.admin.fails('NOT_FOUND', UnnestGroupDocument, { id: bInC.nesting.id });
   });
 
+  it("passes one person's change through nestings reading only that person's rows, whatever the groups' size", async () => {
+    const { id: orgId } = await createOrganization(t.admin);
+    const [inner, outer, top] = await groups(t.admin, orgId, 'Inner', 'Outer', 'Top');
+    const others = [await person(t.admin, orgId, 'Ann'), await person(t.admin, orgId, 'Ben')];
+    for (const other of others) await add(t.admin, inner, other);
+    await nest(t.admin, outer, inner);
+    await nest(t.admin, top, outer);
+    const ada = await person(t.admin, orgId, 'Ada');
+    // Every statement that reads memberships while Ada joins and leaves: each must be about her.
+    const reads: string[] = [];
+    const listener = (query: { sql: string }) => {
+      if (/from "group_membership"/i.test(query.sql)) reads.push(query.sql);
+    };
+    const knex = t.ferry.orm.em.getKnex();
+    knex.on('query', listener);
+    try {
+      const added = await add(t.admin, inner, ada);
+      assert.deepEqual(await memberIds(t.admin, top), [...others, ada].sort(), 'she reaches the top group through both nestings');
+      await t.admin.ok(RemoveGroupMemberDocument, { id: added.membership.id });
+      assert.deepEqual(await memberIds(t.admin, top), [...others].sort(), 'and leaves it again; the others stay');
+    } finally {
+      knex.off('query', listener);
+    }
+    const propagation = reads.filter((sql) => /"nesting_id" = |"member" = true/.test(sql));
+    assert.ok(propagation.length > 0, 'the nestings were re-derived');
+    assert.deepEqual(propagation.filter((sql) => !/"person_id" = /.test(sql)), [], "no read of a nesting's or a group's whole membership");
+  });
+
   it('keeps diamonds right: a member removed at the bottom leaves every group above', async () => {
     const { id: orgId } = await createOrganization(t.admin);
     const [bottom, left, right, top, apex] = await groups(t.admin, orgId, 'bottom', 'left', 'right', 'top', 'apex');

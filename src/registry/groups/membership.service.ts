@@ -36,7 +36,7 @@ export class MembershipService {
   async addDirect(em: EntityManager, ids: MembershipIds, attributes: MembershipAttributes, nested = true): Promise<GroupMembership> {
     const membership = this.newDirect(em, ids, attributes);
     await insertNewRecords(em, [membership]);
-    if (nested) await this.propagateFrom(em, ids.groupId);
+    if (nested) await this.propagateFrom(em, ids.groupId, { personId: ids.personId });
     return membership;
   }
 
@@ -56,15 +56,16 @@ export class MembershipService {
   async updateDirect(em: EntityManager, membership: GroupMembership, attributes: MembershipAttributes): Promise<GroupMembership> {
     this.assign(membership, attributes);
     await em.flush();
-    await this.propagateFrom(em, membership.group.id);
+    await this.propagateFrom(em, membership.group.id, { personId: membership.person.id });
     return membership;
   }
 
   async removeDirect(em: EntityManager, membership: GroupMembership): Promise<void> {
     const groupId = membership.group.id;
+    const personId = membership.person.id;
     em.remove(membership);
     await em.flush();
-    await this.propagateFrom(em, groupId);
+    await this.propagateFrom(em, groupId, { personId });
   }
 
   /**
@@ -93,7 +94,7 @@ export class MembershipService {
     }
     if (changed.length === 0) return;
     await em.flush();
-    await this.propagateFromAll(em, changed);
+    await this.propagateFromAll(em, changed, person.id);
   }
 
   async nest(em: EntityManager, group: Group, nestedGroup: Group): Promise<GroupNesting> {
@@ -130,7 +131,7 @@ export class MembershipService {
     const groupIds = new Set(rows.filter((row) => row.nesting === null).map((row) => row.group.id));
     em.remove(rows);
     await em.flush();
-    for (const groupId of groupIds) await this.propagateFrom(em, groupId);
+    for (const groupId of groupIds) await this.propagateFrom(em, groupId, { personId: person.id });
   }
 
   /** Removes the group's memberships and nestings, logging each, before the group is deleted. */
@@ -143,11 +144,13 @@ export class MembershipService {
     for (const parentId of parents) await this.propagateFrom(em, parentId);
   }
 
-  /** propagateFrom for several changed groups, their nestings read in one query. */
-  async propagateFromAll(em: EntityManager, groupIds: readonly string[]): Promise<void> {
-    if (groupIds.length === 1) return this.propagateFrom(em, groupIds[0]);
+  /** propagateFrom for one person's changed memberships of several groups, their nestings read in one query. */
+  async propagateFromAll(em: EntityManager, groupIds: readonly string[], personId: string): Promise<void> {
+    if (groupIds.length === 1) return this.propagateFrom(em, groupIds[0], { personId });
     for (const nesting of await em.find(GroupNesting, { nestedGroup: { $in: [...groupIds] } })) {
-      if (await this.refreshNesting(em, nesting)) await this.propagateFrom(em, nesting.group.id, new Set([nesting.nestedGroup.id]));
+      if (await this.refreshNesting(em, nesting, personId)) {
+        await this.propagateFrom(em, nesting.group.id, { personId, path: new Set([nesting.nestedGroup.id]) });
+      }
     }
   }
 
@@ -155,19 +158,26 @@ export class MembershipService {
    * Re-derives the rows of every nesting that takes its members from `groupId`, transitively.
    * A group reached twice (a diamond: A in B and C, both in D) is refreshed again on the second
    * path, because its rows from that path only changed then; only `changed` stops the walk.
-   * `path` guards against a cycle, which nest() never lets in.
+   * `path` guards against a cycle, which nest() never lets in. With `personId` (a change of one
+   * person's memberships) only that person's rows are re-derived: the work is the same whatever
+   * the size of the groups.
    */
-  async propagateFrom(em: EntityManager, groupId: string, path = new Set<string>()): Promise<void> {
+  async propagateFrom(em: EntityManager, groupId: string, options: { personId?: string; path?: Set<string> } = {}): Promise<void> {
+    const path = options.path ?? new Set<string>();
     if (path.has(groupId)) return;
     const below = new Set(path).add(groupId);
     for (const nesting of await em.find(GroupNesting, { nestedGroup: groupId })) {
-      if (await this.refreshNesting(em, nesting)) await this.propagateFrom(em, nesting.group.id, below);
+      if (await this.refreshNesting(em, nesting, options.personId)) await this.propagateFrom(em, nesting.group.id, { personId: options.personId, path: below });
     }
   }
 
-  /** Makes the nesting's rows equal to the member set of its nested group. True if any changed. */
-  private async refreshNesting(em: EntityManager, nesting: GroupNesting): Promise<boolean> {
-    const sourceRows = await em.find(GroupMembership, { group: nesting.nestedGroup.id, member: true });
+  /**
+   * Makes the nesting's rows equal to the member set of its nested group (only `personId`'s rows
+   * when given). True if any changed.
+   */
+  private async refreshNesting(em: EntityManager, nesting: GroupNesting, personId?: string): Promise<boolean> {
+    const person = personId ? { person: personId } : {};
+    const sourceRows = await em.find(GroupMembership, { group: nesting.nestedGroup.id, member: true, ...person });
     const desired = new Map<string, { validFrom: Date | null; validThrough: Date | null }>();
     for (const row of sourceRows) {
       const current = desired.get(row.person.id);
@@ -177,7 +187,7 @@ export class MembershipService {
         validThrough: current === undefined ? row.validThrough : latest(current.validThrough, row.validThrough),
       });
     }
-    const existing = await em.find(GroupMembership, { nesting: nesting.id });
+    const existing = await em.find(GroupMembership, { nesting: nesting.id, ...person });
     let changed = false;
     for (const row of existing) {
       const want = desired.get(row.person.id);

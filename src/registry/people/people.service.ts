@@ -135,7 +135,7 @@ export class PeopleService {
       const memberships = await this.automaticGroups.membershipsOfNew(em, person);
       await insertNewRecords(em, [person, ...newNames, ...newEmails, ...newIdentifiers, ...memberships]);
       // Groups nesting the automatic groups take the new member too (rare: one query finds none).
-      await this.memberships.propagateFromAll(em, memberships.map((membership) => membership.group.id));
+      await this.memberships.propagateFromAll(em, memberships.map((membership) => membership.group.id), person.id);
       return person;
     });
   }

@@ -1,8 +1,9 @@
-import { ReferenceKind, type EntityProperty } from '@mikro-orm/core';
+import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { plainFromRow } from '../db/plain-read';
-import { sqlRows } from '../db/sql';
+import { v7 as uuidv7 } from 'uuid';
 import type { ChangeScope } from '../common/base-entity';
+import { columnsOf, plainFromRow, plainWith } from '../db/plain-read';
+import { sqlRows } from '../db/sql';
 import { ChangeLogEntry } from './change-log-entry.entity';
 import { recordWrittenEntries, writeScopeOf } from './change-log.subscriber';
 
@@ -24,60 +25,91 @@ interface Column {
   value(record: Record<string, unknown>): unknown;
 }
 
-const columnsOf = new WeakMap<object, Column[]>();
+const writable = new WeakMap<object, { table: string; columns: Column[] }>();
 
-function columns(em: EntityManager, record: object): { table: string; columns: Column[] } {
-  const meta = em.getMetadata().get(record.constructor.name);
-  let known = columnsOf.get(record.constructor);
+/** The entity's columns with how a record's value goes into each (a relation by its id). */
+function columns(em: EntityManager, entity: EntityClass<object>): { table: string; columns: Column[] } {
+  let known = writable.get(entity);
   if (!known) {
     const platform = em.getPlatform();
-    known = [];
-    for (const prop of meta.props as EntityProperty[]) {
-      if (prop.persist === false || prop.formula || !prop.fieldNames?.length) continue;
-      const reference = prop.kind === ReferenceKind.MANY_TO_ONE || (prop.kind === ReferenceKind.ONE_TO_ONE && prop.owner);
-      if (prop.kind !== ReferenceKind.SCALAR && !reference) continue;
-      const custom = prop.customType;
-      // A json column goes in as text (then cast): pg would write a JS array as a PostgreSQL array.
-      const json = Boolean(custom && prop.columnTypes[0].startsWith('json'));
-      known.push({
-        property: prop.name,
-        column: prop.fieldNames[0],
-        type: json ? 'text' : prop.columnTypes[0],
-        json,
-        value: reference
-          ? (record) => (record[prop.name] as { id: string } | null | undefined)?.id ?? null
-          : custom
-            ? (record) => (record[prop.name] === null || record[prop.name] === undefined ? null : custom.convertToDatabaseValue(record[prop.name], platform))
-            : (record) => record[prop.name] ?? null,
-      });
-    }
-    columnsOf.set(record.constructor, known);
+    const { table, columns: all } = columnsOf(em, entity);
+    known = {
+      table,
+      columns: all.map(({ prop, property, column, type, reference }) => {
+        const custom = prop.customType;
+        // A json column goes in as text (then cast): pg would write a JS array as a PostgreSQL array.
+        const json = Boolean(custom && type.startsWith('json'));
+        return {
+          property,
+          column,
+          type: json ? 'text' : type,
+          json,
+          value: reference
+            ? (record: Record<string, unknown>) => (record[property] as { id: string } | null | undefined)?.id ?? null
+            : custom
+              ? (record: Record<string, unknown>) => (record[property] === null || record[property] === undefined ? null : custom.convertToDatabaseValue(record[property], platform))
+              : (record: Record<string, unknown>) => record[property] ?? null,
+        };
+      }),
+    };
+    writable.set(entity, known);
   }
-  return { table: meta.tableName, columns: known };
+  return known;
+}
+
+/** Per entity: its columns' defaults (as `new` gives them) and whether each is a relation. */
+const templates = new WeakMap<object, { property: string; value: unknown; reference: boolean }[]>();
+
+/**
+ * A new record of `entity` from property values (a relation by its id), for insertNewRecords
+ * without building an entity: what is not given takes the entity's own default (as `new` would
+ * give it), and it gets a new id and creation time unless given.
+ */
+export function newRecord<T extends object>(em: EntityManager, entity: EntityClass<T>, values: Record<string, unknown>): T {
+  let template = templates.get(entity);
+  if (!template) {
+    const built = new (entity as unknown as new () => Record<string, unknown>)();
+    template = columnsOf(em, entity).columns.map((col) => ({ property: col.property, value: BOOKKEEPING.has(col.property) ? undefined : built[col.property], reference: col.reference }));
+    templates.set(entity, template);
+  }
+  const now = new Date();
+  const record = plainWith<Record<string, unknown>>(em, entity as EntityClass<Record<string, unknown>>, {});
+  for (const { property, value, reference } of template) {
+    const given = values[property] === undefined ? value : values[property];
+    record[property] = reference && typeof given === 'string' ? { id: given } : given;
+  }
+  record.id ??= uuidv7();
+  record.createdAt ??= now;
+  record.updatedAt ??= now;
+  return record as T;
 }
 
 /**
- * Writes new registry records (entities built in memory, never persisted) with their CREATED
- * change-log entries in ONE statement, and adds the entries to the write transaction's scope:
- * the rows and entries are those the unit of work and ChangeLogSubscriber would write (every
- * property given a value is a changed field; entries in the order of `records`), without the
- * unit of work's change sets, snapshots and one statement per table. For mutations that create
- * several records at once (a person with names, emails, identifiers and group memberships).
- * Inside inWriteTransaction only; the records stay unmanaged (read them again to change them).
+ * Writes new registry records with their CREATED change-log entries in ONE statement whatever
+ * their number and kinds: entities built in memory (never persisted), or records from
+ * `newRecord`. The rows and entries are those the unit of work and ChangeLogSubscriber would
+ * write (every property given a value is a changed field; entries in the order of `records`),
+ * without the unit of work's change sets, snapshots and one statement per table: for mutations
+ * that create several records at once (a person with names, emails, identifiers and group
+ * memberships) and for imports. Inside inWriteTransaction only, whose actor the entries name;
+ * they are added to its scope (the mutation's `changes`) unless `track` is false (an import
+ * writes thousands, and nothing reads them back). The records stay unmanaged.
  */
-export async function insertNewRecords(em: EntityManager, records: readonly (ChangeLogged & object)[]): Promise<ChangeLogEntry[]> {
+export async function insertNewRecords(em: EntityManager, records: readonly (ChangeLogged & object)[], options: { track?: boolean } = {}): Promise<ChangeLogEntry[]> {
   if (records.length === 0) return [];
+  const track = options.track ?? true;
   const scope = writeScopeOf(em);
   if (!scope) throw new Error('Registry changes must be written inside inWriteTransaction()');
-  const byClass = new Map<object, (ChangeLogged & object)[]>();
+  const byClass = new Map<EntityClass<object>, (ChangeLogged & object)[]>();
   for (const record of records) {
-    const list = byClass.get(record.constructor);
+    const entity = entityOf(record);
+    const list = byClass.get(entity);
     if (list) list.push(record);
-    else byClass.set(record.constructor, [record]);
+    else byClass.set(entity, [record]);
   }
   const params: unknown[] = [];
-  const inserts = [...byClass.values()].map((list, index) => {
-    const { table, columns: cols } = columns(em, list[0]);
+  const inserts = [...byClass].map(([entity, list], index) => {
+    const { table, columns: cols } = columns(em, entity);
     for (const col of cols) params.push(list.map((record) => col.value(record as unknown as Record<string, unknown>)));
     const names = cols.map((col) => `"${col.column}"`).join(', ');
     const casts = cols.map((col) => `?::${col.type}[]`).join(', ');
@@ -92,28 +124,36 @@ export async function insertNewRecords(em: EntityManager, records: readonly (Cha
        from unnest(?::uuid[], ?::text[], ?::uuid[], ?::text[], ?::uuid[], ?::uuid[]) with ordinality
          as e(organization_id, entity_type, entity_id, changed_fields, person_id, group_id, ord)
       order by e.ord
-     returning seq::text as seq, organization_id, entity_type, entity_id, kind, changed_fields, person_id, group_id, data, actor_token_id, occurred_at`,
+     ${track ? 'returning seq::text as seq, organization_id, entity_type, entity_id, kind, changed_fields, person_id, group_id, data, actor_token_id, occurred_at' : ''}`,
     [
       ...params,
       scope.actorTokenId,
       scopes.map((s) => s.organizationId),
-      records.map((record) => record.constructor.name),
+      records.map((record) => entityOf(record).name),
       records.map((record) => record.id),
-      records.map((record) => arrayLiteral(changedFields(em, record))),
+      records.map((record) => changedFields(em, record)),
       scopes.map((s) => s.personId ?? null),
       scopes.map((s) => s.groupId ?? null),
     ],
   );
+  if (!track) return [];
   const entries = rows.map((row) => plainFromRow(em, ChangeLogEntry, row));
   recordWrittenEntries(em, entries);
   return entries;
 }
 
-/** What the unit of work names as the fields of a created record: every property given a value. */
-function changedFields(em: EntityManager, record: object): string[] {
-  const { columns: cols } = columns(em, record);
-  return cols.filter((col) => !BOOKKEEPING.has(col.property) && (record as Record<string, unknown>)[col.property] !== undefined).map((col) => col.property);
-}
+/** The entity class of a record: its constructor, also for a record of newRecord (whose prototype is under the class's). */
+const entityOf = (record: object): EntityClass<object> => record.constructor as EntityClass<object>;
 
-/** Property names as a text[] literal (they are identifiers: no quoting needed beyond the braces). */
-const arrayLiteral = (values: string[]) => `{${values.join(',')}}`;
+/**
+ * What the unit of work names as the fields of a created record, every property given a value,
+ * as a text[] literal (property names are identifiers: no quoting needed beyond the braces).
+ */
+function changedFields(em: EntityManager, record: object): string {
+  let literal = '';
+  for (const col of columns(em, entityOf(record)).columns) {
+    if (BOOKKEEPING.has(col.property) || (record as Record<string, unknown>)[col.property] === undefined) continue;
+    literal += literal ? `,${col.property}` : col.property;
+  }
+  return `{${literal}}`;
+}

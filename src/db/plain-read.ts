@@ -21,7 +21,39 @@ interface Shape {
   /** The selected properties, for a QueryBuilder. */
   properties: string[];
   columnOf(property: string): { column: string; type: string };
+  /** The objects' prototype (see shapeOf). */
+  prototype: object;
   build(row: Record<string, unknown>): object;
+}
+
+/** A column of an entity's table: a scalar property, or the foreign key of a relation it owns. */
+export interface EntityColumn {
+  prop: EntityProperty;
+  property: string;
+  column: string;
+  /** The column's type, for `?::type[]` (a serial column holds its integer type). */
+  type: string;
+  reference: boolean;
+}
+
+const entityColumns = new WeakMap<object, { table: string; columns: EntityColumn[] }>();
+
+/** The persisted columns of an entity's table, from its metadata (lazy ones included), in declaration order. */
+export function columnsOf(em: EntityManager, entity: EntityClass<object>): { table: string; columns: EntityColumn[] } {
+  let known = entityColumns.get(entity);
+  if (!known) {
+    const meta = em.getMetadata().get(entity.name);
+    const columns: EntityColumn[] = [];
+    for (const prop of meta.props as EntityProperty[]) {
+      if (prop.persist === false || prop.formula || !prop.fieldNames?.length) continue;
+      const reference = prop.kind === ReferenceKind.MANY_TO_ONE || (prop.kind === ReferenceKind.ONE_TO_ONE && Boolean(prop.owner));
+      if (prop.kind !== ReferenceKind.SCALAR && !reference) continue;
+      const type = ({ bigserial: 'bigint', serial: 'int', smallserial: 'smallint' } as Record<string, string>)[prop.columnTypes?.[0] ?? ''] ?? prop.columnTypes?.[0] ?? 'text';
+      columns.push({ prop, property: prop.name, column: prop.fieldNames[0], type, reference });
+    }
+    entityColumns.set(entity, (known = { table: meta.tableName, columns }));
+  }
+  return known;
 }
 
 const shapes = new WeakMap<object, Shape>();
@@ -31,26 +63,19 @@ function shapeOf(em: EntityManager, entity: EntityClass<object>): Shape {
   if (known) return known;
   const meta = em.getMetadata().get(entity.name);
   const platform = em.getPlatform();
-  const fields: { property: string; column: string; type: string; convert: (value: unknown) => unknown }[] = [];
-  const plain = (value: unknown) => value;
   const converter = (prop: EntityProperty): ((value: unknown) => unknown) => {
     if (prop.runtimeType === 'Date') return (value) => (value === null || value === undefined ? null : platform.parseDate(value as string));
     const custom = prop.customType;
     if (custom) return (value) => (value === null || value === undefined ? value : custom.convertToJSValue(value, platform));
-    return plain;
+    return (value) => value;
   };
-  for (const prop of meta.props) {
-    // Lazy columns (secrets, an import's file) are not read, as em.find does not read them.
-    if (prop.persist === false || prop.lazy || prop.formula || !prop.fieldNames?.length) continue;
-    const column = prop.fieldNames[0];
-    // The column's type, for `= any(?::type[])` (a serial column holds its integer type).
-    const type = ({ bigserial: 'bigint', serial: 'int', smallserial: 'smallint' } as Record<string, string>)[prop.columnTypes?.[0] ?? ''] ?? prop.columnTypes?.[0] ?? 'text';
-    if (prop.kind === ReferenceKind.SCALAR) {
-      fields.push({ property: prop.name, column, type, convert: converter(prop) });
-    } else if (prop.kind === ReferenceKind.MANY_TO_ONE || (prop.kind === ReferenceKind.ONE_TO_ONE && prop.owner)) {
-      fields.push({ property: prop.name, column, type, convert: (value) => (value === null || value === undefined ? null : { id: value }) });
-    }
-  }
+  // Lazy columns (secrets, an import's file) are not read, as em.find does not read them.
+  const fields = columnsOf(em, entity)
+    .columns.filter((col) => !col.prop.lazy)
+    .map((col) => ({
+      ...col,
+      convert: col.reference ? (value: unknown) => (value === null || value === undefined ? null : { id: value }) : converter(col.prop),
+    }));
   const byProperty = new Map(fields.map((field) => [field.property, field]));
   // The objects' prototype: the entity's, under a layer holding each column as a plain data
   // property, so that assigning one on an object makes it its own property instead of going
@@ -70,6 +95,7 @@ function shapeOf(em: EntityManager, entity: EntityClass<object>): Shape {
       if (!field) throw new Error(`${entity.name}.${property} is not a column`);
       return field;
     },
+    prototype: layer,
     build: (row) => new (PlainRecord as unknown as new (row: Record<string, unknown>) => object)(row),
   };
   shapes.set(entity, shape);
@@ -79,6 +105,14 @@ function shapeOf(em: EntityManager, entity: EntityClass<object>): Shape {
 /** One row of the entity's table (all its non-lazy columns) as a read-only object of its class. */
 export function plainFromRow<T extends object>(em: EntityManager, entity: EntityClass<T>, row: Record<string, unknown>): T {
   return shapeOf(em, entity).build(row) as T;
+}
+
+/**
+ * An object of the entity's class holding the given properties (relations as `{ id }` stubs), made
+ * without the unit of work, like a row read: e.g. a new record for the record writer.
+ */
+export function plainWith<T extends object>(em: EntityManager, entity: EntityClass<T>, properties: Record<string, unknown>): T {
+  return Object.assign(Object.create(shapeOf(em, entity).prototype), properties) as T;
 }
 
 /** Records whose `property` (the primary key, a foreign key or another unique key) is one of `values`, in primary-key order. */

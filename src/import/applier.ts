@@ -1,4 +1,5 @@
-import { ref } from '@mikro-orm/core';
+import { ref, type EntityClass } from '@mikro-orm/core';
+import { insertNewRecords, newRecord } from '../changelog/record-writer';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { v7 as uuidv7 } from 'uuid';
 import { sqlRows } from '../db/sql';
@@ -9,7 +10,7 @@ import { GroupNesting } from '../registry/groups/group-nesting.entity';
 import { Group } from '../registry/groups/group.entity';
 import type { MembershipService } from '../registry/groups/membership.service';
 import { ACTIVE_MEMBER_STATUSES, EmailType, GroupType, NameType, PersonStatus, RecordStatus, UrlType } from '../registry/enums';
-import { insertRecords, RECORD_KINDS } from '../registry/bulk-insert';
+import { Folder } from '../registry/groups/folder.entity';
 import { EmailAddress } from '../registry/people/email-address.entity';
 import { Identifier } from '../registry/people/identifier.entity';
 import { Name } from '../registry/people/name.entity';
@@ -72,13 +73,13 @@ export class ImportApplier {
       const chunk = steps.slice(done, done + IMPORT_CHUNK_SIZE);
       await inWriteTransaction(em.fork(), actorTokenId, async (tx) => {
         const of = <K extends Step['kind']>(kind: K) => chunk.filter((step): step is Extract<Step, { kind: K }> => step.kind === kind);
-        await this.createPeople(tx, organizationId, of('create').map((step) => step.person), actorTokenId);
+        await this.createPeople(tx, organizationId, of('create').map((step) => step.person));
         for (const { step } of of('update')) await this.updatePerson(tx, step, matchBy);
         for (const { personId } of of('remove')) await this.setStatus(tx, personId, PersonStatus.DELETED);
-        await this.writeGroups(tx, organizationId, of('group'), actorTokenId);
+        await this.writeGroups(tx, organizationId, of('group'));
         await tx.flush();
         const memberships = of('membership').map(({ step }) => step);
-        if (memberships.length > 0) await this.writeMemberships(tx, organizationId, matchBy, memberships, actorTokenId);
+        if (memberships.length > 0) await this.writeMemberships(tx, organizationId, matchBy, memberships);
       });
       done += chunk.length;
       if (!(await onChunk({ done, total: steps.length }))) return;
@@ -86,29 +87,31 @@ export class ImportApplier {
   }
 
   /**
-   * New people with all their records: one statement per kind of record for the whole chunk, each
-   * record with its change-log entry (insertRecords; no unit of work), then their automatic
-   * memberships (members:all, and members:active for active people; an import gives no unit
-   * roles), as AutomaticGroupService.syncPerson would give them one by one.
+   * New people with all their records and their automatic memberships (members:all, and
+   * members:active for active people; an import gives no unit roles, as AutomaticGroupService
+   * gives a new person), each record with its change-log entry, in one statement for the whole
+   * chunk (insertNewRecords; no unit of work).
    */
-  private async createPeople(em: EntityManager, organizationId: string, people: ImportedPerson[], actorTokenId: string | null): Promise<void> {
+  private async createPeople(em: EntityManager, organizationId: string, people: ImportedPerson[]): Promise<void> {
     if (people.length === 0) return;
     const organization = organizationId;
     const created = people.map((imported) => ({ id: uuidv7(), imported, status: imported.status ?? PersonStatus.ACTIVE }));
-    const of = <T>(records: (person: (typeof created)[number]) => T[]) => created.flatMap((person) => records(person).map((record) => ({ organization, person: person.id, ...record })));
-    await insertRecords(em, RECORD_KINDS.person, created.map(({ id, status }) => ({ id, organization, status })), actorTokenId);
-    await insertRecords(em, RECORD_KINDS.name, of(({ imported }) => imported.names.slice(0, 1).map((name) => ({ ...name, type: name.type ?? NameType.OFFICIAL, primary: true }))), actorTokenId);
-    await insertRecords(em, RECORD_KINDS.emailAddress, of(({ imported }) => imported.emailAddresses.map((email) => ({ ...email, type: email.type ?? EmailType.OFFICIAL, verified: email.verified ?? false }))), actorTokenId);
-    await insertRecords(em, RECORD_KINDS.identifier, of(({ imported }) => imported.identifiers.map((identifier) => ({ ...identifier, status: RecordStatus.ACTIVE, login: identifier.login ?? false }))), actorTokenId);
-    await insertRecords(em, RECORD_KINDS.personRole, of(({ imported, status }) => (imported.affiliation ? [{ status, affiliation: imported.affiliation, title: imported.title ?? null, order: 0 }] : [])), actorTokenId);
-    await insertRecords(em, RECORD_KINDS.url, of(({ imported }) => (imported.urls ?? []).map((url) => ({ ...url, type: url.type ?? UrlType.OFFICIAL }))), actorTokenId);
+    const of = <T extends object>(entity: EntityClass<T>, records: (person: (typeof created)[number]) => Record<string, unknown>[]) =>
+      created.flatMap((person) => records(person).map((record) => newRecord(em, entity, { organization, person: person.id, ...record })));
     const groups = await em.find(Group, { organization: organizationId, cou: null, type: { $in: [GroupType.MEMBERS_ALL, GroupType.MEMBERS_ACTIVE] } });
-    const memberships = groups.flatMap((group) =>
-      created
-        .filter(({ status }) => (group.type === GroupType.MEMBERS_ALL ? status !== PersonStatus.DELETED : ACTIVE_MEMBER_STATUSES.has(status)))
-        .map((person) => ({ organization, group: group.id, person: person.id, member: true, owner: false })),
-    );
-    await insertRecords(em, RECORD_KINDS.groupMembership, memberships, actorTokenId);
+    await insertNewRecords(em, [
+      ...created.map(({ id, status }) => newRecord(em, Person, { id, organization, status })),
+      ...of(Name, ({ imported }) => imported.names.slice(0, 1).map((name) => ({ ...name, type: name.type ?? NameType.OFFICIAL, primary: true }))),
+      ...of(EmailAddress, ({ imported }) => imported.emailAddresses.map((email) => ({ ...email, type: email.type ?? EmailType.OFFICIAL, verified: email.verified ?? false }))),
+      ...of(Identifier, ({ imported }) => imported.identifiers.map((identifier) => ({ ...identifier, status: RecordStatus.ACTIVE, login: identifier.login ?? false }))),
+      ...of(PersonRole, ({ imported, status }) => (imported.affiliation ? [{ status, affiliation: imported.affiliation, title: imported.title ?? null, order: 0 }] : [])),
+      ...of(Url, ({ imported }) => (imported.urls ?? []).map((url) => ({ ...url, type: url.type ?? UrlType.OFFICIAL }))),
+      ...groups.flatMap((group) =>
+        created
+          .filter(({ status }) => (group.type === GroupType.MEMBERS_ALL ? status !== PersonStatus.DELETED : ACTIVE_MEMBER_STATUSES.has(status)))
+          .map((person) => newRecord(em, GroupMembership, { organization, group: group.id, person: person.id, member: true, owner: false })),
+      ),
+    ], { track: false });
     await this.propagate(em, groups.map((group) => group.id));
   }
 
@@ -174,7 +177,7 @@ export class ImportApplier {
    * New groups with their missing folders (one statement each for the chunk, with their change-log
    * entries), and the new descriptions of existing ones.
    */
-  private async writeGroups(em: EntityManager, organizationId: string, steps: { fullName: string; description: string | null | undefined }[], actorTokenId: string | null): Promise<void> {
+  private async writeGroups(em: EntityManager, organizationId: string, steps: { fullName: string; description: string | null | undefined }[]): Promise<void> {
     if (steps.length === 0) return;
     const existing = new Map((await em.find(Group, { organization: organizationId, fullName: { $in: steps.map((step) => step.fullName) } })).map((group) => [group.fullName, group]));
     for (const step of steps) {
@@ -193,26 +196,25 @@ export class ImportApplier {
       const parentName = fullName.includes(':') ? fullName.slice(0, fullName.lastIndexOf(':')) : null;
       return { id, organization: organizationId, parent: parentName ? folders.get(parentName)! : null, name: fullName.split(':').at(-1)!, fullName, description: null, system: false };
     });
-    await insertRecords(em, RECORD_KINDS.folder, newFolders, actorTokenId);
-    await insertRecords(
-      em,
-      RECORD_KINDS.group,
-      created.map((step) => ({
-        organization: organizationId,
-        folder: folders.get(step.fullName.slice(0, step.fullName.lastIndexOf(':')))!,
-        name: step.fullName.split(':').at(-1)!,
-        fullName: step.fullName,
-        description: step.description ?? null,
-        status: RecordStatus.ACTIVE,
-        type: GroupType.STANDARD,
-        policy: false,
-      })),
-      actorTokenId,
-    );
+    await insertNewRecords(em, [
+      ...newFolders.map((folder) => newRecord(em, Folder, folder)),
+      ...created.map((step) =>
+        newRecord(em, Group, {
+          organization: organizationId,
+          folder: folders.get(step.fullName.slice(0, step.fullName.lastIndexOf(':')))!,
+          name: step.fullName.split(':').at(-1)!,
+          fullName: step.fullName,
+          description: step.description ?? null,
+          status: RecordStatus.ACTIVE,
+          type: GroupType.STANDARD,
+          policy: false,
+        }),
+      ),
+    ], { track: false });
   }
 
   /** A chunk of membership steps: rows added (in one statement), changed and removed, then each touched group's nestings brought along once. */
-  private async writeMemberships(em: EntityManager, organizationId: string, matchBy: string, steps: MembershipStep[], actorTokenId: string | null): Promise<void> {
+  private async writeMemberships(em: EntityManager, organizationId: string, matchBy: string, steps: MembershipStep[]): Promise<void> {
     const ids = await personIdsByKey(em, organizationId, matchBy, steps.filter((step) => !step.personId).map((step) => step.key));
     const groups = new Map((await em.find(Group, { organization: organizationId, fullName: { $in: [...new Set(steps.map((step) => step.fullName))] } })).map((group) => [group.fullName, group]));
     const rows = new Map((await em.find(GroupMembership, { id: { $in: steps.flatMap((step) => (step.rowId ? [step.rowId] : [])) } })).map((row) => [row.id, row]));
@@ -223,8 +225,8 @@ export class ImportApplier {
     await em.flush();
     const added = steps
       .filter((step) => step.action === 'add')
-      .map((step) => ({ organization: organizationId, group: groups.get(step.fullName)!.id, person: step.personId ?? ids.get(step.key)!, member: step.member, owner: step.owner }));
-    await insertRecords(em, RECORD_KINDS.groupMembership, added, actorTokenId);
+      .map((step) => newRecord(em, GroupMembership, { organization: organizationId, group: groups.get(step.fullName)!.id, person: step.personId ?? ids.get(step.key)!, member: step.member, owner: step.owner }));
+    await insertNewRecords(em, added, { track: false });
     await this.propagate(em, [...groups.values()].map((group) => group.id));
   }
 

@@ -40,10 +40,7 @@ export class MembershipService {
     return membership;
   }
 
-  /**
-   * A direct membership, built and checked but not written (by the record writer: addDirect, or a
-   * new person's with the person). Its relations are references by id: nothing is loaded.
-   */
+  /** A direct membership, built and checked but not written. Its relations are references by id: nothing is loaded. */
   newDirect(em: EntityManager, ids: MembershipIds, attributes: MembershipAttributes): GroupMembership {
     const membership = new GroupMembership();
     membership.organization = em.getReference(Organization, ids.organizationId, { wrapped: true });
@@ -80,12 +77,7 @@ export class MembershipService {
     for (const [group, present] of wanted) {
       const row = rowOf.get(group.id);
       if (present && !row) {
-        const membership = new GroupMembership();
-        membership.organization = group.organization;
-        membership.group = ref(group);
-        membership.person = ref(person);
-        this.assign(membership, { member: true });
-        em.persist(membership);
+        em.persist(this.newDirect(em, { organizationId: group.organization.id, groupId: group.id, personId: person.id }, { member: true }));
         changed.push(group.id);
       } else if (!present && row) {
         em.remove(row);

@@ -4,7 +4,6 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { v7 as uuidv7 } from 'uuid';
 import { sqlRows } from '../db/sql';
 import { inWriteTransaction } from '../db/transaction';
-import type { AutomaticGroupService } from '../registry/groups/automatic-group.service';
 import { GroupMembership } from '../registry/groups/group-membership.entity';
 import { GroupNesting } from '../registry/groups/group-nesting.entity';
 import { Group } from '../registry/groups/group.entity';
@@ -17,17 +16,26 @@ import { Name } from '../registry/people/name.entity';
 import { Person } from '../registry/people/person.entity';
 import { PersonRole } from '../registry/people/person-role.entity';
 import { Url } from '../registry/people/url.entity';
-import type { ImportedPerson } from './document';
-import type { ImportPlan, MembershipStep, PersonStep } from './planner';
-import { identifierKey, personIdsByKey } from './queries';
+import { belongsInAutomaticGroup, type AutomaticGroupService } from '../registry/groups/automatic-group.service';
+import { Cou } from '../registry/organizations/cou.entity';
+import { Organization } from '../registry/organizations/organization.entity';
+import { AdHocAttribute } from '../registry/people/ad-hoc-attribute.entity';
+import { Address } from '../registry/people/address.entity';
+import type { RoleAttribute } from '../registry/people/role-attribute';
+import { TelephoneNumber } from '../registry/people/telephone-number.entity';
+import type { ImportedName, ImportedPerson, ImportedRole } from './document';
+import { nameKey, roleRecordKeys, type ImportPlan, type MembershipStep, type NestingStep, type PersonStep, type UnitStep } from './planner';
+import { existingUnits, identifierKey, personIdsByKey, type ExistingPerson, type ExistingUnit } from './queries';
 
 /** One thing an import writes. */
 type Step =
+  | { kind: 'unit'; step: UnitStep }
   | { kind: 'create'; person: ImportedPerson }
   | { kind: 'update'; step: PersonStep }
   | { kind: 'remove'; personId: string }
   | { kind: 'group'; fullName: string; description: string | null | undefined }
-  | { kind: 'membership'; step: MembershipStep };
+  | { kind: 'membership'; step: MembershipStep }
+  | { kind: 'nesting'; step: NestingStep };
 
 /** Steps written per transaction: each chunk commits with its change-log entries, then the next. */
 export const IMPORT_CHUNK_SIZE = 200;
@@ -63,16 +71,19 @@ export class ImportApplier {
   ): Promise<void> {
     // Every step in the order it is written; a chunk writes its steps kind by kind, in this order.
     const steps: Step[] = [
+      ...[...plan.units.create, ...plan.units.update].map((step): Step => ({ kind: 'unit', step })),
       ...plan.people.create.map((step): Step => ({ kind: 'create', person: step.person })),
       ...plan.people.update.map((step): Step => ({ kind: 'update', step })),
       ...plan.people.remove.map((person): Step => ({ kind: 'remove', personId: person.id })),
       ...[...plan.groups.create, ...plan.groups.update].map((step): Step => ({ kind: 'group', fullName: step.group.fullName, description: step.group.description })),
       ...plan.memberships.steps.map((step): Step => ({ kind: 'membership', step })),
+      ...plan.nestings.steps.map((step): Step => ({ kind: 'nesting', step })),
     ];
     for (let done = 0; done < steps.length; ) {
       const chunk = steps.slice(done, done + IMPORT_CHUNK_SIZE);
       await inWriteTransaction(em.fork(), actorTokenId, async (tx) => {
         const of = <K extends Step['kind']>(kind: K) => chunk.filter((step): step is Extract<Step, { kind: K }> => step.kind === kind);
+        await this.writeUnits(tx, organizationId, of('unit').map(({ step }) => step));
         await this.createPeople(tx, organizationId, of('create').map((step) => step.person));
         for (const { step } of of('update')) await this.updatePerson(tx, step, matchBy);
         for (const { personId } of of('remove')) await this.setStatus(tx, personId, PersonStatus.DELETED);
@@ -80,6 +91,7 @@ export class ImportApplier {
         await tx.flush();
         const memberships = of('membership').map(({ step }) => step);
         if (memberships.length > 0) await this.writeMemberships(tx, organizationId, matchBy, memberships);
+        await this.writeNestings(tx, organizationId, of('nesting').map(({ step }) => step));
       });
       done += chunk.length;
       if (!(await onChunk({ done, total: steps.length }))) return;
@@ -87,28 +99,45 @@ export class ImportApplier {
   }
 
   /**
-   * New people with all their records and their automatic memberships (members:all, and
-   * members:active for active people; an import gives no unit roles, as AutomaticGroupService
-   * gives a new person), each record with its change-log entry, in one statement for the whole
-   * chunk (insertNewRecords; no unit of work).
+   * New people with all their records (names, e-mail addresses, identifiers, URLs, roles with
+   * their addresses, telephone numbers and ad hoc attributes) and their automatic memberships (the
+   * organisation's and their units' members groups, as AutomaticGroupService decides them), each
+   * record with its change-log entry, in one statement for the whole chunk (insertNewRecords; no
+   * unit of work).
    */
   private async createPeople(em: EntityManager, organizationId: string, people: ImportedPerson[]): Promise<void> {
     if (people.length === 0) return;
     const organization = organizationId;
-    const created = people.map((imported) => ({ id: uuidv7(), imported, status: imported.status ?? PersonStatus.ACTIVE }));
-    const of = <T extends object>(entity: EntityClass<T>, records: (person: (typeof created)[number]) => Record<string, unknown>[]) =>
+    const units = people.some((person) => person.roles?.some((role) => role.unit !== null)) ? await existingUnits(em, organizationId) : new Map<string, ExistingUnit>();
+    const created = people.map((imported) => {
+      const status = imported.status ?? PersonStatus.ACTIVE;
+      const roles = (imported.roles ?? (imported.affiliation ? [firstRole(imported, status)] : [])).map((role, order) => ({
+        id: uuidv7(), role, order, couId: role.unit === null ? null : units.get(role.unit)!.id,
+      }));
+      return { id: uuidv7(), imported, status, roles };
+    });
+    type Created = (typeof created)[number];
+    const of = <T extends object>(entity: EntityClass<T>, records: (person: Created) => Record<string, unknown>[]) =>
       created.flatMap((person) => records(person).map((record) => newRecord(em, entity, { organization, person: person.id, ...record })));
-    const groups = await em.find(Group, { organization: organizationId, cou: null, type: { $in: [GroupType.MEMBERS_ALL, GroupType.MEMBERS_ACTIVE] } });
+    const ofRoles = <T extends object>(entity: EntityClass<T>, records: (role: ImportedRole) => object[]) =>
+      of(entity, ({ roles }) => roles.flatMap(({ id, role }) => records(role).map((record) => ({ ...record, role: id }))));
+    const groups = await em.find(Group, { organization: organizationId, type: { $in: [GroupType.MEMBERS_ALL, GroupType.MEMBERS_ACTIVE] } });
     await insertNewRecords(em, [
-      ...created.map(({ id, status }) => newRecord(em, Person, { id, organization, status })),
-      ...of(Name, ({ imported }) => imported.names.slice(0, 1).map((name) => ({ ...name, type: name.type ?? NameType.OFFICIAL, primary: true }))),
+      ...created.map(({ id, status, imported }) => newRecord(em, Person, { id, organization, status, dateOfBirth: imported.dateOfBirth, timezone: imported.timezone })),
+      ...of(Name, ({ imported }) => [
+        ...imported.names.slice(0, 1).map((name) => ({ ...name, type: name.type ?? NameType.OFFICIAL, primary: true })),
+        ...(imported.otherNames ?? []).map((name) => ({ ...name, type: name.type ?? NameType.OFFICIAL, primary: false })),
+      ]),
       ...of(EmailAddress, ({ imported }) => imported.emailAddresses.map((email) => ({ ...email, type: email.type ?? EmailType.OFFICIAL, verified: email.verified ?? false }))),
       ...of(Identifier, ({ imported }) => imported.identifiers.map((identifier) => ({ ...identifier, status: RecordStatus.ACTIVE, login: identifier.login ?? false }))),
-      ...of(PersonRole, ({ imported, status }) => (imported.affiliation ? [{ status, affiliation: imported.affiliation, title: imported.title ?? null, order: 0 }] : [])),
+      ...of(PersonRole, ({ roles }) => roles.map(({ id, role, order, couId }) => ({ id, ...roleFields(role), order, cou: couId }))),
+      ...ofRoles(Address, (role) => role.addresses),
+      ...ofRoles(TelephoneNumber, (role) => role.telephoneNumbers),
+      ...ofRoles(AdHocAttribute, (role) => role.attributes),
       ...of(Url, ({ imported }) => (imported.urls ?? []).map((url) => ({ ...url, type: url.type ?? UrlType.OFFICIAL }))),
       ...groups.flatMap((group) =>
         created
-          .filter(({ status }) => (group.type === GroupType.MEMBERS_ALL ? status !== PersonStatus.DELETED : ACTIVE_MEMBER_STATUSES.has(status)))
+          .filter(({ status, roles }) => belongsInAutomaticGroup({ type: group.type, couId: group.cou?.id ?? null }, status, roles.map(({ role, couId }) => ({ couId, status: role.status }))))
           .map((person) => newRecord(em, GroupMembership, { organization, group: group.id, person: person.id, member: true, owner: false })),
       ),
     ], { track: false });
@@ -116,32 +145,39 @@ export class ImportApplier {
   }
 
   private async updatePerson(em: EntityManager, step: PersonStep, matchBy: string): Promise<void> {
-    const { person: imported, existing } = step;
-    const person = await em.findOneOrFail(Person, existing!.id);
+    const { person: imported } = step;
+    const existing = step.existing!;
+    const person = await em.findOneOrFail(Person, existing.id);
     const changes = new Set(step.changes);
     if (changes.has('name')) {
-      const name = existing!.primaryNameId ? await em.findOneOrFail(Name, existing!.primaryNameId) : this.attribute(new Name(), person, { primary: true });
-      this.name(name, person, imported.names[0]);
-      em.persist(name);
+      const name = existing.primaryNameId ? await em.findOneOrFail(Name, existing.primaryNameId) : new Name();
+      em.persist(this.name(name, person, imported.names[0], true));
+    }
+    if (changes.has('otherNames')) {
+      const wanted = new Map(imported.otherNames!.map((name) => [nameKey(name), name]));
+      for (const name of await em.find(Name, { person: person.id, id: { $ne: existing.primaryNameId } })) {
+        if (!wanted.delete(nameKey(name))) em.remove(name);
+      }
+      for (const fields of wanted.values()) em.persist(this.name(new Name(), person, fields, false));
     }
     if (changes.has('emailAddresses')) {
       const wanted = new Set(imported.emailAddresses.map((email) => email.mail));
       // Loaded before they are removed: the change log records what a deleted record belonged to.
-      const gone = [...existing!.emailIds].filter(([mail]) => !wanted.has(mail)).map(([, id]) => id);
+      const gone = [...existing.emailIds].filter(([mail]) => !wanted.has(mail)).map(([, id]) => id);
       if (gone.length > 0) em.remove(await em.find(EmailAddress, { id: { $in: gone } }));
-      for (const fields of imported.emailAddresses) if (!existing!.emailIds.has(fields.mail)) em.persist(this.attribute(new EmailAddress(), person, fields));
+      for (const fields of imported.emailAddresses) if (!existing.emailIds.has(fields.mail)) em.persist(this.attribute(new EmailAddress(), person, fields));
     }
     if (changes.has('identifiers')) {
       // For the types the file gives: its values, no others (the matchBy value is the match itself).
       const types = new Set(imported.identifiers.map((identifier) => identifier.type));
       const wanted = new Set(imported.identifiers.map((identifier) => identifierKey(identifier.type, identifier.value)));
-      const gone = [...existing!.identifierIds].filter(([key]) => {
+      const gone = [...existing.identifierIds].filter(([key]) => {
         const [type] = key.split('\u0000');
         return types.has(type) && type !== matchBy && !wanted.has(key);
       });
       if (gone.length > 0) em.remove(await em.find(Identifier, { id: { $in: gone.map(([, id]) => id) } }));
       for (const fields of imported.identifiers) {
-        if (existing!.identifierIds.has(identifierKey(fields.type, fields.value))) continue;
+        if (existing.identifierIds.has(identifierKey(fields.type, fields.value))) continue;
         const identifier = Object.assign(new Identifier(), { type: fields.type, value: fields.value, login: fields.login ?? false, status: RecordStatus.ACTIVE });
         identifier.organization = person.organization;
         identifier.person = ref(person);
@@ -149,11 +185,12 @@ export class ImportApplier {
       }
     }
     if (changes.has('affiliation') || changes.has('title')) {
-      const role = existing!.firstRoleId ? await em.findOneOrFail(PersonRole, existing!.firstRoleId) : this.attribute(new PersonRole(), person, {});
+      const role = existing.firstRoleId ? await em.findOneOrFail(PersonRole, existing.firstRoleId) : this.attribute(new PersonRole(), person, {});
       if (imported.affiliation) role.affiliation = imported.affiliation;
       if (imported.title !== undefined) role.title = imported.title ?? null;
       em.persist(role);
     }
+    if (changes.has('roles')) await this.writeRoles(em, person, imported.roles!, existing);
     if (changes.has('urls')) {
       const wanted = new Set((imported.urls ?? []).map((url) => url.url));
       const current = await em.find(Url, { person: person.id });
@@ -161,8 +198,39 @@ export class ImportApplier {
       const have = new Set(current.map((url) => url.url));
       for (const fields of imported.urls ?? []) if (!have.has(fields.url)) em.persist(this.attribute(new Url(), person, clean(fields)));
     }
+    if (changes.has('dateOfBirth')) person.dateOfBirth = imported.dateOfBirth ?? null;
+    if (changes.has('timezone')) person.timezone = imported.timezone ?? null;
     await em.flush();
     if (changes.has('status')) await this.setStatus(em, person.id, imported.status!);
+    else if (changes.has('roles')) await this.automaticGroups.syncPerson(em, person);
+  }
+
+  /**
+   * The person's roles become the file's, position by position: a role in the same place is
+   * changed in place (its addresses, telephone numbers or ad hoc attributes replaced when they
+   * differ), more roles are added, fewer removed with their records, each write logged.
+   */
+  private async writeRoles(em: EntityManager, person: Person, wanted: ImportedRole[], existing: ExistingPerson): Promise<void> {
+    const units = wanted.some((role) => role.unit !== null) ? await existingUnits(em, person.organization.id) : new Map<string, ExistingUnit>();
+    const current = new Map((existing.roleIds.length === 0 ? [] : await em.find(PersonRole, { id: { $in: existing.roleIds } })).map((role) => [role.id, role]));
+    const records = [['addresses', Address], ['telephoneNumbers', TelephoneNumber], ['attributes', AdHocAttribute]] as const;
+    for (const [order, fields] of wanted.entries()) {
+      const id = existing.roleIds[order];
+      const before = existing.roles![order];
+      const role = id ? current.get(id)! : this.attribute(new PersonRole(), person, {});
+      Object.assign(role, { ...roleFields(fields), order });
+      role.cou = fields.unit === null ? null : em.getReference(Cou, units.get(fields.unit)!.id, { wrapped: true });
+      em.persist(role);
+      for (const [list, entity] of records) {
+        if (before && roleRecordKeys[list](before) === roleRecordKeys[list](fields)) continue;
+        if (id) em.remove(await em.find(entity as EntityClass<RoleAttribute>, { role: id }));
+        for (const record of fields[list]) em.persist(Object.assign(this.attribute(new entity(), person, record), { role: ref(role) }));
+      }
+    }
+    for (const id of existing.roleIds.slice(wanted.length)) {
+      for (const [, entity] of records) em.remove(await em.find(entity as EntityClass<RoleAttribute>, { role: id }));
+      em.remove(current.get(id)!);
+    }
   }
 
   private async setStatus(em: EntityManager, personId: string, status: PersonStatus): Promise<void> {
@@ -171,6 +239,37 @@ export class ImportApplier {
     person.status = status;
     await em.flush();
     await this.automaticGroups.syncPerson(em, person);
+  }
+
+  /**
+   * New units (parents first: the plan orders them) with their automatic groups, as createCou
+   * makes them, and the new descriptions and parents of existing ones.
+   */
+  private async writeUnits(em: EntityManager, organizationId: string, steps: UnitStep[]): Promise<void> {
+    if (steps.length === 0) return;
+    const units = new Map((await em.find(Cou, { organization: organizationId })).map((cou) => [cou.name, cou]));
+    const organization = em.getReference(Organization, organizationId, { wrapped: true });
+    for (const { unit, existing } of steps) {
+      const cou = existing ? units.get(unit.name)! : Object.assign(new Cou(), { organization, name: unit.name });
+      cou.description = unit.description;
+      cou.parent = unit.parent === null ? null : ref(units.get(unit.parent)!);
+      if (existing) continue;
+      em.persist(cou);
+      units.set(cou.name, cou);
+      await this.automaticGroups.ensureForCou(em, cou);
+    }
+    await em.flush();
+  }
+
+  /** Nestings added (each propagating the nested group's members) and removed (with the memberships they brought). */
+  private async writeNestings(em: EntityManager, organizationId: string, steps: NestingStep[]): Promise<void> {
+    if (steps.length === 0) return;
+    const names = [...new Set(steps.flatMap((step) => [step.fullName, step.nested]))];
+    const groups = new Map((await em.find(Group, { organization: organizationId, fullName: { $in: names } })).map((group) => [group.fullName, group]));
+    for (const step of steps) {
+      if (step.action === 'add') await this.memberships.nest(em, groups.get(step.fullName)!, groups.get(step.nested)!);
+      else await this.memberships.unnest(em, await em.findOneOrFail(GroupNesting, step.nestingId!));
+    }
   }
 
   /**
@@ -237,19 +336,30 @@ export class ImportApplier {
     for (const groupId of new Set(nested.map((nesting) => nesting.nestedGroup.id))) await this.memberships.propagateFrom(em, groupId);
   }
 
-  private attribute<T extends Name | EmailAddress | PersonRole | Url>(record: T, person: Person, fields: object): T {
+  private attribute<T extends Name | EmailAddress | PersonRole | Url | RoleAttribute>(record: T, person: Person, fields: object): T {
     record.organization = person.organization;
     record.person = ref(person);
     return Object.assign(record, clean(fields));
   }
 
-  private name(name: Name, person: Person, fields: ImportedPerson['names'][number]): Name {
-    const { given, family, middle, honorific, suffix, type } = fields;
-    this.attribute(name, person, { given, family: family ?? null, middle: middle ?? null, honorific: honorific ?? null, suffix: suffix ?? null, type });
-    name.primary = true;
+  private name(name: Name, person: Person, fields: ImportedName, primary: boolean): Name {
+    const { given, family, middle, honorific, suffix, type, language } = fields;
+    this.attribute(name, person, { given, family: family ?? null, middle: middle ?? null, honorific: honorific ?? null, suffix: suffix ?? null, type, language });
+    name.primary = primary;
     return name;
   }
 }
+
+/** The role other formats give: the first one, with the file's affiliation and title. */
+const firstRole = (person: ImportedPerson, status: PersonStatus): ImportedRole => ({
+  unit: null, status, affiliation: person.affiliation!, title: person.title ?? null, o: null, ou: null, validFrom: null, validThrough: null,
+  addresses: [], telephoneNumbers: [], attributes: [],
+});
+
+/** A role's own columns (its unit and records aside). */
+const roleFields = ({ status, affiliation, title, o, ou, validFrom, validThrough }: ImportedRole) => ({
+  status, affiliation, title, o, ou, validFrom: validFrom ? new Date(validFrom) : null, validThrough: validThrough ? new Date(validThrough) : null,
+});
 
 /** The fields that are set (undefined ones keep the record's defaults). */
 const clean = (fields: object) => Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));

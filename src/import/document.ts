@@ -1,4 +1,4 @@
-import type { Affiliation, EmailType, NameType, PersonStatus, UrlType } from '../registry/enums';
+import type { AddressType, Affiliation, EmailType, NameType, PersonStatus, TelephoneType, UrlType } from '../registry/enums';
 
 /**
  * A population as read from a file, whatever its format (CSV, LDIF, SCIM, Ferry's JSON): what
@@ -8,6 +8,8 @@ import type { Affiliation, EmailType, NameType, PersonStatus, UrlType } from '..
 export interface PopulationDocument {
   people: ImportedPerson[];
   groups: ImportedGroup[];
+  /** Ferry's JSON format only: the organisation's units (COUs), parents before children or not. Left out: units are not touched. */
+  units?: ImportedUnit[];
   /** Records the parser could not read, each with where it was and why; nothing of them is imported. */
   refused: RefusedRecord[];
 }
@@ -26,11 +28,66 @@ export interface ImportedPerson {
   emailAddresses: ImportedEmail[];
   /** Every identifier, the key's included. */
   identifiers: ImportedIdentifier[];
-  /** Left out: no role is written. Given: the person's first role has this affiliation (created if missing). */
+  /** Left out: no role is written. Given: the person's first role has this affiliation (created if missing). Not read when `roles` is given. */
   affiliation?: Affiliation;
   title?: string | null;
   /** Ferry's JSON format only: the person's URLs. */
   urls?: { url: string; type?: UrlType; description?: string | null }[];
+  /**
+   * Ferry's JSON format only (left out: untouched): every name besides the primary one (`names[0]`).
+   * Given, they are all of the person's other names.
+   */
+  otherNames?: ImportedName[];
+  /** Ferry's JSON format only (left out: untouched): all of the person's roles, in order, with their units and records. */
+  roles?: ImportedRole[];
+  /** Ferry's JSON format only (left out: untouched): `YYYY-MM-DD`. */
+  dateOfBirth?: string | null;
+  /** Ferry's JSON format only (left out: untouched): an IANA time zone. */
+  timezone?: string | null;
+}
+
+/** A role (COmanage CO Person Role) as the JSON format carries it: its unit by name. */
+export interface ImportedRole {
+  unit: string | null;
+  status: PersonStatus;
+  affiliation: Affiliation;
+  title: string | null;
+  o: string | null;
+  ou: string | null;
+  /** ISO 8601 instants. */
+  validFrom: string | null;
+  validThrough: string | null;
+  addresses: ImportedAddress[];
+  telephoneNumbers: ImportedTelephoneNumber[];
+  /** Ad hoc attributes (tag and value). */
+  attributes: { tag: string; value: string | null }[];
+}
+
+export interface ImportedAddress {
+  type: AddressType;
+  street: string | null;
+  room: string | null;
+  locality: string | null;
+  state: string | null;
+  postalCode: string | null;
+  country: string | null;
+  language: string | null;
+}
+
+export interface ImportedTelephoneNumber {
+  type: TelephoneType;
+  countryCode: string | null;
+  areaCode: string | null;
+  number: string;
+  extension: string | null;
+}
+
+/** An organisational unit (COmanage COU), matched by name; its parent by name too. */
+export interface ImportedUnit {
+  source: SourceRef;
+  name: string;
+  description: string | null;
+  parent: string | null;
 }
 
 export interface ImportedName {
@@ -40,6 +97,8 @@ export interface ImportedName {
   honorific?: string | null;
   suffix?: string | null;
   type?: NameType;
+  /** Ferry's JSON format only (other formats leave a name's language alone). */
+  language?: string | null;
 }
 
 export interface ImportedEmail {
@@ -66,6 +125,12 @@ export interface ImportedGroup {
   members?: string[];
   /** The owners' keys, as `members`. */
   owners?: string[];
+  /**
+   * Ferry's JSON format only: the full names of the groups nested in this one (their members are
+   * this group's members too), groups of the file or of the organisation, automatic ones included.
+   * Left out: the group's nestings are not touched.
+   */
+  nestedGroups?: string[];
 }
 
 export interface RefusedRecord {

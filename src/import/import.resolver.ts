@@ -50,7 +50,7 @@ export class ImportResolver {
     return ctx.services.imports.get(ctx, id);
   }
 
-  @Query(() => String, { description: "The organisation's people and groups in Ferry's JSON format (ferry.population/v1), which importPopulation reads back." })
+  @Query(() => String, { description: "The organisation's units, people (every name and role with its records) and groups (members, owners, nestings) in Ferry's JSON format (ferry.population/v1), which importPopulation reads back." })
   exportPopulation(
     @Ctx() ctx: RequestContext,
     @Arg('organizationId', () => ID) organizationId: string,

@@ -114,11 +114,10 @@ export class ImportService {
     await sqlRows(em, 'update import_run set document = null where id = ?', [run.id]);
   }
 
-  /** The organisation's people and groups in Ferry's JSON format. */
+  /** The organisation's units, people and groups in Ferry's JSON format. */
   async export(ctx: RequestContext, organizationId: string, matchBy: string): Promise<string> {
     const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
-    const { people, groups } = await population(ctx.em, organization.id, matchBy);
-    return formatFerryJson(matchBy, people, groups);
+    return formatFerryJson(matchBy, await population(ctx.em, organization.id, matchBy));
   }
 
   private async run(job: RunningJob<ImportJobData>): Promise<void> {
@@ -167,6 +166,12 @@ export class ImportService {
       `select count(*)::int as people from person where organization_id = ? and status <> 'DELETED'`, [run.organizationId]);
     const matched = plan.people.update.length + plan.people.unchanged;
     return {
+      units: {
+        created: plan.units.create.length,
+        updated: plan.units.update.length,
+        unchanged: plan.units.unchanged,
+        sample: { created: keys(plan.units.create, (step) => step.unit.name), updated: plan.units.update.slice(0, SAMPLE).map((step) => ({ name: step.unit.name, changes: step.changes })) },
+      },
       people: {
         created: plan.people.create.length,
         updated: plan.people.update.length,
@@ -191,6 +196,11 @@ export class ImportService {
         updated: plan.memberships.steps.filter((step) => step.action === 'update').length,
         removed: plan.memberships.steps.filter((step) => step.action === 'remove').length,
         unchanged: plan.memberships.unchanged,
+      },
+      nestings: {
+        added: plan.nestings.steps.filter((step) => step.action === 'add').length,
+        removed: plan.nestings.steps.filter((step) => step.action === 'remove').length,
+        unchanged: plan.nestings.unchanged,
       },
       refusedCount: plan.refused.length,
       refused: plan.refused.slice(0, REFUSED_LISTED),
@@ -219,6 +229,7 @@ export class ImportService {
       ...plan.groups.create.map((step) => step.group.fullName),
       ...plan.groups.update.map((step) => step.group.fullName),
       ...plan.memberships.steps.map((step) => step.fullName),
+      ...plan.nestings.steps.map((step) => step.fullName),
     ]);
     const counted = (list: string[]) => ({ count: list.length, sample: list.slice(0, SAMPLE) });
     return targets.map((target) => ({

@@ -1,7 +1,21 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { SYSTEM_ROOT } from '../registry/groups/automatic-group.service';
-import type { ImportedGroup, ImportedPerson, PopulationDocument, RefusedRecord } from './document';
-import { existingGroups, existingPeople, identifierHolders, identifierKey, personIdsByKey, personIdsOf, type ExistingGroup, type ExistingPerson } from './queries';
+import { NameType } from '../registry/enums';
+import type { ImportedGroup, ImportedName, ImportedPerson, ImportedRole, ImportedUnit, PopulationDocument, RefusedRecord } from './document';
+import {
+  existingGroups,
+  existingPeople,
+  existingUnits,
+  groupNamesOf,
+  identifierHolders,
+  identifierKey,
+  nestingsOf,
+  personIdsByKey,
+  personIdsOf,
+  type ExistingGroup,
+  type ExistingPerson,
+  type ExistingUnit,
+} from './queries';
 
 export interface ImportOptions {
   matchBy: string;
@@ -13,6 +27,21 @@ export interface PersonStep {
   person: ImportedPerson;
   existing: ExistingPerson | null;
   changes: string[];
+}
+
+export interface UnitStep {
+  unit: ImportedUnit;
+  existing: ExistingUnit | null;
+  changes: string[];
+}
+
+/** A nesting the import adds or (removeMissing) removes: `nested`'s members become `fullName`'s. */
+export interface NestingStep {
+  fullName: string;
+  nested: string;
+  action: 'add' | 'remove';
+  /** The nesting, when it exists. */
+  nestingId: string | null;
 }
 
 export interface GroupStep {
@@ -35,6 +64,8 @@ export interface MembershipStep {
 
 /** What an import will do, decided before anything is written (a dry run stops here). */
 export interface ImportPlan {
+  /** Units to create (parents before children) or change. */
+  units: { create: UnitStep[]; update: UnitStep[]; unchanged: number };
   people: {
     create: PersonStep[];
     update: PersonStep[];
@@ -45,6 +76,7 @@ export interface ImportPlan {
   };
   groups: { create: GroupStep[]; update: GroupStep[]; unchanged: number };
   memberships: { steps: MembershipStep[]; unchanged: number };
+  nestings: { steps: NestingStep[]; unchanged: number };
   refused: RefusedRecord[];
 }
 
@@ -61,15 +93,20 @@ export async function planImport(em: EntityManager, organizationId: string, docu
   const refused = [...document.refused];
   const keys = document.people.map((person) => person.key);
   const matched = await personIdsByKey(em, organizationId, options.matchBy, keys);
-  const current = await existingPeople(em, [...matched.values()], options.matchBy);
+  // What only Ferry's JSON format carries is read only when the file carries it.
+  const full = document.people.some((person) => person.roles || person.otherNames || person.dateOfBirth !== undefined || person.timezone !== undefined);
+  const current = await existingPeople(em, [...matched.values()], options.matchBy, { full });
   // An identifier the file gives a person may be another person's already: that person is refused.
   const holders = await identifierHolders(em, organizationId, document.people.flatMap((person) => person.identifiers));
   const plan: ImportPlan = {
+    units: { create: [], update: [], unchanged: 0 },
     people: { create: [], update: [], unchanged: 0, remove: [], removalsSkipped: false },
     groups: { create: [], update: [], unchanged: 0 },
     memberships: { steps: [], unchanged: 0 },
+    nestings: { steps: [], unchanged: 0 },
     refused,
   };
+  const units = await planUnits(em, organizationId, document.units, plan);
   const accepted = new Set<string>();
   // Identifiers are unique in the organisation: two people of the file may not share one either.
   const inFile = new Map<string, string>();
@@ -81,6 +118,11 @@ export async function planImport(em: EntityManager, organizationId: string, docu
     });
     if (taken) {
       refused.push({ source: person.source, code: 'DUPLICATE_KEY', reason: `identifier ${taken.type} ${taken.value} belongs to another person of the organisation` });
+      continue;
+    }
+    const unknownUnit = person.roles?.find((role) => role.unit !== null && !units.has(role.unit));
+    if (unknownUnit) {
+      refused.push({ source: person.source, code: 'INVALID_VALUE', reason: `unit ${unknownUnit.unit} is no unit of the file or of the organisation` });
       continue;
     }
     const shared = person.identifiers.find((identifier) => inFile.has(identifierKey(identifier.type, identifier.value)));
@@ -109,11 +151,65 @@ export async function planImport(em: EntityManager, organizationId: string, docu
       if (person.status !== 'DELETED') plan.people.remove.push(person);
     }
   }
-  await planGroups(em, organizationId, document, accepted, options, plan);
+  await planGroups(em, organizationId, document, accepted, options, plan, units);
   return plan;
 }
 
-async function planGroups(em: EntityManager, organizationId: string, document: PopulationDocument, people: Set<string>, options: ImportOptions, plan: ImportPlan): Promise<void> {
+/**
+ * Units of the file (matched by name) to create, parents first, or to change (description,
+ * parent); a unit whose parent is neither in the file nor in the organisation, or whose parent
+ * would make a cycle, is refused. Units of the organisation missing from the file are left alone.
+ * Returns the names of every unit there will be.
+ */
+async function planUnits(em: EntityManager, organizationId: string, units: ImportedUnit[] | undefined, plan: ImportPlan): Promise<Set<string>> {
+  const existing = await existingUnits(em, organizationId);
+  const known = new Set(existing.keys());
+  if (!units) return known;
+  const inFile = new Map(units.map((unit) => [unit.name, unit]));
+  const parentOf = (name: string) => (inFile.has(name) ? inFile.get(name)!.parent : existing.get(name)?.parent ?? null);
+  const accepted = new Map<string, ImportedUnit>();
+  for (const unit of units) {
+    const seen = new Set([unit.name]);
+    let refusal: string | null = null;
+    for (let parent = unit.parent; parent !== null && !refusal; parent = parentOf(parent)) {
+      if (!inFile.has(parent) && !existing.has(parent)) refusal = `parent unit ${parent} is no unit of the file or of the organisation`;
+      else if (seen.has(parent)) refusal = `unit ${unit.name} would be its own ancestor (through ${parent})`;
+      else seen.add(parent);
+    }
+    if (refusal) plan.refused.push({ source: unit.source, code: 'INVALID_VALUE', reason: refusal });
+    else accepted.set(unit.name, unit);
+  }
+  // Parents first; a unit whose parent was refused is refused too.
+  const ordered: ImportedUnit[] = [];
+  const visit = (unit: ImportedUnit): boolean => {
+    if (ordered.includes(unit)) return true;
+    if (unit.parent !== null && inFile.has(unit.parent)) {
+      const parent = accepted.get(unit.parent);
+      if (!parent || !visit(parent)) {
+        accepted.delete(unit.name);
+        plan.refused.push({ source: unit.source, code: 'INVALID_VALUE', reason: `its parent unit ${unit.parent} was refused` });
+        return false;
+      }
+    }
+    ordered.push(unit);
+    return true;
+  };
+  for (const unit of [...accepted.values()]) if (accepted.has(unit.name)) visit(unit);
+  for (const unit of ordered) {
+    known.add(unit.name);
+    const current = existing.get(unit.name) ?? null;
+    if (!current) {
+      plan.units.create.push({ unit, existing: null, changes: ['created'] });
+      continue;
+    }
+    const changes = [...(unit.description !== current.description ? ['description'] : []), ...(unit.parent !== current.parent ? ['parent'] : [])];
+    if (changes.length > 0) plan.units.update.push({ unit, existing: current, changes });
+    else plan.units.unchanged += 1;
+  }
+  return known;
+}
+
+async function planGroups(em: EntityManager, organizationId: string, document: PopulationDocument, people: Set<string>, options: ImportOptions, plan: ImportPlan, units: Set<string>): Promise<void> {
   const groups = document.groups.filter((group) => {
     if (group.fullName === SYSTEM_ROOT || group.fullName.startsWith(`${SYSTEM_ROOT}:`) || group.fullName.split(':').some((part) => part.trim() === '')) {
       plan.refused.push({
@@ -173,6 +269,67 @@ async function planGroups(em: EntityManager, organizationId: string, document: P
       } else plan.memberships.steps.push({ fullName: group.fullName, key: personId, personId, member: false, owner: false, rowId: row.id, action: 'remove' });
     }
   }
+  await planNestings(em, organizationId, groups, existing, options, plan, units);
+}
+
+/**
+ * The nestings of the groups that list them: a nested group must be a group of the file, of the
+ * organisation, or an automatic group of a unit the import creates; one that would make a cycle
+ * is refused. Nestings the file does not list are removed only with removeMissing.
+ */
+async function planNestings(
+  em: EntityManager,
+  organizationId: string,
+  groups: ImportedGroup[],
+  existing: Map<string, ExistingGroup>,
+  options: ImportOptions,
+  plan: ImportPlan,
+  units: Set<string>,
+): Promise<void> {
+  const listing = groups.filter((group) => group.nestedGroups);
+  if (listing.length === 0) return;
+  const named = [...new Set(listing.flatMap((group) => group.nestedGroups!))];
+  const inOrganization = await groupNamesOf(em, organizationId, named);
+  const automatic = (name: string) => [...units].some((unit) => [`admins`, `members:all`, `members:active`].some((group) => name === `${SYSTEM_ROOT}:COU:${unit}:${group}`));
+  const known = (name: string) => inOrganization.has(name) || groups.some((group) => group.fullName === name) || automatic(name);
+  // The nesting graph (group -> nested groups), to refuse a cycle before anything is written.
+  const graph = new Map<string, Set<string>>();
+  const edge = (from: string, to: string) => graph.set(from, (graph.get(from) ?? new Set()).add(to));
+  for (const [from, to] of await nestingsOf(em, organizationId)) edge(from, to);
+  const reaches = (from: string, to: string): boolean => {
+    const stack = [from];
+    const seen = new Set<string>();
+    while (stack.length > 0) {
+      const name = stack.pop()!;
+      if (name === to) return true;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      stack.push(...(graph.get(name) ?? []));
+    }
+    return false;
+  };
+  for (const group of listing) {
+    const current = existing.get(group.fullName)?.nested ?? new Map<string, string>();
+    for (const nested of new Set(group.nestedGroups)) {
+      if (current.has(nested)) {
+        plan.nestings.unchanged += 1;
+        continue;
+      }
+      let refusal: string | null = null;
+      if (!known(nested)) refusal = `${group.fullName}: nested group ${nested} is no group of the file or of the organisation`;
+      else if (reaches(nested, group.fullName)) refusal = `${group.fullName}: nesting ${nested} in it would make a cycle`;
+      if (refusal) {
+        plan.refused.push({ source: group.source, code: refusal.includes('cycle') ? 'INVALID_VALUE' : 'UNKNOWN_MEMBER', reason: refusal });
+        continue;
+      }
+      edge(group.fullName, nested);
+      plan.nestings.steps.push({ fullName: group.fullName, nested, action: 'add', nestingId: null });
+    }
+    if (!options.removeMissing) continue;
+    for (const [nested, nestingId] of current) {
+      if (!group.nestedGroups!.includes(nested)) plan.nestings.steps.push({ fullName: group.fullName, nested, action: 'remove', nestingId });
+    }
+  }
 }
 
 /** What the file changes on an existing person (field names, for the report). */
@@ -181,7 +338,9 @@ export function personChanges(person: ImportedPerson, existing: ExistingPerson):
   if (person.status && person.status !== existing.status) changes.push('status');
   const name = person.names[0];
   const current = existing.names[0];
-  if (name && (!current || NAME_FIELDS.some((field) => (name[field] ?? null) !== (current[field] ?? null)) || (name.type && name.type !== current.type))) {
+  // A field the file leaves out (undefined: a language in a CSV) is not compared.
+  const differs = (field: (typeof NAME_FIELDS)[number]) => name[field] !== undefined || field !== 'language' ? (name[field] ?? null) !== (current![field] ?? null) : false;
+  if (name && (!current || NAME_FIELDS.some(differs) || (name.type && name.type !== current.type))) {
     changes.push('name');
   }
   if (person.emailAddresses.length > 0 && !sameList(person.emailAddresses.map((e) => e.mail), existing.emailAddresses.map((e) => e.mail))) changes.push('emailAddresses');
@@ -191,9 +350,34 @@ export function personChanges(person: ImportedPerson, existing: ExistingPerson):
   if (person.affiliation && person.affiliation !== existing.affiliation) changes.push('affiliation');
   if (person.title !== undefined && (person.title ?? null) !== (existing.title ?? null) && (person.affiliation || existing.firstRoleId)) changes.push('title');
   if (person.urls && !sameList(person.urls.map((u) => u.url), (existing.urls ?? []).map((u) => u.url))) changes.push('urls');
+  if (person.otherNames && !sameList(person.otherNames.map(nameKey), (existing.otherNames ?? []).map(nameKey))) changes.push('otherNames');
+  if (person.roles && JSON.stringify(person.roles.map(roleKey)) !== JSON.stringify((existing.roles ?? []).map(roleKey))) changes.push('roles');
+  if (person.dateOfBirth !== undefined && (person.dateOfBirth ?? null) !== (existing.dateOfBirth ?? null)) changes.push('dateOfBirth');
+  if (person.timezone !== undefined && (person.timezone ?? null) !== (existing.timezone ?? null)) changes.push('timezone');
   return changes;
 }
 
-const NAME_FIELDS = ['given', 'family', 'middle', 'honorific', 'suffix'] as const;
+const NAME_FIELDS = ['given', 'family', 'middle', 'honorific', 'suffix', 'language'] as const;
 
-const sameList = (a: string[], b: string[]) => a.length === b.length && [...a].sort().every((value, i) => value === [...b].sort()[i]);
+/** A name as one comparable value. */
+export const nameKey = (name: ImportedName) =>
+  JSON.stringify([name.type ?? NameType.OFFICIAL, ...NAME_FIELDS.map((field) => name[field] ?? null)]);
+
+/** A role's addresses, telephone numbers and ad hoc attributes, each list as one comparable value. */
+export const roleRecordKeys = {
+  addresses: (role: ImportedRole) => JSON.stringify(role.addresses.map((a) => [a.type, a.street, a.room, a.locality, a.state, a.postalCode, a.country, a.language])),
+  telephoneNumbers: (role: ImportedRole) => JSON.stringify(role.telephoneNumbers.map((t) => [t.type, t.countryCode, t.areaCode, t.number, t.extension])),
+  attributes: (role: ImportedRole) => JSON.stringify(role.attributes.map((a) => [a.tag, a.value])),
+};
+
+/** A role with its records as one comparable value (its fields in a fixed order). */
+export const roleKey = (role: ImportedRole) => [
+  role.unit, role.status, role.affiliation, role.title, role.o, role.ou, role.validFrom, role.validThrough,
+  roleRecordKeys.addresses(role), roleRecordKeys.telephoneNumbers(role), roleRecordKeys.attributes(role),
+];
+
+function sameList(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  const sorted = [...b].sort();
+  return [...a].sort().every((value, i) => value === sorted[i]);
+}

@@ -7,16 +7,24 @@ import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import {
+  AddAddressDocument,
+  AddAdHocAttributeDocument,
   AddGroupMemberDocument,
+  AddNameDocument,
+  AddPersonRoleDocument,
+  AddTelephoneNumberDocument,
   CancelProvisioningJobDocument,
   ChangeLogDocument,
+  CreateCouDocument,
   CreateFolderDocument,
   CreateGroupDocument,
   CreatePersonDocument,
   CreateProvisioningTargetDocument,
   ExportPopulationDocument,
+  GroupsByNameDocument,
   ImportPopulationDocument,
   ImportRunDocument,
+  NestGroupDocument,
   PeopleWithEverythingDocument,
   type ImportFormat,
 } from '../../src/client/generated/graphql';
@@ -63,10 +71,15 @@ describe('import and export', () => {
     people: { created: number; updated: number; unchanged: number; removed: number; notInFile: number; sample: { updated: { key: string; changes: string[] }[] } };
     groups: { created: number; updated: number; unchanged: number };
     memberships: { added: number; updated: number; removed: number; unchanged: number };
+    units: { created: number; updated: number; unchanged: number; sample: { created: string[]; updated: { name: string; changes: string[] }[] } };
+    nestings: { added: number; removed: number; unchanged: number };
     refusedCount: number;
     refused: { source: string; code: string; reason: string }[];
     targets: { name: string; PERSON_ADDED: { count: number; sample: string[] }; GROUP_ADDED_OR_UPDATED: { count: number } }[];
   }
+
+  /** A document as the export writes it. */
+  const formatted = (document: unknown) => `${JSON.stringify(document, null, 2)}\n`;
 
   async function peopleOf(organizationId: string) {
     const data = await t.admin.ok(PeopleWithEverythingDocument, { organizationId, first: 100 });
@@ -221,33 +234,113 @@ describe('import and export', () => {
     await waitFor(async () => !(await slapd.entry(`cn=app:wiki:editors,${base}`)));
   });
 
-  it('round-trips an organisation through its JSON export: export, import into an empty one, export again', async () => {
+  it('round-trips a whole organisation through its JSON export: units, every name and role with its records, nestings', async () => {
     const source = await createOrganization(t.admin);
-    const person = async (uid: string, given: string, family: string) =>
+    const person = async (uid: string, given: string, family: string, extra: { dateOfBirth?: string; timezone?: string } = {}) =>
       (await t.admin.ok(CreatePersonDocument, {
-        input: { organizationId: source.id, status: 'ACTIVE', names: [{ given, family }], emailAddresses: [{ mail: `${uid}@example.org`, type: 'OFFICIAL' }], identifiers: [{ type: 'uid', value: uid, login: true }, { type: 'orcid', value: `0000-${uid}` }] },
+        input: { organizationId: source.id, status: 'ACTIVE', ...extra, names: [{ given, family }], emailAddresses: [{ mail: `${uid}@example.org`, type: 'OFFICIAL' }], identifiers: [{ type: 'uid', value: uid, login: true }, { type: 'orcid', value: `0000-${uid}` }] },
       })).createPerson.person;
-    const ada = await person('ada', 'Ada', 'Lovelace');
+    const ada = await person('ada', 'Ada', 'Lovelace', { dateOfBirth: '1815-12-10', timezone: 'Europe/London' });
     const zoe = await person('zoe', 'Zoë', 'Çelik');
+    await t.admin.ok(AddNameDocument, { input: { personId: ada.id, given: 'Augusta Ada', family: 'Byron', type: 'FKA', language: 'en' } });
+    const science = (await t.admin.ok(CreateCouDocument, { input: { organizationId: source.id, name: 'science', description: 'Faculty of Science' } })).createCou.cou;
+    await t.admin.ok(CreateCouDocument, { input: { organizationId: source.id, name: 'physics', parentId: science.id } });
+    const physics = (await t.admin.ok(CreateCouDocument, { input: { organizationId: source.id, name: 'maths', parentId: science.id } })).createCou.cou;
+    const role = (await t.admin.ok(AddPersonRoleDocument, {
+      input: { personId: ada.id, couId: physics.id, affiliation: 'FACULTY', title: 'Analyst', ou: 'Maths', validFrom: '2026-01-01T00:00:00.000Z', validThrough: '2027-06-30T12:00:00.000Z' },
+    })).addPersonRole.personRole;
+    await t.admin.ok(AddAddressDocument, { input: { roleId: role.id, street: '12 St James Square', locality: 'London', country: 'GB', type: 'OFFICE' } });
+    await t.admin.ok(AddTelephoneNumberDocument, { input: { roleId: role.id, countryCode: '44', number: '20 7946 0018', type: 'MOBILE' } });
+    await t.admin.ok(AddAdHocAttributeDocument, { input: { roleId: role.id, tag: 'engine', value: 'analytical' } });
+    await t.admin.ok(AddPersonRoleDocument, { input: { personId: ada.id, affiliation: 'MEMBER', status: 'SUSPENDED' } });
     const folder = (await t.admin.ok(CreateFolderDocument, { input: { organizationId: source.id, name: 'research' } })).createFolder.folder;
     const group = (await t.admin.ok(CreateGroupDocument, { input: { folderId: folder.id, name: 'lab', description: 'The lab' } })).createGroup.group;
+    const everyone = (await t.admin.ok(CreateGroupDocument, { input: { folderId: folder.id, name: 'everyone' } })).createGroup.group;
     await t.admin.ok(AddGroupMemberDocument, { input: { groupId: group.id, personId: ada.id } });
     await t.admin.ok(AddGroupMemberDocument, { input: { groupId: group.id, personId: zoe.id, owner: true, member: false } });
+    const unitGroup = (await t.admin.ok(GroupsByNameDocument, { organizationId: source.id })).groups.nodes.find((g) => g.fullName === 'CO:COU:maths:members:active')!;
+    await t.admin.ok(NestGroupDocument, { input: { groupId: everyone.id, nestedGroupId: group.id } });
+    await t.admin.ok(NestGroupDocument, { input: { groupId: everyone.id, nestedGroupId: unitGroup.id } });
 
     const exported = (await t.admin.ok(ExportPopulationDocument, { organizationId: source.id })).exportPopulation;
     const document = JSON.parse(exported);
     assert.equal(document.format, 'ferry.population/v1');
+    assert.deepEqual(document.units, [
+      { name: 'maths', description: null, parent: 'science' },
+      { name: 'physics', description: null, parent: 'science' },
+      { name: 'science', description: 'Faculty of Science', parent: null },
+    ]);
     assert.equal(document.people.length, 2);
-    assert.deepEqual(document.groups.map((g: { fullName: string }) => g.fullName), ['research:lab'], 'automatic groups are not exported');
-    assert.deepEqual(document.groups[0].members, ['ada']);
-    assert.deepEqual(document.groups[0].owners, ['zoe']);
+    const adaEntry = document.people[0];
+    assert.deepEqual(adaEntry.names.map((n: { given: string; type: string }) => [n.given, n.type]), [['Ada', 'OFFICIAL'], ['Augusta Ada', 'FKA']]);
+    assert.equal(adaEntry.dateOfBirth, '1815-12-10');
+    assert.deepEqual(adaEntry.roles.map((r: { unit: string | null; status: string }) => [r.unit, r.status]), [['maths', 'ACTIVE'], [null, 'SUSPENDED']]);
+    assert.deepEqual(adaEntry.roles[0].telephoneNumbers, [{ type: 'MOBILE', countryCode: '44', areaCode: null, number: '20 7946 0018', extension: null }]);
+    assert.deepEqual(adaEntry.roles[0].attributes, [{ tag: 'engine', value: 'analytical' }]);
+    assert.equal(adaEntry.roles[0].validThrough, '2027-06-30T12:00:00.000Z');
+    assert.deepEqual(document.groups.map((g: { fullName: string }) => g.fullName), ['research:everyone', 'research:lab'], 'automatic groups are not exported');
+    assert.deepEqual(document.groups[0].nestedGroups, ['CO:COU:maths:members:active', 'research:lab']);
+    assert.deepEqual(document.groups[1].members, ['ada']);
+    assert.deepEqual(document.groups[1].owners, ['zoe']);
 
     const target = await createOrganization(t.admin);
     const run = await importFile(target.id, 'FERRY_JSON', exported);
-    assert.equal(run.report.refusedCount, 0);
+    assert.equal(run.report.refusedCount, 0, JSON.stringify(run.report.refused));
     assert.equal(run.report.people.created, 2);
     const reexported = (await t.admin.ok(ExportPopulationDocument, { organizationId: target.id })).exportPopulation;
     assert.equal(reexported, exported);
+    // What the registry holds, as the API shows it: Ada in her unit's automatic group, and through the nesting in research:everyone.
+    const groups = (await t.admin.ok(GroupsByNameDocument, { organizationId: target.id })).groups.nodes;
+    const groupId = (name: string) => groups.find((g) => g.fullName === name)!.id;
+    const imported = (await peopleOf(target.id)).find((p) => p.identifiers.some((i) => i.value === 'ada'))!;
+    const memberOf = (p: typeof imported) => p.memberships.map((m) => groups.find((g) => g.id === m.groupId)!.fullName);
+    assert.ok(memberOf(imported).includes('CO:COU:maths:members:active'), memberOf(imported).join());
+    assert.equal(memberOf(imported).filter((name) => name === 'research:everyone').length, 2, 'through both nestings');
+    assert.ok(groupId('CO:COU:physics:members:all'));
+
+    // Imported again: nothing changes. Then without Ada's unit role and her other name: she leaves the unit's groups.
+    const again = await importFile(target.id, 'FERRY_JSON', exported);
+    assert.equal(again.report.people.unchanged, 2);
+    assert.deepEqual([again.report.units, again.report.nestings], [{ created: 0, updated: 0, unchanged: 3, sample: { created: [], updated: [] } }, { added: 0, removed: 0, unchanged: 2 }]);
+    const edited = JSON.parse(exported);
+    edited.people[0].names = edited.people[0].names.slice(0, 1);
+    edited.people[0].roles = edited.people[0].roles.slice(1);
+    const changed = await importFile(target.id, 'FERRY_JSON', JSON.stringify(edited));
+    assert.deepEqual(changed.report.people.sample.updated, [{ key: 'ada', changes: ['otherNames', 'roles'] }]);
+    const after = (await peopleOf(target.id)).find((p) => p.id === imported.id)!;
+    assert.deepEqual(after.names.map((n) => n.given), ['Ada']);
+    assert.deepEqual(after.roles.map((r) => r.couId), [null]);
+    assert.ok(!memberOf(after).includes('CO:COU:maths:members:active'));
+    assert.equal(memberOf(after).filter((name) => name === 'research:everyone').length, 1, 'through research:lab only');
+    assert.equal((await t.admin.ok(ExportPopulationDocument, { organizationId: target.id })).exportPopulation, formatted(edited));
+  });
+
+  it('refuses units, roles and nestings the organisation cannot take, and imports the rest', async () => {
+    const organization = await createOrganization(t.admin);
+    const document = {
+      format: 'ferry.population/v1',
+      matchBy: 'uid',
+      units: [{ name: 'a', parent: 'b' }, { name: 'b', parent: 'a' }, { name: 'c', parent: 'nowhere' }, { name: 'd' }],
+      people: [
+        { names: [{ given: 'Ada' }], identifiers: [{ type: 'uid', value: 'ada' }], roles: [{ unit: 'd', affiliation: 'STAFF' }] },
+        { names: [{ given: 'Bob' }], identifiers: [{ type: 'uid', value: 'bob' }], roles: [{ unit: 'a' }] },
+        { names: [{ given: 'Cy' }], identifiers: [{ type: 'uid', value: 'cy' }], roles: [{ validFrom: '2027-01-01T00:00:00Z', validThrough: '2026-01-01T00:00:00Z' }] },
+      ],
+      groups: [
+        { fullName: 'x:one', members: ['ada'], nestedGroups: ['x:two'] },
+        { fullName: 'x:two', nestedGroups: ['x:one', 'x:ghost'] },
+      ],
+    };
+    const run = await importFile(organization.id, 'FERRY_JSON', JSON.stringify(document));
+    assert.deepEqual(run.report.refused.map((r) => [r.source, r.code]).sort(), [
+      ['groups[1]', 'INVALID_VALUE'], ['groups[1]', 'UNKNOWN_MEMBER'], ['people[1]', 'INVALID_VALUE'], ['people[2]', 'INVALID_VALUE'],
+      ['units[0]', 'INVALID_VALUE'], ['units[1]', 'INVALID_VALUE'], ['units[2]', 'INVALID_VALUE'],
+    ].sort());
+    assert.deepEqual([run.report.people.created, run.report.nestings.added], [1, 1]);
+    const exported = JSON.parse((await t.admin.ok(ExportPopulationDocument, { organizationId: organization.id })).exportPopulation);
+    assert.deepEqual(exported.units, [{ name: 'd', description: null, parent: null }]);
+    assert.deepEqual(exported.people[0].roles.map((r: { unit: string; affiliation: string }) => [r.unit, r.affiliation]), [['d', 'STAFF']]);
+    assert.deepEqual(exported.groups.map((g: { fullName: string; nestedGroups: string[] }) => [g.fullName, g.nestedGroups]), [['x:one', ['x:two']], ['x:two', []]]);
   });
 
   it('imports an ldapsearch export of a real slapd with the CLI (dry run, then for real) and exports with it', async () => {
@@ -286,7 +379,7 @@ describe('import and export', () => {
     const exported = await cli(['export', '--organization', organization.id, '--out', out]);
     assert.equal(exported.code, 0);
     const document = JSON.parse(readFileSync(out, 'utf8'));
-    assert.deepEqual(document.groups, [{ fullName: 'research:lab', description: null, members: ['ada', 'zoe'], owners: [] }]);
+    assert.deepEqual(document.groups, [{ fullName: 'research:lab', description: null, members: ['ada', 'zoe'], owners: [], nestedGroups: [] }]);
     assert.equal(readFileSync(out, 'utf8'), (await t.admin.ok(ExportPopulationDocument, { organizationId: organization.id })).exportPopulation);
 
     const noToken = await run(process.execPath, [CLI, 'export', '--organization', organization.id, '--url', t.ferry.url], { env: { ...process.env, FERRY_TOKEN: '' } }).catch((error) => error);
@@ -330,7 +423,7 @@ describe('import and export', () => {
       const people = await peopleOf(organization.id);
       assert.equal(people.find((p) => p.identifiers.some((i) => i.value === 'bob'))!.status, 'SUSPENDED');
       const document = JSON.parse((await t.admin.ok(ExportPopulationDocument, { organizationId: organization.id })).exportPopulation);
-      assert.deepEqual(document.groups, [{ fullName: 'apps:chat', description: null, members: ['ada', 'bob'], owners: [] }]);
+      assert.deepEqual(document.groups, [{ fullName: 'apps:chat', description: null, members: ['ada', 'bob'], owners: [], nestedGroups: [] }]);
     } finally {
       await scim.close();
     }

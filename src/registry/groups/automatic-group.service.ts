@@ -66,13 +66,6 @@ export class AutomaticGroupService {
   }
 
   /**
-   * Brings the person's automatic memberships in line with their status and roles:
-   * - members:all of the organisation: every person not Deleted;
-   * - members:active: people Active or in Grace Period;
-   * - a unit's members:all: people with a role in the unit (not Deleted);
-   * - a unit's members:active: Active/Grace Period people with an Active/Grace Period role there.
-   */
-  /**
    * The memberships a person being created gets (built, not written: the caller writes them with
    * the person): the organisation's all-members group, and its active-members group if the
    * person's status counts as active. A new person has no roles, so no unit's groups.
@@ -88,24 +81,20 @@ export class AutomaticGroupService {
     return groups.map((group) => this.memberships.newDirect(em, { organizationId: group.organization.id, groupId: group.id, personId: person.id }, { member: true }));
   }
 
+  /**
+   * Brings the person's automatic memberships in line with their status and roles:
+   * - members:all of the organisation: every person not Deleted;
+   * - members:active: people Active or in Grace Period;
+   * - a unit's members:all: people with a role in the unit (not Deleted);
+   * - a unit's members:active: Active/Grace Period people with an Active/Grace Period role there.
+   */
   async syncPerson(em: EntityManager, person: Person): Promise<void> {
     const groups = await em.find(Group, {
       organization: person.organization.id,
       type: { $in: [GroupType.MEMBERS_ALL, GroupType.MEMBERS_ACTIVE] },
     });
-    const roles = await em.find(PersonRole, { person: person.id });
-    const exists = person.status !== PersonStatus.DELETED;
-    const active = ACTIVE_MEMBER_STATUSES.has(person.status);
-    const wanted = groups.map((group): [Group, boolean] => {
-      if (!group.cou) return [group, group.type === GroupType.MEMBERS_ALL ? exists : active];
-      const unitRoles = roles.filter((role) => role.cou?.id === group.cou!.id);
-      return [
-        group,
-        group.type === GroupType.MEMBERS_ALL
-          ? exists && unitRoles.some((role) => role.status !== PersonStatus.DELETED)
-          : active && unitRoles.some((role) => ACTIVE_MEMBER_STATUSES.has(role.status)),
-      ];
-    });
+    const roles = (await em.find(PersonRole, { person: person.id })).map((role) => ({ couId: role.cou?.id ?? null, status: role.status }));
+    const wanted = groups.map((group): [Group, boolean] => [group, belongsInAutomaticGroup({ type: group.type, couId: group.cou?.id ?? null }, person.status, roles)]);
     await this.memberships.setDirectMemberships(em, person, wanted);
   }
 
@@ -147,4 +136,21 @@ export class AutomaticGroupService {
     em.persist(group);
     return group;
   }
+}
+
+/**
+ * Whether a person with this status and these roles is a member of an automatic members group
+ * (see syncPerson for the rules).
+ */
+export function belongsInAutomaticGroup(
+  group: { type: GroupType; couId: string | null },
+  status: PersonStatus,
+  roles: readonly { couId: string | null; status: PersonStatus }[],
+): boolean {
+  const all = group.type === GroupType.MEMBERS_ALL;
+  if (group.couId === null) return all ? status !== PersonStatus.DELETED : ACTIVE_MEMBER_STATUSES.has(status);
+  const unitRoles = roles.filter((role) => role.couId === group.couId);
+  return all
+    ? status !== PersonStatus.DELETED && unitRoles.some((role) => role.status !== PersonStatus.DELETED)
+    : ACTIVE_MEMBER_STATUSES.has(status) && unitRoles.some((role) => ACTIVE_MEMBER_STATUSES.has(role.status));
 }

@@ -319,12 +319,12 @@ export class ImportApplier {
     const rows = new Map((await em.find(GroupMembership, { id: { $in: steps.flatMap((step) => (step.rowId ? [step.rowId] : [])) } })).map((row) => [row.id, row]));
     for (const step of steps) {
       if (step.action === 'remove') em.remove(rows.get(step.rowId!)!);
-      else if (step.action === 'update') Object.assign(rows.get(step.rowId!)!, { member: step.member, owner: step.owner });
+      else if (step.action === 'update') Object.assign(rows.get(step.rowId!)!, { member: step.member, owner: step.owner, ...windowOf(step) });
     }
     await em.flush();
     const added = steps
       .filter((step) => step.action === 'add')
-      .map((step) => newRecord(em, GroupMembership, { organization: organizationId, group: groups.get(step.fullName)!.id, person: step.personId ?? ids.get(step.key)!, member: step.member, owner: step.owner }));
+      .map((step) => newRecord(em, GroupMembership, { organization: organizationId, group: groups.get(step.fullName)!.id, person: step.personId ?? ids.get(step.key)!, member: step.member, owner: step.owner, ...windowOf(step) }));
     await insertNewRecords(em, added, { track: false });
     await this.propagate(em, [...groups.values()].map((group) => group.id));
   }
@@ -356,10 +356,14 @@ const firstRole = (person: ImportedPerson, status: PersonStatus): ImportedRole =
   addresses: [], telephoneNumbers: [], attributes: [],
 });
 
-/** A role's own columns (its unit and records aside). */
-const roleFields = ({ status, affiliation, title, o, ou, validFrom, validThrough }: ImportedRole) => ({
-  status, affiliation, title, o, ou, validFrom: validFrom ? new Date(validFrom) : null, validThrough: validThrough ? new Date(validThrough) : null,
+/** A validity window (ISO 8601 instants) as the columns take it. */
+const windowOf = ({ validFrom, validThrough }: { validFrom: string | null; validThrough: string | null }) => ({
+  validFrom: validFrom ? new Date(validFrom) : null,
+  validThrough: validThrough ? new Date(validThrough) : null,
 });
+
+/** A role's own columns (its unit and records aside). */
+const roleFields = ({ status, affiliation, title, o, ou, ...window }: ImportedRole) => ({ status, affiliation, title, o, ou, ...windowOf(window) });
 
 /** The fields that are set (undefined ones keep the record's defaults). */
 const clean = (fields: object) => Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));

@@ -131,6 +131,18 @@ export interface ImportedGroup {
    * Left out: the group's nestings are not touched.
    */
   nestedGroups?: string[];
+  /**
+   * Ferry's JSON format only: the members and owners whose membership has a validity window (ISO
+   * 8601 instants), by key. Given, it is every window of the group's listed members and owners (a
+   * listed one without an entry has none); left out, windows are left alone.
+   */
+  validity?: MembershipValidity[];
+}
+
+export interface MembershipValidity {
+  key: string;
+  validFrom: string | null;
+  validThrough: string | null;
 }
 
 export interface RefusedRecord {

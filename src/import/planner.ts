@@ -57,6 +57,9 @@ export interface MembershipStep {
   personId: string | null;
   member: boolean;
   owner: boolean;
+  /** The row's validity window (ISO 8601 instants). */
+  validFrom: string | null;
+  validThrough: string | null;
   /** The row, when it exists. */
   rowId: string | null;
   action: 'add' | 'update' | 'remove';
@@ -209,6 +212,8 @@ async function planUnits(em: EntityManager, organizationId: string, units: Impor
   return known;
 }
 
+const NO_WINDOW = { validFrom: null, validThrough: null } as const;
+
 async function planGroups(em: EntityManager, organizationId: string, document: PopulationDocument, people: Set<string>, options: ImportOptions, plan: ImportPlan, units: Set<string>): Promise<void> {
   const groups = document.groups.filter((group) => {
     if (group.fullName === SYSTEM_ROOT || group.fullName.startsWith(`${SYSTEM_ROOT}:`) || group.fullName.split(':').some((part) => part.trim() === '')) {
@@ -246,6 +251,11 @@ async function planGroups(em: EntityManager, organizationId: string, document: P
         wanted.set(key, entry);
       }
     }
+    const windows = new Map(group.validity?.map((window) => [window.key, window]));
+    for (const key of windows.keys()) {
+      if (wanted.has(key)) continue;
+      plan.refused.push({ source: group.source, code: 'INVALID_VALUE', reason: `${group.fullName}: a validity window for ${options.matchBy} ${key}, who is neither listed as member nor as owner` });
+    }
     const seen = new Set<string>();
     for (const [key, roles] of wanted) {
       const personId = registered.get(key) ?? null;
@@ -254,9 +264,13 @@ async function planGroups(em: EntityManager, organizationId: string, document: P
       // A file listing members (or owners) says all of them: a role it does not list goes only with removeMissing.
       const member = roles.member || (row?.member === true && (!group.members || !options.removeMissing));
       const owner = roles.owner || (row?.owner === true && (!group.owners || !options.removeMissing));
-      if (!row) plan.memberships.steps.push({ fullName: group.fullName, key, personId, member, owner, rowId: null, action: 'add' });
-      else if (row.member !== member || row.owner !== owner) plan.memberships.steps.push({ fullName: group.fullName, key, personId, member, owner, rowId: row.id, action: 'update' });
-      else plan.memberships.unchanged += 1;
+      // A file giving validity windows gives all of them; one that does not leaves them alone.
+      const window = group.validity ? (windows.get(key) ?? NO_WINDOW) : (row ?? NO_WINDOW);
+      const step = { fullName: group.fullName, key, personId, member, owner, validFrom: window.validFrom, validThrough: window.validThrough };
+      if (!row) plan.memberships.steps.push({ ...step, rowId: null, action: 'add' });
+      else if (row.member !== member || row.owner !== owner || row.validFrom !== step.validFrom || row.validThrough !== step.validThrough) {
+        plan.memberships.steps.push({ ...step, rowId: row.id, action: 'update' });
+      } else plan.memberships.unchanged += 1;
     }
     if (!options.removeMissing || !current) continue;
     for (const [personId, row] of current.direct) {
@@ -264,9 +278,10 @@ async function planGroups(em: EntityManager, organizationId: string, document: P
       const member = row.member && !group.members;
       const owner = row.owner && !group.owners;
       if (member || owner) {
-        if (member !== row.member || owner !== row.owner) plan.memberships.steps.push({ fullName: group.fullName, key: personId, personId, member, owner, rowId: row.id, action: 'update' });
+        const step = { fullName: group.fullName, key: personId, personId, member, owner, validFrom: row.validFrom, validThrough: row.validThrough, rowId: row.id };
+        if (member !== row.member || owner !== row.owner) plan.memberships.steps.push({ ...step, action: 'update' });
         else plan.memberships.unchanged += 1;
-      } else plan.memberships.steps.push({ fullName: group.fullName, key: personId, personId, member: false, owner: false, rowId: row.id, action: 'remove' });
+      } else plan.memberships.steps.push({ fullName: group.fullName, key: personId, personId, member: false, owner: false, validFrom: null, validThrough: null, rowId: row.id, action: 'remove' });
     }
   }
   await planNestings(em, organizationId, groups, existing, options, plan, units);

@@ -27,7 +27,7 @@ export interface ExistingGroup {
   description: string | null;
   automatic: boolean;
   /** Direct membership rows by person id. */
-  direct: Map<string, { id: string; member: boolean; owner: boolean }>;
+  direct: Map<string, { id: string; member: boolean; owner: boolean; validFrom: string | null; validThrough: string | null }>;
   /** The groups nested in this one: nesting id by the nested group's full name. */
   nested: Map<string, string>;
 }
@@ -173,8 +173,9 @@ export async function existingGroups(em: EntityManager, organizationId: string, 
     `select id, full_name, description, type from "group" where organization_id = ? ${fullNames ? 'and full_name = any(?::text[])' : ''} order by full_name`,
     fullNames ? [organizationId, fullNames] : [organizationId],
   );
-  const rows: { id: string; group_id: string; person_id: string; member: boolean; owner: boolean }[] = groups.length === 0 ? [] : await sqlRows(em,
-    'select id, group_id, person_id, member, owner from group_membership where group_id = any(?::uuid[]) and nesting_id is null',
+  const rows: { id: string; group_id: string; person_id: string; member: boolean; owner: boolean; valid_from: string | null; valid_through: string | null }[] = groups.length === 0 ? [] : await sqlRows(em,
+    `select id, group_id, person_id, member, owner, ${isoInstant('valid_from')} as valid_from, ${isoInstant('valid_through')} as valid_through
+       from group_membership where group_id = any(?::uuid[]) and nesting_id is null`,
     [groups.map((group) => group.id)],
   );
   const nestings: { id: string; group_id: string; nested: string }[] = groups.length === 0 ? [] : await sqlRows(em,
@@ -188,7 +189,9 @@ export async function existingGroups(em: EntityManager, organizationId: string, 
     byName.set(group.full_name, existing);
     byId.set(group.id, existing);
   }
-  for (const row of rows) byId.get(row.group_id)!.direct.set(row.person_id, { id: row.id, member: row.member, owner: row.owner });
+  for (const row of rows) {
+    byId.get(row.group_id)!.direct.set(row.person_id, { id: row.id, member: row.member, owner: row.owner, validFrom: row.valid_from, validThrough: row.valid_through });
+  }
   for (const nesting of nestings) byId.get(nesting.group_id)!.nested.set(nesting.nested, nesting.id);
   return byName;
 }
@@ -240,6 +243,9 @@ export async function population(em: EntityManager, organizationId: string, matc
       members: [...group.direct].filter(([, row]) => row.member).map(([personId]) => keyOf.get(personId) || `(no ${matchBy}: ${personId})`),
       owners: [...group.direct].filter(([, row]) => row.owner).map(([personId]) => keyOf.get(personId) || `(no ${matchBy}: ${personId})`),
       nestedGroups: [...group.nested.keys()],
+      validity: [...group.direct]
+        .filter(([, row]) => row.validFrom !== null || row.validThrough !== null)
+        .map(([personId, row]) => ({ key: keyOf.get(personId) || `(no ${matchBy}: ${personId})`, validFrom: row.validFrom, validThrough: row.validThrough })),
     })),
   };
 }

@@ -234,7 +234,7 @@ describe('import and export', () => {
     await waitFor(async () => !(await slapd.entry(`cn=app:wiki:editors,${base}`)));
   });
 
-  it('round-trips a whole organisation through its JSON export: units, every name and role with its records, nestings', async () => {
+  it('round-trips a whole organisation through its JSON export: units, every name and role with its records, validity windows, nestings', async () => {
     const source = await createOrganization(t.admin);
     const person = async (uid: string, given: string, family: string, extra: { dateOfBirth?: string; timezone?: string } = {}) =>
       (await t.admin.ok(CreatePersonDocument, {
@@ -257,7 +257,7 @@ describe('import and export', () => {
     const group = (await t.admin.ok(CreateGroupDocument, { input: { folderId: folder.id, name: 'lab', description: 'The lab' } })).createGroup.group;
     const everyone = (await t.admin.ok(CreateGroupDocument, { input: { folderId: folder.id, name: 'everyone' } })).createGroup.group;
     await t.admin.ok(AddGroupMemberDocument, { input: { groupId: group.id, personId: ada.id } });
-    await t.admin.ok(AddGroupMemberDocument, { input: { groupId: group.id, personId: zoe.id, owner: true, member: false } });
+    await t.admin.ok(AddGroupMemberDocument, { input: { groupId: group.id, personId: zoe.id, owner: true, member: false, validThrough: '2027-01-31T23:59:59.000Z' } });
     const unitGroup = (await t.admin.ok(GroupsByNameDocument, { organizationId: source.id })).groups.nodes.find((g) => g.fullName === 'CO:COU:maths:members:active')!;
     await t.admin.ok(NestGroupDocument, { input: { groupId: everyone.id, nestedGroupId: group.id } });
     await t.admin.ok(NestGroupDocument, { input: { groupId: everyone.id, nestedGroupId: unitGroup.id } });
@@ -282,6 +282,7 @@ describe('import and export', () => {
     assert.deepEqual(document.groups[0].nestedGroups, ['CO:COU:maths:members:active', 'research:lab']);
     assert.deepEqual(document.groups[1].members, ['ada']);
     assert.deepEqual(document.groups[1].owners, ['zoe']);
+    assert.deepEqual(document.groups[1].validity, [{ person: 'zoe', validFrom: null, validThrough: '2027-01-31T23:59:59.000Z' }]);
 
     const target = await createOrganization(t.admin);
     const run = await importFile(target.id, 'FERRY_JSON', exported);
@@ -305,8 +306,10 @@ describe('import and export', () => {
     const edited = JSON.parse(exported);
     edited.people[0].names = edited.people[0].names.slice(0, 1);
     edited.people[0].roles = edited.people[0].roles.slice(1);
+    edited.groups[1].validity[0].validThrough = '2028-01-31T23:59:59.000Z';
     const changed = await importFile(target.id, 'FERRY_JSON', JSON.stringify(edited));
     assert.deepEqual(changed.report.people.sample.updated, [{ key: 'ada', changes: ['otherNames', 'roles'] }]);
+    assert.equal(changed.report.memberships.updated, 1, 'the window');
     const after = (await peopleOf(target.id)).find((p) => p.id === imported.id)!;
     assert.deepEqual(after.names.map((n) => n.given), ['Ada']);
     assert.deepEqual(after.roles.map((r) => r.couId), [null]);
@@ -327,13 +330,13 @@ describe('import and export', () => {
         { names: [{ given: 'Cy' }], identifiers: [{ type: 'uid', value: 'cy' }], roles: [{ validFrom: '2027-01-01T00:00:00Z', validThrough: '2026-01-01T00:00:00Z' }] },
       ],
       groups: [
-        { fullName: 'x:one', members: ['ada'], nestedGroups: ['x:two'] },
+        { fullName: 'x:one', members: ['ada'], nestedGroups: ['x:two'], validity: [{ person: 'ada', validFrom: '2026-02-01T00:00:00+01:00' }, { person: 'cy', validFrom: null }] },
         { fullName: 'x:two', nestedGroups: ['x:one', 'x:ghost'] },
       ],
     };
     const run = await importFile(organization.id, 'FERRY_JSON', JSON.stringify(document));
     assert.deepEqual(run.report.refused.map((r) => [r.source, r.code]).sort(), [
-      ['groups[1]', 'INVALID_VALUE'], ['groups[1]', 'UNKNOWN_MEMBER'], ['people[1]', 'INVALID_VALUE'], ['people[2]', 'INVALID_VALUE'],
+      ['groups[0]', 'INVALID_VALUE'], ['groups[1]', 'INVALID_VALUE'], ['groups[1]', 'UNKNOWN_MEMBER'], ['people[1]', 'INVALID_VALUE'], ['people[2]', 'INVALID_VALUE'],
       ['units[0]', 'INVALID_VALUE'], ['units[1]', 'INVALID_VALUE'], ['units[2]', 'INVALID_VALUE'],
     ].sort());
     assert.deepEqual([run.report.people.created, run.report.nestings.added], [1, 1]);
@@ -341,6 +344,7 @@ describe('import and export', () => {
     assert.deepEqual(exported.units, [{ name: 'd', description: null, parent: null }]);
     assert.deepEqual(exported.people[0].roles.map((r: { unit: string; affiliation: string }) => [r.unit, r.affiliation]), [['d', 'STAFF']]);
     assert.deepEqual(exported.groups.map((g: { fullName: string; nestedGroups: string[] }) => [g.fullName, g.nestedGroups]), [['x:one', ['x:two']], ['x:two', []]]);
+    assert.deepEqual(exported.groups[0].validity, [{ person: 'ada', validFrom: '2026-01-31T23:00:00.000Z', validThrough: null }]);
   });
 
   it('imports an ldapsearch export of a real slapd with the CLI (dry run, then for real) and exports with it', async () => {
@@ -379,7 +383,7 @@ describe('import and export', () => {
     const exported = await cli(['export', '--organization', organization.id, '--out', out]);
     assert.equal(exported.code, 0);
     const document = JSON.parse(readFileSync(out, 'utf8'));
-    assert.deepEqual(document.groups, [{ fullName: 'research:lab', description: null, members: ['ada', 'zoe'], owners: [], nestedGroups: [] }]);
+    assert.deepEqual(document.groups, [{ fullName: 'research:lab', description: null, members: ['ada', 'zoe'], owners: [], nestedGroups: [], validity: [] }]);
     assert.equal(readFileSync(out, 'utf8'), (await t.admin.ok(ExportPopulationDocument, { organizationId: organization.id })).exportPopulation);
 
     const noToken = await run(process.execPath, [CLI, 'export', '--organization', organization.id, '--url', t.ferry.url], { env: { ...process.env, FERRY_TOKEN: '' } }).catch((error) => error);
@@ -423,7 +427,7 @@ describe('import and export', () => {
       const people = await peopleOf(organization.id);
       assert.equal(people.find((p) => p.identifiers.some((i) => i.value === 'bob'))!.status, 'SUSPENDED');
       const document = JSON.parse((await t.admin.ok(ExportPopulationDocument, { organizationId: organization.id })).exportPopulation);
-      assert.deepEqual(document.groups, [{ fullName: 'apps:chat', description: null, members: ['ada', 'bob'], owners: [], nestedGroups: [] }]);
+      assert.deepEqual(document.groups, [{ fullName: 'apps:chat', description: null, members: ['ada', 'bob'], owners: [], nestedGroups: [], validity: [] }]);
     } finally {
       await scim.close();
     }

@@ -14,6 +14,10 @@ const field = (length: number) => z.string().max(length).nullish().transform((va
 /** An ISO 8601 instant, kept as given when valid; null when left out. */
 const instant = z.string().datetime({ offset: true }).nullish().transform((value) => (value ? new Date(value).toISOString() : null));
 
+/** A validity window whose end is not before its start (instants in one format compare as text). */
+const inOrder = (window: { validFrom: string | null; validThrough: string | null }) => !window.validFrom || !window.validThrough || window.validFrom <= window.validThrough;
+const WINDOW_REVERSED = { message: 'validFrom must not be after validThrough', path: ['validThrough'] };
+
 const nameSchema = z.object({
   given: text.min(1),
   family: optionalText,
@@ -51,7 +55,7 @@ const roleSchema = z.object({
     extension: field(16),
   })).default([]),
   attributes: z.array(z.object({ tag: z.string().min(1).max(128), value: field(1024) })).default([]),
-}).refine((role) => !role.validFrom || !role.validThrough || role.validFrom <= role.validThrough, { message: 'validFrom must not be after validThrough', path: ['validThrough'] });
+}).refine(inOrder, WINDOW_REVERSED);
 
 const unitSchema = z.object({
   name: z.string().min(1).max(128),
@@ -78,6 +82,9 @@ const groupSchema = z.object({
   members: z.array(text).optional(),
   owners: z.array(text).optional(),
   nestedGroups: z.array(text.min(1).max(1024)).optional(),
+  validity: z.array(z.object({ person: text.min(1), validFrom: instant, validThrough: instant })
+    .refine(inOrder, WINDOW_REVERSED))
+    .optional(),
 });
 
 const documentSchema = z.object({
@@ -164,7 +171,14 @@ export function parseFerryJson(input: string | Buffer, options: ParseOptions): P
     }
     // A key the document does not hold may be a person already in the organisation: kept as it is.
     const translate = (keys: string[] | undefined) => keys?.map((key) => keyOf.get(key) ?? key);
-    groups.push({ source, ...parsed.data, members: translate(parsed.data.members), owners: translate(parsed.data.owners) });
+    const { validity, ...group } = parsed.data;
+    groups.push({
+      source,
+      ...group,
+      members: translate(group.members),
+      owners: translate(group.owners),
+      ...(validity ? { validity: validity.map(({ person, ...window }) => ({ key: keyOf.get(person) ?? person, ...window })) } : {}),
+    });
   });
   return { ...builder.document(groups), ...(units ? { units } : {}) };
 }
@@ -199,6 +213,7 @@ export function formatFerryJson(matchBy: string, population: Required<Pick<Popul
         members: [...(group.members ?? [])].sort(compare),
         owners: [...(group.owners ?? [])].sort(compare),
         nestedGroups: [...(group.nestedGroups ?? [])].sort(compare),
+        validity: [...(group.validity ?? [])].sort((a, b) => compare(a.key, b.key)).map(({ key, ...window }) => ({ person: key, ...window })),
       })),
   };
   return `${JSON.stringify(document, null, 2)}\n`;

@@ -63,7 +63,7 @@ export async function startFerry(config: Config, logger: Logger, options: StartO
     });
     const port = (http.httpServer.address() as AddressInfo).port;
     const url = `http://localhost:${port}/graphql`;
-    logger.info({ url }, 'Ferry is listening');
+    logger.info({ url, console: `http://localhost:${port}/console/` }, 'Ferry is listening');
     const openOrm = orm;
     return {
       url,

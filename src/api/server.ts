@@ -14,6 +14,7 @@ import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { committedChanges, lastCommittedSeq, markIdempotentRequest } from '../db/transaction';
 import { idempotencyMiddleware } from './idempotency';
 import { importRoutes } from '../import/import.routes';
+import { consoleRoutes } from '../console/console.routes';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Services } from '../services';
@@ -132,7 +133,7 @@ function refuseDeepBodies(req: express.Request, res: express.Response, next: exp
   next();
 }
 
-/** Express with `/graphql` (HTTP and graphql-ws on the same port), `/healthz` and `/metrics`. */
+/** Express with `/graphql` (HTTP and graphql-ws on the same port), the console at `/console/`, `/healthz` and `/metrics`. */
 export async function createHttpServer(options: HttpServerOptions) {
   const { schema, orm, services, logger, metrics, config } = options;
   const limits = queryLimits(config);
@@ -231,6 +232,8 @@ export async function createHttpServer(options: HttpServerOptions) {
     res.set('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
+
+  app.use(consoleRoutes());
 
   app.use(importRoutes({ orm, services, logger, authenticate, bearer, maxBytes: config.FERRY_MAX_IMPORT_BYTES }));
 

@@ -68,6 +68,9 @@ class EventArgs {
   @Min(1)
   @Max(1000)
   first: number = 100;
+
+  @Field({ defaultValue: false, description: 'The newest `first` events (after `after`, when given), newest first: what a live view shows before it subscribes after the newest.' })
+  newestFirst: boolean = false;
 }
 
 @ObjectType()
@@ -94,8 +97,8 @@ export class ProvisioningResolver {
 
   @Query(() => [ProvisioningEvent], { description: 'Stored provisioning results of an organisation, after a sequence.' })
   provisioningEvents(@Ctx() ctx: RequestContext, @Args() args: EventArgs) {
-    const { organizationId, after, first, ...filter } = args;
-    return ctx.services.provisioning.events(ctx, organizationId, after, first, filter);
+    const { organizationId, after, first, newestFirst, ...filter } = args;
+    return ctx.services.provisioning.events(ctx, organizationId, after, first, filter, newestFirst ? 'desc' : 'asc');
   }
 
   @Mutation(() => FinishEnrollmentPayload, { description: 'Finishes the enrollment of a person: Enrollment-mode targets provision them.' })

@@ -76,6 +76,7 @@ export class ProvisioningService {
     after: string | null | undefined,
     first: number,
     filter: Omit<EventFilter, 'organizationId'>,
+    order: 'asc' | 'desc' = 'asc',
   ) {
     const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
     const cursor = after ?? '0';
@@ -90,7 +91,7 @@ export class ProvisioningService {
         ...(filter.subjectType ? { subjectType: filter.subjectType } : {}),
         ...(filter.outcomes?.length ? { outcome: { $in: filter.outcomes } } : {}),
       },
-      { orderBy: { seq: 'asc' }, limit: first },
+      { orderBy: { seq: order }, limit: first },
     );
   }
 

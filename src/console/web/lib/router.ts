@@ -1,0 +1,43 @@
+import { useEffect, useState } from 'react';
+
+/**
+ * Hash routes (`#/people/<id>`): the console is one page served at /console/, and a route never
+ * carries the token.
+ */
+export type Route =
+  | { view: 'overview' }
+  | { view: 'people' }
+  | { view: 'person'; id: string }
+  | { view: 'groups' }
+  | { view: 'group'; id: string }
+  | { view: 'failures' };
+
+export function parseRoute(hash: string): Route {
+  const [view, id] = hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+  if (view === 'people' && id) return { view: 'person', id };
+  if (view === 'people') return { view: 'people' };
+  if (view === 'groups' && id) return { view: 'group', id };
+  if (view === 'groups') return { view: 'groups' };
+  if (view === 'failures') return { view: 'failures' };
+  return { view: 'overview' };
+}
+
+export const href = {
+  overview: () => '#/overview',
+  people: () => '#/people',
+  person: (id: string) => `#/people/${encodeURIComponent(id)}`,
+  groups: () => '#/groups',
+  group: (id: string) => `#/groups/${encodeURIComponent(id)}`,
+  failures: () => '#/failures',
+  subject: (type: string, id: string) => (type === 'GROUP' ? href.group(id) : type === 'PERSON' ? href.person(id) : null),
+};
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(window.location.hash));
+  useEffect(() => {
+    const changed = () => setRoute(parseRoute(window.location.hash));
+    window.addEventListener('hashchange', changed);
+    return () => window.removeEventListener('hashchange', changed);
+  }, []);
+  return route;
+}

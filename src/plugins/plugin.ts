@@ -185,6 +185,12 @@ export interface ProvisionerPlugin<TConfig = unknown> {
   render?(target: TargetContext<TConfig>, request: ProvisionRequest): Promise<Rendering>;
   /** Reconciliation support: removes an object no subject of the registry accounts for (an orphan). */
   removeRemote?(target: TargetContext<TConfig>, subjectType: SubjectType, remoteId: string): Promise<void>;
+  /**
+   * "Test connection": reaches the target with this configuration on a connection of its own and
+   * reads without writing; resolves with what it found, throws what failed. Plugins that cannot
+   * check without sending data (webhooks) leave it out.
+   */
+  testConnection?(target: TargetContext<TConfig>): Promise<string>;
   /** Releases connections held for the target (called on shutdown and on config change). */
   close?(targetId: string): Promise<void>;
   /** Releases every connection (server shutdown). */

@@ -2,7 +2,7 @@ import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { RequestContext } from '../api/context';
 import type { OrgScopedEntity } from '../common/base-entity';
-import { forbidden, notFound } from '../common/errors';
+import { ErrorCode, FerryError, forbidden, notFound } from '../common/errors';
 import type { JobInfo, JobQueue, RunningJob } from '../jobs/job-queue';
 import type { Logger } from '../observability/logger';
 import { Group } from '../registry/groups/group.entity';
@@ -244,9 +244,11 @@ export class ReprovisionAllService {
     const deletions = Number(count);
     const share = (100 * deletions) / held;
     if (deletions > 0 && share > target.deletionThresholdPercent) {
-      throw forbidden(
+      throw new FerryError(
+        ErrorCode.Forbidden,
         `Reprovisioning everything would delete ${deletions} of the ${held} entries Ferry holds on ${target.name} (${share.toFixed(1)}%), ` +
           `more than the ${target.deletionThresholdPercent}% allowed without confirmation. Ask again with confirmDeletions: true if that is intended.`,
+        { reason: 'DELETION_THRESHOLD', deletions, held, thresholdPercent: target.deletionThresholdPercent },
       );
     }
   }

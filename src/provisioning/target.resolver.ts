@@ -4,6 +4,7 @@ import { DataFilterSpec, fromDataFilters } from '../data-filters/data-filter.typ
 import type { RequestContext } from '../api/context';
 import { DeletePayload, Payload, toDeletePayload, toPayload } from '../common/payload';
 import { ProvisioningTarget } from './provisioning-target.entity';
+import { configJsonSchema } from '../plugins/config-schema';
 import { CreateProvisioningTargetInput, ProvisioningTargetFilter, UpdateProvisioningTargetInput } from './target.inputs';
 
 @ObjectType()
@@ -16,6 +17,15 @@ class PluginInfo {
 
   @Field(() => [String], { description: 'Configuration keys that are write-only: they are never returned.' })
   secretFields: string[];
+
+  @Field(() => GraphQLJSONObject, {
+    description:
+      "The configuration's JSON Schema (draft 2019-09 subset: types, enums, defaults, bounds, required keys, nested objects): what a form for `config` offers. The server's validation stays the authority.",
+  })
+  configSchema: Record<string, unknown>;
+
+  @Field({ description: 'Whether testProvisioningTarget can check a target of this plugin.' })
+  canTestConnection: boolean;
 }
 
 @Resolver(() => ProvisioningTarget)
@@ -36,7 +46,7 @@ export class ProvisioningTargetResolver {
 
   @Query(() => [PluginInfo])
   provisioningPlugins(@Ctx() ctx: RequestContext): PluginInfo[] {
-    return ctx.services.targets.plugins.list().map((plugin) => ({ name: plugin.name, secretFields: [...plugin.secretFields] }));
+    return ctx.services.targets.plugins.list().map((plugin) => ({ name: plugin.name, secretFields: [...plugin.secretFields], configSchema: configJsonSchema(plugin), canTestConnection: typeof plugin.testConnection === 'function' }));
   }
 
   @FieldResolver(() => GraphQLJSONObject, { description: 'The configuration without its secrets.' })

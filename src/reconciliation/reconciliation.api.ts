@@ -4,6 +4,7 @@ import type { OrgScopedEntity } from '../common/base-entity';
 import { badInput, forbidden, notFound } from '../common/errors';
 import type { JobInfo } from '../jobs/job-queue';
 import { ProvisioningAction as A, SubjectType } from '../provisioning/actions';
+import { withinBudget } from '../provisioning/health/target-health';
 import type { ProvisioningEngine } from '../provisioning/engine';
 import { isDelete } from '../provisioning/planner';
 import { ProvisionedState } from '../provisioning/provisioned-state.entity';
@@ -49,6 +50,14 @@ export function assertCronExpression(expression: string | null | undefined): voi
   }
 }
 
+export interface ConnectionTest {
+  target: ProvisioningTarget;
+  ok: boolean;
+  supported: boolean;
+  durationMs: number;
+  detail: string;
+}
+
 /** Preview, reconcile and the kept results, through the API. */
 export class ReconciliationApi {
   constructor(
@@ -82,6 +91,30 @@ export class ReconciliationApi {
       attributes: rendering.object?.attributes ?? null,
       detail: rendering.detail,
     };
+  }
+
+  /**
+   * "Test connection": the plugin reaches the target with its saved configuration on a connection
+   * of its own and reads only (LDAP: bind and the base DNs; SCIM: one page of /Users), within the
+   * configuration's timeoutMs. The answer says what worked or what failed; it never throws for a
+   * target that is down.
+   */
+  async testConnection(ctx: RequestContext, targetId: string): Promise<ConnectionTest> {
+    const target = await findWritable(ctx.em, ctx.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
+    const withSecrets = await ctx.em.fork().findOneOrFail(ProvisioningTarget, target.id, { populate: ['secrets'] });
+    const { plugin, context } = this.engine.pluginFor(ctx.em, withSecrets);
+    if (!plugin.testConnection) {
+      return { target, ok: false, supported: false, durationMs: 0, detail: `the ${plugin.name} plugin cannot test a connection without sending data to the target` };
+    }
+    const test = plugin.testConnection.bind(plugin);
+    const budgetMs = Number((context.config as { timeoutMs?: number }).timeoutMs ?? 10_000) + 1000;
+    const started = performance.now();
+    try {
+      const detail = await withinBudget(budgetMs, () => test(context));
+      return { target, ok: true, supported: true, durationMs: Math.round(performance.now() - started), detail };
+    } catch (error) {
+      return { target, ok: false, supported: true, durationMs: Math.round(performance.now() - started), detail: error instanceof Error ? error.message : String(error) };
+    }
   }
 
   async reconcile(ctx: RequestContext, targetId: string, options: { dryRun: boolean; confirmDeletions: boolean }): Promise<JobInfo> {

@@ -40,6 +40,24 @@ class ProvisioningPreview {
   detail: string;
 }
 
+@ObjectType({ description: 'What "Test connection" found: the target reached with its saved configuration, reading only.' })
+class ConnectionTest {
+  @Field(() => ProvisioningTarget)
+  target: ProvisioningTarget;
+
+  @Field({ description: 'Whether the target answered as expected.' })
+  ok: boolean;
+
+  @Field({ description: 'False when the plugin cannot test without sending data (webhooks).' })
+  supported: boolean;
+
+  @Field(() => Int)
+  durationMs: number;
+
+  @Field({ description: 'What worked (e.g. "bound to ldap://... as cn=...; peopleBaseDn exist"), or what failed.' })
+  detail: string;
+}
+
 @ArgsType()
 class RunListArgs {
   @Field(() => ID)
@@ -62,6 +80,13 @@ export class ReconciliationResolver {
   ) {
     const preview = await ctx.services.reconciliation.preview(ctx, targetId, subjectType, subjectId);
     return { ...preview, document: preview.document === null ? null : (preview.document as Record<string, unknown>) };
+  }
+
+  @Mutation(() => ConnectionTest, {
+    description: 'Test connection: reaches the target with its saved configuration, reading only, and says what worked or failed (admins).',
+  })
+  testProvisioningTarget(@Ctx() ctx: RequestContext, @Arg('targetId', () => ID) targetId: string) {
+    return ctx.services.reconciliation.testConnection(ctx, targetId);
   }
 
   @Mutation(() => ProvisioningJob, {

@@ -154,6 +154,8 @@ describe('reconciliation against a real slapd', () => {
     for (const person of [ada, bob]) await t.admin.ok(UpdatePersonDocument, { id: person.id, input: { status: 'DUPLICATE' } });
     const refused = await t.admin.fails('FORBIDDEN', ReprovisionAllDocument, { targetId: target.id });
     assert.match(refused.message, /would delete 2 of the \d+ entries .*confirmDeletions/);
+    assert.equal(refused.extensions?.reason, 'DELETION_THRESHOLD', 'a console can tell this refusal from the others and ask to confirm');
+    assert.equal(refused.extensions?.deletions, 2);
     assert.ok(await slapd.entry(`uid=ada,${people}`), 'nothing was deleted');
     await waitForJob((await t.admin.ok(ReprovisionAllDocument, { targetId: target.id, confirmDeletions: true })).reprovisionAll.id);
     assert.equal(await slapd.entry(`uid=ada,${people}`), null, 'confirmed: the people marked duplicate are gone');

@@ -564,6 +564,7 @@ export const CASES: MatrixCase[] = [
   mutation('deleteProvisioningAssignment', 'orgWrite', freshId('assignment')),
   mutation('recalculateProvisionability', 'orgWrite', (w) => ({ targetId: w.ids.rulesTarget })),
   mutation('resetTargetCircuit', 'orgWrite', (w) => ({ targetId: w.ids.target })),
+  mutation('testProvisioningTarget', 'orgWrite', (w) => ({ targetId: w.ids.target })),
 
   // ---- Subscriptions (graphql-ws); "after: 0" replays stored results, so an allowed caller gets one at once ----
   subscription('provisioningEvents', 'orgRead', (w) => ({ organizationId: w.organizationId, after: '0' })),

@@ -10,11 +10,13 @@ import { Overview } from './views/overview';
 import { People } from './views/people';
 import { PersonPage } from './views/person';
 import { SignIn } from './views/sign-in';
+import { NewTarget, TargetPage, Targets } from './views/targets';
 
 const NAV: { view: Route['view']; label: string; to: string; also?: Route['view'][] }[] = [
   { view: 'overview', label: 'Overview', to: href.overview() },
   { view: 'people', label: 'People', to: href.people(), also: ['person'] },
   { view: 'groups', label: 'Groups', to: href.groups(), also: ['group'] },
+  { view: 'targets', label: 'Targets', to: href.targets(), also: ['target', 'new-target'] },
   { view: 'failures', label: 'Failures', to: href.failures() },
 ];
 
@@ -76,6 +78,12 @@ function View({ route, organizationId }: { route: Route; organizationId: string 
       return <GroupPage key={route.id} organizationId={organizationId} id={route.id} />;
     case 'failures':
       return <Failures organizationId={organizationId} />;
+    case 'targets':
+      return <Targets organizationId={organizationId} />;
+    case 'new-target':
+      return <NewTarget organizationId={organizationId} />;
+    case 'target':
+      return <TargetPage key={route.id} id={route.id} />;
     default:
       return <Overview organizationId={organizationId} />;
   }

@@ -1,3 +1,4 @@
+import { DN as ParsedDn } from '@ldapjs/dn';
 import { DN } from 'ldapts';
 import type { GroupPayload, IdentifierPayload, PersonPayload } from '../../provisioning/payload';
 import type { LdapConfig } from './config';
@@ -61,4 +62,13 @@ export function groupEntryName(groupBaseDn: string, group: GroupPayload): EntryN
 /** Whether `dn` sits directly under `parentDn` as Ferry wrote it (same base DN spelling). */
 export function isChildOf(dn: string, parentDn: string): boolean {
   return dn.toLowerCase().endsWith(`,${parentDn.toLowerCase()}`);
+}
+
+/** A DN in one spelling for comparisons (RFC 4514 form, lower case); the text as it is when it is not a DN. */
+export function normalizedDn(dn: string): string {
+  try {
+    return ParsedDn.fromString(dn).toString().toLowerCase();
+  } catch {
+    return dn.trim().toLowerCase();
+  }
 }

@@ -227,6 +227,22 @@ export const ldapPlugin: ProvisionerPlugin<LdapConfig> = {
     await (await directoryFor(ctx)).remove(remoteId, null);
   },
 
+  async testConnection(ctx) {
+    // A connection of its own: a bind the pool made earlier proves nothing about these settings.
+    const probe = new LdapConnections();
+    const key = `test:${ctx.targetId}`;
+    try {
+      const client = await probe.client(key, ctx.config, ctx.outbound);
+      const bases = [['peopleBaseDn', ctx.config.peopleBaseDn], ['groupBaseDn', ctx.config.groupBaseDn]] as const;
+      for (const [name, dn] of bases) {
+        if (dn && !(await readEntry(client, ctx.config.url, dn)).exists) throw new PermanentProvisioningError(`${name} ${dn} does not exist on ${ctx.config.url}`);
+      }
+      return `bound to ${ctx.config.url} as ${ctx.config.bindDn}; ${bases.filter(([, dn]) => dn).map(([name]) => name).join(' and ')} exist`;
+    } finally {
+      await probe.close(key);
+    }
+  },
+
   closeAll: () => connections.closeAll(),
   async close(targetId) {
     await connections.close(targetId);

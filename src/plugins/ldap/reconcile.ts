@@ -4,7 +4,7 @@ import type { GroupPayload, PersonPayload } from '../../provisioning/payload';
 import { PermanentProvisioningError, type ProvisionRequest, type ReadBack, type RemoteObject, type Rendering, type TargetContext } from '../plugin';
 import { buildGroupEntryInChunks, buildPersonEntry, type DesiredEntry, type ResolvedMembers } from './attributes';
 import type { LdapConfig } from './config';
-import { groupEntryName, personEntryName } from './dn';
+import { groupEntryName, normalizedDn, personEntryName } from './dn';
 import { NO_SUCH_OBJECT, provisioningError, resultCode } from './errors';
 
 type Context = TargetContext<LdapConfig>;
@@ -64,12 +64,21 @@ export async function readEntry(client: Client, url: string, dn: string): Promis
   }
 }
 
-/** Every entry directly under the people (or group) base DN: Ferry's managed scope. */
+/** Object classes that make an entry a group when people and groups share one base DN. */
+const GROUP_CLASSES = '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))';
+
+/**
+ * Every entry directly under the people (or group) base DN: Ferry's managed scope. When both are
+ * one DN, groups are the entries of a group object class and people all the others, so no entry
+ * is listed (and reconciled) twice.
+ */
 export async function* listEntries(client: Client, ctx: Context, subjectType: SubjectType): AsyncIterable<RemoteObject> {
   const base = subjectType === SubjectType.PERSON ? ctx.config.peopleBaseDn : subjectType === SubjectType.GROUP ? ctx.config.groupBaseDn : null;
   if (!base) return;
+  const shared = ctx.config.groupBaseDn !== null && normalizedDn(ctx.config.groupBaseDn) === normalizedDn(ctx.config.peopleBaseDn);
+  const filter = !shared ? '(objectClass=*)' : subjectType === SubjectType.GROUP ? GROUP_CLASSES : `(!${GROUP_CLASSES})`;
   try {
-    const { searchEntries } = await client.search(base, { scope: 'one', filter: '(objectClass=*)', attributes: ['1.1'], paged: { pageSize: 500 } });
+    const { searchEntries } = await client.search(base, { scope: 'one', filter, attributes: ['1.1'], paged: { pageSize: 500 } });
     for (const entry of searchEntries) yield { remoteId: entry.dn, subjectId: null, label: entry.dn };
   } catch (error) {
     if (resultCode(error) === NO_SUCH_OBJECT) return;

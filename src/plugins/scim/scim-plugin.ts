@@ -139,6 +139,16 @@ export const scimPlugin: ProvisionerPlugin<ScimConfig> = {
   },
 
   readBack,
+
+  async testConnection(ctx) {
+    const client = clientFor(ctx);
+    try {
+      const { body } = await client.get<{ totalResults?: number }>('/Users', { startIndex: 1, count: 1 });
+      return `reached ${ctx.config.baseUrl}: /Users answers with ${body?.totalResults ?? 'an unknown number of'} users`;
+    } catch (error) {
+      throw provisioningError(error, 'a read of /Users', client.origin);
+    }
+  },
   list,
 
   render: (ctx, request) => renderResource(ctx.config, ctx.remoteIds, request),

@@ -10,7 +10,10 @@ export type Route =
   | { view: 'person'; id: string }
   | { view: 'groups' }
   | { view: 'group'; id: string }
-  | { view: 'failures' };
+  | { view: 'failures' }
+  | { view: 'targets' }
+  | { view: 'target'; id: string }
+  | { view: 'new-target' };
 
 export function parseRoute(hash: string): Route {
   const [view, id] = hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
@@ -19,6 +22,9 @@ export function parseRoute(hash: string): Route {
   if (view === 'groups' && id) return { view: 'group', id };
   if (view === 'groups') return { view: 'groups' };
   if (view === 'failures') return { view: 'failures' };
+  if (view === 'targets' && id === 'new') return { view: 'new-target' };
+  if (view === 'targets' && id) return { view: 'target', id };
+  if (view === 'targets') return { view: 'targets' };
   return { view: 'overview' };
 }
 
@@ -29,6 +35,9 @@ export const href = {
   groups: () => '#/groups',
   group: (id: string) => `#/groups/${encodeURIComponent(id)}`,
   failures: () => '#/failures',
+  targets: () => '#/targets',
+  target: (id: string) => `#/targets/${encodeURIComponent(id)}`,
+  newTarget: () => '#/targets/new',
   subject: (type: string, id: string) => (type === 'GROUP' ? href.group(id) : type === 'PERSON' ? href.person(id) : null),
 };
 

@@ -1,0 +1,296 @@
+import { useId, useState, type FormEvent } from 'react';
+import {
+  ConsolePluginsDocument,
+  ConsoleTargetDocument,
+  ConsoleTargetsDocument,
+  CreateProvisioningTargetDocument,
+  TestProvisioningTargetDocument,
+  UpdateProvisioningTargetDocument,
+  type ConsoleTargetQuery,
+  type ProvisioningMode,
+} from '../../../client/generated/graphql';
+import { cleanConfig, ConfigForm, type ConfigValue, type JsonSchema } from '../components/config-form';
+import { Badge, ErrorNotice, Loading } from '../components/notice';
+import { useMutation, useQuery } from '../lib/hooks';
+import { href } from '../lib/router';
+import { useSession } from '../lib/session';
+import { TargetActions } from './target-actions';
+
+const MODES: ProvisioningMode[] = ['AUTOMATIC', 'QUEUE', 'QUEUE_ON_ERROR', 'ENROLLMENT', 'MANUAL', 'DISABLED'];
+
+export function Targets({ organizationId }: { organizationId: string }) {
+  const ids = useId();
+  const { canWrite } = useSession();
+  const targets = useQuery(ConsoleTargetsDocument, { organizationId });
+  const list = targets.data?.provisioningTargets ?? [];
+  return (
+    <section className="panel" aria-labelledby={`${ids}-title`}>
+      <h2 id={`${ids}-title`}>Targets</h2>
+      {canWrite ? (
+        <p>
+          <a className="button primary" href={href.newTarget()}>
+            New target
+          </a>
+        </p>
+      ) : null}
+      <ErrorNotice error={targets.error} what="Targets could not be loaded" />
+      {targets.loading && !targets.data ? <Loading what="targets" /> : null}
+      {targets.data && list.length === 0 ? <p className="empty">No targets yet.</p> : null}
+      {list.length > 0 ? (
+        <div className="table-scroll">
+          <table className="targets">
+            <thead>
+              <tr>
+                <th scope="col">Order</th>
+                <th scope="col">Name</th>
+                <th scope="col">Plugin</th>
+                <th scope="col">Mode</th>
+                <th scope="col">Concurrency</th>
+                <th scope="col">Circuit</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((target) => (
+                <tr key={target.id}>
+                  <td>{target.order}</td>
+                  <td>
+                    <a href={href.target(target.id)}>
+                      <bdi>{target.name}</bdi>
+                    </a>
+                  </td>
+                  <td>{target.plugin}</td>
+                  <td>{target.mode.toLowerCase()}</td>
+                  <td>{target.concurrency ?? 'plugin default'}</td>
+                  <td>
+                    <Badge value={target.health.state} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+interface General {
+  name: string;
+  mode: ProvisioningMode;
+  order: string;
+  concurrency: string;
+}
+
+function GeneralFields({ value, onChange }: { value: General; onChange(value: General): void }) {
+  const id = useId();
+  return (
+    <div className="config-fields">
+      <div className="field">
+        <label htmlFor={`${id}-name`}>Name *</label>
+        <input id={`${id}-name`} required value={value.name} onChange={(event) => onChange({ ...value, name: event.target.value })} />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-mode`}>Mode</label>
+        <select id={`${id}-mode`} value={value.mode} onChange={(event) => onChange({ ...value, mode: event.target.value as ProvisioningMode })}>
+          {MODES.map((mode) => (
+            <option key={mode} value={mode}>
+              {mode.replace(/_/g, ' ').toLowerCase()}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-order`}>Order</label>
+        <input id={`${id}-order`} type="number" min={0} placeholder="after the others" value={value.order} onChange={(event) => onChange({ ...value, order: event.target.value })} />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-concurrency`}>Concurrency</label>
+        <input id={`${id}-concurrency`} type="number" min={1} placeholder="plugin default" value={value.concurrency} onChange={(event) => onChange({ ...value, concurrency: event.target.value })} />
+      </div>
+    </div>
+  );
+}
+
+const numberOrNull = (text: string) => (text.trim() === '' ? null : Number(text));
+
+/** A new target: the plugin's configuration form is generated from the schema the API gives. */
+export function NewTarget({ organizationId }: { organizationId: string }) {
+  const ids = useId();
+  const plugins = useQuery(ConsolePluginsDocument, {});
+  const create = useMutation(CreateProvisioningTargetDocument);
+  const [plugin, setPlugin] = useState('');
+  const [general, setGeneral] = useState<General>({ name: '', mode: 'AUTOMATIC', order: '', concurrency: '' });
+  const [config, setConfig] = useState<ConfigValue>({});
+  const chosen = plugins.data?.provisioningPlugins.find((candidate) => candidate.name === plugin);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!chosen) return;
+    const order = numberOrNull(general.order);
+    const result = await create.run({
+      input: {
+        organizationId,
+        plugin: chosen.name,
+        name: general.name,
+        mode: general.mode,
+        ...(order === null ? {} : { order }),
+        concurrency: numberOrNull(general.concurrency),
+        config: cleanConfig(config),
+      },
+    });
+    if (result) window.location.hash = href.target(result.createProvisioningTarget.target.id);
+  }
+
+  return (
+    <>
+      <p>
+        <a href={href.targets()}>← Targets</a>
+      </p>
+      <section className="panel" aria-labelledby={`${ids}-title`}>
+        <h2 id={`${ids}-title`}>New target</h2>
+        <ErrorNotice error={plugins.error} what="Plugins could not be loaded" />
+        <form onSubmit={submit} className="target-form">
+          <div className="field">
+            <label htmlFor={`${ids}-plugin`}>Plugin *</label>
+            <select
+              id={`${ids}-plugin`}
+              required
+              value={plugin}
+              onChange={(event) => {
+                setPlugin(event.target.value);
+                setConfig({});
+              }}
+            >
+              <option value="">Choose a plugin</option>
+              {(plugins.data?.provisioningPlugins ?? []).map((candidate) => (
+                <option key={candidate.name} value={candidate.name}>
+                  {candidate.name}
+                </option>
+              ))}
+            </select>
+          </div>
+          {chosen ? (
+            <>
+              <GeneralFields value={general} onChange={setGeneral} />
+              <fieldset>
+                <legend>{chosen.name} configuration</legend>
+                <ConfigForm schema={chosen.configSchema as JsonSchema} value={config} onChange={setConfig} secretFields={chosen.secretFields} secretsSet={[]} editing={false} />
+              </fieldset>
+              <ErrorNotice error={create.error} what="The target was not created" />
+              <button type="submit" className="primary" disabled={create.running}>
+                Create target
+              </button>
+            </>
+          ) : null}
+        </form>
+      </section>
+    </>
+  );
+}
+
+/** A target: its settings (secrets write-only), and its jobs (Reprovision All, Reconcile). */
+export function TargetPage({ id }: { id: string }) {
+  const ids = useId();
+  const { canWrite } = useSession();
+  const target = useQuery(ConsoleTargetDocument, { id });
+  const plugins = useQuery(ConsolePluginsDocument, {});
+  const record = target.data?.provisioningTarget;
+  const plugin = plugins.data?.provisioningPlugins.find((candidate) => candidate.name === record?.plugin);
+  return (
+    <>
+      <p>
+        <a href={href.targets()}>← Targets</a>
+      </p>
+      <ErrorNotice error={target.error} what="The target could not be loaded" />
+      {target.loading && !record ? <Loading what="the target" /> : null}
+      {record ? (
+        <>
+          <section className="panel" aria-labelledby={`${ids}-title`}>
+            <h2 id={`${ids}-title`}>
+              <bdi>{record.name}</bdi> <span className="muted">{record.plugin}</span> <Badge value={record.health.state} />
+            </h2>
+            {record.health.lastError ? <p className="detail">Last error: {record.health.lastError}</p> : null}
+            {plugin?.canTestConnection && canWrite ? <TestConnection targetId={record.id} /> : null}
+            {plugin ? <TargetSettings key={record.id + JSON.stringify(record.config)} target={record} schema={plugin.configSchema as JsonSchema} secretFields={plugin.secretFields} onSaved={target.reload} readOnly={!canWrite} /> : null}
+          </section>
+          <TargetActions target={record} />
+        </>
+      ) : null}
+    </>
+  );
+}
+
+type TargetRecord = ConsoleTargetQuery['provisioningTarget'];
+
+function TargetSettings({ target, schema, secretFields, onSaved, readOnly }: { target: TargetRecord; schema: JsonSchema; secretFields: readonly string[]; onSaved(): void; readOnly: boolean }) {
+  const update = useMutation(UpdateProvisioningTargetDocument);
+  const [general, setGeneral] = useState<General>({ name: target.name, mode: target.mode, order: String(target.order), concurrency: target.concurrency == null ? '' : String(target.concurrency) });
+  const [config, setConfig] = useState<ConfigValue>(target.config as ConfigValue);
+  const [saved, setSaved] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setSaved(false);
+    const order = numberOrNull(general.order);
+    const result = await update.run({
+      id: target.id,
+      input: { name: general.name, mode: general.mode, ...(order === null ? {} : { order }), concurrency: numberOrNull(general.concurrency), config: cleanConfig(config) },
+    });
+    if (result) {
+      setSaved(true);
+      onSaved();
+    }
+  }
+
+  return (
+    <form onSubmit={submit} className="target-form">
+      <fieldset disabled={readOnly}>
+        <legend>Settings</legend>
+        <GeneralFields value={general} onChange={setGeneral} />
+        <fieldset>
+          <legend>{target.plugin} configuration</legend>
+          <ConfigForm schema={schema} value={config} onChange={setConfig} secretFields={secretFields} secretsSet={target.secretsSet} editing />
+        </fieldset>
+        <ErrorNotice error={update.error} what="The target was not saved" />
+        {saved ? (
+          <p className="notice" role="status">
+            Saved.
+          </p>
+        ) : null}
+        {readOnly ? null : (
+          <button type="submit" className="primary" disabled={update.running}>
+            Save target
+          </button>
+        )}
+      </fieldset>
+    </form>
+  );
+}
+
+/** Test connection: the saved settings, tried against the target (reading only). */
+function TestConnection({ targetId }: { targetId: string }) {
+  const test = useMutation(TestProvisioningTargetDocument);
+  const [result, setResult] = useState<{ ok: boolean; detail: string; durationMs: number } | null>(null);
+  return (
+    <div className="test-connection">
+      <button
+        type="button"
+        disabled={test.running}
+        onClick={async () => {
+          setResult(null);
+          const answer = await test.run({ targetId });
+          if (answer) setResult(answer.testProvisioningTarget);
+        }}
+      >
+        {test.running ? 'Testing…' : 'Test connection'}
+      </button>
+      {result ? (
+        <p className={`notice ${result.ok ? 'good' : 'error'}`} role="status">
+          {result.ok ? 'Connection works: ' : 'Connection failed: '}
+          {result.detail} <span className="muted">({result.durationMs} ms)</span>
+        </p>
+      ) : null}
+      <ErrorNotice error={test.error} what="The test could not run" />
+    </div>
+  );
+}

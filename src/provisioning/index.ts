@@ -1,5 +1,6 @@
 import { ProvisioningTargetResolver } from './target.resolver';
 import { TargetHealthResolver } from './health/target-health.resolver';
+import { TargetActivityResolver } from './activity/target-activity.resolver';
 
 /** The GraphQL resolvers of provisioning. */
-export const provisioningResolvers: Function[] = [ProvisioningTargetResolver, TargetHealthResolver];
+export const provisioningResolvers: Function[] = [ProvisioningTargetResolver, TargetHealthResolver, TargetActivityResolver];

@@ -457,6 +457,7 @@ export const CASES: MatrixCase[] = [
   query('provisioningTargets', 'orgRead', org),
   query('provisioningStatus', 'orgRead', (w) => ({ subjectType: 'PERSON', subjectId: w.ids.person })),
   query('provisioningEvents', 'orgRead', org),
+  query('targetActivity', 'orgRead', org),
   query('provisioningFailures', 'orgAdminRead', org),
   query('auditLog', 'orgAdminRead', org),
   query('provisioningJobs', 'orgRead', org),

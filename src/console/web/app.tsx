@@ -5,6 +5,9 @@ import { useQuery } from './lib/hooks';
 import { href, useRoute, type Route } from './lib/router';
 import { useSession, useSessionControls } from './lib/session';
 import { Failures } from './views/failures';
+import { Jobs } from './views/jobs';
+import { FolderRules } from './views/folder-rules';
+import { Import } from './views/import';
 import { GroupPage, Groups } from './views/groups';
 import { Overview } from './views/overview';
 import { People } from './views/people';
@@ -18,6 +21,9 @@ const NAV: { view: Route['view']; label: string; to: string; also?: Route['view'
   { view: 'groups', label: 'Groups', to: href.groups(), also: ['group'] },
   { view: 'targets', label: 'Targets', to: href.targets(), also: ['target', 'new-target'] },
   { view: 'failures', label: 'Failures', to: href.failures() },
+  { view: 'jobs', label: 'Jobs', to: href.jobs() },
+  { view: 'folder-rules', label: 'Folder rules', to: href.folderRules() },
+  { view: 'import', label: 'Import', to: href.import() },
 ];
 
 export function App() {
@@ -84,6 +90,12 @@ function View({ route, organizationId }: { route: Route; organizationId: string 
       return <NewTarget organizationId={organizationId} />;
     case 'target':
       return <TargetPage key={route.id} id={route.id} />;
+    case 'jobs':
+      return <Jobs organizationId={organizationId} />;
+    case 'folder-rules':
+      return <FolderRules organizationId={organizationId} />;
+    case 'import':
+      return <Import organizationId={organizationId} />;
     default:
       return <Overview organizationId={organizationId} />;
   }

@@ -16,6 +16,7 @@ import * as m12 from './Migration20261206160708_idempotency_keys';
 import * as m13 from './Migration20261206204747_pipeline';
 import * as m14 from './Migration20261207023018_imports';
 import * as m15 from './Migration20261207045540_provisionability_writes';
+import * as m16 from './Migration20261207114655_event_time_brin';
 
 type MigrationClass = new (...args: any[]) => Migration;
 
@@ -36,4 +37,5 @@ export const migrationsList: { name: string; class: MigrationClass }[] = [
   { name: 'Migration20261206204747_pipeline', class: Object.values(m13)[0] as MigrationClass },
   { name: 'Migration20261207023018_imports', class: Object.values(m14)[0] as MigrationClass },
   { name: 'Migration20261207045540_provisionability_writes', class: Object.values(m15)[0] as MigrationClass },
+  { name: 'Migration20261207114655_event_time_brin', class: Object.values(m16)[0] as MigrationClass },
 ];

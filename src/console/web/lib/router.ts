@@ -13,7 +13,10 @@ export type Route =
   | { view: 'failures' }
   | { view: 'targets' }
   | { view: 'target'; id: string }
-  | { view: 'new-target' };
+  | { view: 'new-target' }
+  | { view: 'jobs' }
+  | { view: 'folder-rules' }
+  | { view: 'import' };
 
 export function parseRoute(hash: string): Route {
   const [view, id] = hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
@@ -25,6 +28,9 @@ export function parseRoute(hash: string): Route {
   if (view === 'targets' && id === 'new') return { view: 'new-target' };
   if (view === 'targets' && id) return { view: 'target', id };
   if (view === 'targets') return { view: 'targets' };
+  if (view === 'jobs') return { view: 'jobs' };
+  if (view === 'folder-rules') return { view: 'folder-rules' };
+  if (view === 'import') return { view: 'import' };
   return { view: 'overview' };
 }
 
@@ -38,6 +44,9 @@ export const href = {
   targets: () => '#/targets',
   target: (id: string) => `#/targets/${encodeURIComponent(id)}`,
   newTarget: () => '#/targets/new',
+  jobs: () => '#/jobs',
+  folderRules: () => '#/folder-rules',
+  import: () => '#/import',
   subject: (type: string, id: string) => (type === 'GROUP' ? href.group(id) : type === 'PERSON' ? href.person(id) : null),
 };
 

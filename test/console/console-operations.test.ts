@@ -194,6 +194,7 @@ describe('console operations', () => {
           await page.locator(ready).first().waitFor();
           if (view === 'targets/new') await page.getByLabel('Plugin').selectOption('ldap');
           assert.deepEqual(await page.evaluate(unlabelled), [], `every control of ${view} has a label`);
+          await tab.screenshot(`view-${view.replace('/', '-')}`);
         });
       }
       await page.setViewportSize({ width: 390, height: 800 });

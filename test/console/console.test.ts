@@ -287,6 +287,45 @@ describe('console', () => {
     }
   });
 
+  it('asks to confirm an apply that would delete past the deletion threshold, and applies it once confirmed', async () => {
+    const { organization, target, base } = await organizationWithDirectory();
+    const admin = await clientWithRole(t, 'ORG_ADMIN', organization.id);
+    await admin.client.ok(UpdateProvisioningTargetDocument, { id: target.id, input: { reconcileDeletesOrphans: true, deletionThresholdPercent: 10 } });
+    await admin.client.ok(CreatePersonWithOutcomesDocument, {
+      input: { organizationId: organization.id, names: [{ given: 'Kept', family: 'Person' }], identifiers: [{ type: 'uid', value: uniqueName('kept') }] },
+    });
+    const orphans = ['orphan-1', 'orphan-2', 'orphan-3'];
+    for (const uid of orphans) await slapd.client().add(`uid=${uid},${base}`, { objectClass: ['inetOrgPerson'], uid, cn: uid, sn: uid });
+    const tab = await openTab(browser);
+    const { page } = tab;
+    try {
+      await signIn(page, admin.secret);
+      await page.goto(`${origin}/console/#/targets/${target.id}`);
+      await step(tab, 'threshold-dry-run', async () => {
+        await page.getByRole('button', { name: 'Dry run' }).click();
+        await page.locator('table.differences tr[data-kind="EXTRA"]').filter({ hasText: 'orphan-3' }).waitFor({ timeout: 30000 });
+      });
+      await step(tab, 'threshold-blocked', async () => {
+        await page.getByRole('button', { name: 'Apply' }).click();
+        const confirm = page.getByRole('alertdialog');
+        await confirm.getByText(/Blocked: it would delete 3 of the \d+ objects/).waitFor({ timeout: 30000 });
+        await tab.screenshot('reconcile-confirm');
+      });
+      for (const uid of orphans) assert.equal((await slapd.client().search(`uid=${uid},${base}`, { scope: 'base' })).searchEntries.length, 1, 'nothing deleted before confirming');
+      await step(tab, 'threshold-confirmed', async () => {
+        await page.getByRole('button', { name: 'Confirm 3 deletions and apply' }).click();
+        await page.locator('.run h3').filter({ hasText: /^Run of/ }).getByText('COMPLETED').waitFor({ timeout: 30000 });
+      });
+      for (const uid of orphans) {
+        const gone = await slapd.client().search(base, { scope: 'one', filter: `(uid=${uid})` });
+        assert.equal(gone.searchEntries.length, 0, `${uid} was removed once confirmed`);
+      }
+      assert.deepEqual(tab.problems, []);
+    } finally {
+      await tab.close();
+    }
+  });
+
   it('offers a reader no write buttons, and a platform admin every organisation', async () => {
     const { organization } = await organizationWithDirectory();
     const admin = await clientWithRole(t, 'ORG_ADMIN', organization.id);
@@ -302,6 +341,11 @@ describe('console', () => {
         await narrow.page.locator('table.subject-targets tr[data-target="directory"]').getByText('PROVISIONED').waitFor();
         assert.equal(await narrow.page.getByRole('button', { name: /Provision now/ }).count(), 0);
         assert.equal(await narrow.page.getByRole('button', { name: /Preview/ }).count(), 1);
+        assert.deepEqual(
+          await narrow.page.getByRole('navigation', { name: 'Views' }).getByRole('link').allTextContents(),
+          ['Overview', 'People', 'Groups', 'Targets', 'Jobs', 'Folder rules'],
+          'no failures inbox or import for a reader (both need an admin)',
+        );
         await narrow.screenshot('person-reader-narrow');
       });
     } finally {

@@ -15,15 +15,16 @@ import { PersonPage } from './views/person';
 import { SignIn } from './views/sign-in';
 import { NewTarget, TargetPage, Targets } from './views/targets';
 
-const NAV: { view: Route['view']; label: string; to: string; also?: Route['view'][] }[] = [
+/** `admin`: views whose data or actions need an admin token (the API refuses readers anyway). */
+const NAV: { view: Route['view']; label: string; to: string; also?: Route['view'][]; admin?: boolean }[] = [
   { view: 'overview', label: 'Overview', to: href.overview() },
   { view: 'people', label: 'People', to: href.people(), also: ['person'] },
   { view: 'groups', label: 'Groups', to: href.groups(), also: ['group'] },
   { view: 'targets', label: 'Targets', to: href.targets(), also: ['target', 'new-target'] },
-  { view: 'failures', label: 'Failures', to: href.failures() },
+  { view: 'failures', label: 'Failures', to: href.failures(), admin: true },
   { view: 'jobs', label: 'Jobs', to: href.jobs() },
   { view: 'folder-rules', label: 'Folder rules', to: href.folderRules() },
-  { view: 'import', label: 'Import', to: href.import() },
+  { view: 'import', label: 'Import', to: href.import(), admin: true },
 ];
 
 export function App() {
@@ -48,7 +49,7 @@ function Console() {
         <span className="brand">Ferry</span>
         <nav aria-label="Views">
           <ul>
-            {NAV.map((item) => (
+            {NAV.filter((item) => session.canWrite || !item.admin).map((item) => (
               <li key={item.view}>
                 <a href={item.to} aria-current={route.view === item.view || item.also?.includes(route.view) ? 'page' : undefined}>
                   {item.label}

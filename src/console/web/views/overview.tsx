@@ -6,6 +6,7 @@ import { OutcomeChart } from '../components/outcome-chart';
 import { formatTime } from '../lib/format';
 import { useQuery } from '../lib/hooks';
 import { href } from '../lib/router';
+import { useSession } from '../lib/session';
 
 const MINUTES = 60;
 const BUCKET_MINUTES = 5;
@@ -15,6 +16,7 @@ const REFRESH_MS = 2000;
 /** An organisation at a glance: its targets' health and activity, and every result as it happens. */
 export function Overview({ organizationId }: { organizationId: string }) {
   const ids = useId();
+  const { canWrite } = useSession();
   const activity = useQuery(ConsoleTargetActivityDocument, { organizationId, minutes: MINUTES, bucketMinutes: BUCKET_MINUTES });
   const list = activity.data?.targetActivity ?? [];
   const refresh = useThrottled(activity.reload, REFRESH_MS);
@@ -45,7 +47,7 @@ export function Overview({ organizationId }: { organizationId: string }) {
                 <dt>Last success</dt>
                 <dd className="last-success">{formatTime(lastSuccessAt)}</dd>
                 <dt>Open failures</dt>
-                <dd className="open-failures">{openFailures > 0 ? <a href={href.failures()}>{openFailures}</a> : 0}</dd>
+                <dd className="open-failures">{openFailures > 0 && canWrite ? <a href={href.failures()}>{openFailures}</a> : openFailures}</dd>
                 <dt>Pending work</dt>
                 <dd className="pending-work">{pendingWork}</dd>
                 {target.health.retryAt ? (

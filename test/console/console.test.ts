@@ -102,8 +102,14 @@ describe('console', () => {
     try {
       await step(tab, 'overview', async () => {
         await signIn(page, admin.secret);
-        assert.equal(await page.evaluate('sessionStorage.length'), 1, 'the token is held by the tab');
+        assert.equal(await page.evaluate('sessionStorage.length'), 1, 'the token is held by the tab: a reload keeps it, another tab has to sign in');
         assert.doesNotMatch(page.url(), /ferry_/, 'never in the address');
+        await page.reload();
+        await page.getByRole('navigation', { name: 'Views' }).waitFor();
+        const other = await openTab(browser);
+        await other.page.goto(`${origin}/console/`);
+        await other.page.getByLabel('API token').waitFor();
+        await other.close();
         await page.locator('.card[data-target="directory"]').getByText('CLOSED').waitFor();
         await page.getByText('live', { exact: true }).first().waitFor();
       });

@@ -89,7 +89,8 @@ export class ApiTokenService {
     // Printed once, on stdout, outside the structured log: it is the only time it can be seen.
     process.stdout.write(
       `\n  Ferry platform-admin API token (shown once, store it now):\n\n    ${shown}\n\n` +
-        `  Use it as:  Authorization: Bearer ${shown}\n\n`,
+        `  Use it as:  Authorization: Bearer ${shown}\n` +
+        `  or sign in with it to the console at Ferry's address (e.g. http://localhost:4000/).\n\n`,
     );
   }
 

@@ -10,7 +10,7 @@ import type { JobQueue } from './jobs/job-queue';
 import type { Logger } from './observability/logger';
 import type { ProvisionerPlugin } from './plugins/plugin';
 import { Metrics } from './observability/metrics';
-import { createServices, pipelineSettings, type Services } from './services';
+import { createServices, pipelineSettings, retryPolicy, type Services } from './services';
 import { sealPlainSecrets } from './security/secret-box';
 
 export interface Ferry {
@@ -37,7 +37,7 @@ export async function startFerry(config: Config, logger: Logger, options: StartO
   let liveStarted: Services['live'] | null = null;
   try {
     orm = await openDatabase(databaseUrl, logger, metrics);
-    const services = createServices({ orm, logger, plugins: options.plugins, urlAllowlist: config.FERRY_TARGET_URL_ALLOWLIST, allowedNetworks: config.FERRY_TARGET_ALLOWED_NETWORKS, targetHealth: targetHealthSettings(config), pipeline: pipelineSettings(config) });
+    const services = createServices({ orm, logger, plugins: options.plugins, urlAllowlist: config.FERRY_TARGET_URL_ALLOWLIST, allowedNetworks: config.FERRY_TARGET_ALLOWED_NETWORKS, targetHealth: targetHealthSettings(config), pipeline: pipelineSettings(config), retry: retryPolicy(config) });
     services.targetHealth.registerMetrics(metrics.registry);
     const em = orm.em.fork();
     await sealPlainSecrets((sql, params) => em.execute(sql, params ?? []), logger);

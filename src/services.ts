@@ -30,6 +30,7 @@ import { ReconciliationApi } from './reconciliation/reconciliation.api';
 import { ProvisionabilityApi } from './provisionability/provisionability.api';
 import { ImportApplier } from './import/applier';
 import { ImportService } from './import/import.service';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './provisioning/retry-backoff';
 
 export interface ServiceDependencies {
   orm: MikroORM;
@@ -44,6 +45,8 @@ export interface ServiceDependencies {
   targetHealth?: TargetHealthSettings;
   /** Lanes and the mutation response's wait (FERRY_LANE_BATCH_SIZE, FERRY_LANES_MAX, FERRY_PROVISIONING_WAIT_MS). */
   pipeline?: Partial<PipelineSettings>;
+  /** Waits between retries (FERRY_RETRY_MAX_INTERVAL_SECONDS). */
+  retry?: RetryPolicy;
 }
 
 /** The pipeline settings from the environment (src/config/config.ts). */
@@ -51,8 +54,13 @@ export function pipelineSettings(config: { FERRY_PROVISIONING_WAIT_MS: number; F
   return { responseWaitMs: config.FERRY_PROVISIONING_WAIT_MS, batchSize: config.FERRY_LANE_BATCH_SIZE, maxLanes: config.FERRY_LANES_MAX };
 }
 
+/** The retry waits from the environment. */
+export function retryPolicy(config: { FERRY_RETRY_MAX_INTERVAL_SECONDS: number }): RetryPolicy {
+  return { ...DEFAULT_RETRY_POLICY, maxIntervalSeconds: config.FERRY_RETRY_MAX_INTERVAL_SECONDS };
+}
+
 /** The composition root of the domain services; resolvers reach them through the request context. */
-export function createServices({ orm, logger, plugins: pluginList, urlAllowlist, allowedNetworks, targetHealth: healthSettings, pipeline }: ServiceDependencies) {
+export function createServices({ orm, logger, plugins: pluginList, urlAllowlist, allowedNetworks, targetHealth: healthSettings, pipeline, retry }: ServiceDependencies) {
   const memberships = new MembershipService();
   const automaticGroups = new AutomaticGroupService(memberships);
   const plugins = createPluginRegistry(pluginList ?? installedPlugins(), new UrlAllowlist(urlAllowlist), new OutboundPolicy(allowedNetworks));
@@ -92,7 +100,7 @@ export function createServices({ orm, logger, plugins: pluginList, urlAllowlist,
     attachJobQueue(queue: JobQueue): void {
       jobQueue = queue;
       imports.attachJobQueue(queue);
-      engine.attachQueue(new QueuedProvisioning(orm, engine, queue, logger));
+      engine.attachQueue(new QueuedProvisioning(orm, engine, queue, logger, retry));
       reprovisionAll = new ReprovisionAll(orm, engine, queue, logger);
       const recalculation = new FullRecalculation(orm, engine, queue, logger);
       fullRecalculation = recalculation;

@@ -117,6 +117,13 @@ export const configSchema = z.object({
       'Comma-separated networks (CIDR, e.g. `10.20.0.0/16,fd00::/8`) that LDAP, SCIM and webhook targets may connect to although they are internal. ' +
         'Unset: loopback, private, link-local, CGNAT, unique-local, unspecified, multicast and reserved addresses (also IPv4-mapped) are refused, checked after DNS resolution on every connection.',
     ),
+  FERRY_RETRY_MAX_INTERVAL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(604_800)
+    .default(3600)
+    .describe("The longest wait between retries of a failed provisioning. A retry waits the target's retryIntervalSeconds doubled for each failed attempt before it, at most this (never less than the interval), plus up to 20 % at random."),
   FERRY_TARGET_FAILURE_THRESHOLD: z.coerce
     .number()
     .int()

@@ -4,7 +4,7 @@ import type { Config } from '../config/config';
 import { openDatabase } from '../db/orm';
 import type { Logger } from '../observability/logger';
 import type { ProvisionerPlugin } from '../plugins/plugin';
-import { createServices, pipelineSettings } from '../services';
+import { createServices, pipelineSettings, retryPolicy } from '../services';
 import { openJobQueue, resolveDatabase } from '../backends';
 import type { JobQueue } from './job-queue';
 
@@ -26,7 +26,7 @@ export async function startWorker(config: Config, logger: Logger, options: { plu
   try {
     orm = await openDatabase(databaseUrl, logger);
     queue = await openJobQueue(config, databaseUrl, logger);
-    const services = createServices({ orm, logger, plugins: options.plugins, urlAllowlist: config.FERRY_TARGET_URL_ALLOWLIST, allowedNetworks: config.FERRY_TARGET_ALLOWED_NETWORKS, targetHealth: targetHealthSettings(config), pipeline: pipelineSettings(config) });
+    const services = createServices({ orm, logger, plugins: options.plugins, urlAllowlist: config.FERRY_TARGET_URL_ALLOWLIST, allowedNetworks: config.FERRY_TARGET_ALLOWED_NETWORKS, targetHealth: targetHealthSettings(config), pipeline: pipelineSettings(config), retry: retryPolicy(config) });
     services.attachJobQueue(queue);
     await queue.startWorkers();
     logger.info({ backend: queue.backend }, 'Ferry worker is running');

@@ -1,3 +1,4 @@
+import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry-backoff';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { JobQueue, RunningJob } from '../jobs/job-queue';
 import type { Logger } from '../observability/logger';
@@ -54,6 +55,8 @@ export class QueuedProvisioning {
     private readonly engine: ProvisioningEngine,
     private readonly jobs: JobQueue,
     private readonly logger: Logger,
+    /** The waits between retries (FERRY_RETRY_MAX_INTERVAL_SECONDS). */
+    private readonly retryPolicy: RetryPolicy = DEFAULT_RETRY_POLICY,
     /** Jobs one run takes: the job and the due jobs of its target queued right behind it. */
     private readonly jobsPerRun = JOBS_PER_RUN,
   ) {
@@ -127,8 +130,9 @@ export class QueuedProvisioning {
     snapshot: boolean,
   ): Promise<{ jobId: string; detail: string } | null> {
     if (!failed.retryable || !this.mayRetry(target, failed.attempt)) return null;
-    // A target that said when to come back (HTTP 429 Retry-After) is not asked earlier.
-    const runAt = new Date(Date.now() + Math.max(target.retryIntervalSeconds * 1000, failed.retryAfterMs ?? 0));
+    // Backoff doubled per failed attempt, capped and jittered; a target that said when to come
+    // back (HTTP 429 Retry-After) is not asked earlier.
+    const runAt = new Date(Date.now() + retryDelayMs(target.retryIntervalSeconds, failed.attempt, this.retryPolicy, failed.retryAfterMs ?? null));
     const data = this.jobData(target, failed.action, subject, { changeSeq: failed.changeSeq, attempt: failed.attempt + 1, snapshot });
     const { jobId } = await this.jobs.enqueue(PROVISION_JOB, data, { runAt });
     await this.engine.markQueued(em, target, [subject]);

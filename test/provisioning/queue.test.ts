@@ -143,6 +143,10 @@ describe('queued provisioning (Queue and Queue On Error)', () => {
       .provisioningJobs.filter((job) => job.subjectId === ada.id);
     assert.deepEqual(failedJobs.map((job) => job.attempt).sort(), [2, 3], 'both retry jobs are kept as failed');
     assert.match(failedJobs[0].failReason ?? '', /unreachable/);
+    // Backoff: the second retry waited twice the interval after the first retry failed.
+    const [second, third] = [...failedJobs].sort((a, b) => (a.attempt ?? 0) - (b.attempt ?? 0));
+    const waited = Date.parse(third.lastRunAt!) - Date.parse(second.lastFinishedAt!);
+    assert.ok(waited >= 1900, `the third attempt ran ${waited} ms after the second failed (2 x the 1 s interval, plus jitter)`);
 
     // The target comes back: the next change goes through inline.
     recorder.clear();

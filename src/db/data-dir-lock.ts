@@ -199,3 +199,16 @@ export async function stopOrphanedPostgres(dataDir: string, clusterDir: string, 
   await waitUntil(async () => (await readPostmasterPid(clusterDir)) === null, 5_000);
   log.info({ pid: recorded.pid }, 'the orphaned embedded PostgreSQL has shut down');
 }
+
+/**
+ * The PostgreSQL a live Ferry runs on `dataDir` (its owner is alive and its postmaster is a
+ * PostgreSQL on `<dataDir>/pg`), for a second process to connect to; null otherwise.
+ */
+export async function ownersPostgres(dataDir: string): Promise<{ ownerPid: number; port: number } | null> {
+  const owner = await readOwner(path.join(dataDir, OWNER_FILE));
+  if (!owner || !ownerIsLive(owner)) return null;
+  const clusterDir = path.join(dataDir, 'pg');
+  const postmaster = await readPostmasterPid(clusterDir);
+  if (!postmaster || !Number.isInteger(postmaster.port) || !isAlive(postmaster.pid) || !isPostgresOn(postmaster.pid, clusterDir, postmaster)) return null;
+  return { ownerPid: owner.pid, port: postmaster.port };
+}

@@ -4,7 +4,7 @@ import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import exitHook from 'async-exit-hook';
 import type { Logger } from '../observability/logger';
-import { lockDataDir, stopOrphanedPostgres } from './data-dir-lock';
+import { lockDataDir, ownersPostgres, stopOrphanedPostgres } from './data-dir-lock';
 
 export interface EmbeddedPostgresHandle {
   url: string;
@@ -124,4 +124,16 @@ export async function startEmbeddedPostgres(
     await lock.release().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * The connection URL of the embedded PostgreSQL that a live Ferry server runs on `dataDir` (its
+ * port from postmaster.pid, the password from `pg-password`), so a worker started beside it needs
+ * no hand-copied credentials; null when no live Ferry runs one there.
+ */
+export async function joinEmbeddedPostgres(dataDir: string, database: string): Promise<{ url: string; ownerPid: number } | null> {
+  const running = await ownersPostgres(dataDir);
+  if (!running) return null;
+  const password = (await readFile(path.join(dataDir, 'pg-password'), 'utf8')).trim();
+  return { url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${running.port}/${database}`, ownerPid: running.ownerPid };
 }

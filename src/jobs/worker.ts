@@ -18,9 +18,9 @@ export interface FerryWorker {
  * as the server, no HTTP and no change-log engine loop. Several may share one queue.
  */
 export async function startWorker(config: Config, logger: Logger, options: { plugins?: ProvisionerPlugin<any>[] } = {}): Promise<FerryWorker> {
-  // A second process cannot open the server's embedded cluster: beside a running server, a
-  // worker needs DATABASE_URL.
-  const { url: databaseUrl, embedded } = await resolveDatabase(config, logger);
+  // Beside a server running the embedded cluster on the same data folder, the worker connects to
+  // it (port and password from the folder); alone, it starts the cluster itself.
+  const { url: databaseUrl, embedded } = await resolveDatabase(config, logger, { join: true });
   let orm: MikroORM | null = null;
   let queue: JobQueue | null = null;
   try {

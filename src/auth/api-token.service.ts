@@ -115,6 +115,24 @@ export class ApiTokenService {
     return { token, secret };
   }
 
+  /**
+   * `ferry token create`, run by whoever can reach the database (the operator recovering access,
+   * or scripting a deployment): no principal, so `createdByTokenId` stays null and the log says
+   * where it came from.
+   */
+  async createFromCommandLine(em: EntityManager, input: { name: string; role: Role; organizationId: string | null }, logger: Logger): Promise<{ token: ApiToken; secret: string }> {
+    if (input.role === Role.PLATFORM_ADMIN && input.organizationId) throw badInput('A platform-admin token has no organisation.', 'organizationId');
+    if (input.role !== Role.PLATFORM_ADMIN) {
+      if (!input.organizationId) throw badInput(`A ${input.role} token needs an organisation (--organization).`, 'organizationId');
+      if (!isUuid(input.organizationId) || !(await em.findOne(Organization, { id: input.organizationId }))) throw notFound('Organization', input.organizationId);
+    }
+    const secret = this.newSecret();
+    const token = this.build(input.name, input.role, input.organizationId, null, secret);
+    await em.persistAndFlush(token);
+    logger.info({ tokenId: token.id, role: token.role, organizationId: input.organizationId }, 'API token created from the command line');
+    return { token, secret };
+  }
+
   async list(ctx: RequestContext, organizationId?: string | null): Promise<ApiToken[]> {
     const { principal, em } = ctx;
     if (organizationId) {

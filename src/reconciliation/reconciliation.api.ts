@@ -1,4 +1,5 @@
 import type { EntityClass } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { RequestContext } from '../api/context';
 import type { OrgScopedEntity } from '../common/base-entity';
 import { badInput, forbidden, notFound } from '../common/errors';
@@ -101,8 +102,13 @@ export class ReconciliationApi {
    */
   async testConnection(ctx: RequestContext, targetId: string): Promise<ConnectionTest> {
     const target = await findWritable(ctx.em, ctx.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
-    const withSecrets = await ctx.em.fork().findOneOrFail(ProvisioningTarget, target.id, { populate: ['secrets'] });
-    const { plugin, context } = this.engine.pluginFor(ctx.em, withSecrets);
+    return this.testTarget(ctx.em, target);
+  }
+
+  /** The test itself, for a target already authorised (the API) or an operator's `ferry doctor`. */
+  async testTarget(em: EntityManager, target: ProvisioningTarget): Promise<ConnectionTest> {
+    const withSecrets = await em.fork().findOneOrFail(ProvisioningTarget, target.id, { populate: ['secrets'] });
+    const { plugin, context } = this.engine.pluginFor(em, withSecrets);
     if (!plugin.testConnection) {
       return { target, ok: false, supported: false, durationMs: 0, detail: `the ${plugin.name} plugin cannot test a connection without sending data to the target` };
     }

@@ -50,6 +50,8 @@ describe('deployment files', () => {
     assert.match(dockerfile, /^CMD \["serve"\]$/m);
     for (const [, key] of dockerfile.matchAll(/^ {4}(\w+)=/gm)) assert.ok(SETTINGS.has(key), `${key} is a Ferry setting`);
     for (const [, key] of dockerfile.matchAll(/^ENV (\w+)=/gm)) assert.ok(SETTINGS.has(key), `${key} is a Ferry setting`);
+    const ignored = read('deploy/Dockerfile.dockerignore').split('\n');
+    for (const local of ['node_modules', 'dist', '.ferry', '.git']) assert.ok(ignored.includes(local), `the build context leaves out ${local}`);
   });
 
   it('systemd: the server and worker units run ferry serve and ferry worker, and verify', async (t) => {

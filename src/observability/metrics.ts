@@ -26,6 +26,8 @@ export class Metrics {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'ferry_' });
+    // Under their standard names (process_cpu_seconds_total, nodejs_eventloop_lag_seconds, ...), so
+    // stock Node dashboards work; Ferry's own metrics carry the ferry_ prefix.
+    collectDefaultMetrics({ register: this.registry });
   }
 }

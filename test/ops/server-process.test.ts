@@ -72,6 +72,10 @@ describe('the server process (npm start) on the embedded PostgreSQL', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     assert.match(metrics, /ferry_graphql_operations_total\{type="mutation",outcome="ok"\} 1/);
     assert.match(metrics, /ferry_sql_queries_total \d+/);
+    // Node's process metrics under their standard names, for stock dashboards.
+    assert.match(metrics, /^process_cpu_seconds_total \d/m);
+    assert.match(metrics, /^nodejs_eventloop_lag_seconds \d/m);
+    assert.doesNotMatch(metrics, /^ferry_process_/m);
     assert.ok(!first.output().includes('"level":50'), 'no error was logged');
 
     first.child.kill('SIGTERM');

@@ -229,7 +229,7 @@ export const reprovisionComanageDataset = reprovisionScenario({
  */
 async function eventLoopDelayMaxMs(graphqlUrl: string): Promise<number> {
   const text = await (await fetch(graphqlUrl.replace(/\/graphql$/, '/metrics'))).text();
-  const line = text.split('\n').find((l) => l.startsWith('ferry_nodejs_eventloop_lag_max_seconds '));
-  if (!line) throw new Error('Ferry\'s /metrics has no ferry_nodejs_eventloop_lag_max_seconds');
+  const line = text.split('\n').find((l) => l.startsWith('nodejs_eventloop_lag_max_seconds '));
+  if (!line) throw new Error('Ferry\'s /metrics has no nodejs_eventloop_lag_max_seconds');
   return Number(line.split(' ').at(-1)) * 1000;
 }

@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { useId, useState } from 'react';
 
 /**
  * The part of JSON Schema the plugins' configuration schemas use (produced from their zod schemas
@@ -205,22 +205,7 @@ function Field({ name, label, shape, required, secret, secretSet, editing, value
       );
       break;
     case 'json':
-      control = (
-        <textarea
-          id={id}
-          name={name}
-          rows={3}
-          className="json"
-          value={value === undefined ? '' : JSON.stringify(value)}
-          onChange={(event) => {
-            try {
-              onChange(event.target.value === '' ? undefined : JSON.parse(event.target.value));
-            } catch {
-              /* keeps the last valid value while typing */
-            }
-          }}
-        />
-      );
+      control = <JsonField id={id} name={name} value={value} onChange={onChange} />;
       break;
     default:
       control = secret ? (
@@ -262,6 +247,35 @@ function Field({ name, label, shape, required, secret, secretSet, editing, value
       ) : null}
       {hint ? <small className="muted">{hint}</small> : null}
     </div>
+  );
+}
+
+/**
+ * A value the form has no control for (e.g. a map of headers), as JSON text. The text is the
+ * field's own state, so what is typed stays while it is not yet valid JSON; each valid text sets
+ * the value, an empty one leaves it out.
+ */
+function JsonField({ id, name, value, onChange }: { id: string; name: string; value: unknown; onChange(value: unknown): void }) {
+  const [text, setText] = useState(() => (value === undefined ? '' : JSON.stringify(value)));
+  const [invalid, setInvalid] = useState(false);
+  return (
+    <textarea
+      id={id}
+      name={name}
+      rows={3}
+      className="json"
+      value={text}
+      aria-invalid={invalid}
+      onChange={(event) => {
+        setText(event.target.value);
+        try {
+          onChange(event.target.value === '' ? undefined : JSON.parse(event.target.value));
+          setInvalid(false);
+        } catch {
+          setInvalid(true);
+        }
+      }}
+    />
   );
 }
 

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import express from 'express';
 
@@ -56,11 +55,9 @@ export function consoleRoutes(directory = consoleDirectory): express.Router {
         res.status(405).end();
         return;
       }
-      if (!fs.existsSync(index)) {
-        res.status(503).type('text/plain').send('The console is not built: run `npm run build`.');
-        return;
-      }
-      res.set('cache-control', 'no-cache').sendFile(index);
+      res.set('cache-control', 'no-cache').sendFile(index, (error) => {
+        if (error && !res.headersSent) res.status(503).type('text/plain').send('The console is not built: run `npm run build`.');
+      });
     },
   );
   return router;

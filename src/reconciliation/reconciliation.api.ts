@@ -74,9 +74,7 @@ export class ReconciliationApi {
     if (record.organization.id !== target.organization.id) throw notFound(subjectType.toLowerCase(), subjectId);
     const payload = await this.engine.load(em, subjectType, subjectId);
     if (!payload) throw notFound(subjectType.toLowerCase(), subjectId);
-    // Secrets are needed to talk to the plugin's configuration, never returned.
-    const withSecrets = await em.fork().findOneOrFail(ProvisioningTarget, target.id, { populate: ['secrets'] });
-    const { plugin, context } = this.engine.pluginFor(em, withSecrets);
+    const { withSecrets, plugin, context } = await this.pluginOf(em, target);
     const prepared = await this.engine.prepare(em, withSecrets, UPDATE_ACTIONS[subjectType], payload, false);
     const state = await em.findOne(ProvisionedState, { target: target.id, subjectType, subjectId });
     const base = { target, subjectType, subjectId, action: prepared.action, reason: prepared.reason, remoteId: state?.remoteId ?? null };
@@ -107,8 +105,7 @@ export class ReconciliationApi {
 
   /** The test itself, for a target already authorised (the API) or an operator's `ferry doctor`. */
   async testTarget(em: EntityManager, target: ProvisioningTarget): Promise<ConnectionTest> {
-    const withSecrets = await em.fork().findOneOrFail(ProvisioningTarget, target.id, { populate: ['secrets'] });
-    const { plugin, context } = this.engine.pluginFor(em, withSecrets);
+    const { plugin, context } = await this.pluginOf(em, target);
     if (!plugin.testConnection) {
       return { target, ok: false, supported: false, durationMs: 0, detail: `the ${plugin.name} plugin cannot test a connection without sending data to the target` };
     }
@@ -121,6 +118,12 @@ export class ReconciliationApi {
     } catch (error) {
       return { target, ok: false, supported: true, durationMs: Math.round(performance.now() - started), detail: error instanceof Error ? error.message : String(error) };
     }
+  }
+
+  /** The target with its secrets (for the plugin, never returned), its plugin and call context. */
+  private async pluginOf(em: EntityManager, target: ProvisioningTarget) {
+    const withSecrets = await em.fork().findOneOrFail(ProvisioningTarget, target.id, { populate: ['secrets'] });
+    return { withSecrets, ...this.engine.pluginFor(em, withSecrets) };
   }
 
   async reconcile(ctx: RequestContext, targetId: string, options: { dryRun: boolean; confirmDeletions: boolean }): Promise<JobInfo> {

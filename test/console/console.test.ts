@@ -5,12 +5,12 @@ import type { Browser, Page } from 'playwright-core';
 import {
   CreatePersonDocument,
   CreatePersonWithOutcomesDocument,
-  CreateProvisioningTargetDocument,
   ProvisioningTargetsDocument,
   UpdateProvisioningTargetDocument,
 } from '../../src/client/generated/graphql';
 import { CONSOLE_CSP } from '../../src/console/console.routes';
-import { launchChromium, openTab, step } from '../support/browser';
+import { launchChromium, openTab, signIn as signInAs, step } from '../support/browser';
+import { directoryTarget } from '../support/directory-target';
 import { startTestFerry, type TestFerry } from '../support/ferry';
 import { clientWithRole, createOrganization, uniqueName } from '../support/fixtures';
 import { startSlapd, type Slapd } from '../support/slapd';
@@ -43,27 +43,10 @@ describe('console', () => {
 
   async function organizationWithDirectory() {
     const organization = await createOrganization(t.admin, uniqueName('console'));
-    const ou = uniqueName('console');
-    const base = `ou=${ou},${slapd.suffix}`;
-    await slapd.client().add(base, { objectClass: ['organizationalUnit'], ou });
-    const { createProvisioningTarget } = await t.admin.ok(CreateProvisioningTargetDocument, {
-      input: {
-        organizationId: organization.id,
-        name: 'directory',
-        plugin: 'ldap',
-        mode: 'AUTOMATIC',
-        config: { url: slapd.url, bindDn: slapd.bindDn, bindPassword: slapd.bindPassword, peopleBaseDn: base, groupBaseDn: base },
-      },
-    });
-    return { organization, target: createProvisioningTarget.target, base };
+    return { organization, ...(await directoryTarget(t.admin, slapd, organization.id)) };
   }
 
-  async function signIn(page: Page, token: string) {
-    await page.goto(`${origin}/`);
-    await page.getByLabel('API token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Views' }).waitFor();
-  }
+  const signIn = (page: Page, token: string) => signInAs(page, origin, token);
 
   it('is served at / with a strict Content-Security-Policy, and refuses a wrong token with its code', async () => {
     const redirect = await fetch(`${origin}/`, { redirect: 'manual' });

@@ -51,3 +51,11 @@ export async function step<T>(tab: { screenshot(name: string): Promise<void> }, 
     throw error;
   }
 }
+
+/** Signs the tab in with a token through the console's sign-in form. */
+export async function signIn(page: Page, origin: string, token: string): Promise<void> {
+  await page.goto(`${origin}/`);
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Views' }).waitFor();
+}

@@ -46,14 +46,17 @@ export async function targetActivity(ctx: RequestContext, organizationId: string
   const success = byTarget(successes);
   const failure = byTarget(failures);
   const work = byTarget(pending);
+  const buckets = new Map<string, OutcomeBucket[]>();
+  for (const row of counts) {
+    const bucket = { start: new Date(row.start), outcome: row.outcome as ProvisioningOutcome, count: row.count };
+    buckets.set(row.target_id, [...(buckets.get(row.target_id) ?? []), bucket]);
+  }
+  for (const list of buckets.values()) list.sort((a, b) => a.start.getTime() - b.start.getTime() || a.outcome.localeCompare(b.outcome));
   return targets.map((target) => ({
     target,
     lastSuccessAt: asDate(success.get(target.id)?.last_success_at),
     openFailures: failure.get(target.id)?.count ?? 0,
     pendingWork: work.get(target.id)?.count ?? 0,
-    outcomes: counts
-      .filter((row) => row.target_id === target.id)
-      .map((row) => ({ start: new Date(row.start), outcome: row.outcome as ProvisioningOutcome, count: row.count }))
-      .sort((a, b) => a.start.getTime() - b.start.getTime() || a.outcome.localeCompare(b.outcome)),
+    outcomes: buckets.get(target.id) ?? [],
   }));
 }

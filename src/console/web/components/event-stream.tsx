@@ -9,6 +9,7 @@ import {
 import { formatTime } from '../lib/format';
 import { useQuery, useSubscription } from '../lib/hooks';
 import { href } from '../lib/router';
+import { enumOptions, FilterSelect, nameOptions } from './filter-select';
 import { Badge, ErrorNotice, Loading } from './notice';
 
 const OUTCOMES: ProvisioningOutcome[] = ['SUCCEEDED', 'FAILED', 'RETRY_SCHEDULED', 'QUEUED', 'SKIPPED', 'COALESCED'];
@@ -66,41 +67,9 @@ export function EventStream({ organizationId, title, subject, targets, onEvent }
         {title} <span className={`live-dot ${liveError ? 'off' : 'on'}`}>{liveError ? 'not live' : 'live'}</span>
       </h2>
       <form className="filters" role="search" aria-label={`Filter ${title.toLowerCase()}`} onSubmit={(event) => event.preventDefault()}>
-        <label>
-          Target
-          <select value={targetId} onChange={(event) => setTargetId(event.target.value)}>
-            <option value="">All targets</option>
-            {targets.map((target) => (
-              <option key={target.id} value={target.id}>
-                {target.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Outcome
-          <select value={outcome} onChange={(event) => setOutcome(event.target.value)}>
-            <option value="">All outcomes</option>
-            {OUTCOMES.map((value) => (
-              <option key={value} value={value}>
-                {value.replace(/_/g, ' ')}
-              </option>
-            ))}
-          </select>
-        </label>
-        {subject ? null : (
-          <label>
-            Subject type
-            <select value={subjectType} onChange={(event) => setSubjectType(event.target.value)}>
-              <option value="">All subjects</option>
-              {SUBJECT_TYPES.map((value) => (
-                <option key={value} value={value}>
-                  {value.toLowerCase()}
-                </option>
-              ))}
-            </select>
-          </label>
-        )}
+        <FilterSelect label="Target" value={targetId} onChange={setTargetId} all="All targets" options={nameOptions(targets)} />
+        <FilterSelect label="Outcome" value={outcome} onChange={setOutcome} all="All outcomes" options={OUTCOMES.map((value) => ({ value, label: value.replace(/_/g, ' ') }))} />
+        {subject ? null : <FilterSelect label="Subject type" value={subjectType} onChange={setSubjectType} all="All subjects" options={enumOptions(SUBJECT_TYPES)} />}
         <label>
           Text
           <input type="search" value={text} placeholder="name, error, target…" onChange={(event) => setText(event.target.value)} />

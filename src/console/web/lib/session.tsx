@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { FerryClient, FerryError } from '../../../client/runtime';
+import { FerryClient } from '../../../client/runtime';
 import { ViewerDocument, type Role } from '../../../client/generated/graphql';
 
 /**
@@ -99,4 +99,3 @@ export function useSession(): Session {
   return session;
 }
 
-export { FerryError };

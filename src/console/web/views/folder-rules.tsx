@@ -7,8 +7,10 @@ import {
   ProvisioningAssignmentsDocument,
   type ConsoleFoldersQuery,
 } from '../../../client/generated/graphql';
+import { FilterSelect, nameOptions } from '../components/filter-select';
 import { Badge, ErrorNotice, Loading } from '../components/notice';
-import { useQuery } from '../lib/hooks';
+import { asFerryError, useQuery } from '../lib/hooks';
+import type { FerryError } from '../../../client/runtime';
 import { useSession } from '../lib/session';
 
 type Folder = ConsoleFoldersQuery['folders']['nodes'][number];
@@ -45,16 +47,7 @@ export function FolderRules({ organizationId }: { organizationId: string }) {
         <h2 id={`${ids}-title`}>Folder rules</h2>
         <ErrorNotice error={targets.error} what="Targets could not be loaded" />
         <form className="filters" onSubmit={(event) => event.preventDefault()}>
-          <label>
-            Target
-            <select value={targetId} onChange={(event) => setTargetId(event.target.value)}>
-              {list.map((target) => (
-                <option key={target.id} value={target.id}>
-                  {target.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <FilterSelect label="Target" value={targetId} onChange={setTargetId} options={nameOptions(list)} />
         </form>
         {targets.data && list.length === 0 ? <p className="empty">No targets yet.</p> : null}
         <ErrorNotice error={folders.error} what="Folders could not be loaded" />
@@ -75,7 +68,7 @@ export function FolderRules({ organizationId }: { organizationId: string }) {
 /** Every folder of the organisation, 500 at a time. */
 function useAllFolders(organizationId: string) {
   const { client } = useSession();
-  const [state, setState] = useState<{ list: Folder[]; loading: boolean; error: Error | null }>({ list: [], loading: true, error: null });
+  const [state, setState] = useState<{ list: Folder[]; loading: boolean; error: FerryError | null }>({ list: [], loading: true, error: null });
   useEffect(() => {
     let current = true;
     (async () => {
@@ -87,12 +80,12 @@ function useAllFolders(organizationId: string) {
         after = page.folders.pageInfo.hasNextPage ? (page.folders.pageInfo.endCursor ?? null) : null;
       } while (after && current);
       if (current) setState({ list, loading: false, error: null });
-    })().catch((error: Error) => current && setState({ list: [], loading: false, error }));
+    })().catch((error: unknown) => current && setState({ list: [], loading: false, error: asFerryError(error) }));
     return () => {
       current = false;
     };
   }, [client, organizationId]);
-  return { ...state, error: state.error as import('../../../client/runtime').FerryError | null };
+  return state;
 }
 
 function FolderTree({ folders, marks }: { folders: Folder[]; marks: Map<string, Mark> }) {

@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import { ConsoleGroupDocument, ConsoleGroupsDocument, ConsolePeopleDocument } from '../../../client/generated/graphql';
 import { Badge, ErrorNotice, Loading } from '../components/notice';
+import { RecordPage } from '../components/record-page';
 import { Pager } from '../components/pager';
 import { SubjectProvisioning } from '../components/subject-provisioning';
 import { personName } from '../lib/format';
@@ -72,42 +73,44 @@ export function Groups({ organizationId }: { organizationId: string }) {
 }
 
 export function GroupPage({ organizationId, id }: { organizationId: string; id: string }) {
-  const ids = useId();
   const group = useQuery(ConsoleGroupDocument, { id });
-  const record = group.data?.group;
   return (
-    <>
-      <p>
-        <a href={href.groups()}>← Groups</a>
-      </p>
-      <ErrorNotice error={group.error} what="The group could not be loaded" />
-      {group.loading && !record ? <Loading what="the group" /> : null}
-      {record ? (
-        <>
-          <section className="panel" aria-labelledby={`${ids}-title`}>
-            <h2 id={`${ids}-title`} className="subject-name">
-              <bdi>{record.fullName}</bdi> <Badge value={record.status} />
-            </h2>
-            <dl className="record">
-              <dt>Id</dt>
-              <dd>
-                <code>{record.id}</code>
-              </dd>
-              <dt>Folder</dt>
-              <dd>{record.folder?.fullName ?? '—'}</dd>
-              <dt>Type</dt>
-              <dd>{record.type.toLowerCase()}</dd>
-              <dt>Description</dt>
-              <dd>{record.description ?? '—'}</dd>
-              <dt>Nested groups</dt>
-              <dd>{record.nestedGroups.map((nested) => nested.fullName).join(', ') || '—'}</dd>
-            </dl>
-          </section>
-          <Members organizationId={organizationId} groupId={record.id} />
-          <SubjectProvisioning organizationId={organizationId} type="GROUP" id={record.id} />
-        </>
-      ) : null}
-    </>
+    <RecordPage
+      back={{ to: href.groups(), label: 'Groups' }}
+      what="the group"
+      error={group.error}
+      loading={group.loading}
+      record={group.data?.group}
+      render={(record) => ({
+        heading: (
+          <>
+            <bdi>{record.fullName}</bdi> <Badge value={record.status} />
+          </>
+        ),
+        details: (
+          <dl className="record">
+            <dt>Id</dt>
+            <dd>
+              <code>{record.id}</code>
+            </dd>
+            <dt>Folder</dt>
+            <dd>{record.folder?.fullName ?? '—'}</dd>
+            <dt>Type</dt>
+            <dd>{record.type.toLowerCase()}</dd>
+            <dt>Description</dt>
+            <dd>{record.description ?? '—'}</dd>
+            <dt>Nested groups</dt>
+            <dd>{record.nestedGroups.map((nested) => nested.fullName).join(', ') || '—'}</dd>
+          </dl>
+        ),
+        below: (
+          <>
+            <Members organizationId={organizationId} groupId={record.id} />
+            <SubjectProvisioning organizationId={organizationId} type="GROUP" id={record.id} />
+          </>
+        ),
+      })}
+    />
   );
 }
 

@@ -1,5 +1,6 @@
 import { useEffect, useId, useState } from 'react';
 import { ConsoleTargetsDocument, ProvisioningJobsDocument, type JobState } from '../../../client/generated/graphql';
+import { enumOptions, FilterSelect, nameOptions } from '../components/filter-select';
 import { JobProgress } from '../components/job-progress';
 import { Badge, ErrorNotice, Loading } from '../components/notice';
 import { formatTime } from '../lib/format';
@@ -28,28 +29,8 @@ export function Jobs({ organizationId }: { organizationId: string }) {
     <section className="panel" aria-labelledby={`${ids}-title`}>
       <h2 id={`${ids}-title`}>Jobs</h2>
       <form className="filters" onSubmit={(event) => event.preventDefault()} aria-label="Filter jobs">
-        <label>
-          State
-          <select value={state} onChange={(event) => setState(event.target.value as JobState | '')}>
-            <option value="">All states</option>
-            {STATES.map((value) => (
-              <option key={value} value={value}>
-                {value.toLowerCase()}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Target
-          <select value={targetId} onChange={(event) => setTargetId(event.target.value)}>
-            <option value="">All targets</option>
-            {(targets.data?.provisioningTargets ?? []).map((target) => (
-              <option key={target.id} value={target.id}>
-                {target.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="State" value={state} onChange={(value) => setState(value as JobState | '')} all="All states" options={enumOptions(STATES)} />
+        <FilterSelect label="Target" value={targetId} onChange={setTargetId} all="All targets" options={nameOptions(targets.data?.provisioningTargets ?? [])} />
       </form>
       <ErrorNotice error={jobs.error} what="Jobs could not be loaded" />
       {jobs.loading && !jobs.data ? <Loading what="jobs" /> : null}

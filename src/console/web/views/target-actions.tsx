@@ -1,4 +1,4 @@
-import { useCallback, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import {
   ReconcileDocument,
   ReconciliationRunDocument,
@@ -41,8 +41,6 @@ export function TargetActions({ target }: { target: Target }) {
     if (result) setReconcileJob({ id: result.reconcile.id, dryRun });
   }
 
-  const reloadRuns = runs.reload;
-  const reconciled = useCallback(() => reloadRuns(), [reloadRuns]);
 
   return (
     <>
@@ -84,7 +82,7 @@ export function TargetActions({ target }: { target: Target }) {
           </p>
         ) : null}
         <ErrorNotice error={reconcile.error} what="Reconcile could not start" />
-        {reconcileJob ? <JobProgress key={reconcileJob.id} jobId={reconcileJob.id} label={reconcileJob.dryRun ? 'Reconcile dry run' : 'Reconcile'} onFinished={reconciled} /> : null}
+        {reconcileJob ? <JobProgress key={reconcileJob.id} jobId={reconcileJob.id} label={reconcileJob.dryRun ? 'Reconcile dry run' : 'Reconcile'} onFinished={runs.reload} /> : null}
         <ErrorNotice error={runs.error} what="Reconcile runs could not be loaded" />
         {latest ? <RunReport runId={latest.id} key={latest.id + latest.status} onConfirm={() => startReconcile(false, true)} canWrite={canWrite} /> : null}
       </section>

@@ -11,6 +11,7 @@ import {
 } from '../../../client/generated/graphql';
 import { cleanConfig, ConfigForm, type ConfigValue, type JsonSchema } from '../components/config-form';
 import { Badge, ErrorNotice, Loading } from '../components/notice';
+import { RecordPage } from '../components/record-page';
 import { useMutation, useQuery } from '../lib/hooks';
 import { href } from '../lib/router';
 import { useSession } from '../lib/session';
@@ -190,33 +191,35 @@ export function NewTarget({ organizationId }: { organizationId: string }) {
 
 /** A target: its settings (secrets write-only), and its jobs (Reprovision All, Reconcile). */
 export function TargetPage({ id }: { id: string }) {
-  const ids = useId();
   const { canWrite } = useSession();
   const target = useQuery(ConsoleTargetDocument, { id });
   const plugins = useQuery(ConsolePluginsDocument, {});
-  const record = target.data?.provisioningTarget;
-  const plugin = plugins.data?.provisioningPlugins.find((candidate) => candidate.name === record?.plugin);
   return (
-    <>
-      <p>
-        <a href={href.targets()}>← Targets</a>
-      </p>
-      <ErrorNotice error={target.error} what="The target could not be loaded" />
-      {target.loading && !record ? <Loading what="the target" /> : null}
-      {record ? (
-        <>
-          <section className="panel" aria-labelledby={`${ids}-title`}>
-            <h2 id={`${ids}-title`}>
+    <RecordPage
+      back={{ to: href.targets(), label: 'Targets' }}
+      what="the target"
+      error={target.error}
+      loading={target.loading}
+      record={target.data?.provisioningTarget}
+      render={(record) => {
+        const plugin = plugins.data?.provisioningPlugins.find((candidate) => candidate.name === record.plugin);
+        return {
+          heading: (
+            <>
               <bdi>{record.name}</bdi> <span className="muted">{record.plugin}</span> <Badge value={record.health.state} />
-            </h2>
-            {record.health.lastError ? <p className="detail">Last error: {record.health.lastError}</p> : null}
-            {plugin?.canTestConnection && canWrite ? <TestConnection targetId={record.id} /> : null}
-            {plugin ? <TargetSettings key={record.id + JSON.stringify(record.config)} target={record} schema={plugin.configSchema as JsonSchema} secretFields={plugin.secretFields} onSaved={target.reload} readOnly={!canWrite} /> : null}
-          </section>
-          <TargetActions target={record} />
-        </>
-      ) : null}
-    </>
+            </>
+          ),
+          details: (
+            <>
+              {record.health.lastError ? <p className="detail">Last error: {record.health.lastError}</p> : null}
+              {plugin?.canTestConnection && canWrite ? <TestConnection targetId={record.id} /> : null}
+              {plugin ? <TargetSettings key={record.id + JSON.stringify(record.config)} target={record} schema={plugin.configSchema as JsonSchema} secretFields={plugin.secretFields} onSaved={target.reload} readOnly={!canWrite} /> : null}
+            </>
+          ),
+          below: <TargetActions target={record} />,
+        };
+      }}
+    />
   );
 }
 

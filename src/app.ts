@@ -2,7 +2,6 @@ import type { AddressInfo } from 'node:net';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createHttpServer } from './api/server';
 import { buildFerrySchema } from './api/schema';
-import { targetHealthSettings } from './provisioning/health/target-health';
 import type { Config } from './config/config';
 import { openDatabase } from './db/orm';
 import { openJobQueue, resolveDatabase } from './backends';
@@ -10,8 +9,9 @@ import type { JobQueue } from './jobs/job-queue';
 import type { Logger } from './observability/logger';
 import type { ProvisionerPlugin } from './plugins/plugin';
 import { Metrics } from './observability/metrics';
-import { createServices, pipelineSettings, retryPolicy, type Services } from './services';
+import { createConfiguredServices, type Services } from './services';
 import { sealPlainSecrets } from './security/secret-box';
+import { instrument } from './instrumentation';
 
 export interface Ferry {
   url: string;
@@ -31,20 +31,20 @@ export interface StartOptions {
 
 export async function startFerry(config: Config, logger: Logger, options: StartOptions = {}): Promise<Ferry> {
   const { url: databaseUrl, embedded } = await resolveDatabase(config, logger);
-  const metrics = new Metrics();
+  const metrics = new Metrics((source, error) => logger.warn({ err: error, source }, 'a metrics source failed; its gauges are left out of this scrape'));
   let orm: MikroORM | null = null;
   let openJobs: JobQueue | null = null;
   let liveStarted: Services['live'] | null = null;
   try {
     orm = await openDatabase(databaseUrl, logger, metrics);
-    const services = createServices({ orm, logger, plugins: options.plugins, urlAllowlist: config.FERRY_TARGET_URL_ALLOWLIST, allowedNetworks: config.FERRY_TARGET_ALLOWED_NETWORKS, targetHealth: targetHealthSettings(config), pipeline: pipelineSettings(config), retry: retryPolicy(config) });
-    services.targetHealth.registerMetrics(metrics.registry);
+    const services = createConfiguredServices(config, { orm, logger, metrics, plugins: options.plugins });
     const em = orm.em.fork();
     await sealPlainSecrets((sql, params) => em.execute(sql, params ?? []), logger);
     await services.apiTokens.bootstrap(orm.em.fork(), config.FERRY_ADMIN_TOKEN, logger);
     const schema = await buildFerrySchema();
-    const jobs = await openJobQueue(config, databaseUrl, logger);
+    const jobs = await openJobQueue(config, databaseUrl, logger, metrics.jobObserver);
     openJobs = jobs;
+    instrument(metrics, orm, services, jobs);
     services.attachJobQueue(jobs);
     services.engine.start();
     if (config.FERRY_RUN_WORKERS) await jobs.startWorkers();

@@ -2,7 +2,7 @@ import type { Config } from './config/config';
 import { loadSecretsKey } from './security/secret-box';
 import { joinEmbeddedPostgres, startEmbeddedPostgres, type EmbeddedPostgresHandle } from './db/embedded-postgres';
 import { createJobQueue } from './jobs/agenda-job-queue';
-import type { JobQueue } from './jobs/job-queue';
+import type { JobQueue, JobRunObserver } from './jobs/job-queue';
 import type { Logger } from './observability/logger';
 
 /**
@@ -26,8 +26,9 @@ export async function resolveDatabase(config: Config, logger: Logger, options: {
 }
 
 /** The job queue as configured: MongoDB when MONGODB_URL is set, else Ferry's PostgreSQL. */
-export function openJobQueue(config: Config, databaseUrl: string, logger: Logger): Promise<JobQueue> {
+export function openJobQueue(config: Config, databaseUrl: string, logger: Logger, observer?: JobRunObserver): Promise<JobQueue> {
   return createJobQueue({
+    observer,
     databaseUrl,
     mongoUrl: config.MONGODB_URL,
     logger,

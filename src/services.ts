@@ -14,7 +14,7 @@ import type { Logger } from './observability/logger';
 import type { ProvisionerPlugin } from './plugins/plugin';
 import { DEFAULT_PIPELINE_SETTINGS, ProvisioningEngine, type PipelineSettings } from './provisioning/engine';
 import { Marshaller } from './provisioning/marshaller';
-import { TargetHealth, type TargetHealthSettings } from './provisioning/health/target-health';
+import { TargetHealth, targetHealthSettings, type TargetHealthSettings } from './provisioning/health/target-health';
 import { ProvisioningService } from './provisioning/provisioning.service';
 import type { JobQueue } from './jobs/job-queue';
 import { JobsService } from './provisioning/jobs.service';
@@ -31,6 +31,10 @@ import { ProvisionabilityApi } from './provisionability/provisionability.api';
 import { ImportApplier } from './import/applier';
 import { ImportService } from './import/import.service';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './provisioning/retry-backoff';
+import { attachRetention, type Retention } from './retention/retention.service';
+import { DEFAULT_RETENTION_SETTINGS, retentionSettings, type RetentionKind, type RetentionSettings } from './retention/retention.settings';
+import type { Config } from './config/config';
+import type { Metrics } from './observability/metrics';
 
 export interface ServiceDependencies {
   orm: MikroORM;
@@ -47,6 +51,10 @@ export interface ServiceDependencies {
   pipeline?: Partial<PipelineSettings>;
   /** Waits between retries (FERRY_RETRY_MAX_INTERVAL_SECONDS). */
   retry?: RetryPolicy;
+  /** Retention ages, interval and batch size (FERRY_RETENTION_*); the defaults when left out. */
+  retention?: RetentionSettings;
+  /** Told of the rows each retention batch deleted, by kind (the metrics). */
+  onPruned?: (kind: RetentionKind, deleted: number) => void;
 }
 
 /** The pipeline settings from the environment (src/config/config.ts). */
@@ -59,8 +67,22 @@ export function retryPolicy(config: { FERRY_RETRY_MAX_INTERVAL_SECONDS: number }
   return { ...DEFAULT_RETRY_POLICY, maxIntervalSeconds: config.FERRY_RETRY_MAX_INTERVAL_SECONDS };
 }
 
+/** The services of a Ferry process (server or worker) as its configuration sets them up. */
+export function createConfiguredServices(config: Config, base: Pick<ServiceDependencies, 'orm' | 'logger' | 'plugins'> & { metrics: Metrics }) {
+  return createServices({
+    ...base,
+    urlAllowlist: config.FERRY_TARGET_URL_ALLOWLIST,
+    allowedNetworks: config.FERRY_TARGET_ALLOWED_NETWORKS,
+    targetHealth: targetHealthSettings(config),
+    pipeline: pipelineSettings(config),
+    retry: retryPolicy(config),
+    retention: retentionSettings(config),
+    onPruned: (kind, deleted) => base.metrics.retentionPruned.inc({ kind }, deleted),
+  });
+}
+
 /** The composition root of the domain services; resolvers reach them through the request context. */
-export function createServices({ orm, logger, plugins: pluginList, urlAllowlist, allowedNetworks, targetHealth: healthSettings, pipeline, retry }: ServiceDependencies) {
+export function createServices({ orm, logger, plugins: pluginList, urlAllowlist, allowedNetworks, targetHealth: healthSettings, pipeline, retry, retention: retentionConfig, onPruned }: ServiceDependencies) {
   const memberships = new MembershipService();
   const automaticGroups = new AutomaticGroupService(memberships);
   const plugins = createPluginRegistry(pluginList ?? installedPlugins(), new UrlAllowlist(urlAllowlist), new OutboundPolicy(allowedNetworks));
@@ -71,6 +93,8 @@ export function createServices({ orm, logger, plugins: pluginList, urlAllowlist,
   let reprovisionAll: ReprovisionAll | null = null;
   let fullRecalculation: FullRecalculation | null = null;
   let reconciler: Reconciler | null = null;
+  let retention: Retention | null = null;
+  const live = new LiveUpdates(orm, logger);
   const imports = new ImportService(orm, new ImportApplier(automaticGroups, memberships), logger);
   return {
     apiTokens: new ApiTokenService(),
@@ -90,7 +114,9 @@ export function createServices({ orm, logger, plugins: pluginList, urlAllowlist,
     jobs: new JobsService(() => jobQueue),
     reprovisionAll: new ReprovisionAllService(() => reprovisionAll),
     /** Subscriptions; started by the server (workers only produce events). */
-    live: new LiveUpdates(orm, logger),
+    live,
+    /** Pruning of old events, jobs, audit entries, change-log entries and reconciliation runs; null until a job queue is attached. */
+    retention: () => retention,
     audit: new AuditService(orm, () => new Set(plugins.list().flatMap((plugin) => plugin.secretFields)), logger),
     provisionability: new ProvisionabilityApi(engine.provisionability, () => fullRecalculation),
     reconciliation: new ReconciliationApi(engine, () => reconciler),
@@ -106,6 +132,7 @@ export function createServices({ orm, logger, plugins: pluginList, urlAllowlist,
       fullRecalculation = recalculation;
       const reconciliation = new Reconciler(orm, engine, queue, logger);
       reconciler = reconciliation;
+      retention = attachRetention({ orm, queue, live, logger, settings: retentionConfig ?? DEFAULT_RETENTION_SETTINGS, onBatch: onPruned });
       engine.signals.on('targetChanged', ({ targetId, changedFields }) => {
         if (!changedFields.includes('reconcileSchedule')) return;
         void orm.em

@@ -17,6 +17,7 @@ import { importRoutes } from '../import/import.routes';
 import { consoleRoutes } from '../console/console.routes';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
+import { checkHealth } from '../observability/health';
 import type { Services } from '../services';
 import { createRequestContext, type RequestContext } from './context';
 import { formatError } from './errors';
@@ -219,13 +220,9 @@ export async function createHttpServer(options: HttpServerOptions) {
   await apollo.start();
 
   app.get('/healthz', async (_req, res) => {
-    try {
-      await orm.em.fork().execute('select 1');
-      res.json({ status: 'ok', database: 'reachable' });
-    } catch (error) {
-      logger.warn({ err: error }, 'health check failed');
-      res.status(503).json({ status: 'unavailable', database: 'unreachable' });
-    }
+    const { healthy, report, error } = await checkHealth(orm);
+    if (!healthy) logger.warn({ err: error }, 'health check failed');
+    res.status(healthy ? 200 : 503).json(report);
   });
 
   app.get('/metrics', async (_req, res) => {

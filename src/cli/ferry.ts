@@ -7,6 +7,8 @@
  *   migrate              apply the database migrations and exit
  *   token create         create an API token directly in the database
  *   doctor               check configuration, database, job backend and targets
+ *   backup, restore      a snapshot of the database to a file, and back into an empty database
+ *   prune                delete what is older than its retention age, now
  *   import, export       move a population in and out of a running server, over its API
  */
 
@@ -43,6 +45,21 @@ const COMMANDS: Record<string, Command> = {
     summary: 'check configuration, database, job backend and every target',
     help: async () => (await import('./commands/doctor.js')).help,
     run: async () => (await import('./commands/doctor.js')).run(),
+  },
+  backup: {
+    summary: "write a consistent snapshot of Ferry's database to a file (backup --out FILE)",
+    help: async () => (await import('./commands/backup.js')).help,
+    run: async (argv) => (await import('./commands/backup.js')).run(argv),
+  },
+  restore: {
+    summary: 'restore a backup into an empty database (restore --from FILE)',
+    help: async () => (await import('./commands/restore.js')).help,
+    run: async (argv) => (await import('./commands/restore.js')).run(argv),
+  },
+  prune: {
+    summary: 'delete what is older than its FERRY_RETENTION_* age, now',
+    help: async () => (await import('./commands/prune.js')).help,
+    run: async () => (await import('./commands/prune.js')).run(),
   },
   import: {
     summary: 'import a file into an organisation of a running server',

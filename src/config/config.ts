@@ -12,6 +12,16 @@ const optionalUrl = (protocols: string[]) =>
     })
     .optional();
 
+/** A retention age in whole days: 0 keeps forever, otherwise at least `min`. */
+const retentionDays = (fallback: number, min = 1) =>
+  z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(36500)
+    .refine((days) => days === 0 || days >= min, { message: `must be 0 (keep forever) or at least ${min}` })
+    .default(fallback);
+
 /**
  * Every environment variable Ferry reads, in one place, so the README table and the start-up
  * validation cannot drift apart. `description` is printed by `npm run config:doc`.
@@ -49,6 +59,9 @@ export const configSchema = z.object({
     .transform((value) => value === 'true')
     .default('true')
     .describe('Whether the server process also runs job workers; `npm run worker` runs workers alone.'),
+  FERRY_WORKER_PORT: port
+    .default(4001)
+    .describe('Port on which a worker (`ferry worker`) serves `/healthz` and `/metrics` (on `HOST`); 0 picks a free port. Run several workers on one host with a port each.'),
   FERRY_JOB_POLL_MS: z.coerce
     .number()
     .int()
@@ -185,6 +198,33 @@ export const configSchema = z.object({
     .min(0)
     .default(10000)
     .describe('How long SIGTERM waits for in-flight requests before closing connections.'),
+  FERRY_RETENTION_EVENTS_DAYS: retentionDays(90, 1).describe(
+    'Provisioning events older than this many days are pruned, except those an open failure notification refers to and those an open subscription of the pruning process has yet to read. Also the replay window: a subscription can always resume from an event this young. At least 1; 0 keeps them forever.',
+  ),
+  FERRY_RETENTION_JOBS_DAYS: retentionDays(30).describe(
+    'Finished jobs (completed, failed, cancelled and not running) are pruned this many days after they finished. Waiting and running jobs are never pruned. 0 keeps them forever.',
+  ),
+  FERRY_RETENTION_AUDIT_DAYS: retentionDays(365).describe('Audit entries older than this many days are pruned. 0 keeps them forever.'),
+  FERRY_RETENTION_CHANGE_LOG_DAYS: retentionDays(365).describe(
+    "Change-log entries older than this many days are pruned once every change-log consumer (the provisioning cursor, pending provisioning work) is past them. Audit entries older than this show no `changes` any more (keep it at least the audit age to keep them). 0 keeps them forever.",
+  ),
+  FERRY_RETENTION_RECONCILIATION_DAYS: retentionDays(90).describe(
+    'Finished reconciliation runs (with their differences) are pruned this many days after they finished. 0 keeps them forever.',
+  ),
+  FERRY_RETENTION_INTERVAL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10080)
+    .default(60)
+    .describe('How often the pruning job runs (one run at a time across all processes); the first run comes this long after the first start.'),
+  FERRY_RETENTION_BATCH_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100000)
+    .default(1000)
+    .describe('Most rows one pruning transaction deletes; each batch commits on its own, so locks and memory stay small whatever the table size.'),
 });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string; introspection: boolean; landingPage: boolean };

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Agenda, AgendaBackend, Job } from 'agenda';
 import type { Logger } from '../observability/logger';
-import type { DefineOptions, EnqueueItem, EnqueueOptions, JobInfo, JobListFilter, JobQueue, RunningJob, TakenJob } from './job-queue';
-import { RUN_CLAIM_KEY, assertPlainKeys, definedEntries, toJobInfo, withoutBookkeeping, type Clock, type JobStore } from './job-store';
+import type { JobDepth } from '../observability/metrics';
+import type { DefineOptions, EnqueueItem, EnqueueOptions, JobInfo, JobListFilter, JobQueue, JobRunObserver, RunningJob, TakenJob } from './job-queue';
+import { RUN_CLAIM_KEY, assertPlainKeys, definedEntries, toJobInfo, withoutBookkeeping, type Clock, type FinishedJobPruning, type JobStore } from './job-store';
 import { openMongoJobStore } from './mongo-job-store';
 import { openPostgresJobStore } from './postgres-job-store';
 
@@ -23,6 +24,8 @@ export interface JobQueueOptions {
   shutdownTimeoutMs?: number;
   /** How long to wait for MongoDB to answer at start-up. Default 5 s. */
   mongoConnectTimeoutMs?: number;
+  /** Told when a job of this process starts and ends (the metrics). */
+  observer?: JobRunObserver;
 }
 
 const DEFAULT_CONCURRENCY = 5;
@@ -222,7 +225,7 @@ function preconnected(store: JobStore): AgendaBackend {
   };
 }
 
-class AgendaJobQueue implements JobQueue {
+class AgendaJobQueue implements JobQueue, FinishedJobPruning {
   private readonly definitions = new Map<string, { concurrency: number; lockLifetimeMs: number }>();
   /** Jobs whose handler this process has entered and Agenda has not completed yet. */
   private readonly active = new Map<Job, AgendaRunningJob<unknown> | null>();
@@ -236,6 +239,7 @@ class AgendaJobQueue implements JobQueue {
     private readonly log: Logger,
     private readonly lockLifetimeMs: number,
     private readonly shutdownTimeoutMs: number,
+    private readonly observer: JobRunObserver | undefined,
   ) {
     agenda.on('error', (error: Error) => {
       if (this.stopped) log.debug({ err: error }, 'job processor error during shutdown');
@@ -289,9 +293,15 @@ class AgendaJobQueue implements JobQueue {
     }
     this.active.set(job, running);
     running.startHeartbeat(Math.max(50, Math.floor(lockLifetimeMs / 3)));
+    const started = Date.now();
+    const due = job.attrs.nextRunAt ? new Date(job.attrs.nextRunAt).getTime() : started;
+    this.observer?.started(job.attrs.name, started - due);
+    let failed = true;
     try {
       await handler(running);
+      failed = false;
     } finally {
+      this.observer?.finished(job.attrs.name, failed, Date.now() - started);
       await running.finish();
       // A cancel the handler never looked at did not stop it: the run is COMPLETED (or FAILED),
       // not CANCELLED.
@@ -410,6 +420,16 @@ class AgendaJobQueue implements JobQueue {
     return job ? toJobInfo(job, this.clock()) : null;
   }
 
+  async depth(): Promise<JobDepth[]> {
+    return this.store.depth(this.clock());
+  }
+
+  /** Retention: JobStore.deleteFinished (FinishedJobPruning, job-store.ts). */
+  async deleteFinished(before: Date, limit: number): Promise<number> {
+    this.assertOpen();
+    return this.store.deleteFinished(before, limit);
+  }
+
   async cancel(jobId: string): Promise<boolean> {
     this.assertOpen();
     return this.store.requestCancel(jobId);
@@ -525,7 +545,7 @@ export async function createJobQueue(options: JobQueueOptions): Promise<JobQueue
       removeOnComplete: false,
     });
     await agenda.ready;
-    return new AgendaJobQueue(agenda, store, log, lockLifetimeMs, options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
+    return new AgendaJobQueue(agenda, store, log, lockLifetimeMs, options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS, options.observer);
   } catch (error) {
     await store.close().catch(() => undefined);
     throw error;

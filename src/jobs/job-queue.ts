@@ -1,4 +1,5 @@
 import { registerEnumType } from 'type-graphql';
+import type { JobDepth } from '../observability/metrics';
 
 export enum JobState {
   /** Waiting to run (now or at nextRunAt). */
@@ -85,6 +86,12 @@ export interface JobListFilter {
   skip?: number;
 }
 
+/** Told when a job starts in this process (how long after its run time) and when it ends. */
+export interface JobRunObserver {
+  started(name: string, waitedMs: number): void;
+  finished(name: string, failed: boolean, ranMs: number): void;
+}
+
 /**
  * Ferry's job queue: Agenda on MongoDB (MONGODB_URL) or on PostgreSQL (Ferry's database), one
  * code path, only the backend differs. A handler that throws fails its job; retries are the
@@ -101,6 +108,8 @@ export interface JobQueue {
   enqueueMany<T extends Record<string, unknown>>(name: string, jobs: EnqueueItem<T>[], options?: Pick<EnqueueOptions, 'dedupeOn'>): Promise<{ jobId: string; created: boolean }[]>;
   list(filter: JobListFilter): Promise<JobInfo[]>;
   get(jobId: string): Promise<JobInfo | null>;
+  /** Jobs by name: due, scheduled for later, running (the metrics; one query). */
+  depth(): Promise<JobDepth[]>;
   /** Cancels a waiting job (it will not run) or flags a running one (isCancelled() turns true). */
   cancel(jobId: string): Promise<boolean>;
   /** Starts processing jobs in this process (the server does by default; `npm run worker` too). */

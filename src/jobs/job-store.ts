@@ -1,5 +1,6 @@
 import type { AgendaBackend } from 'agenda';
 import { JobState, type JobInfo, type JobListFilter } from './job-queue';
+import type { JobDepth } from '../observability/metrics';
 
 /**
  * Key in a job's data that holds the token of the worker running it. Claiming it atomically at
@@ -82,9 +83,18 @@ export interface JobStore {
   release(jobs: Array<{ id: string; lockedAt?: Date }>): Promise<void>;
   /** Disables a job that has not finished (or was cancelled before); false otherwise. */
   requestCancel(id: string): Promise<boolean>;
+  /**
+   * Retention: deletes at most `limit` finished jobs (completed, failed, or cancelled and not
+   * running) that finished (or were last changed, when they never ran) before `before`, in one
+   * statement; waiting and running jobs, and jobs a dead worker still holds, are never touched.
+   * Returns how many went: a caller deletes everything old by calling until it gets less than `limit`.
+   */
+  deleteFinished(before: Date, limit: number): Promise<number>;
   /** Enables a job again: its run finished without noticing the cancellation, so it did not stop. */
   withdrawCancel(id: string): Promise<void>;
   list(filter: JobListFilter, clock: Clock): Promise<StoredJob[]>;
+  /** Unfinished jobs counted by name and state (stateOf's rules), in one query. */
+  depth(clock: Clock): Promise<JobDepth[]>;
   /** Tells workers in other processes about a new job when Agenda's own channel is not up. */
   announce(job: { id: string; name: string; nextRunAt: Date | null; priority: number }): Promise<void>;
   close(): Promise<void>;
@@ -107,6 +117,15 @@ export function stateOf(job: StoredJob, clock: Clock): JobState {
   if (job.disabled) return JobState.CANCELLED;
   if (job.nextRunAt !== null || job.lockedAt !== null) return JobState.QUEUED;
   return job.failedAt !== null ? JobState.FAILED : JobState.COMPLETED;
+}
+
+/** A job queue that can prune its finished jobs (JobStore.deleteFinished, through the queue). */
+export interface FinishedJobPruning {
+  deleteFinished(before: Date, limit: number): Promise<number>;
+}
+
+export function prunesFinishedJobs(queue: object): queue is FinishedJobPruning {
+  return typeof (queue as Partial<FinishedJobPruning>).deleteFinished === 'function';
 }
 
 export function withoutBookkeeping(data: Record<string, unknown>): Record<string, unknown> {

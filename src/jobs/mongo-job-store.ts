@@ -3,6 +3,7 @@ import type { Collection, Document, Filter, MongoClient, ObjectId } from 'mongod
 import type { JobListFilter } from './job-queue';
 import { JobState } from './job-queue';
 import type { Logger } from '../observability/logger';
+import type { JobDepth } from '../observability/metrics';
 import {
   DEFAULT_LIST_LIMIT,
   RUN_CLAIM_KEY,
@@ -146,6 +147,23 @@ class MongoJobStore implements JobStore {
     return result.matchedCount === 1;
   }
 
+  async deleteFinished(before: Date, limit: number): Promise<number> {
+    // As on PostgreSQL: not locked, and completed/failed (no next run) or cancelled; a job that
+    // never ran (no lastFinishedAt) is dated by its id's creation time.
+    const finished: Filter<Document> = {
+      lockedAt: null,
+      $and: [
+        { $or: [{ nextRunAt: null }, { disabled: true }] },
+        { $or: [{ lastFinishedAt: { $lt: before } }, { lastFinishedAt: null, _id: { $lt: this.ObjectIdType.createFromTime(Math.floor(before.getTime() / 1000)) } }] },
+      ],
+    };
+    const ids = (await this.jobs.find(finished, { projection: { _id: 1 }, limit }).toArray()).map((doc) => doc._id);
+    if (ids.length === 0) return 0;
+    // The filter again: a job re-queued since it was found stays.
+    const result = await this.jobs.deleteMany({ _id: { $in: ids }, ...finished });
+    return result.deletedCount;
+  }
+
   async withdrawCancel(id: string): Promise<void> {
     const _id = this.objectId(id);
     if (_id) await this.jobs.updateOne({ _id, disabled: true }, { $set: { disabled: false } });
@@ -164,6 +182,35 @@ class MongoJobStore implements JobStore {
       .limit(filter.limit ?? DEFAULT_LIST_LIMIT)
       .toArray();
     return docs.map(fromDocument);
+  }
+
+  async depth(clock: Clock): Promise<JobDepth[]> {
+    const started = { $and: [{ $gt: ['$lockedAt', clock.staleBefore] }, { $or: [{ $eq: [{ $ifNull: ['$nextRunAt', null] }, null] }, { $lte: ['$nextRunAt', clock.now] }] }] };
+    const waiting = { $and: [{ $not: [started] }, { $ne: ['$disabled', true] }] };
+    const due = { $and: [waiting, { $or: [{ $eq: [{ $ifNull: ['$nextRunAt', null] }, null] }, { $lte: ['$nextRunAt', clock.now] }] }] };
+    const scheduled = { $and: [waiting, { $gt: ['$nextRunAt', clock.now] }] };
+    const rows = await this.jobs
+      .aggregate([
+        { $match: { $or: [{ nextRunAt: { $ne: null } }, { lockedAt: { $ne: null } }] } },
+        {
+          $group: {
+            _id: '$name',
+            due: { $sum: { $cond: [due, 1, 0] } },
+            scheduled: { $sum: { $cond: [scheduled, 1, 0] } },
+            running: { $sum: { $cond: [started, 1, 0] } },
+            oldestDue: { $min: { $cond: [{ $and: [due, { $ne: [{ $ifNull: ['$nextRunAt', null] }, null] }] }, '$nextRunAt', null] } },
+          },
+        },
+        { $sort: { _id: 1 } },
+      ])
+      .toArray();
+    return rows.map((row) => ({
+      name: String(row._id),
+      due: row.due as number,
+      scheduled: row.scheduled as number,
+      running: row.running as number,
+      oldestDueSeconds: row.oldestDue instanceof Date ? Math.max(0, (clock.now.getTime() - row.oldestDue.getTime()) / 1000) : 0,
+    }));
   }
 
   async announce(): Promise<void> {

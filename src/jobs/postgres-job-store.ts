@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { JobListFilter } from './job-queue';
 import { JobState } from './job-queue';
 import type { Logger } from '../observability/logger';
+import type { JobDepth } from '../observability/metrics';
 import {
   DEFAULT_LIST_LIMIT,
   RUN_CLAIM_KEY,
@@ -23,6 +24,12 @@ const CHANNEL = 'agenda_jobs';
 /** Serialises schema set-up when a server and workers start at the same time. */
 const SCHEMA_LOCK = 'ferry:agenda_jobs:schema';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * Finished, for retention: not locked (a dead worker's job is resumed, not finished) and either
+ * with no next run (completed or failed) or cancelled. Also the predicate of the partial index
+ * that serves deleteFinished.
+ */
+const FINISHED = '(locked_at IS NULL AND (next_run_at IS NULL OR disabled IS TRUE))';
 
 interface JobRow {
   id: string;
@@ -211,6 +218,22 @@ class PostgresJobStore implements JobStore {
     return result.rowCount === 1;
   }
 
+  async deleteFinished(before: Date, limit: number): Promise<number> {
+    // The pick locks its rows (skipping rows a worker is writing) and rechecks the conditions on
+    // their latest version, so a job re-queued meanwhile is left alone. It is a materialized CTE:
+    // as an `IN (subquery)` the planner may run the LIMIT subquery more than once, and with SKIP
+    // LOCKED each run can pick other rows (more than `limit` deleted).
+    const result = await this.pool.query(
+      `WITH picked AS MATERIALIZED (
+         SELECT id FROM "${TABLE}"
+          WHERE ${FINISHED} AND COALESCE(last_finished_at, updated_at) < $1::timestamptz
+          LIMIT $2 FOR UPDATE SKIP LOCKED)
+       DELETE FROM "${TABLE}" j USING picked WHERE j.id = picked.id AND ${FINISHED}`,
+      [before, limit],
+    );
+    return result.rowCount ?? 0;
+  }
+
   async withdrawCancel(id: string): Promise<void> {
     await this.pool.query(`UPDATE "${TABLE}" SET disabled = FALSE WHERE id = $1 AND disabled IS TRUE`, [id]);
   }
@@ -234,6 +257,24 @@ class PostgresJobStore implements JobStore {
       params,
     );
     return rows.map(fromRow);
+  }
+
+  async depth(clock: Clock): Promise<JobDepth[]> {
+    // The unfinished jobs only (a partial index holds them): finished ones have neither a run time nor a lock.
+    const { rows } = await this.pool.query<{ name: string; due: number; scheduled: number; running: number; oldest_due_seconds: number }>(
+      `WITH unfinished AS (
+         SELECT name, next_run_at, disabled IS TRUE AS disabled,
+                (locked_at IS NOT NULL AND locked_at > $2::timestamptz AND (next_run_at IS NULL OR next_run_at <= $1::timestamptz)) AS started
+           FROM "${TABLE}" WHERE next_run_at IS NOT NULL OR locked_at IS NOT NULL)
+       SELECT name,
+              count(*) FILTER (WHERE NOT started AND NOT disabled AND (next_run_at IS NULL OR next_run_at <= $1::timestamptz))::int AS due,
+              count(*) FILTER (WHERE NOT started AND NOT disabled AND next_run_at > $1::timestamptz)::int AS scheduled,
+              count(*) FILTER (WHERE started)::int AS running,
+              coalesce(extract(epoch FROM $1::timestamptz - min(next_run_at) FILTER (WHERE NOT started AND NOT disabled AND next_run_at <= $1::timestamptz)), 0)::float8 AS oldest_due_seconds
+         FROM unfinished GROUP BY name ORDER BY name`,
+      [clock.now, clock.staleBefore],
+    );
+    return rows.map((row) => ({ name: row.name, due: row.due, scheduled: row.scheduled, running: row.running, oldestDueSeconds: Math.max(0, row.oldest_due_seconds) }));
   }
 
   async announce(job: { id: string; name: string; nextRunAt: Date | null; priority: number }): Promise<void> {
@@ -278,6 +319,12 @@ export async function openPostgresJobStore(databaseUrl: string, logger: Logger):
       // list() filters on data and sorts by creation; Agenda's own indexes serve the workers.
       await client.query(`CREATE INDEX IF NOT EXISTS "${TABLE}_data_idx" ON "${TABLE}" USING gin (data jsonb_path_ops)`);
       await client.query(`CREATE INDEX IF NOT EXISTS "${TABLE}_created_at_idx" ON "${TABLE}" (created_at DESC, id DESC)`);
+      // Retention (deleteFinished) finds old finished jobs without reading the rest.
+      await client.query(
+        `CREATE INDEX IF NOT EXISTS "${TABLE}_finished_idx" ON "${TABLE}" ((COALESCE(last_finished_at, updated_at))) WHERE ${FINISHED}`,
+      );
+      // depth() (the queue metrics) reads the unfinished jobs only.
+      await client.query(`CREATE INDEX IF NOT EXISTS "${TABLE}_unfinished_idx" ON "${TABLE}" (name) WHERE next_run_at IS NOT NULL OR locked_at IS NOT NULL`);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);

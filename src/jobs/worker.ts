@@ -1,15 +1,21 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { targetHealthSettings } from '../provisioning/health/target-health';
 import type { Config } from '../config/config';
 import { openDatabase } from '../db/orm';
 import type { Logger } from '../observability/logger';
 import type { ProvisionerPlugin } from '../plugins/plugin';
-import { createServices, pipelineSettings, retryPolicy } from '../services';
+import { createConfiguredServices } from '../services';
 import { openJobQueue, resolveDatabase } from '../backends';
 import type { JobQueue } from './job-queue';
+import { Metrics } from '../observability/metrics';
+import { checkHealth } from '../observability/health';
+import { startOpsServer, type OpsServer } from '../observability/ops-server';
+import { instrument } from '../instrumentation';
 
 export interface FerryWorker {
   queue: JobQueue;
+  metrics: Metrics;
+  /** The port of its `/healthz` and `/metrics` (FERRY_WORKER_PORT). */
+  port: number;
   stop(): Promise<void>;
 }
 
@@ -21,21 +27,37 @@ export async function startWorker(config: Config, logger: Logger, options: { plu
   // Beside a server running the embedded cluster on the same data folder, the worker connects to
   // it (port and password from the folder); alone, it starts the cluster itself.
   const { url: databaseUrl, embedded } = await resolveDatabase(config, logger, { join: true });
+  const metrics = new Metrics((source, error) => logger.warn({ err: error, source }, 'a metrics source failed; its gauges are left out of this scrape'));
   let orm: MikroORM | null = null;
   let queue: JobQueue | null = null;
+  let ops: OpsServer | null = null;
   try {
-    orm = await openDatabase(databaseUrl, logger);
-    queue = await openJobQueue(config, databaseUrl, logger);
-    const services = createServices({ orm, logger, plugins: options.plugins, urlAllowlist: config.FERRY_TARGET_URL_ALLOWLIST, allowedNetworks: config.FERRY_TARGET_ALLOWED_NETWORKS, targetHealth: targetHealthSettings(config), pipeline: pipelineSettings(config), retry: retryPolicy(config) });
+    orm = await openDatabase(databaseUrl, logger, metrics);
+    queue = await openJobQueue(config, databaseUrl, logger, metrics.jobObserver);
+    const services = createConfiguredServices(config, { orm, logger, metrics, plugins: options.plugins });
     services.attachJobQueue(queue);
+    instrument(metrics, orm, services, queue);
     await queue.startWorkers();
-    logger.info({ backend: queue.backend }, 'Ferry worker is running');
     const openOrm = orm;
     const openQueue = queue;
+    let running = true;
+    ops = await startOpsServer({
+      port: config.FERRY_WORKER_PORT,
+      host: config.HOST,
+      metrics,
+      logger,
+      health: () => checkHealth(openOrm, () => ({ jobs: running ? 'running' : 'stopped', backend: openQueue.backend })),
+    });
+    const openOps = ops;
+    logger.info({ backend: queue.backend, port: ops.port }, 'Ferry worker is running (health and metrics on this port)');
     return {
       queue: openQueue,
+      metrics,
+      port: ops.port,
       async stop() {
+        running = false;
         await openQueue.stop();
+        await openOps.stop();
         await Promise.all(services.plugins.list().map((plugin) => plugin.closeAll?.()));
         await openOrm.close();
         await embedded?.stop();
@@ -43,6 +65,7 @@ export async function startWorker(config: Config, logger: Logger, options: { plu
       },
     };
   } catch (error) {
+    await ops?.stop().catch(() => undefined);
     await queue?.stop().catch(() => undefined);
     await orm?.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);

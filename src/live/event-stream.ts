@@ -44,6 +44,11 @@ export class EventStream implements AsyncIterableIterator<ProvisioningEvent> {
   private buffer: ProvisioningEvent[] = [];
   private live: boolean;
   private cursor: bigint;
+
+  /** Every event with seq <= this has been buffered, delivered, or does not match (retention keeps what follows). */
+  get position(): bigint {
+    return this.cursor;
+  }
   private wake: (() => void) | null = null;
   private ended = false;
 

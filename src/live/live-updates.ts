@@ -1,5 +1,4 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { Gauge } from 'prom-client';
 import { validate as isUuid } from 'uuid';
 import type { RequestContext } from '../api/context';
 import { badInput, isSequence, forbidden } from '../common/errors';
@@ -72,7 +71,7 @@ export class LiveUpdates {
     });
     listener.on('reconnected', () => void this.connections.recheck());
     this.connections.startRecheck(options.authRecheckMs);
-    this.registerMetrics(options.metrics);
+    options.metrics.attach({ live: () => this.gaugeSnapshot() });
   }
 
   async stop(): Promise<void> {
@@ -145,36 +144,20 @@ export class LiveUpdates {
     return this.feed;
   }
 
-  private registerMetrics(metrics: Metrics): void {
-    const feed = this.feed!;
-    const streams = () => [...feed.subscriptions];
-    new Gauge({
-      name: 'ferry_live_subscriptions',
-      help: 'Open provisioning-event subscriptions in this process.',
-      registers: [metrics.registry],
-      collect() {
-        this.set(feed.subscriptions.size);
-      },
-    });
-    new Gauge({
-      name: 'ferry_live_buffered_events',
-      help: 'Events waiting in memory for subscribers, summed and at most per subscriber.',
-      labelNames: ['measure'] as const,
-      registers: [metrics.registry],
-      collect() {
-        const sizes = streams().map((stream) => stream.buffered);
-        this.set({ measure: 'sum' }, sizes.reduce((a, b) => a + b, 0));
-        this.set({ measure: 'max' }, Math.max(0, ...sizes));
-      },
-    });
-    new Gauge({
-      name: 'ferry_live_lagging_subscriptions',
-      help: 'Subscribers too far behind to buffer for; they read back from the event table.',
-      registers: [metrics.registry],
-      collect() {
-        this.set(streams().filter((stream) => stream.lagging).length);
-      },
-    });
+  /**
+   * The lowest position of this process's open event subscriptions (what they may still read back
+   * from the event table starts after it), or null when none is open: retention keeps those events.
+   */
+  lowestSubscriptionPosition(): bigint | null {
+    let lowest: bigint | null = null;
+    for (const stream of this.feed?.subscriptions ?? []) if (lowest === null || stream.position < lowest) lowest = stream.position;
+    return lowest;
+  }
+
+  /** Subscriptions open in this process and their buffers, for the metrics. */
+  private gaugeSnapshot(): { subscriptions: number; buffered: number[]; lagging: number } {
+    const streams = [...(this.feed?.subscriptions ?? [])];
+    return { subscriptions: streams.length, buffered: streams.map((stream) => stream.buffered), lagging: streams.filter((stream) => stream.lagging).length };
   }
 }
 

@@ -1,5 +1,6 @@
 import { ref } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { ObservedEvent } from '../observability/metrics';
 import { sqlRows } from '../db/sql';
 import { Channel } from '../live/channels';
 import { FailureNotification } from './failure-notification.entity';
@@ -16,6 +17,28 @@ export const PROVISIONING_EVENTS_LOCK = 0x4665727245; // "FerrE"
 
 const FAILED_ATTEMPT = new Set([ProvisioningOutcome.FAILED, ProvisioningOutcome.RETRY_SCHEDULED]);
 
+/** Told of the events each committed transaction stored (the metrics), per ORM instance. */
+const observers = new WeakMap<object, (events: readonly ObservedEvent[]) => void>();
+
+/** Calls `observer` with the events of every transaction of this ORM that commits them. */
+export function observeCommittedEvents(orm: MikroORM, observer: (events: readonly ObservedEvent[]) => void): void {
+  observers.set(orm.config, observer);
+}
+
+/** A knex transaction as far as its commit is concerned (savepoints point to their parent). */
+interface CommitWatch {
+  executionPromise?: Promise<unknown>;
+  parentTransaction?: CommitWatch;
+}
+
+/** Runs `then` once the outermost transaction of `em` commits (at once outside one); never on rollback. */
+function afterCommit(em: EntityManager, then: () => void): void {
+  let transaction = em.getTransactionContext<CommitWatch>();
+  while (transaction?.parentTransaction) transaction = transaction.parentTransaction;
+  if (!transaction?.executionPromise) then();
+  else transaction.executionPromise.then(then, () => undefined);
+}
+
 /**
  * The one way provisioning events are stored. Call it last in the transaction, after every
  * plugin call and row lock: the events lock is then held only for the insert and the commit.
@@ -28,6 +51,8 @@ const FAILED_ATTEMPT = new Set([ProvisioningOutcome.FAILED, ProvisioningOutcome.
 export async function recordProvisioningEvents(em: EntityManager, events: ProvisioningEvent[]): Promise<void> {
   if (events.length === 0) return;
   const { openFailures } = await insertEvents(em, events);
+  const observer = observers.get(em.config);
+  if (observer) afterCommit(em, () => observer(events));
   if (openFailures || events.some((event) => FAILED_ATTEMPT.has(event.outcome))) {
     await updateFailureNotifications(em, events);
     await em.flush();

@@ -103,6 +103,9 @@ export class ProvisioningEvent {
   /** Not stored: how long the target asked to wait before the next attempt (HTTP 429). */
   retryAfterMs: number | null = null;
 
+  /** Not stored: the plugin this event's attempt called (its durationMs is that call's), for the metrics. */
+  calledPlugin: string | null = null;
+
   /** Not stored: set when the outcome is that of one call made for an earlier change of the subject (not an attempt of its own). */
   coalescedWith: string | null = null;
 }

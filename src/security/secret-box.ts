@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ErrorCode, FerryError } from '../common/errors';
 import type { Logger } from '../observability/logger';
 
 const ALGORITHM = 'aes-256-gcm';
@@ -70,7 +71,12 @@ export function open(sealed: string): string {
   try {
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
   } catch {
-    throw new Error('Cannot decrypt a stored secret: this process uses a different secrets key than the one that wrote it.');
+    // A known code, so that the API says this in words instead of "Internal error".
+    throw new FerryError(
+      ErrorCode.Conflict,
+      'Cannot decrypt a stored target secret: this process uses a different secrets key than the one that wrote it. Every Ferry process on one database needs ' +
+        'the same key (FERRY_SECRETS_KEY, FERRY_SECRETS_KEY_FILE or <FERRY_DATA_DIR>/secrets.key); after a restore, the key that was in use when the backup was made.',
+    );
   }
 }
 

@@ -37,9 +37,9 @@ describe('the worker process (npm run worker)', () => {
     assert.doesNotMatch(worker.output(), /UnhandledPromiseRejection|unhandled/i);
   });
 
-  it('runs queued jobs without serving HTTP and stops on SIGTERM', async () => {
+  it('runs queued jobs without serving the API, serves /healthz and /metrics on its own port, and stops on SIGTERM', async () => {
     const databaseUrl = await createTestDatabase();
-    const worker = startWorker({ DATABASE_URL: databaseUrl, FERRY_JOB_POLL_MS: '100', LOG_LEVEL: 'info', PORT: '1' });
+    const worker = startWorker({ DATABASE_URL: databaseUrl, FERRY_JOB_POLL_MS: '100', LOG_LEVEL: 'info', PORT: '1', FERRY_WORKER_PORT: '0' });
     const api = await createJobQueue({ databaseUrl, logger: createLogger('silent') });
     try {
       await waitFor('the worker to start', () => worker.output().includes('Ferry worker is running'), 30000);
@@ -60,6 +60,19 @@ describe('the worker process (npm run worker)', () => {
         return job && (job.state === JobState.COMPLETED || job.state === JobState.FAILED) && job;
       });
       assert.equal(done.state, JobState.COMPLETED, `failReason: ${done.failReason}\n${worker.output()}`);
+
+      const port = Number(/"port":(\d+),[^\n]*Ferry worker is running/.exec(worker.output())?.[1]);
+      assert.ok(port > 0, `the worker logs its port:\n${worker.output()}`);
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      assert.equal(health.status, 200);
+      assert.deepEqual(await health.json(), { status: 'ok', database: 'reachable', jobs: 'running', backend: 'postgres' });
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      assert.match(metrics, new RegExp(`^ferry_job_duration_seconds_count\\{name="${PROVISION_JOB}",outcome="completed"\\} 1$`, 'm'), 'the job it ran is counted');
+      assert.match(metrics, new RegExp(`^ferry_job_wait_seconds_count\\{name="${PROVISION_JOB}"\\} 1$`, 'm'), 'and its wait');
+      assert.match(metrics, /^ferry_changelog_lag_entries 0$/m, 'the dispatch lag is read from the database');
+      assert.match(metrics, /^process_cpu_seconds_total /m, "and Node's process metrics under their standard names");
+      assert.equal((await fetch(`http://127.0.0.1:${port}/graphql`)).status, 404, 'no API on the worker');
+
       worker.child.kill('SIGTERM');
       assert.equal(await worker.exited, 0, `exit code after SIGTERM; output:\n${worker.output()}`);
       assert.match(worker.output(), /Ferry worker stopped/);

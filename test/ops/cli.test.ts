@@ -9,26 +9,10 @@ import { CreateProvisioningTargetDocument, ViewerDocument } from '../../src/clie
 import { freePort } from '../../src/db/scratch-database';
 import { startTestFerry, LOOPBACK_NETWORKS, type TestFerry } from '../support/ferry';
 import { createOrganization } from '../support/fixtures';
+import { runFerryCli as ferry } from '../support/server-process';
 import { startSlapd, type Slapd } from '../support/slapd';
 
-const CLI = path.resolve(__dirname, '../../src/cli/ferry.js');
 const STALE = path.resolve(__dirname, '../../../src/tools/build-if-stale.cjs');
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function ferry(args: string[], env: Record<string, string> = {}): Promise<Ran> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { env: { ...process.env, LOG_LEVEL: '', ...env }, timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 /** The `ferry` command line an operator runs: help, migrate, token create, doctor, and build-once. */
 describe('the ferry command line', () => {
@@ -46,7 +30,7 @@ describe('the ferry command line', () => {
   it('lists its commands and explains each with --help', async () => {
     const overview = await ferry(['--help']);
     assert.equal(overview.code, 0);
-    for (const command of ['serve', 'worker', 'migrate', 'token', 'doctor', 'import', 'export']) {
+    for (const command of ['serve', 'worker', 'migrate', 'token', 'doctor', 'backup', 'restore', 'prune', 'import', 'export']) {
       assert.match(overview.stdout, new RegExp(`^  ${command} `, 'm'));
       const help = await ferry([command, '--help']);
       assert.equal(help.code, 0, `${command} --help`);

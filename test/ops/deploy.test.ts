@@ -36,6 +36,8 @@ describe('deployment files', () => {
       assert.ok(service.environment!.FERRY_SECRETS_KEY, 'every process gets the same secrets key');
     }
     assert.equal(compose.services.ferry.environment!.FERRY_RUN_WORKERS, 'false', 'the worker service runs the jobs');
+    const workerCheck = (compose.services.worker as { healthcheck?: { test?: string[] } }).healthcheck?.test?.join(' ') ?? '';
+    assert.match(workerCheck, /FERRY_WORKER_PORT \|\| 4001\) \+ '\/healthz'/, "the worker's health check asks its own port");
   });
 
   it('image: built once, runs the ferry CLI as a non-root user, with a health check on /healthz', () => {

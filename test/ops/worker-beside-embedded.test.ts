@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CreateOrganizationDocument, ImportPopulationDocument, ImportRunDocument } from '../../src/client/generated/graphql';
 import { freePort } from '../../src/db/scratch-database';
 import { GraphQLTestClient } from '../support/client';
-import { waitFor } from '../support/server-process';
+import { removeDataDir, waitFor } from '../support/server-process';
 
 const MAIN = path.resolve(__dirname, '../../src/main.js');
 const WORKER = path.resolve(__dirname, '../../src/worker.js');
@@ -26,7 +25,7 @@ let dataDir = '';
 function start(script: string, env: Record<string, string>): Child {
   let output = '';
   const child = spawn(process.execPath, [script], {
-    env: { ...process.env, LOG_LEVEL: 'info', FERRY_SHUTDOWN_TIMEOUT_MS: '1000', FERRY_JOB_POLL_MS: '100', DATABASE_URL: '', ...env },
+    env: { ...process.env, LOG_LEVEL: 'info', FERRY_SHUTDOWN_TIMEOUT_MS: '1000', FERRY_JOB_POLL_MS: '100', DATABASE_URL: '', FERRY_WORKER_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
@@ -50,22 +49,7 @@ async function until(process: Child, text: string, what: string): Promise<void> 
 
 after(async () => {
   for (const child of children) child.kill('SIGKILL');
-  if (!dataDir) return;
-  try {
-    const pid = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
-    process.kill(pid, 'SIGINT');
-    await waitFor('PostgreSQL to stop', async () => {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    }, 15_000);
-  } catch {
-    /* already stopped */
-  }
-  await rm(dataDir, { recursive: true, force: true });
+  if (dataDir) await removeDataDir(dataDir);
 });
 
 /**

@@ -1,5 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { freePort } from '../../src/db/scratch-database';
 import { GraphQLTestClient } from './client';
 
@@ -63,4 +66,43 @@ export async function startServerProcess(databaseUrl: string, adminToken: string
 export async function killServerProcess(server: ServerProcess): Promise<void> {
   server.child.kill('SIGKILL');
   await server.exited;
+}
+
+/** What a `ferry` command line run returned. */
+export interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const CLI = path.resolve(__dirname, '../../src/cli/ferry.js');
+
+/** Runs `ferry <args>` as an operator would (the built CLI), with these settings over the environment. */
+export async function runFerryCli(args: string[], env: Record<string, string> = {}): Promise<Ran> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { env: { ...process.env, LOG_LEVEL: '', ...env }, timeout: 120_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+/** Stops an embedded PostgreSQL a killed Ferry left running on `dataDir` (nothing when none runs), then removes the folder. */
+export async function removeDataDir(dataDir: string): Promise<void> {
+  try {
+    const pid = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    process.kill(pid, 'SIGINT');
+    await waitFor('PostgreSQL to stop', async () => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 15_000);
+  } catch {
+    /* not running */
+  }
+  await rm(dataDir, { recursive: true, force: true });
 }

@@ -4,6 +4,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { ChangeKind } from '../../changelog/change-log-entry.entity';
 import { entriesAfter, type ChangeLogRow } from '../../changelog/change-log.reader';
 import type { Logger } from '../../observability/logger';
+import type { PipelineStatus } from '../../observability/metrics';
 import type { ProvisionabilityChange, ProvisionabilityService } from '../../provisionability/provisionability.service';
 import { ProvisioningAction as A, ProvisioningMode, SubjectType } from '../actions';
 import { Planner, type WorkItem } from '../planner';
@@ -31,6 +32,34 @@ export class Dispatcher {
     private readonly signals: Signals,
     private readonly logger: Logger,
   ) {}
+
+  /**
+   * How far dispatch is behind the change log and what waits in each target's lane (the metrics),
+   * in two statements on index ranges: the entries after the cursor, and the work rows by target.
+   */
+  async status(): Promise<PipelineStatus> {
+    const em = this.orm.em.fork();
+    const [[lag], pending] = await Promise.all([
+      sqlRows<{ entries: number; seconds: number }>(em,
+        `with cursor as (select coalesce((select seq from engine_cursor where name = ?), 0) as seq)
+         select (select count(*) from change_log_entry e where e.seq > cursor.seq)::int as entries,
+                coalesce(extract(epoch from now() - (select e.occurred_at from change_log_entry e where e.seq > cursor.seq order by e.seq limit 1)), 0)::float8 as seconds
+           from cursor`,
+        [CURSOR],
+      ),
+      sqlRows<{ target_id: string; target_name: string; items: number; oldest_seconds: number }>(em,
+        `select w.target_id, t.name as target_name, count(*)::int as items,
+                greatest(0, extract(epoch from now() - min(w.created_at)))::float8 as oldest_seconds
+           from provisioning_work w join provisioning_target t on t.id = w.target_id
+          group by w.target_id, t.name`,
+      ),
+    ]);
+    return {
+      lagEntries: lag.entries,
+      lagSeconds: Math.max(0, lag.seconds),
+      pending: pending.map((row) => ({ targetId: row.target_id, targetName: row.target_name, items: row.items, oldestSeconds: row.oldest_seconds })),
+    };
+  }
 
   async cursor(): Promise<string> {
     const [row] = await sqlRows<{ seq: string }>(this.orm.em.fork(), 'select seq::text as seq from engine_cursor where name = ?', [CURSOR]);

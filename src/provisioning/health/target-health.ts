@@ -1,4 +1,3 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
 import { TransientProvisioningError, type TargetContext } from '../../plugins/plugin';
 import { CircuitState, DEFAULT_CIRCUIT_SETTINGS, TargetCircuit, type CircuitSettings, type CircuitSnapshot } from './target-circuit';
 
@@ -60,32 +59,17 @@ export class TargetHealth {
   private readonly inFlight = new Map<string, Map<number, number>>();
   private calls = 0;
 
-  readonly shortCircuited = new Counter({
-    name: 'ferry_target_calls_short_circuited_total',
-    help: 'Plugin calls refused without contacting the target because its circuit was open (this process).',
-    labelNames: ['target'] as const,
-    registers: [],
-  });
-
-  readonly circuitState = new Gauge({
-    name: 'ferry_target_circuit_state',
-    help: "State of each target's circuit breaker in this process: 0 closed, 1 half-open, 2 open. Targets never called are not listed.",
-    labelNames: ['target'] as const,
-    registers: [],
-    collect: () => {
-      this.circuitState.reset();
-      for (const [targetId, circuit] of this.circuits) this.circuitState.set({ target: targetId }, STATE_VALUE[circuit.snapshot().state]);
-    },
-  });
+  /** Told of each call refused because the circuit was open (the metrics count them). */
+  onShortCircuit: (targetId: string, count: number) => void = () => undefined;
 
   constructor(
     readonly settings: TargetHealthSettings = DEFAULT_TARGET_HEALTH_SETTINGS,
     private readonly now: () => number = Date.now,
   ) {}
 
-  registerMetrics(registry: Registry): void {
-    registry.registerMetric(this.shortCircuited);
-    registry.registerMetric(this.circuitState);
+  /** Each called target's circuit state in this process: 0 closed, 1 half-open, 2 open. */
+  *circuitStates(): Iterable<{ targetId: string; state: number }> {
+    for (const [targetId, circuit] of this.circuits) yield { targetId, state: STATE_VALUE[circuit.snapshot().state] };
   }
 
   /** The budget of one call: 3 x the target's `timeoutMs` when it has one, at most FERRY_TARGET_CALL_TIMEOUT_MS. */
@@ -106,7 +90,7 @@ export class TargetHealth {
     try {
       ticket = circuit.admit();
     } catch (error) {
-      this.shortCircuited.inc({ target: targetId });
+      this.onShortCircuit(targetId, 1);
       throw error;
     }
     const calls = this.inFlight.get(targetId) ?? new Map<number, number>();
@@ -146,7 +130,7 @@ export class TargetHealth {
 
   /** Calls failed with `refuse`'s error without being made. */
   countShortCircuited(targetId: string, count: number): void {
-    if (count > 0) this.shortCircuited.inc({ target: targetId }, count);
+    if (count > 0) this.onShortCircuit(targetId, count);
   }
 
   health(targetId: string): CircuitSnapshot {

@@ -70,6 +70,11 @@ export class Lanes {
     }
   }
 
+  /** The targets whose lane this process runs now. */
+  runningTargets(): string[] {
+    return [...this.running.keys()];
+  }
+
   /** Resolves when no lane of this process is running. */
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);

@@ -186,6 +186,7 @@ export class Provisioner {
       const state = states.get(key(subject))!;
       const event = events[i];
       event.durationMs = Math.round(took[n]);
+      event.calledPlugin = plugin.name;
       if (outcome.ok) {
         const { result } = outcome;
         if (result.remoteKey !== undefined) state.remote_key = result.remoteId ? result.remoteKey : null;

@@ -1,3 +1,4 @@
+import './observability/tracing-start';
 import 'reflect-metadata';
 import { startFerry } from './app';
 import { runProcess } from './run-process';

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { createLogger, type Logger } from './observability/logger';
+import { stopTracing } from './observability/tracing';
 
 interface Stoppable {
   stop(): Promise<void>;
@@ -31,6 +32,7 @@ export function runProcess(label: string, start: (config: Config, logger: Logger
       logger.info({ signal }, `${label}: shutting down`);
       try {
         await running.stop();
+        await stopTracing().catch((error) => logger.warn({ err: error }, 'could not flush the traces'));
         // Agenda leaves timers behind that would keep the process alive for minutes.
         process.exit(0);
       } catch (error) {

@@ -1,3 +1,4 @@
+import './observability/tracing-start';
 import 'reflect-metadata';
 import { startWorker } from './jobs/worker';
 import { runProcess } from './run-process';

@@ -12,6 +12,8 @@
  *   import, export       move a population in and out of a running server, over its API
  */
 
+import '../observability/tracing-start';
+
 type Result = number | 'running';
 
 interface Command {

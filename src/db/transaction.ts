@@ -1,3 +1,4 @@
+import { inSpan } from '../observability/spans';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ChangeLogEntry } from '../changelog/change-log-entry.entity';
 import { ChangeKind } from '../changelog/change-log-entry.entity';
@@ -38,7 +39,19 @@ export async function inWriteTransaction<T>(
   actorTokenId: string | null,
   work: (em: EntityManager) => Promise<T>,
 ): Promise<WriteResult<T>> {
-  const result = await em.transactional(async (tx) => {
+  const result = await inSpan('ferry.registry.write', {}, async (span) => {
+    const written = await writeInTransaction(em, actorTokenId, work);
+    const seqs = written.changes.map((entry) => entry.seq);
+    span.setAttributes({ 'ferry.change_log.entries': seqs.length, 'ferry.change_log.seqs': seqs });
+    return written;
+  });
+  if (result.changes.length > 0) committed.set(em, [...committedChanges(em), ...result.changes]);
+  return result;
+}
+
+/** The transaction of inWriteTransaction: the registry lock, the work, its change-log entries. */
+async function writeInTransaction<T>(em: EntityManager, actorTokenId: string | null, work: (em: EntityManager) => Promise<T>): Promise<WriteResult<T>> {
+  return em.transactional(async (tx) => {
     await tx.execute('select pg_advisory_xact_lock(?)', [REGISTRY_WRITE_LOCK]);
     const scope = beginWriteScope(tx, actorTokenId);
     const value = await work(tx);
@@ -55,6 +68,4 @@ export async function inWriteTransaction<T>(
     }
     return { value, changes: scope.entries };
   });
-  if (result.changes.length > 0) committed.set(em, [...committedChanges(em), ...result.changes]);
-  return result;
 }

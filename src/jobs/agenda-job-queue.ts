@@ -3,8 +3,10 @@ import os from 'node:os';
 import type { Agenda, AgendaBackend, Job } from 'agenda';
 import type { Logger } from '../observability/logger';
 import type { JobDepth } from '../observability/metrics';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
+import { contextOfCarrier, currentTraceCarrier, inSpan } from '../observability/spans';
 import type { DefineOptions, EnqueueItem, EnqueueOptions, JobInfo, JobListFilter, JobQueue, JobRunObserver, RunningJob, TakenJob } from './job-queue';
-import { RUN_CLAIM_KEY, assertPlainKeys, definedEntries, toJobInfo, withoutBookkeeping, type Clock, type FinishedJobPruning, type JobStore } from './job-store';
+import { RUN_CLAIM_KEY, TRACE_KEY, assertPlainKeys, definedEntries, toJobInfo, withoutBookkeeping, type Clock, type FinishedJobPruning, type JobStore } from './job-store';
 import { openMongoJobStore } from './mongo-job-store';
 import { openPostgresJobStore } from './postgres-job-store';
 
@@ -293,6 +295,13 @@ class AgendaJobQueue implements JobQueue, FinishedJobPruning {
     }
     this.active.set(job, running);
     running.startHeartbeat(Math.max(50, Math.floor(lockLifetimeMs / 3)));
+    // A span of its own, in the trace of whatever enqueued it (when that was traced).
+    const carried = data[TRACE_KEY];
+    const parent = carried ? contextOfCarrier(carried) : ROOT_CONTEXT;
+    await inSpan(`ferry.job ${job.attrs.name}`, { 'ferry.job.id': id, 'ferry.job.name': job.attrs.name }, () => this.runHandler(job, id, running, handler), parent);
+  }
+
+  private async runHandler(job: Job, id: string, running: AgendaRunningJob<unknown>, handler: (job: RunningJob<unknown>) => Promise<void>): Promise<void> {
     const started = Date.now();
     const due = job.attrs.nextRunAt ? new Date(job.attrs.nextRunAt).getTime() : started;
     this.observer?.started(job.attrs.name, started - due);
@@ -356,8 +365,11 @@ class AgendaJobQueue implements JobQueue, FinishedJobPruning {
   }
 
   /** New jobs in one statement where the store can (then one wake-up for the workers), else one by one. */
-  private async createMany(name: string, jobs: { data: Record<string, unknown>; runAt: Date }[]): Promise<string[]> {
-    if (jobs.length === 0) return [];
+  private async createMany(name: string, requested: { data: Record<string, unknown>; runAt: Date }[]): Promise<string[]> {
+    if (requested.length === 0) return [];
+    // The trace under way (a mutation's) travels with the job, so that its run joins it.
+    const carrier = currentTraceCarrier();
+    const jobs: { data: Record<string, unknown>; runAt: Date }[] = carrier ? requested.map((job) => ({ ...job, data: { ...job.data, [TRACE_KEY]: carrier } })) : requested;
     if (!this.store.insertMany) {
       const ids: string[] = [];
       for (const job of jobs) ids.push(await this.create(name, job.data, job.runAt));

@@ -9,6 +9,9 @@ import type { JobDepth } from '../observability/metrics';
  */
 export const RUN_CLAIM_KEY = '__runClaim';
 
+/** Key in a job's data that carries the trace context of what enqueued it (W3C `traceparent`), when traced. */
+export const TRACE_KEY = '__trace';
+
 /** A job as both backends store it, with Agenda's optional fields normalised to null. */
 export interface StoredJob {
   id: string;
@@ -129,8 +132,8 @@ export function prunesFinishedJobs(queue: object): queue is FinishedJobPruning {
 }
 
 export function withoutBookkeeping(data: Record<string, unknown>): Record<string, unknown> {
-  if (!(RUN_CLAIM_KEY in data)) return data;
-  const { [RUN_CLAIM_KEY]: _claim, ...rest } = data;
+  if (!(RUN_CLAIM_KEY in data) && !(TRACE_KEY in data)) return data;
+  const { [RUN_CLAIM_KEY]: _claim, [TRACE_KEY]: _trace, ...rest } = data;
   return rest;
 }
 
@@ -170,7 +173,7 @@ export function redactUrl(url: string): string {
 /** Top-level data keys that both backends can write one by one. */
 export function assertPlainKeys(patch: Record<string, unknown>): void {
   for (const key of Object.keys(patch)) {
-    if (key === '' || key.startsWith('$') || key.includes('.') || key === RUN_CLAIM_KEY) {
+    if (key === '' || key.startsWith('$') || key.includes('.') || key === RUN_CLAIM_KEY || key === TRACE_KEY) {
       throw new Error(`Job data key "${key}" cannot be saved: keys must not be empty, start with $, contain dots or be ${RUN_CLAIM_KEY}.`);
     }
   }

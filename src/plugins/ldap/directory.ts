@@ -5,6 +5,7 @@ import { attributeFor } from './encoding';
 import { isChildOf, type EntryName } from './dn';
 import { ASSERTION_FAILED, ENTRY_ALREADY_EXISTS, NO_SUCH_OBJECT, provisioningError, resultCode } from './errors';
 import { PermanentProvisioningError } from '../plugin';
+import { tracedClient } from './traced-client';
 
 /** Who made an entry, and its permanent identity (RFC 4530 entryUUID), as the directory says. */
 export interface EntryIdentity {
@@ -46,10 +47,14 @@ const guard = (uuid: string | null): Control[] => (uuid ? [AssertionControl.entr
  * refuses them, atomically, when another entry has taken that DN.
  */
 export class Directory {
+  private readonly client: Client;
+
   constructor(
-    private readonly client: Client,
+    client: Client,
     private readonly url: string,
-  ) {}
+  ) {
+    this.client = tracedClient(client, url);
+  }
 
   /** Adds the entry; returns its entryUUID (Post-Read control), null if the directory has none. */
   async add(entry: DesiredEntry): Promise<string | null> {

@@ -5,6 +5,7 @@ import { ChangeKind } from '../../changelog/change-log-entry.entity';
 import { entriesAfter, type ChangeLogRow } from '../../changelog/change-log.reader';
 import type { Logger } from '../../observability/logger';
 import type { PipelineStatus } from '../../observability/metrics';
+import { inChildSpan } from '../../observability/spans';
 import type { ProvisionabilityChange, ProvisionabilityService } from '../../provisionability/provisionability.service';
 import { ProvisioningAction as A, ProvisioningMode, SubjectType } from '../actions';
 import { Planner, type WorkItem } from '../planner';
@@ -72,6 +73,14 @@ export class Dispatcher {
    * before it began: what commits later is dispatched by its own writer's call (or the next tick).
    */
   async dispatchNext(): Promise<{ consumed: number; more: boolean }> {
+    return inChildSpan('ferry.dispatch', {}, async (span) => {
+      const pass = await this.dispatchPass();
+      span?.setAttribute('ferry.change_log.consumed', pass.consumed);
+      return pass;
+    });
+  }
+
+  private async dispatchPass(): Promise<{ consumed: number; more: boolean }> {
     let more = false;
     const after: (() => void)[] = [];
     const consumed = await this.orm.em.fork().transactional(async (tx) => {

@@ -2,6 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../../observability/logger';
 import { DELETE_ACTIONS, ProvisioningMode } from '../actions';
 import { recordProvisioningEvents } from '../event-log';
+import { inChildSpan } from '../../observability/spans';
 import type { Marshaller } from '../marshaller';
 import type { SubjectPayload } from '../payload';
 import { ProvisioningEvent, ProvisioningOutcome } from '../provisioning-event.entity';
@@ -123,6 +124,14 @@ export class Lanes {
 
   /** One batch of the target's work in one transaction; null when none could run. */
   private async batch(targetId: string): Promise<{ changeSeqs: string[] } | null> {
+    return inChildSpan('ferry.lane.batch', { 'ferry.target.id': targetId }, async (span) => {
+      const done = await this.batchInTransaction(targetId);
+      span?.setAttribute('ferry.change_log.seqs', done?.changeSeqs ?? []);
+      return done;
+    });
+  }
+
+  private async batchInTransaction(targetId: string): Promise<{ changeSeqs: string[] } | null> {
     return this.orm.em.fork().transactional(async (tx) => {
       // Later changes of the same subjects ride along (inline targets; Queue targets coalesce into waiting jobs).
       const { heads: claimed, along: absorbed } = await claimWork(tx, targetId, this.settings.batchSize, RIDE_ALONG_RULES);

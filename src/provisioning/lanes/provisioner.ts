@@ -21,6 +21,7 @@ import { ProvisioningStatus } from '../provisioned-state.entity';
 import { ProvisioningEvent, ProvisioningOutcome } from '../provisioning-event.entity';
 import { GroupSelection, type ProvisioningTarget } from '../provisioning-target.entity';
 import { fenced, TargetHealth } from '../health/target-health';
+import { inChildSpan } from '../../observability/spans';
 import { ClaimWriter } from './claims';
 import { deleteOf, effectiveAction, isDelete } from './decisions';
 
@@ -162,16 +163,19 @@ export class Provisioner {
       call: async (index, work) => {
         const request = requests[index];
         const started = performance.now();
+        const attributes = { 'ferry.plugin': plugin.name, 'ferry.target.id': target.id, 'ferry.target.name': target.name, 'ferry.action': request.action, 'ferry.subject.type': request.subject.subjectType, 'ferry.subject.id': request.subject.id };
         try {
-          return await this.targetHealth.call(target.id, context.config, (fence) =>
-            work(fenced(context, fence), {
-              ...request,
-              claim: async (remoteId) => {
-                fence.check();
-                await this.claims.claim({ targetId: target.id, subjectType: SubjectType[request.subject.subjectType], subjectId: request.subject.id, remoteId });
-                claimed.add(key(request.subject));
-              },
-            }),
+          return await inChildSpan(`ferry.provision ${plugin.name}`, attributes, () =>
+            this.targetHealth.call(target.id, context.config, (fence) =>
+              work(fenced(context, fence), {
+                ...request,
+                claim: async (remoteId) => {
+                  fence.check();
+                  await this.claims.claim({ targetId: target.id, subjectType: SubjectType[request.subject.subjectType], subjectId: request.subject.id, remoteId });
+                  claimed.add(key(request.subject));
+                },
+              }),
+            ),
           );
         } finally {
           took[index] = performance.now() - started;

@@ -135,12 +135,11 @@ describe('provisioning metrics on /metrics', () => {
     assert.ok(valueOf(stuck, 'ferry_lane_oldest_pending_seconds', { target: slow.id }) > 0);
     const failed = await waitFor('the calls to time out and the lane to settle', async () => {
       const samples = await scrape();
-      return valueOf(samples, 'ferry_lane_pending_items', { target: slow.id }) === 0 && samples;
+      // The lane settles its items, then looks once more for work before it stops.
+      return valueOf(samples, 'ferry_lane_pending_items', { target: slow.id }) === 0 && valueOf(samples, 'ferry_lane_running', { target: slow.id }) === 0 && samples;
     }, 60000);
     const failures = valueOf(failed, 'ferry_provisioning_events_total', { target: slow.id, outcome: 'FAILED' });
     assert.ok(valueOf(failed, 'ferry_provisioning_events_total', { target: slow.id, target_name: 'slow', action: 'PERSON_ADDED', outcome: 'FAILED' }) === 1, 'the person failed there');
-    assert.equal(valueOf(failed, 'ferry_lane_pending_items', { target: slow.id }), 0, 'the lane settled its item');
-    assert.equal(valueOf(failed, 'ferry_lane_running', { target: slow.id }), 0);
     assert.equal(valueOf(failed, 'ferry_provisioning_duration_seconds_count', { plugin: 'webhook', outcome: 'error' }), failures, 'each failed call is timed as an error');
     assert.ok(valueOf(failed, 'ferry_provisioning_duration_seconds_sum', { plugin: 'webhook', outcome: 'error' }) >= 3 * failures, 'each took its 3 s timeout');
     assert.equal(valueOf(failed, 'ferry_target_circuit_state', { target: slow.id }), 0, 'its circuit (threshold not reached) is closed');

@@ -58,8 +58,8 @@ export interface ServiceDependencies {
 }
 
 /** The pipeline settings from the environment (src/config/config.ts). */
-export function pipelineSettings(config: { FERRY_PROVISIONING_WAIT_MS: number; FERRY_LANE_BATCH_SIZE: number; FERRY_LANES_MAX: number }): PipelineSettings {
-  return { responseWaitMs: config.FERRY_PROVISIONING_WAIT_MS, batchSize: config.FERRY_LANE_BATCH_SIZE, maxLanes: config.FERRY_LANES_MAX };
+export function pipelineSettings(config: { FERRY_PROVISIONING_WAIT_MS: number; FERRY_LANE_BATCH_SIZE: number; FERRY_LANES_MAX: number; FERRY_VALIDITY_SWEEP_SECONDS: number }): PipelineSettings {
+  return { responseWaitMs: config.FERRY_PROVISIONING_WAIT_MS, batchSize: config.FERRY_LANE_BATCH_SIZE, maxLanes: config.FERRY_LANES_MAX, validitySweepMs: config.FERRY_VALIDITY_SWEEP_SECONDS * 1000 };
 }
 
 /** The retry waits from the environment. */
@@ -86,7 +86,7 @@ export function createServices({ orm, logger, plugins: pluginList, urlAllowlist,
   const memberships = new MembershipService();
   const automaticGroups = new AutomaticGroupService(memberships);
   const plugins = createPluginRegistry(pluginList ?? installedPlugins(), new UrlAllowlist(urlAllowlist), new OutboundPolicy(allowedNetworks));
-  const engine = new ProvisioningEngine(orm, plugins, logger, new Marshaller(), 1000, 60_000, { ...DEFAULT_PIPELINE_SETTINGS, ...pipeline });
+  const engine = new ProvisioningEngine(orm, plugins, logger, new Marshaller(), 1000, { ...DEFAULT_PIPELINE_SETTINGS, ...pipeline });
   const targetHealth = new TargetHealth(healthSettings);
   engine.useTargetHealth(targetHealth);
   let jobQueue: JobQueue | null = null;

@@ -175,6 +175,13 @@ export const configSchema = z.object({
     .default(5000)
     .describe("How long a mutation's response waits for its Automatic targets; targets still working then report PENDING in `provisioning` and their outcome arrives on the subscription."),
   FERRY_LANE_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(200).describe("Work items a target's lane takes per transaction (payloads load set-based per batch)."),
+  FERRY_VALIDITY_SWEEP_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3600)
+    .default(15)
+    .describe('How often the server looks for validity windows (of group memberships, roles, identity links) that opened or closed since it last looked; the people and groups concerned are re-provisioned (PR/GR). A window is noticed at most this long after it opens or closes.'),
   FERRY_LANES_MAX: z.coerce
     .number()
     .int()

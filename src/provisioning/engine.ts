@@ -22,9 +22,11 @@ export type { RunOptions } from './lanes/provisioner';
 export interface PipelineSettings extends LaneSettings {
   /** How long an Automatic mutation's response waits for its targets (FERRY_PROVISIONING_WAIT_MS). */
   responseWaitMs: number;
+  /** How often the background loop looks for validity windows that opened or closed (FERRY_VALIDITY_SWEEP_SECONDS). */
+  validitySweepMs: number;
 }
 
-export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = { ...DEFAULT_LANE_SETTINGS, responseWaitMs: 5000 };
+export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = { ...DEFAULT_LANE_SETTINGS, responseWaitMs: 5000, validitySweepMs: 15_000 };
 
 /**
  * The provisioning pipeline, assembled: the dispatcher (change-log cursor -> planned, routed work
@@ -52,7 +54,6 @@ export class ProvisioningEngine {
     private readonly logger: Logger,
     readonly marshaller = new Marshaller(),
     private readonly pollIntervalMs = 1000,
-    private readonly validitySweepIntervalMs = 60_000,
     readonly settings: PipelineSettings = DEFAULT_PIPELINE_SETTINGS,
   ) {
     this.provisioner = new Provisioner(orm, plugins, this.provisionability, logger);
@@ -74,7 +75,7 @@ export class ProvisioningEngine {
     this.lanes.start();
     const tick = () => {
       if (this.stopped) return;
-      const sweepDue = Date.now() - this.lastSweep >= this.validitySweepIntervalMs;
+      const sweepDue = Date.now() - this.lastSweep >= this.settings.validitySweepMs;
       this.ticking = this.dispatch()
         .then(() => (sweepDue && !this.stopped ? this.sweep() : undefined))
         // Work routed by other processes, or left by one that died, is picked up here.

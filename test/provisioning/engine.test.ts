@@ -23,6 +23,7 @@ import {
 import { startTestFerry, type TestFerry } from '../support/ferry';
 import { createOrganization, organizationWithTokens, uniqueName } from '../support/fixtures';
 import { recordingPlugin } from '../support/recording-plugin';
+import { waitFor } from '../jobs/job-queue-contract';
 import { insertWork } from '../../src/provisioning/dispatch/work-queue';
 import { ProvisioningAction, SubjectType } from '../../src/provisioning/actions';
 import { ProvisioningEvent } from '../../src/provisioning/provisioning-event.entity';
@@ -31,7 +32,8 @@ describe('the provisioning engine', () => {
   let t: TestFerry;
   const recorder = recordingPlugin();
   before(async () => {
-    t = await startTestFerry({}, { plugins: [recorder.plugin] });
+    // Validity windows are looked for every second (the default is 15 s).
+    t = await startTestFerry({ FERRY_VALIDITY_SWEEP_SECONDS: '1' }, { plugins: [recorder.plugin] });
   });
   after(() => t?.stop());
   beforeEach(() => recorder.clear());
@@ -245,14 +247,13 @@ describe('the provisioning engine', () => {
     assert.deepEqual(calls('enroll'), ['PERSON_ENROLLMENT_FINISHED PERSON', 'GROUP_UPDATED GROUP', 'GROUP_UPDATED GROUP']);
   });
 
-  it('re-provisions people and groups when a membership window closes or opens, without any write', async () => {
+  it('re-provisions people (PR) and groups (GR) when a membership window closes or opens, without any write, within the sweep interval', async () => {
     const organization = await createOrganization(t.admin);
     await target(organization.id, 'timed');
     const folder = (await t.admin.ok(CreateFolderDocument, { input: { organizationId: organization.id, name: 'projects' } })).createFolder.folder;
     const project = (await t.admin.ok(CreateGroupDocument, { input: { folderId: folder.id, name: 'apollo' } })).createGroup.group;
     const ada = await person(organization.id);
     const bob = await person(organization.id);
-    await t.ferry.services.engine.sweepValidity();
     const soon = new Date(Date.now() + 1500).toISOString();
     await t.admin.ok(AddGroupMemberDocument, { input: { groupId: project.id, personId: ada.id, validThrough: soon } });
     await t.admin.ok(AddGroupMemberDocument, { input: { groupId: project.id, personId: bob.id, validFrom: soon } });
@@ -263,10 +264,12 @@ describe('the provisioning engine', () => {
     };
     assert.deepEqual(members(), [ada.id], 'before: only Ada is a member');
     recorder.clear();
-    await new Promise((resolve) => setTimeout(resolve, 1800));
-    const swept = await t.ferry.services.engine.sweepValidity();
-    assert.equal(swept, 3, 'Ada, Bob and the group');
+    // No write and no call: the background loop notices the windows (every second here).
+    await waitFor('the windows to be noticed', () => members()[0] === bob.id, 10_000);
     assert.deepEqual(members(), [bob.id], 'after: Ada left and Bob joined');
+    await waitFor('both people to be re-provisioned', () => recorder.on('timed').filter((c) => c.subject.id === ada.id || c.subject.id === bob.id).length === 2, 5_000);
+    const swept = recorder.on('timed').map((c) => `${c.action} ${c.subject.id}`).sort();
+    assert.deepEqual(swept, [`GROUP_REPROVISION_REQUESTED ${project.id}`, `PERSON_REPROVISION_REQUESTED ${ada.id}`, `PERSON_REPROVISION_REQUESTED ${bob.id}`].sort(), 'reprovision requests (spec 1.3: PR, and GR for the groups)');
     const adaCall = recorder.on('timed').find((c) => c.subject.id === ada.id);
     assert.ok(adaCall?.subject.subjectType === 'PERSON' && !adaCall.subject.memberships.some((m) => m.groupId === project.id));
     recorder.clear();

@@ -17,6 +17,7 @@ import * as m13 from './Migration20261206204747_pipeline';
 import * as m14 from './Migration20261207023018_imports';
 import * as m15 from './Migration20261207045540_provisionability_writes';
 import * as m16 from './Migration20261207114655_event_time_brin';
+import * as m17 from './Migration20261207141931_validity_window_indexes';
 
 type MigrationClass = new (...args: any[]) => Migration;
 
@@ -38,4 +39,5 @@ export const migrationsList: { name: string; class: MigrationClass }[] = [
   { name: 'Migration20261207023018_imports', class: Object.values(m14)[0] as MigrationClass },
   { name: 'Migration20261207045540_provisionability_writes', class: Object.values(m15)[0] as MigrationClass },
   { name: 'Migration20261207114655_event_time_brin', class: Object.values(m16)[0] as MigrationClass },
+  { name: 'Migration20261207141931_validity_window_indexes', class: Object.values(m17)[0] as MigrationClass },
 ];

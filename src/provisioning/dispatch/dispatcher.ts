@@ -150,7 +150,8 @@ export class Dispatcher {
         subjectType,
         subjectId,
         organizationId,
-        action: subjectType === SubjectType.PERSON ? A.PERSON_UPDATED : A.GROUP_UPDATED,
+        // COmanage's reprovisionByValidity: a reprovision request, PR for the person and GR for its groups (spec 1.3).
+        action: subjectType === SubjectType.PERSON ? A.PERSON_REPROVISION_REQUESTED : A.GROUP_REPROVISION_REQUESTED,
         changeSeq: null,
       });
       for (const row of crossed) {

@@ -20,6 +20,15 @@ import type { GroupNesting } from './group-nesting.entity';
   name: 'group_membership_nested_unique',
   expression: 'create unique index "group_membership_nested_unique" on "group_membership" ("group_id", "person_id", "nesting_id") where "nesting_id" is not null',
 })
+// The validity sweep looks for windows that opened or closed (FERRY_VALIDITY_SWEEP_SECONDS): few rows have one.
+@Index({
+  name: 'group_membership_valid_from_idx',
+  expression: 'create index "group_membership_valid_from_idx" on "group_membership" ("valid_from") where "valid_from" is not null',
+})
+@Index({
+  name: 'group_membership_valid_through_idx',
+  expression: 'create index "group_membership_valid_through_idx" on "group_membership" ("valid_through") where "valid_through" is not null',
+})
 export class GroupMembership extends OrgScopedEntity {
   @ManyToOne({ entity: 'Group', ref: true, deleteRule: 'cascade', index: true })
   group: Ref<Group>;

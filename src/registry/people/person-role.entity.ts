@@ -1,4 +1,4 @@
-import { Entity, Enum, ManyToOne, Property, type Ref } from '@mikro-orm/core';
+import { Entity, Index, Enum, ManyToOne, Property, type Ref } from '@mikro-orm/core';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { Cou } from '../organizations/cou.entity';
 import { Affiliation, PersonStatus } from '../enums';
@@ -7,6 +7,15 @@ import { PersonAttribute } from './person-attribute';
 /** A COmanage CO Person Role: one affiliation of a person, optionally within a unit. */
 @ObjectType()
 @Entity()
+// The validity sweep looks for windows that opened or closed (FERRY_VALIDITY_SWEEP_SECONDS): few rows have one.
+@Index({
+  name: 'person_role_valid_from_idx',
+  expression: 'create index "person_role_valid_from_idx" on "person_role" ("valid_from") where "valid_from" is not null',
+})
+@Index({
+  name: 'person_role_valid_through_idx',
+  expression: 'create index "person_role_valid_through_idx" on "person_role" ("valid_through") where "valid_through" is not null',
+})
 export class PersonRole extends PersonAttribute {
   @ManyToOne({ entity: 'Cou', ref: true, nullable: true, deleteRule: 'restrict', index: true })
   cou: Ref<Cou> | null = null;

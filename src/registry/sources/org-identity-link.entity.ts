@@ -1,4 +1,4 @@
-import { Entity, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { PersonAttribute } from '../people/person-attribute';
 import type { OrgIdentitySource } from './org-identity-source.entity';
@@ -7,6 +7,15 @@ import type { OrgIdentitySource } from './org-identity-source.entity';
 @ObjectType()
 @Entity()
 @Unique({ properties: ['source', 'sourceKey'] })
+// The validity sweep looks for windows that opened or closed (FERRY_VALIDITY_SWEEP_SECONDS): few rows have one.
+@Index({
+  name: 'org_identity_link_valid_from_idx',
+  expression: 'create index "org_identity_link_valid_from_idx" on "org_identity_link" ("valid_from") where "valid_from" is not null',
+})
+@Index({
+  name: 'org_identity_link_valid_through_idx',
+  expression: 'create index "org_identity_link_valid_through_idx" on "org_identity_link" ("valid_through") where "valid_through" is not null',
+})
 export class OrgIdentityLink extends PersonAttribute {
   @ManyToOne({ entity: 'OrgIdentitySource', ref: true, deleteRule: 'cascade', index: true })
   source: Ref<OrgIdentitySource>;

@@ -68,11 +68,16 @@ export interface Slapd {
   suffix: string;
   peopleDn: string;
   groupsDn: string;
+  /** The default password policy entry when started with `ppolicy`, else null. */
+  passwordPolicyDn: string | null;
   /** A client bound as the root DN, shared by the helpers (reconnects after a restart); do not unbind it. */
   client(): Client;
-  /** The entry at `dn`, or null when there is none. */
-  entry(dn: string): Promise<LdapEntry | null>;
-  search(baseDn: string, options?: { filter?: Filter | string; scope?: 'base' | 'one' | 'sub' }): Promise<LdapEntry[]>;
+  /**
+   * The entry at `dn`, or null when there is none. User attributes only (`*`), unless
+   * `attributes` lists others (operational ones such as pwdAccountLockedTime must be named).
+   */
+  entry(dn: string, options?: { attributes?: string[] }): Promise<LdapEntry | null>;
+  search(baseDn: string, options?: { filter?: Filter | string; scope?: 'base' | 'one' | 'sub'; attributes?: string[] }): Promise<LdapEntry[]>;
   /** The DNs directly under `baseDn`, as slapd spells them. */
   childDns(baseDn: string): Promise<string[]>;
   /** Stops the server and keeps its data folder, so that `restart()` brings it back. */
@@ -206,6 +211,12 @@ async function rootDseAnswers(url: string): Promise<boolean> {
 
 export interface SlapdOptions {
   suffix?: string;
+  /**
+   * Loads the ppolicy overlay (its schema, pwdAccountLockedTime among it, comes with the module in
+   * OpenLDAP 2.5+) with a default policy that enforces lockouts (`pwdLockout: TRUE`), so a locked
+   * entry cannot bind. Off by default: the other tests do not need it.
+   */
+  ppolicy?: boolean;
 }
 
 /**
@@ -226,6 +237,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   const configFile = path.join(folder, 'slapd.conf');
   await mkdir(dataDir);
   const schemaDir = projectSchemaDir();
+  const passwordPolicyDn = options.ppolicy ? `cn=default,ou=policies,${suffix}` : null;
   await writeFile(
     configFile,
     [
@@ -236,6 +248,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
       'loglevel 0',
       'modulepath /usr/lib/ldap',
       'moduleload back_mdb',
+      ...(options.ppolicy ? ['moduleload ppolicy'] : []),
       'database mdb',
       'maxsize 268435456',
       `suffix "${suffix}"`,
@@ -243,6 +256,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
       `rootpw ${bindPassword}`,
       `directory ${dataDir}`,
       'dbnosync',
+      ...(passwordPolicyDn ? ['overlay ppolicy', `ppolicy_default "${passwordPolicyDn}"`] : []),
       '',
     ].join('\n'),
   );
@@ -318,12 +332,17 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   await admin.add(suffix, { objectClass: ['dcObject', 'organization'], dc: suffixValue, o: 'Ferry test directory' });
   await admin.add(peopleDn, { objectClass: 'organizationalUnit', ou: 'people' });
   await admin.add(groupsDn, { objectClass: 'organizationalUnit', ou: 'groups' });
+  if (passwordPolicyDn) {
+    // Without a policy with pwdLockout, ppolicy 2.5 ignores pwdAccountLockedTime at bind.
+    await admin.add(`ou=policies,${suffix}`, { objectClass: 'organizationalUnit', ou: 'policies' });
+    await admin.add(passwordPolicyDn, { objectClass: ['applicationProcess', 'pwdPolicy'], cn: 'default', pwdAttribute: 'userPassword', pwdLockout: 'TRUE' });
+  }
 
-  const search = async (baseDn: string, searchOptions: { filter?: Filter | string; scope?: 'base' | 'one' | 'sub' } = {}) => {
+  const search = async (baseDn: string, searchOptions: { filter?: Filter | string; scope?: 'base' | 'one' | 'sub'; attributes?: string[] } = {}) => {
     const { searchEntries } = await admin.search(baseDn, {
       scope: searchOptions.scope ?? 'sub',
       filter: searchOptions.filter,
-      attributes: ['*'],
+      attributes: searchOptions.attributes ?? ['*'],
     });
     return searchEntries.map((entry) => LdapEntry.from(entry));
   };
@@ -337,10 +356,11 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
     suffix,
     peopleDn,
     groupsDn,
+    passwordPolicyDn,
     client: () => admin,
-    async entry(dn) {
+    async entry(dn, entryOptions = {}) {
       try {
-        const [entry] = await search(dn, { scope: 'base' });
+        const [entry] = await search(dn, { scope: 'base', attributes: entryOptions.attributes });
         return entry ?? null;
       } catch (error) {
         if ((error as { code?: number }).code === 32) return null;

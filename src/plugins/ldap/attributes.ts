@@ -1,16 +1,17 @@
 import { eachChunked, runInChunks, runNow, type Chunked } from '../../common/chunks';
 import { PersonStatus } from '../../registry/enums';
-import type { GroupPayload, NamePayload, PersonPayload, TelephonePayload } from '../../provisioning/payload';
+import { groupNameOnTarget, type GroupPayload, type NamePayload, type PersonPayload, type TelephonePayload } from '../../provisioning/payload';
 import {
   ALSO_REQUIRED,
   GROUP_ATTRIBUTES,
   PERSON_ATTRIBUTES,
   PERSON_BASE_OBJECT_CLASSES,
   PERSON_OPTIONAL_OBJECT_CLASSES,
+  PERMANENTLY_LOCKED,
   type AttributeSpec,
 } from './catalog';
 import type { LdapConfig } from './config';
-import { identifiersOfType, type EntryName } from './dn';
+import { entryName, identifiersOfType, type EntryName } from './dn';
 
 /** What an entry should look like after provisioning. */
 export interface DesiredEntry {
@@ -101,6 +102,9 @@ export function statusValue(status: PersonStatus): string {
 
 const sameType = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
+/** Statuses whose entry carries pwdAccountLockedTime (COmanage: XP and S, not LK). */
+export const LOCKED_OUT_STATUSES: ReadonlySet<PersonStatus> = new Set([PersonStatus.EXPIRED, PersonStatus.SUSPENDED]);
+
 // ---------------------------------------------------------------------------------------------
 // Assembly shared by people and groups
 
@@ -137,9 +141,12 @@ function* assembleValues({ catalog, enabledObjectClasses, config, values, name }
 }
 
 function managedAttributes(input: AssemblyInput, attributes: Map<string, string[]>): string[] {
+  // "remove" mode takes over the unexported attributes of enabled classes, except server-internal
+  // ones (spec 3.4): a pwdAccountLockedTime that slapd or an administrator set is not Ferry's.
+  const removes = (spec: AttributeSpec) => input.config.unconfiguredAttributeMode === 'remove' && !spec.serverInternal;
   const managed = input.catalog
     .filter((spec) => isEnabled(spec, input.enabledObjectClasses))
-    .filter((spec) => input.config.unconfiguredAttributeMode === 'remove' || isConfigured(spec, input.config))
+    .filter((spec) => removes(spec) || isConfigured(spec, input.config))
     .map((spec) => spec.name);
   for (const name of attributes.keys()) if (!managed.includes(name)) managed.push(name);
   return [...new Set(managed)];
@@ -199,6 +206,8 @@ function personValues(config: LdapConfig, person: PersonPayload): Map<string, (s
   return new Map<string, (string | null | undefined)[]>([
     ['sn', [primary?.family?.trim() ? primary.family : '.']],
     ['cn', [primary ? formatName(primary) : null]],
+    // Expired and Suspended only: a Locked person keeps a usable account in the directory (spec 3.4).
+    ['pwdAccountLockedTime', [LOCKED_OUT_STATUSES.has(person.status) ? PERMANENTLY_LOCKED : null]],
     ['title', roles.map((role) => role.title)],
     ['ou', roles.map((role) => role.ou)],
     [
@@ -236,7 +245,12 @@ function personValues(config: LdapConfig, person: PersonPayload): Map<string, (s
     ['eduPersonOrcid', ids(types.eduPersonOrcid)],
     ['eduPersonPrincipalName', ids(types.eduPersonPrincipalName)],
     ['eduPersonUniqueId', ids(types.eduPersonUniqueId).map(scoped)],
-    ['isMemberOf', person.memberships.filter((membership) => membership.member).map((membership) => membership.groupName)],
+    [
+      'isMemberOf',
+      person.memberships
+        .filter((membership) => membership.member)
+        .map((membership) => groupNameOnTarget(config.groupNaming, membership.groupName, membership.groupType)),
+    ],
     ['voPersonID', ids(types.voPersonID)],
     ['voPersonSoRID', ids(types.voPersonSoRID)],
     ['voPersonStatus', [statusValue(person.status)]],
@@ -304,7 +318,18 @@ export function buildGroupEntryInChunks(config: LdapConfig, group: GroupPayload,
   return runInChunks(groupEntry(config, group, name, members));
 }
 
-function* groupEntry(config: LdapConfig, group: GroupPayload, name: EntryName, members: ResolvedMembers): Chunked<DesiredEntry | null> {
+/**
+ * The group's entry name under the target's groupNaming: `name` as given when it already is
+ * (groupEntryName with the target's naming), else named again under the same parent DN, so the
+ * entry (its RDN, cn and the DN Ferry records) always follows the target's naming.
+ */
+function namedOnTarget(config: LdapConfig, group: GroupPayload, name: EntryName): EntryName {
+  const value = groupNameOnTarget(config.groupNaming, group.name, group.groupType);
+  return name.rdnAttribute.toLowerCase() === 'cn' && name.rdnValue === value ? name : entryName('cn', value, name.parentDn);
+}
+
+function* groupEntry(config: LdapConfig, group: GroupPayload, given: EntryName, members: ResolvedMembers): Chunked<DesiredEntry | null> {
+  const name = namedOnTarget(config, group, given);
   const enabled = new Set<string>(
     (['groupOfNames', 'posixGroup', 'eduMember'] as const).filter((objectClass) => config.groupObjectClasses[objectClass]),
   );

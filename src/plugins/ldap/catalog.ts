@@ -14,6 +14,13 @@ export interface AttributeSpec {
   readonly caseExact?: boolean;
   /** SINGLE-VALUE in the schema (or by definition): only the first value is written. */
   readonly singleValue?: boolean;
+  /**
+   * An operational attribute the directory server itself also maintains (COmanage's
+   * `serverInternal`, e.g. ppolicy's pwdAccountLockedTime): managed only when exported, never
+   * removed by the "remove" unconfigured-attribute mode, and read back by name (a search for `*`
+   * does not return operational attributes).
+   */
+  readonly serverInternal?: boolean;
 }
 
 export const PERSON_BASE_OBJECT_CLASSES = ['person', 'organizationalPerson', 'inetOrgPerson'] as const;
@@ -33,6 +40,8 @@ const attr = (name: string, objectClass: string | string[], flags: Omit<Attribut
 export const PERSON_ATTRIBUTES: readonly AttributeSpec[] = [
   attr('sn', 'person', { required: true }),
   attr('cn', 'person', { required: true }),
+  // ppolicy (spec 3.4): 000001010000Z locks the account for good while the person is Expired or Suspended.
+  attr('pwdAccountLockedTime', 'person', { singleValue: true, serverInternal: true }),
   attr('title', 'organizationalPerson'),
   attr('ou', 'organizationalPerson'),
   attr('telephoneNumber', 'organizationalPerson'),
@@ -87,6 +96,14 @@ export const GROUP_ATTRIBUTES: readonly AttributeSpec[] = [
 export const ALSO_REQUIRED: Readonly<Record<string, readonly string[]>> = {
   posixAccount: ['uid'],
 };
+
+/** The value of pwdAccountLockedTime that ppolicy reads as "locked until an administrator unlocks it". */
+export const PERMANENTLY_LOCKED = '000001010000Z';
+
+/** Server-internal attributes this target exports (read back by name: `*` leaves them out). */
+export function exportedServerInternalAttributes(exported: readonly string[]): string[] {
+  return PERSON_ATTRIBUTES.filter((spec) => spec.serverInternal && exported.includes(spec.name)).map((spec) => spec.name);
+}
 
 /** Canonical spellings of every supported attribute, keyed by lower case. */
 export const SUPPORTED_ATTRIBUTE_NAMES: ReadonlyMap<string, string> = new Map(

@@ -13,12 +13,14 @@ import {
   type TargetContext,
 } from '../plugin';
 import { buildGroupEntryInChunks, buildPersonEntry, GroupWithoutGidNumberError, type DesiredEntry, type ResolvedMembers } from './attributes';
+import { exportedServerInternalAttributes } from './catalog';
 import { LDAP_SECRET_FIELDS, ldapConfigSchema, type LdapConfig } from './config';
 import { LdapConnections } from './connections';
 import { groupEntryName, personEntryName, type EntryName } from './dn';
 import { Ownership } from './ownership';
 import { Directory } from './directory';
 import { provisioningError } from './errors';
+import { provisionEmailList, writesEmailLists } from './email-lists';
 import { listEntries, readEntry, renderEntry } from './reconcile';
 
 type Context = TargetContext<LdapConfig>;
@@ -169,7 +171,8 @@ async function provisionGroup(ctx: Context, request: ProvisionRequest, group: Gr
 
 async function readBack(ctx: Context, subjectType: SubjectType, remoteId: string): Promise<ReadBack> {
   if (subjectType === SubjectType.SERVICE) return { exists: false, detail: 'LDAP targets do not provision services' };
-  return readEntry(await connections.client(ctx.targetId, ctx.config, ctx.outbound), ctx.config.url, remoteId);
+  const operational = subjectType === SubjectType.PERSON ? exportedServerInternalAttributes(ctx.config.exportedAttributes) : [];
+  return readEntry(await connections.client(ctx.targetId, ctx.config, ctx.outbound), ctx.config.url, remoteId, operational);
 }
 
 /**
@@ -185,6 +188,8 @@ export const ldapPlugin: ProvisionerPlugin<LdapConfig> = {
   secretFields: LDAP_SECRET_FIELDS,
   // Not urlFields: FERRY_TARGET_URL_ALLOWLIST is about SCIM and webhook URLs; the address rule applies to every target.
   addressFields: ['url'],
+  // Only with an emailListBaseDn; without one, lists are skipped before the plugin is called.
+  provisionsEmailLists: writesEmailLists,
 
   async provision(ctx, request) {
     const { subject, action } = request;
@@ -193,7 +198,11 @@ export const ldapPlugin: ProvisionerPlugin<LdapConfig> = {
     }
     try {
       const result =
-        subject.subjectType === 'PERSON' ? await provisionPerson(ctx, request, subject) : await provisionGroup(ctx, request, subject);
+        subject.subjectType === 'EMAIL_LIST'
+          ? await provisionEmailList(ctx, () => directoryFor(ctx), request, subject)
+          : subject.subjectType === 'PERSON'
+            ? await provisionPerson(ctx, request, subject)
+            : await provisionGroup(ctx, request, subject);
       ctx.logger.debug({ target: ctx.targetName, action, subjectId: subject.id, remoteId: result.remoteId }, result.detail);
       return result;
     } catch (error) {

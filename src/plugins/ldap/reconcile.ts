@@ -49,10 +49,13 @@ export async function renderEntry(
 const values = (value: Entry[string]): string[] =>
   (Array.isArray(value) ? value : [value]).map((item) => (Buffer.isBuffer(item) ? item.toString('utf8') : String(item)));
 
-/** The entry with its attributes (names lower-cased), or that there is none. */
-export async function readEntry(client: Client, url: string, dn: string): Promise<ReadBack> {
+/**
+ * The entry with its attributes (names lower-cased), or that there is none. `operational` names
+ * operational attributes to read as well (the server-internal ones the target exports).
+ */
+export async function readEntry(client: Client, url: string, dn: string, operational: readonly string[] = []): Promise<ReadBack> {
   try {
-    const { searchEntries } = await client.search(dn, { scope: 'base', attributes: ['*'] });
+    const { searchEntries } = await client.search(dn, { scope: 'base', attributes: ['*', ...operational] });
     const entry = searchEntries[0];
     if (!entry) return { exists: false, detail: `no entry at ${dn}` };
     const attributes: Record<string, string[]> = {};

@@ -21,6 +21,7 @@ import { checkHealth } from '../observability/health';
 import type { Services } from '../services';
 import { createRequestContext, type RequestContext } from './context';
 import { formatError } from './errors';
+import { connectionRefusal } from '../live/connections';
 import { formatLimitError, queryLimits, validateOverWebSocket } from './limits';
 import { MAX_VARIABLES_DEPTH, nestsDeeperThan, unsafeTextError, variablesTooDeepMessage } from './input-text';
 import type { Config } from '../config/config';
@@ -173,7 +174,19 @@ export async function createHttpServer(options: HttpServerOptions) {
           ctx.extra.principal = principal;
           services.live.connections.add(principal.tokenId, ctx.extra.socket);
           return true;
-        } catch {
+        } catch (error) {
+          // Closed here with a code and a reason naming the problem (graphql-ws alone would say
+          // "Forbidden"); its own close after `false` is then a no-op.
+          const code = error instanceof GraphQLError ? error.extensions.code : undefined;
+          const refusal = connectionRefusal(
+            code === 'TOO_MANY_REQUESTS'
+              ? { retryAfterSeconds: Number((error as GraphQLError).extensions.retryAfterSeconds) }
+              : code === 'UNAUTHENTICATED'
+                ? { token: token ? 'refused' : 'missing' }
+                : { unavailable: true },
+          );
+          if (code !== 'UNAUTHENTICATED' && code !== 'TOO_MANY_REQUESTS') logger.warn({ err: error }, 'checking the token of a WebSocket connection failed');
+          ctx.extra.socket.close(refusal.code, refusal.reason);
           return false;
         }
       },
@@ -183,7 +196,7 @@ export async function createHttpServer(options: HttpServerOptions) {
       },
       context: (ctx) => createRequestContext(ctx.extra.principal!, orm.em, services, logger),
       onSubscribe: (_ctx, _id, payload) => {
-        const checked = validateOverWebSocket(schema, limits.validationRules, limits.parseOptions, payload);
+        const checked = validateOverWebSocket(schema, limits.validationRules, limits.parseOptions, payload, limits.maxCost);
         return Array.isArray(checked) ? formatAll(checked as GraphQLError[]).map((e) => new GraphQLError(e.message, { extensions: e.extensions })) : (checked as never);
       },
       // Errors over WebSocket leave with the same codes and masking as over HTTP.

@@ -11,6 +11,8 @@ export const ErrorCode = {
   Forbidden: 'FORBIDDEN',
   Unauthenticated: 'UNAUTHENTICATED',
   TooManyRequests: 'TOO_MANY_REQUESTS',
+  /** The operation's estimated cost is over FERRY_MAX_QUERY_COST (api/limits.ts; HTTP 400). */
+  QueryTooComplex: 'QUERY_TOO_COMPLEX',
   Internal: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

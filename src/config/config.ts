@@ -94,7 +94,14 @@ export const configSchema = z.object({
     .default(5000)
     .describe('Safety-net poll for new provisioning events, should a PostgreSQL notification be lost.'),
   FERRY_MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(100).default(12).describe('Deepest selection a GraphQL operation may have.'),
-  FERRY_MAX_QUERY_COST: z.coerce.number().int().min(100).default(20000).describe('Highest estimated cost of a GraphQL operation (graphql-armor cost limit).'),
+  FERRY_MAX_QUERY_COST: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(50000)
+    .describe(
+      'Highest estimated cost of a GraphQL operation: about the records (objects) its response may hold, each list counting its `first` (5 when it has none) times what is selected in it. Over it: 400 `QUERY_TOO_COMPLEX`.',
+    ),
   FERRY_MAX_ALIASES: z.coerce.number().int().min(1).max(1000).default(30).describe('Most aliases in one GraphQL operation.'),
   FERRY_MAX_QUERY_TOKENS: z.coerce.number().int().min(100).default(10000).describe('Most tokens in one GraphQL document.'),
   FERRY_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1048576).describe('Largest HTTP request body; larger ones get 413 PAYLOAD_TOO_LARGE.'),

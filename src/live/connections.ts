@@ -10,6 +10,33 @@ export interface Closable {
 /** graphql-ws's "Forbidden": the client should not reconnect with the same token. */
 export const TOKEN_REVOKED_CLOSE_CODE = 4403;
 
+/** A connection without a usable token: as for a revoked one, reconnecting with it cannot help. */
+export const UNAUTHENTICATED_CLOSE_CODE = TOKEN_REVOKED_CLOSE_CODE;
+
+/** An address over FERRY_AUTH_FAILURES_PER_MINUTE (HTTP's 429): retrying before the wait is over cannot help. */
+export const TOO_MANY_FAILURES_CLOSE_CODE = 4429;
+
+/**
+ * Why a connection was refused, as its close code and reason: the stock graphql-ws client hands
+ * both to `shouldRetry`, `on.closed` and the error sink of every subscription (a reason is at most
+ * 123 bytes). `retryAfterSeconds` is set when the address is over the failed-attempts limit.
+ */
+export function connectionRefusal(
+  problem: { token: 'missing' | 'refused' } | { retryAfterSeconds: number } | { unavailable: true },
+): { code: number; reason: string } {
+  // "Try Again Later": the token could not be checked (the database did not answer); clients retry.
+  if ('unavailable' in problem) return { code: 1013, reason: 'Try again later: the API token could not be checked' };
+  if ('retryAfterSeconds' in problem) {
+    return {
+      code: TOO_MANY_FAILURES_CLOSE_CODE,
+      reason: `Too many failed authentication attempts from this address; try again in ${problem.retryAfterSeconds} s`,
+    };
+  }
+  return problem.token === 'missing'
+    ? { code: UNAUTHENTICATED_CLOSE_CODE, reason: 'Forbidden: no API token; send connectionParams { authorization: "Bearer <token>" }' }
+    : { code: UNAUTHENTICATED_CLOSE_CODE, reason: 'Forbidden: the API token is invalid, revoked or expired' };
+}
+
 /**
  * The open WebSocket connections of this process, by API token. A revoked or expired token's connections
  * (and so all of its subscriptions) are closed: at once when the revocation is announced, and at

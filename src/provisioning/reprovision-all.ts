@@ -5,6 +5,7 @@ import type { OrgScopedEntity } from '../common/base-entity';
 import { ErrorCode, FerryError, forbidden, notFound } from '../common/errors';
 import type { JobInfo, JobQueue, RunningJob } from '../jobs/job-queue';
 import type { Logger } from '../observability/logger';
+import { EmailList } from '../registry/email-lists/email-list.entity';
 import { Group } from '../registry/groups/group.entity';
 import { Person } from '../registry/people/person.entity';
 import { findWritable } from '../registry/records';
@@ -20,7 +21,7 @@ import { Channel, notify } from '../live/channels';
 
 export const REPROVISION_ALL_JOB = 'reprovision-all';
 
-export type ReprovisionPhase = 'PERSON' | 'GROUP' | 'SERVICE';
+export type ReprovisionPhase = 'PERSON' | 'GROUP' | 'EMAIL_LIST' | 'SERVICE';
 
 /** A reprovision-all job's data: what to do, and how far it got (the resume cursor). */
 export interface ReprovisionAllData extends Record<string, unknown> {
@@ -34,8 +35,20 @@ export interface ReprovisionAllData extends Record<string, unknown> {
   processed: number;
   succeeded: number;
   failed: number;
-  /** People + groups + services of the organisation when the job was requested. */
+  /** People + groups + email lists + services of the organisation when the job was requested. */
   total: number;
+  /** The error of the first subject that failed (the job's failReason when every subject failed). */
+  firstError?: string | null;
+}
+
+/**
+ * How a job that worked through subjects ends: when subjects were attempted and every one of them
+ * failed, the job failed, with the first error as its reason (a wrong bind password, a target
+ * down); otherwise it completed, its counts saying how many failed. Null: completed.
+ */
+export function allFailedReason(counts: { processed: number; failed: number; firstError?: string | null }): string | null {
+  if (counts.processed === 0 || counts.failed < counts.processed) return null;
+  return counts.firstError || `all ${counts.failed} subject(s) failed`;
 }
 
 export interface ReprovisionAllOptions {
@@ -59,6 +72,8 @@ interface PhaseSpec {
 const PHASES: readonly PhaseSpec[] = [
   { phase: 'PERSON', subjectType: SubjectType.PERSON, entity: Person, action: ProvisioningAction.PERSON_REPROVISION_REQUESTED },
   { phase: 'GROUP', subjectType: SubjectType.GROUP, entity: Group, action: ProvisioningAction.GROUP_REPROVISION_REQUESTED },
+  // After people, so that list entries find their people's entries (COmanage starts with lists).
+  { phase: 'EMAIL_LIST', subjectType: SubjectType.EMAIL_LIST, entity: EmailList, action: ProvisioningAction.LIST_REPROVISION_REQUESTED },
   { phase: 'SERVICE', subjectType: SubjectType.SERVICE, entity: Service, action: ProvisioningAction.SERVICE_REPROVISION_REQUESTED },
 ];
 
@@ -75,7 +90,7 @@ interface BatchResult {
 
 /**
  * COmanage's "Reprovision All" (spec 2.7): every person (whatever their status), then every group,
- * then every service of the organisation, pushed to one target as explicit requests, as a job.
+ * then every email list, then every service of the organisation, pushed to one target as explicit requests, as a job.
  * Subjects go in id order (UUIDv7) in batches; each batch commits its states and events, then the
  * job saves its cursor, so a job taken over after a crash resumes at the batch in flight (redone,
  * plugins are idempotent) and neither skips nor repeats the batches before it.
@@ -150,8 +165,10 @@ export class ReprovisionAll {
         const batch = await this.runBatches(job.id, progress, spec);
         for (const event of batch.events) {
           progress.processed += 1;
-          if (event.outcome === ProvisioningOutcome.FAILED) progress.failed += 1;
-          else progress.succeeded += 1;
+          if (event.outcome === ProvisioningOutcome.FAILED) {
+            progress.failed += 1;
+            progress.firstError ??= event.error ?? event.detail ?? 'failed without an error message';
+          } else progress.succeeded += 1;
         }
         phaseDone = batch.phaseDone;
         const next = phaseDone ? PHASES[index + 1] : spec;
@@ -169,6 +186,9 @@ export class ReprovisionAll {
       { processed: progress.processed, succeeded: progress.succeeded, failed: progress.failed },
       `reprovision-all finished: processed ${progress.processed} record(s) (${progress.succeeded} success, ${progress.failed} error)`,
     );
+    // Every subject failed: the job failed (the queue records the reason; the counts are saved above).
+    const reason = allFailedReason(progress);
+    if (reason !== null) throw new Error(reason);
   }
 
   /**
@@ -224,8 +244,8 @@ export class ReprovisionAll {
   }
 
   private cursor(progress: ReprovisionAllData): Partial<ReprovisionAllData> {
-    const { phase, afterId, processed, succeeded, failed, total } = progress;
-    return { phase, afterId, processed, succeeded, failed, total };
+    const { phase, afterId, processed, succeeded, failed, total, firstError } = progress;
+    return { phase, afterId, processed, succeeded, failed, total, firstError: firstError ?? null };
   }
 }
 

@@ -1,5 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Arg, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { ProvisioningMode } from './actions';
 import { DataFilterSpec, fromDataFilters } from '../data-filters/data-filter.types';
 import type { RequestContext } from '../api/context';
 import { DeletePayload, Payload, toDeletePayload, toPayload } from '../common/payload';
@@ -7,8 +8,42 @@ import { ProvisioningTarget } from './provisioning-target.entity';
 import { configJsonSchema } from '../plugins/config-schema';
 import { CreateProvisioningTargetInput, ProvisioningTargetFilter, UpdateProvisioningTargetInput } from './target.inputs';
 
+/** How long a save waits for its connection test at most (less when the target's timeoutMs is shorter). */
+export const SAVE_TEST_BUDGET_MS = 5000;
+
+@ObjectType({ description: 'The connection test run after a target was saved: a warning, never a refusal (the target is saved either way).' })
+class SavedTargetConnectionTest {
+  @Field({ description: 'Whether the target answered as expected with the saved configuration.' })
+  ok: boolean;
+
+  @Field({ description: 'What worked (e.g. "bound to ldap://... as cn=..."), or what failed (e.g. the LDAP server\'s "invalidCredentials").' })
+  detail: string;
+
+  @Field(() => Int)
+  durationMs: number;
+}
+
 @ObjectType()
-class ProvisioningTargetPayload extends Payload(ProvisioningTarget, 'target') {}
+class ProvisioningTargetPayload extends Payload(ProvisioningTarget, 'target') {
+  @Field(() => SavedTargetConnectionTest, {
+    nullable: true,
+    description:
+      'Test connection (as testProvisioningTarget) with the configuration just saved: LDAP binds and reads its base DNs, SCIM reads one page of /Users, within the target\'s timeoutMs and at most 5 s. Run after the save and only when asked for; ok: false is a warning, the target is saved. Null when the plugin cannot test without sending data (webhooks) or the target is Disabled.',
+  })
+  async connectionTest(@Root() payload: { record: ProvisioningTarget }, @Ctx() ctx: RequestContext): Promise<SavedTargetConnectionTest | null> {
+    const target = payload.record;
+    if (target.mode === ProvisioningMode.DISABLED) return null;
+    if (typeof ctx.services.targets.plugins.find(target.plugin)?.testConnection !== 'function') return null;
+    const started = performance.now();
+    try {
+      const { ok, detail, durationMs } = await ctx.services.reconciliation.testTarget(ctx.em, target, { maxBudgetMs: SAVE_TEST_BUDGET_MS });
+      return { ok, detail, durationMs };
+    } catch (error) {
+      // The save is done: whatever kept the test from running is the warning, not an error of the mutation.
+      return { ok: false, detail: error instanceof Error ? error.message : String(error), durationMs: Math.round(performance.now() - started) };
+    }
+  }
+}
 
 @ObjectType({ description: 'A provisioning plugin this server can create targets with.' })
 class PluginInfo {

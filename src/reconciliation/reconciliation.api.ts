@@ -10,6 +10,7 @@ import type { ProvisioningEngine } from '../provisioning/engine';
 import { isDelete } from '../provisioning/planner';
 import { ProvisionedState } from '../provisioning/provisioned-state.entity';
 import { ProvisioningTarget } from '../provisioning/provisioning-target.entity';
+import { EmailList } from '../registry/email-lists/email-list.entity';
 import { Group } from '../registry/groups/group.entity';
 import { Person } from '../registry/people/person.entity';
 import { findReadable, findWritable } from '../registry/records';
@@ -21,11 +22,13 @@ const ENTITIES: Record<SubjectType, EntityClass<OrgScopedEntity>> = {
   [SubjectType.PERSON]: Person,
   [SubjectType.GROUP]: Group,
   [SubjectType.SERVICE]: Service,
+  [SubjectType.EMAIL_LIST]: EmailList,
 };
 const UPDATE_ACTIONS = {
   [SubjectType.PERSON]: A.PERSON_UPDATED,
   [SubjectType.GROUP]: A.GROUP_UPDATED,
   [SubjectType.SERVICE]: A.SERVICE_UPDATED,
+  [SubjectType.EMAIL_LIST]: A.LIST_UPDATED,
 } as const;
 
 export interface Preview {
@@ -103,14 +106,18 @@ export class ReconciliationApi {
     return this.testTarget(ctx.em, target);
   }
 
-  /** The test itself, for a target already authorised (the API) or an operator's `ferry doctor`. */
-  async testTarget(em: EntityManager, target: ProvisioningTarget): Promise<ConnectionTest> {
+  /**
+   * The test itself, for a target already authorised (the API, a target's save) or an operator's
+   * `ferry doctor`. It takes the configuration's timeoutMs (plus a second), or `maxBudgetMs` when
+   * that is shorter: a save waits for its test, and must not hang on a dead target.
+   */
+  async testTarget(em: EntityManager, target: ProvisioningTarget, options: { maxBudgetMs?: number } = {}): Promise<ConnectionTest> {
     const { plugin, context } = await this.pluginOf(em, target);
     if (!plugin.testConnection) {
       return { target, ok: false, supported: false, durationMs: 0, detail: `the ${plugin.name} plugin cannot test a connection without sending data to the target` };
     }
     const test = plugin.testConnection.bind(plugin);
-    const budgetMs = Number((context.config as { timeoutMs?: number }).timeoutMs ?? 10_000) + 1000;
+    const budgetMs = Math.min(Number((context.config as { timeoutMs?: number }).timeoutMs ?? 10_000) + 1000, options.maxBudgetMs ?? Infinity);
     const started = performance.now();
     try {
       const detail = await withinBudget(budgetMs, () => test(context));

@@ -332,7 +332,10 @@ class Writes {
       this.createdIds.push(uuidv7());
       return;
     }
-    const groupName = group.deleted ? row.group_name : group.fullName;
+    // Grouper (spec 3, sync tables): the name is updated only while the group is provisionable, so
+    // a group that stopped being provisionable (renamed into an exclusion, moved out of a marked
+    // folder) keeps the name it had there: the name the target holds.
+    const groupName = group.deleted || !decision.provisionable ? row.group_name : group.fullName;
     if (
       row.provisionable === decision.provisionable &&
       row.group_name === groupName &&

@@ -48,7 +48,8 @@ function afterCommit(em: EntityManager, then: () => void): void {
  * says whether any of the subjects has an open failure notification on its target; only a batch
  * with a failed attempt, or with a subject whose notification a success resolves, takes more.
  */
-export async function recordProvisioningEvents(em: EntityManager, events: ProvisioningEvent[]): Promise<void> {
+export async function recordProvisioningEvents(em: EntityManager, all: ProvisioningEvent[]): Promise<void> {
+  const events = all.filter((event) => !event.unrecorded);
   if (events.length === 0) return;
   const { openFailures } = await insertEvents(em, events);
   const observer = observers.get(em.config);

@@ -8,7 +8,7 @@ import { Person } from '../registry/people/person.entity';
 import { Service } from '../registry/services/service.entity';
 import { skeletonPerson } from './marshaller';
 import { ProvisioningAction as A, SubjectType } from './actions';
-import type { GroupPayload, PersonPayload, ServicePayload, SubjectPayload } from './payload';
+import type { EmailListPayload, GroupPayload, PersonPayload, ServicePayload, SubjectPayload } from './payload';
 
 /** One subject to provision with one action, and why. */
 export interface WorkItem {
@@ -24,6 +24,8 @@ export interface WorkItem {
   enrollment?: boolean;
   /** Only these targets (e.g. the one on which a group became provisionable); all when left out. */
   targetIds?: string[];
+  /** Not these targets (they get an item of their own for this subject, e.g. an add where the group became provisionable). */
+  exceptTargetIds?: string[];
 }
 
 /** Entity types whose changes concern the person they belong to. */
@@ -44,9 +46,11 @@ const PRIORITY: Partial<Record<A, number>> = {
   [A.PERSON_DELETED]: 100,
   [A.GROUP_DELETED]: 100,
   [A.SERVICE_DELETED]: 100,
+  [A.LIST_DELETED]: 100,
   [A.PERSON_ADDED]: 50,
   [A.GROUP_ADDED]: 50,
   [A.SERVICE_ADDED]: 50,
+  [A.LIST_ADDED]: 50,
   [A.PERSON_ENROLLMENT_FINISHED]: 40,
   [A.PERSON_EXPIRED]: 30,
   [A.PERSON_UNEXPIRED]: 30,
@@ -86,6 +90,8 @@ export class Planner {
     const groupsOfPeople = await this.groupsOfAll(em, entries.flatMap((entry) => {
       if (entry.entityType === 'Identifier' && entry.personId) return [entry.personId];
       if (entry.entityType === 'Person' && entry.kind === ChangeKind.UPDATED) return [entry.entityId];
+      // Email lists carry their people's addresses.
+      if (entry.entityType === 'EmailAddress' && entry.personId) return [entry.personId];
       return [];
     }));
     const groupsOf = (personId: string) => groupsOfPeople.get(personId) ?? [];
@@ -146,6 +152,18 @@ export class Planner {
           }
           break;
         }
+        case 'EmailList': {
+          const action = entry.kind === ChangeKind.DELETED ? A.LIST_DELETED : entry.kind === ChangeKind.CREATED ? A.LIST_ADDED : A.LIST_UPDATED;
+          add({
+            subjectType: SubjectType.EMAIL_LIST,
+            subjectId: entry.entityId,
+            organizationId,
+            action,
+            changeSeq: seq,
+            snapshot: entry.kind === ChangeKind.DELETED ? emailListSnapshot(entry) : undefined,
+          });
+          break;
+        }
         case 'Service': {
           const action =
             entry.kind === ChangeKind.DELETED ? A.SERVICE_DELETED : entry.kind === ChangeKind.CREATED ? A.SERVICE_ADDED : A.SERVICE_UPDATED;
@@ -168,6 +186,12 @@ export class Planner {
       }
     }
 
+    // The email lists whose people changed: those using a group whose members changed, or a group
+    // of a person whose status, identifiers (their DNs) or email addresses changed; one query.
+    for (const list of await this.listsUsing(em, entries.flatMap((entry) => listGroupsTouchedBy(entry, groupsOf)))) {
+      add({ subjectType: SubjectType.EMAIL_LIST, subjectId: list.id, organizationId: list.organization_id, action: A.LIST_UPDATED, changeSeq: list.seq });
+    }
+
     const startsWithGroup = ['Group', 'GroupNesting'].includes(entries[0]?.entityType ?? '');
     const rank = (item: WorkItem) => {
       const peopleRank = startsWithGroup ? 1 : 0;
@@ -176,6 +200,23 @@ export class Planner {
       return 2;
     };
     return [...items.values()].sort((a, b) => rank(a) - rank(b));
+  }
+
+  /** The email lists using any of these groups (members, admins or moderators), each with the change that touched it, in one query. */
+  private async listsUsing(em: EntityManager, touched: { groupId: string; seq: string }[]): Promise<{ id: string; organization_id: string; seq: string }[]> {
+    if (touched.length === 0) return [];
+    const seqOf = new Map<string, string>();
+    for (const { groupId, seq } of touched) if (!seqOf.has(groupId)) seqOf.set(groupId, seq);
+    const rows: { id: string; organization_id: string; group_ids: (string | null)[] }[] = await sqlRows(em,
+      `select id, organization_id, array[members_group_id, admins_group_id, moderators_group_id]::text[] as group_ids from email_list
+        where members_group_id = any(?::uuid[]) or admins_group_id = any(?::uuid[]) or moderators_group_id = any(?::uuid[])`,
+      [[...seqOf.keys()], [...seqOf.keys()], [...seqOf.keys()]],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      organization_id: row.organization_id,
+      seq: row.group_ids.map((id) => (id ? seqOf.get(id) : undefined)).find((seq) => seq !== undefined)!,
+    }));
   }
 
   /** The groups whose members gain or lose the service's entitlement (null: everyone). */
@@ -235,6 +276,46 @@ function groupSnapshot(entry: ChangeLogRow): GroupPayload {
     groupType: data.type as GroupPayload['groupType'],
     identifiers: [],
     members: [],
+  };
+}
+
+/** The groups of email lists whose people a change may change (members, or their status, DNs or addresses). */
+function listGroupsTouchedBy(entry: ChangeLogRow, groupsOf: (personId: string) => string[]): { groupId: string; seq: string }[] {
+  const { seq } = entry;
+  const groups = (ids: (string | null)[]) => ids.filter((id): id is string => Boolean(id)).map((groupId) => ({ groupId, seq }));
+  switch (entry.entityType) {
+    case 'GroupMembership':
+    case 'GroupNesting':
+      return groups([entry.groupId]);
+    case 'Identifier':
+    case 'EmailAddress':
+      return entry.personId ? groups(groupsOf(entry.personId)) : [];
+    case 'Person': {
+      const data = (entry.data ?? {}) as Record<string, unknown>;
+      return entry.kind === ChangeKind.UPDATED && data.status !== undefined ? groups(groupsOf(entry.entityId)) : [];
+    }
+    default:
+      return [];
+  }
+}
+
+function emailListSnapshot(entry: ChangeLogRow): EmailListPayload {
+  const data = (entry.data ?? {}) as Record<string, unknown>;
+  const id = (value: unknown): string | null => (typeof value === 'string' ? value : ((value as { id?: string } | null)?.id ?? null));
+  return {
+    subjectType: 'EMAIL_LIST',
+    id: entry.entityId,
+    organizationId: entry.organizationId,
+    name: String(data.name ?? ''),
+    description: (data.description as string | null) ?? null,
+    status: (data.status as RecordStatus) ?? RecordStatus.ACTIVE,
+    address: (data.address as string | null) ?? null,
+    membersGroupId: id(data.membersGroup),
+    adminsGroupId: id(data.adminsGroup),
+    moderatorsGroupId: id(data.moderatorsGroup),
+    members: [],
+    admins: [],
+    moderators: [],
   };
 }
 

@@ -103,6 +103,9 @@ export class ProvisioningEvent {
   /** Not stored: how long the target asked to wait before the next attempt (HTTP 429). */
   retryAfterMs: number | null = null;
 
+  /** Not stored, and the event itself is not stored: an order that changed nothing for its target (recordProvisioningEvents leaves it out). */
+  unrecorded = false;
+
   /** Not stored: the plugin this event's attempt called (its durationMs is that call's), for the metrics. */
   calledPlugin: string | null = null;
 

@@ -6,6 +6,7 @@ import {
   DeleteProvisioningTargetDocument,
   ProvisionableGroupsDocument,
   ProvisioningAssignmentsDocument,
+  ProvisioningEventsDocument,
   ProvisioningJobsDocument,
   SetFolderProvisioningDocument,
   UpdateFolderDocument,
@@ -13,6 +14,7 @@ import {
   UpdateProvisioningTargetDocument,
 } from '../../src/client/generated/graphql';
 import { startTestFerry, type TestFerry } from '../support/ferry';
+import { uniqueName } from '../support/fixtures';
 import { recordingPlugin } from '../support/recording-plugin';
 import { RulesWorld } from './rules-world';
 
@@ -223,7 +225,7 @@ describe('folder rules: which groups are provisionable on a target (spec 2.3)', 
     assert.ok(blocker.setFolderProvisioning.assignment.id);
 
     const job = await world.fullRecalculation(target);
-    assert.equal(job.details.total, 0, 'the incremental recalculations left nothing for the full one to fix');
+    assert.equal(job.details.flipped, 0, 'the incremental recalculations left nothing for the full one to fix');
   });
 
   it('schedules a daily full recalculation per folder-rules target', async () => {
@@ -248,12 +250,12 @@ describe('folder rules: which groups are provisionable on a target (spec 2.3)', 
     recorder.clear();
     for (const target of [live, keeper]) await world.markFolder(target, 'team', { provision: true, scope: 'SUB' });
     const added = recorder.calls.filter((c) => c.subject.subjectType === 'GROUP').map((c) => `${c.action} ${(c.subject as { name: string }).name}`);
-    assert.deepEqual(added.filter((c) => c.startsWith('GROUP_UPDATED')).sort(), [
-      'GROUP_UPDATED team:alpha',
-      'GROUP_UPDATED team:alpha',
-      'GROUP_UPDATED team:beta',
-      'GROUP_UPDATED team:beta',
-    ]);
+    assert.deepEqual(added.sort(), [
+      'GROUP_ADDED team:alpha',
+      'GROUP_ADDED team:alpha',
+      'GROUP_ADDED team:beta',
+      'GROUP_ADDED team:beta',
+    ], 'a group that becomes provisionable reaches the target as an add');
     recorder.clear();
     for (const target of [live, keeper]) await world.markGroup(target, 'team:beta', false);
     const removed = recorder.calls.map((c) => [c.action, (c.subject as { name: string }).name]);
@@ -266,4 +268,48 @@ describe('folder rules: which groups are provisionable on a target (spec 2.3)', 
       'deleting the group in Ferry removes it from the keeping target too',
     );
   });
+  it('adds a group where a move makes it provisionable, keeps the name the target holds when a rename excludes it, and records nothing for groups a target neither gets nor holds', async () => {
+    const world = await RulesWorld.create(t, ['lab:alpha', 'other:gamma']);
+    const rulesName = uniqueName('rules');
+    const allName = uniqueName('all');
+    const rules = await world.target({ mode: 'AUTOMATIC', name: rulesName });
+    await world.target({ mode: 'AUTOMATIC', name: allName, selection: 'ALL_GROUPS' });
+    await world.markFolder(rules, 'lab', { provision: true, scope: 'SUB', provisionableRegex: 'groupExtension not matches hidden.*' });
+    const alpha = world.groups.get('lab:alpha')!;
+    const gamma = world.groups.get('other:gamma')!;
+    const actionsOn = (targetName: string, groupId: string) => recorder.on(targetName).filter((c) => c.subject.id === groupId).map((c) => c.action);
+    const events = async (groupId: string) =>
+      (await t.admin.ok(ProvisioningEventsDocument, { organizationId: world.organizationId, subjectId: groupId, first: 100 })).provisioningEvents
+        .filter((event) => event.targetName === rulesName)
+        .map((event) => `${event.action}:${event.outcome}`);
+
+    // A group the rules keep off the target, which does not hold it: its changes store nothing there.
+    recorder.clear();
+    await world.admin.ok(UpdateGroupDocument, { id: gamma, input: { description: 'first' } });
+    await world.admin.ok(UpdateGroupDocument, { id: gamma, input: { description: 'second' } });
+    assert.deepEqual(await events(gamma), [], 'no SKIPPED GROUP_DELETED for every change');
+    assert.deepEqual(actionsOn(rulesName, gamma), []);
+    assert.deepEqual(actionsOn(allName, gamma), ['GROUP_UPDATED', 'GROUP_UPDATED'], 'the target that takes every group gets them');
+
+    // Moved into the marked folder: an add where it became provisionable, an update elsewhere.
+    recorder.clear();
+    await world.admin.ok(UpdateGroupDocument, { id: gamma, input: { folderId: world.folders.get('lab')! } });
+    assert.deepEqual(actionsOn(rulesName, gamma), ['GROUP_ADDED']);
+    assert.deepEqual(actionsOn(allName, gamma), ['GROUP_UPDATED']);
+    assert.deepEqual(await events(gamma), ['GROUP_ADDED:SUCCEEDED']);
+
+    // Renamed into the regex exclusion: removed from the target; the stored answer keeps the name
+    // the target holds (Grouper's sync row), not the new one.
+    recorder.clear();
+    await world.admin.ok(UpdateGroupDocument, { id: alpha, input: { name: 'hidden-alpha' } });
+    assert.deepEqual(actionsOn(rulesName, alpha), ['GROUP_DELETED']);
+    const stored = (await t.admin.ok(ProvisionableGroupsDocument, { targetId: rules, provisionable: false, first: 100 })).provisionableGroups.nodes.find((row) => row.groupId === alpha);
+    assert.deepEqual([stored?.provisionable, stored?.groupName, stored?.group?.fullName], [false, 'lab:alpha', 'lab:hidden-alpha']);
+    const removed = await events(alpha);
+    assert.equal(removed.at(-1), 'GROUP_DELETED:SUCCEEDED', 'its removal is recorded: the target held it');
+    // Gone from the target now: later changes record nothing there.
+    await world.admin.ok(UpdateGroupDocument, { id: alpha, input: { description: 'later' } });
+    assert.deepEqual(await events(alpha), removed);
+  });
 });
+

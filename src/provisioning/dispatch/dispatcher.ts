@@ -12,6 +12,7 @@ import { Planner, type WorkItem } from '../planner';
 import { route, type RoutingTarget, type WorkRow } from './router';
 import type { Signals } from './signals';
 import { insertWork } from './work-queue';
+import { isDelete } from '../lanes/decisions';
 
 const CURSOR = 'provisioning';
 const VALIDITY_CURSOR = 'validity';
@@ -242,22 +243,32 @@ function wholeTransactions(entries: ChangeLogRow[], cut: boolean): ChangeLogRow[
 
 /** Groups whose provisionability flipped on a target, unless the change provisions them anyway. */
 function provisionabilityItems(items: WorkItem[], changes: ProvisionabilityChange[]): WorkItem[] {
-  const planned = new Set(items.filter((item) => item.subjectType === SubjectType.GROUP).map((item) => item.subjectId));
-  const byGroup = new Map<string, WorkItem>();
+  const planned = new Map(items.filter((item) => item.subjectType === SubjectType.GROUP).map((item) => [item.subjectId, item]));
+  const extra = new Map<string, WorkItem>();
   for (const change of changes) {
-    if (planned.has(change.groupId)) continue;
-    const item = byGroup.get(change.groupId);
-    if (item) item.targetIds!.push(change.targetId);
+    const item = planned.get(change.groupId);
+    // A group that became provisionable reaches the target as an add (Grouper inserts it); one
+    // that stopped gets an update, which the folder rules turn into its removal there.
+    const action = change.provisionable ? A.GROUP_ADDED : A.GROUP_UPDATED;
+    if (item) {
+      // The change already provisions the group everywhere (a rename, a move): that does, except
+      // where it just became provisionable and was not added by the change itself.
+      if (!change.provisionable || item.action === A.GROUP_ADDED || isDelete(item.action)) continue;
+      (item.exceptTargetIds ??= []).push(change.targetId);
+    }
+    const key = `${change.groupId}:${action}`;
+    const existing = extra.get(key);
+    if (existing) existing.targetIds!.push(change.targetId);
     else {
-      byGroup.set(change.groupId, {
+      extra.set(key, {
         subjectType: SubjectType.GROUP,
         subjectId: change.groupId,
         organizationId: change.organizationId,
-        action: A.GROUP_UPDATED,
+        action,
         changeSeq: change.changeSeq,
         targetIds: [change.targetId],
       });
     }
   }
-  return [...byGroup.values()];
+  return [...extra.values()];
 }

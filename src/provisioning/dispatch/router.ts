@@ -52,7 +52,8 @@ export function route(changeKey: string, items: readonly WorkItem[], targets: re
     if (index > 0 && items[index - 1].subjectType !== item.subjectType) phase += 1;
     const modes = item.enrollment ? [...AUTOMATIC_MODES, ProvisioningMode.ENROLLMENT] : AUTOMATIC_MODES;
     const only = item.targetIds ? new Set(item.targetIds) : null;
-    const chosen = (byOrganization.get(item.organizationId) ?? []).filter((t) => modes.includes(t.mode) && (!only || only.has(t.id)));
+    const except = new Set(item.exceptTargetIds ?? []);
+    const chosen = (byOrganization.get(item.organizationId) ?? []).filter((t) => modes.includes(t.mode) && (!only || only.has(t.id)) && !except.has(t.id));
     if (chosen.length === 0) return;
     if (walksTargetsBackwards(item.action, { subjectType: item.subjectType, leaving: isLeaving(item, status) })) chosen.reverse();
     chosen.forEach((target, rank) =>

@@ -241,6 +241,7 @@ function alongside(events: ProvisioningEvent[], heads: ClaimedWork[], absorbed: 
       changeSeq: row.changeSeq,
       detail: `in one call with change ${head.changeSeq ?? '(validity sweep)'}${first.detail ? `: ${first.detail}` : ''}`,
       coalescedWith: head.changeSeq,
+      unrecorded: first.unrecorded,
     });
     return [event];
   });

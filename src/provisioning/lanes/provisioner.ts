@@ -114,19 +114,32 @@ export class Provisioner {
     const events = orders.map((order, i) => this.newEvent(target, prepared[i].action, prepared[i].subject, order));
 
     // Decide, without the target, which orders go out.
+    const takesLists = prepared.some((p) => p.subject.subjectType === 'EMAIL_LIST') && this.takesEmailLists(target);
     const calls: number[] = [];
     orders.forEach((order, i) => {
       const { action, reason, skip, error, subject } = prepared[i];
       const event = events[i];
       const state = states.get(key(subject))!;
-      if (skip) {
+      if (subject.subjectType === 'EMAIL_LIST' && !takesLists) {
+        // The target's plugin does not provision email lists (README, "Email lists"): nothing is
+        // sent; an explicit request records why, an automatic change records nothing (no noise).
         event.outcome = ProvisioningOutcome.SKIPPED;
-        event.detail = reason;
-      } else if (error) {
+        event.detail = NO_EMAIL_LISTS;
+        event.unrecorded = !order.explicit;
+      } else if (error && !skip) {
         // A filter that throws fails this target only; the plugin is not called.
         event.outcome = ProvisioningOutcome.FAILED;
         event.error = error;
-      } else if (isDelete(action) && !state.remote_id && !claims.has(key(subject)) && state.status !== ProvisioningStatus.FAILED && !order.explicit) {
+      } else if (quietOnFolderRules(target, subject, action, skip, order.explicit ?? false) && !inTarget(state, claims.has(key(subject)))) {
+        // A group that is not provisionable on this folder-rules target and is not there: nothing
+        // changed for this target, so no event is stored (it would be noise on every change).
+        event.outcome = ProvisioningOutcome.SKIPPED;
+        event.detail = reason;
+        event.unrecorded = true;
+      } else if (skip) {
+        event.outcome = ProvisioningOutcome.SKIPPED;
+        event.detail = reason;
+      } else if (isDelete(action) && !inTarget(state, claims.has(key(subject))) && !order.explicit) {
         // Never provisioned here: nothing to delete (spec D9/D13: never guess at an entry).
         event.outcome = ProvisioningOutcome.SKIPPED;
         event.detail = reason ? `${reason}; not provisioned on this target` : 'not provisioned on this target';
@@ -358,6 +371,8 @@ export class Provisioner {
     const groupRule =
       target.groupSelection === GroupSelection.FOLDER_RULES && subject.subjectType === 'GROUP' ? await this.provisionability.stored(em, target.id, subject.id) : null;
     const decided = effectiveAction(target, requested, subject, explicit, groupRule);
+    // Data filters are about people and groups: an email list goes as it is.
+    if (subject.subjectType === 'EMAIL_LIST') return { subject, action: decided.action, reason: decided.reason, skip: false, error: null };
     const filtered = filter(target, decided.action, subject);
     if (filtered.excluded) return { subject: filtered.subject, action: deleteOf(subject), reason: filtered.excluded, skip: false, error: null };
     return { subject: filtered.subject, action: decided.action, reason: decided.reason, skip: decided.skip ?? false, error: filtered.error };
@@ -395,6 +410,18 @@ export class Provisioner {
       jobId: options.jobId ?? null,
     });
     return event;
+  }
+
+  /**
+   * Whether the target's plugin provisions email lists with the target's configuration
+   * (`provisionsEmailLists`). A configuration that does not parse counts as yes: the call then
+   * fails with the reason, as any other would.
+   */
+  takesEmailLists(target: ProvisioningTarget): boolean {
+    const plugin = this.plugins.find(target.plugin);
+    if (!plugin?.provisionsEmailLists) return false;
+    const parsed = plugin.configSchema.safeParse({ ...target.config, ...target.secrets });
+    return parsed.success ? plugin.provisionsEmailLists(parsed.data) : true;
   }
 
   /** The target's plugin and what it is told about the target (secrets must be loaded). */
@@ -445,6 +472,9 @@ export class Provisioner {
   }
 }
 
+/** The detail of an email list skipped on a target whose plugin does not provision lists. */
+export const NO_EMAIL_LISTS = 'this target does not provision email lists';
+
 const key = (subject: { subjectType: string; id: string }) => `${subject.subjectType}:${subject.id}`;
 
 /**
@@ -459,4 +489,17 @@ function filter(target: ProvisioningTarget, action: A, subject: SubjectPayload):
   } catch (error) {
     return { subject, excluded: null, error: `data filter failed: ${error instanceof Error ? error.message : String(error)}` };
   }
+}
+
+/** Whether a target holds (or may hold) the subject: a remote id, a pending claim, or a failed attempt that may have left something. */
+function inTarget(state: StateRow, claimed: boolean): boolean {
+  return Boolean(state.remote_id) || claimed || state.status === ProvisioningStatus.FAILED;
+}
+
+/**
+ * A group on a folder-rules target that the rules keep off it (removed, or left alone where the
+ * target keeps such groups): when the target does not hold it, the order records no event.
+ */
+function quietOnFolderRules(target: ProvisioningTarget, subject: SubjectPayload, action: A, skip: boolean, explicit: boolean): boolean {
+  return target.groupSelection === GroupSelection.FOLDER_RULES && subject.subjectType === 'GROUP' && !explicit && (skip || isDelete(action));
 }

@@ -69,7 +69,7 @@ export function applyDataFilters(filters: readonly DataFilter[], subject: Subjec
 }
 
 function applyOne(filter: DataFilter, subject: SubjectPayload): SubjectPayload | string {
-  if (subject.subjectType === 'SERVICE') return subject;
+  if (subject.subjectType === 'SERVICE' || subject.subjectType === 'EMAIL_LIST') return subject;
   switch (filter.kind) {
     case 'GROUP_FILTER':
       return groupFilter(filter.rules, subject);

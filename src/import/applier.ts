@@ -300,7 +300,8 @@ export class ImportApplier {
       ...created.map((step) =>
         newRecord(em, Group, {
           organization: organizationId,
-          folder: folders.get(step.fullName.slice(0, step.fullName.lastIndexOf(':')))!,
+          // A full name without ":" is a group at the root (no folder), as COmanage's flat groups.
+          folder: step.fullName.includes(':') ? folders.get(step.fullName.slice(0, step.fullName.lastIndexOf(':')))! : null,
           name: step.fullName.split(':').at(-1)!,
           fullName: step.fullName,
           description: step.description ?? null,

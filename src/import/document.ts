@@ -115,7 +115,10 @@ export interface ImportedIdentifier {
 
 export interface ImportedGroup {
   source: SourceRef;
-  /** Folders and group name, `:`-separated (`app:wiki:editors`); folders are created as needed. */
+  /**
+   * Folders and group name, `:`-separated (`app:wiki:editors`); folders are created as needed. A
+   * name without `:` (`staff`) is a group at the root, as COmanage's flat groups are.
+   */
   fullName: string;
   description?: string | null;
   /**

@@ -222,7 +222,7 @@ async function planGroups(em: EntityManager, organizationId: string, document: P
         code: 'UNSUPPORTED',
         reason: group.fullName.startsWith(SYSTEM_ROOT)
           ? `${group.fullName} is an automatic group Ferry maintains itself`
-          : `${group.fullName} is not a valid full name (folders and name separated by ":", none empty)`,
+          : `${group.fullName} is not a valid full name (folders and name separated by ":", none empty; a name without ":" is a group at the root)`,
       });
       return false;
     }

@@ -162,6 +162,14 @@ export interface ProvisionerPlugin<TConfig = unknown> {
    * `concurrency` setting). Left out: 1. Calls for one subject never overlap whatever this says.
    */
   readonly defaultConcurrency?: number;
+  /**
+   * Whether this target provisions email lists (subject type EMAIL_LIST, actions LIST_ADDED,
+   * LIST_UPDATED, LIST_DELETED, LIST_REPROVISION_REQUESTED, payload EmailListPayload) with this
+   * configuration. Left out, or false: the plugin is never called for a list; the pipeline ends
+   * the order SKIPPED with "this target does not provision email lists" (recorded for explicit
+   * requests and Reprovision All, silent for automatic changes).
+   */
+  provisionsEmailLists?(config: TConfig): boolean;
   provision(target: TargetContext<TConfig>, request: ProvisionRequest): Promise<ProvisionResult>;
   /**
    * Several subjects at once, each through `batch.call` (which keeps the per-call circuit and time

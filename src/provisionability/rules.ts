@@ -137,7 +137,9 @@ export class Decider {
       };
     }
     const parent = parentName(group.fullName);
-    const key = parent ?? '';
+    // A group at the root (no folder) has no folder above it: only its own assignment decides.
+    if (parent === null) return AT_ROOT;
+    const key = parent;
     let known = this.byFolder.get(key);
     if (!known) this.byFolder.set(key, (known = { walk: walkUp(parent, this.folders), decisions: {} }));
     const verdict = verdictOf(known.walk, group, this.target);
@@ -146,6 +148,14 @@ export class Decider {
 }
 
 const NO_FOLDER = { assignmentId: null, folderId: null, folderFullName: null, depth: null, failedFilter: null, metadata: null, skippedFolders: [] as string[] };
+
+/** Shared by every group at the root without an assignment of its own; must not be changed. */
+const AT_ROOT: Decision = {
+  ...NO_FOLDER,
+  provisionable: false,
+  source: DecisionSource.NONE,
+  explanation: 'the group is at the root: no folder is above it, so only its own assignment can provision it',
+};
 
 function walkUp(parent: string | null, folders: ReadonlyMap<string, FolderRule>): Walk {
   const skipped: string[] = [];

@@ -18,6 +18,10 @@ export enum ProvisioningAction {
   SERVICE_UPDATED = 'SERVICE_UPDATED',
   SERVICE_DELETED = 'SERVICE_DELETED',
   SERVICE_REPROVISION_REQUESTED = 'SERVICE_REPROVISION_REQUESTED',
+  LIST_ADDED = 'LIST_ADDED',
+  LIST_UPDATED = 'LIST_UPDATED',
+  LIST_DELETED = 'LIST_DELETED',
+  LIST_REPROVISION_REQUESTED = 'LIST_REPROVISION_REQUESTED',
 }
 registerEnumType(ProvisioningAction, { name: 'ProvisioningAction' });
 
@@ -25,6 +29,7 @@ export const DELETE_ACTIONS: ReadonlySet<ProvisioningAction> = new Set([
   ProvisioningAction.PERSON_DELETED,
   ProvisioningAction.GROUP_DELETED,
   ProvisioningAction.SERVICE_DELETED,
+  ProvisioningAction.LIST_DELETED,
 ]);
 
 /** Actions about groups: plugins use it to refuse an action sent for the wrong kind of subject. */
@@ -35,6 +40,15 @@ export const GROUP_ACTIONS: ReadonlySet<ProvisioningAction> = new Set([
   ProvisioningAction.GROUP_REPROVISION_REQUESTED,
 ]);
 
+/**
+ * Whether a group may get the action: its own actions, and COmanage's `PP` (PERSON_ENROLLMENT_FINISHED),
+ * which a finished enrollment sends to each of the person's groups too (spec 1.3); plugins treat it
+ * on a group as an update.
+ */
+export function appliesToGroup(action: ProvisioningAction): boolean {
+  return GROUP_ACTIONS.has(action) || action === ProvisioningAction.PERSON_ENROLLMENT_FINISHED;
+}
+
 /** Actions about services (which directory-style targets ignore). */
 export const SERVICE_ACTIONS: ReadonlySet<ProvisioningAction> = new Set([
   ProvisioningAction.SERVICE_ADDED,
@@ -43,10 +57,22 @@ export const SERVICE_ACTIONS: ReadonlySet<ProvisioningAction> = new Set([
   ProvisioningAction.SERVICE_REPROVISION_REQUESTED,
 ]);
 
+/**
+ * Actions about email lists (COmanage LA/LU/LD/LR). Only plugins that declare
+ * `provisionsEmailLists` receive them; for the others the pipeline records SKIPPED.
+ */
+export const LIST_ACTIONS: ReadonlySet<ProvisioningAction> = new Set([
+  ProvisioningAction.LIST_ADDED,
+  ProvisioningAction.LIST_UPDATED,
+  ProvisioningAction.LIST_DELETED,
+  ProvisioningAction.LIST_REPROVISION_REQUESTED,
+]);
+
 export enum SubjectType {
   PERSON = 'PERSON',
   GROUP = 'GROUP',
   SERVICE = 'SERVICE',
+  EMAIL_LIST = 'EMAIL_LIST',
 }
 registerEnumType(SubjectType, { name: 'SubjectType' });
 

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { SubjectType } from './actions';
 import { PayloadLoader, type PayloadLoaderOptions } from './loading/payload-loader';
-import type { GroupPayload, PersonPayload, ServicePayload, SubjectPayload } from './payload';
+import type { EmailListPayload, GroupPayload, PersonPayload, ServicePayload, SubjectPayload } from './payload';
 
 export { isValidAt, PROVISIONABLE_PERSON_STATUSES, skeletonPerson } from './loading/mappers';
 
@@ -9,7 +9,7 @@ export { isValidAt, PROVISIONABLE_PERSON_STATUSES, skeletonPerson } from './load
  * Builds the payloads every plugin receives, from the registry as it is now (so queued work that
  * runs later pushes the latest data). It delegates to the set-based PayloadLoader (one statement
  * per kind of record per batch, plain rows, pure mappers that hold the status and validity rules):
- * one subject is a batch of one, and callers with many subjects use people/groups/services.
+ * one subject is a batch of one, and callers with many subjects use people/groups/services/emailLists.
  */
 export class Marshaller {
   readonly loader: PayloadLoader;
@@ -30,6 +30,10 @@ export class Marshaller {
     return (await this.loader.services(em, [serviceId])).get(serviceId) ?? null;
   }
 
+  async emailList(em: EntityManager, listId: string): Promise<EmailListPayload | null> {
+    return (await this.loader.emailLists(em, [listId])).get(listId) ?? null;
+  }
+
   /**
    * The payloads of a batch of work, by subject id: a delete carries its snapshot (the subject is
    * gone from the registry), the others are loaded set-based, one call per subject type. Subjects
@@ -38,7 +42,7 @@ export class Marshaller {
   async forWork(em: EntityManager, work: readonly { subjectType: SubjectType; subjectId: string; snapshot: SubjectPayload | null }[]): Promise<Map<string, SubjectPayload>> {
     const subjects = new Map<string, SubjectPayload>();
     for (const w of work) if (w.snapshot) subjects.set(w.subjectId, w.snapshot);
-    for (const type of [SubjectType.PERSON, SubjectType.GROUP, SubjectType.SERVICE]) {
+    for (const type of [SubjectType.PERSON, SubjectType.GROUP, SubjectType.SERVICE, SubjectType.EMAIL_LIST]) {
       const ids = [...new Set(work.filter((w) => w.subjectType === type && !w.snapshot).map((w) => w.subjectId))];
       if (ids.length === 0) continue;
       for (const [id, payload] of await this.many(em, type, ids)) subjects.set(id, payload);
@@ -50,6 +54,7 @@ export class Marshaller {
   many(em: EntityManager, subjectType: SubjectType, ids: readonly string[]): Promise<Map<string, SubjectPayload>> {
     if (subjectType === SubjectType.PERSON) return this.loader.people(em, ids);
     if (subjectType === SubjectType.GROUP) return this.loader.groups(em, ids);
+    if (subjectType === SubjectType.EMAIL_LIST) return this.loader.emailLists(em, ids);
     return this.loader.services(em, ids);
   }
 }

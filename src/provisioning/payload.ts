@@ -143,7 +143,41 @@ export interface ServicePayload {
   status: RecordStatus;
 }
 
-export type SubjectPayload = PersonPayload | GroupPayload | ServicePayload;
+/** A person on an email list (a member, admin or moderator), with the address mail reaches them at. */
+export interface EmailListPersonPayload {
+  personId: string;
+  /**
+   * The person's preferred address: the first of type PREFERRED, else OFFICIAL, DELIVERY, PERSONAL,
+   * FORWARDING (verified before unverified within a type; RECOVERY is never used). Null when the
+   * person has none.
+   */
+  mail: string | null;
+}
+
+/**
+ * An email list (COmanage CoEmailList): its members, admins and moderators are the members of
+ * three groups. Each list holds the people who are effective members (`member` rows, not
+ * owner-only ones) of that group now: row valid now, person Active or Grace Period; one entry per
+ * person, in membership order.
+ */
+export interface EmailListPayload {
+  subjectType: 'EMAIL_LIST';
+  id: string;
+  organizationId: string;
+  name: string;
+  description: string | null;
+  status: RecordStatus;
+  /** The list's own address (e.g. staff@lists.example.org), if it has one. */
+  address: string | null;
+  membersGroupId: string | null;
+  adminsGroupId: string | null;
+  moderatorsGroupId: string | null;
+  members: EmailListPersonPayload[];
+  admins: EmailListPersonPayload[];
+  moderators: EmailListPersonPayload[];
+}
+
+export type SubjectPayload = PersonPayload | GroupPayload | ServicePayload | EmailListPayload;
 
 /** How a subject is called in events and notifications: a person's primary name, a group's full name. */
 export function subjectLabel(subject: SubjectPayload | { subjectType: string; id: string }): string | null {
@@ -152,5 +186,24 @@ export function subjectLabel(subject: SubjectPayload | { subjectType: string; id
     const name = (subject as PersonPayload).primaryName;
     return name ? [name.given, name.family].filter(Boolean).join(' ') : null;
   }
-  return (subject as GroupPayload | ServicePayload).name;
+  return (subject as GroupPayload | ServicePayload | EmailListPayload).name;
+}
+
+/**
+ * How a target names a group (its LDAP `cn` and `isMemberOf` values, its SCIM `displayName`):
+ * `fullName`, e.g. `app:staff` (the default), or `name`, the group's own name, e.g. `staff`, as
+ * COmanage's flat groups are named. Under `name` the automatic groups keep their full names
+ * (`CO:admins`, `CO:members:all`, `CO:COU:<unit>:members:active`): those are their COmanage names,
+ * and their own names (`admins`, `all`, `active`) repeat in every unit.
+ */
+export type GroupNaming = 'fullName' | 'name';
+
+/**
+ * The name a target with this naming gives a group, from the name in its payload (the full name,
+ * or what a data filter sends instead) and its type: under `name`, the last `:` segment.
+ */
+export function groupNameOnTarget(naming: GroupNaming, name: string, groupType: GroupType): string {
+  // GroupType is imported as a type only: payloads stay free of the registry's runtime.
+  if (naming === 'fullName' || groupType !== ('STANDARD' as GroupType)) return name;
+  return name.slice(name.lastIndexOf(':') + 1);
 }

@@ -120,7 +120,9 @@ export class Planner {
           // the person's groups too.
           if (before !== undefined || enrollment) {
             for (const groupId of groupsOf(entry.entityId)) {
-              group(groupId, organizationId, A.GROUP_UPDATED, seq, { enrollment });
+              // A finished enrollment re-provisions the person's groups with the same action (COmanage
+              // PP, spec 1.3), a status change with an update.
+              group(groupId, organizationId, enrollment ? A.PERSON_ENROLLMENT_FINISHED : A.GROUP_UPDATED, seq, { enrollment });
             }
           }
           break;

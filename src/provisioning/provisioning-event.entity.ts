@@ -30,6 +30,11 @@ registerEnumType(ProvisioningOutcome, {
 @Index({ properties: ['jobId'] })
 // Time windows (the console's outcome chart): BRIN suits an append-only table in time order and
 // costs next to nothing on insert.
+// A target's newest success (targetActivity's lastSuccessAt): the last entry of this small index.
+@Index({
+  name: 'provisioning_event_target_success',
+  expression: `create index "provisioning_event_target_success" on "provisioning_event" ("target_id", "seq") where "outcome" = 'SUCCEEDED'`,
+})
 @Index({ name: 'provisioning_event_occurred_at_brin', expression: 'create index "provisioning_event_occurred_at_brin" on "provisioning_event" using brin ("occurred_at")' })
 export class ProvisioningEvent {
   @Field({ description: 'Sequence of the event (a 64-bit integer as a decimal string); the resume cursor. "0" for a PENDING outcome, which is not stored.' })

@@ -3,6 +3,7 @@ import type { RequestContext } from '../api/context';
 import type { OrgScopedEntity } from '../common/base-entity';
 import { badInput, isSequence, forbidden, notFound } from '../common/errors';
 import { inWriteTransaction, type WriteResult } from '../db/transaction';
+import { EmailList } from '../registry/email-lists/email-list.entity';
 import { Group } from '../registry/groups/group.entity';
 import { Person } from '../registry/people/person.entity';
 import { findReadable, findReadableOrganization, findWritable } from '../registry/records';
@@ -19,13 +20,18 @@ const SUBJECT_ENTITIES: Record<SubjectType, EntityClass<OrgScopedEntity>> = {
   [SubjectType.PERSON]: Person,
   [SubjectType.GROUP]: Group,
   [SubjectType.SERVICE]: Service,
+  [SubjectType.EMAIL_LIST]: EmailList,
 };
 
 const REPROVISION_ACTIONS = {
   [SubjectType.PERSON]: ProvisioningAction.PERSON_REPROVISION_REQUESTED,
   [SubjectType.GROUP]: ProvisioningAction.GROUP_REPROVISION_REQUESTED,
   [SubjectType.SERVICE]: ProvisioningAction.SERVICE_REPROVISION_REQUESTED,
+  [SubjectType.EMAIL_LIST]: ProvisioningAction.LIST_REPROVISION_REQUESTED,
 } as const;
+
+/** How a subject type is named in errors ("email list", not "email_list"). */
+const subjectNoun = (subjectType: SubjectType): string => subjectType.toLowerCase().replace('_', ' ');
 
 export interface SubjectTargetStatus {
   target: ProvisioningTarget;
@@ -43,10 +49,10 @@ export class ProvisioningService {
     const { em, principal } = ctx;
     const target = await findWritable(em, principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
     if (target.mode === ProvisioningMode.DISABLED) throw forbidden(`Target ${target.name} is disabled.`);
-    const subjectRecord = await findReadable(em, principal, SUBJECT_ENTITIES[subjectType], subjectId, subjectType.toLowerCase());
-    if (subjectRecord.organization.id !== target.organization.id) throw notFound(subjectType.toLowerCase(), subjectId);
-    const subject = await this.engine.load(em, subjectType, subjectId);
-    if (!subject) throw notFound(subjectType.toLowerCase(), subjectId);
+    const subjectRecord = await findReadable(em, principal, SUBJECT_ENTITIES[subjectType], subjectId, subjectNoun(subjectType));
+    if (subjectRecord.organization.id !== target.organization.id) throw notFound(subjectNoun(subjectType), subjectId);
+    const subject = (await this.engine.marshaller.many(em, subjectType, [subjectId])).get(subjectId) ?? null;
+    if (!subject) throw notFound(subjectNoun(subjectType), subjectId);
     return em.transactional(async (tx) => {
       const managedTarget = await tx.findOneOrFail(ProvisioningTarget, target.id, { populate: ['secrets'] });
       const event = await this.engine.runOnTarget(tx, managedTarget, REPROVISION_ACTIONS[subjectType], subject, { changeSeq: null, explicit: true });
@@ -58,7 +64,7 @@ export class ProvisioningService {
   /** Where a subject is provisioned: every non-disabled target of its organisation, with its state. */
   async statusOf(ctx: RequestContext, subjectType: SubjectType, subjectId: string): Promise<SubjectTargetStatus[]> {
     const { em, principal } = ctx;
-    const subject = await findReadable(em, principal, SUBJECT_ENTITIES[subjectType], subjectId, subjectType.toLowerCase());
+    const subject = await findReadable(em, principal, SUBJECT_ENTITIES[subjectType], subjectId, subjectNoun(subjectType));
     const targets = await em.find(
       ProvisioningTarget,
       { organization: subject.organization.id, mode: { $ne: ProvisioningMode.DISABLED } },

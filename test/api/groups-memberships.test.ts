@@ -471,7 +471,7 @@ describe('group memberships and nesting', () => {
       const before = await t.sqlQueryCount();
       const data = await t.admin.ok(GroupsWithMembersDocument, { organizationId: orgId, filter: { type: 'STANDARD' }, first });
       assert.equal(data.groups.nodes.length, first);
-      assert.ok(data.groups.nodes.every((g) => g.folder.id && g.members.length > 0));
+      assert.ok(data.groups.nodes.every((g) => g.folder?.id && g.members.length > 0));
       return (await t.sqlQueryCount()) - before;
     };
     await statements(2);

@@ -159,8 +159,8 @@ describe('folders and groups', () => {
     assert.deepEqual(view.folder.children.map((c) => c.fullName), ['Faculty:Laboratories:Optics']);
     assert.deepEqual(view.folder.groups.map((g) => g.fullName), ['Faculty:Laboratories:heads']);
     const groupView = await t.admin.ok(GroupDocument, { id: heads.id });
-    assert.equal(groupView.group.folder.id, labs.id);
-    assert.equal(groupView.group.folder.fullName, 'Faculty:Laboratories');
+    assert.equal(groupView.group.folder?.id, labs.id);
+    assert.equal(groupView.group.folder?.fullName, 'Faculty:Laboratories');
   });
 
   it('rejects bad names and places without writing anything', async () => {
@@ -251,8 +251,8 @@ describe('folders and groups', () => {
     const rename = await t.admin.fails('BAD_USER_INPUT', UpdateFolderDocument, { id: co.id, input: { name: 'Other' } });
     assert.match(rename.message, /maintained by Ferry/);
     await t.admin.fails('BAD_USER_INPUT', UpdateFolderDocument, { id: co.id, input: { parentId: userFolder.id } });
-    await t.admin.fails('BAD_USER_INPUT', UpdateFolderDocument, { id: all.folderId, input: { parentId: null } });
-    await t.admin.fails('BAD_USER_INPUT', DeleteFolderDocument, { id: all.folderId });
+    await t.admin.fails('BAD_USER_INPUT', UpdateFolderDocument, { id: all.folderId!, input: { parentId: null } });
+    await t.admin.fails('BAD_USER_INPUT', DeleteFolderDocument, { id: all.folderId! });
     const renameGroup = await t.admin.fails('BAD_USER_INPUT', UpdateGroupDocument, { id: all.id, input: { name: 'everyone' } });
     assert.match(renameGroup.message, /automatic group/);
     await t.admin.fails('BAD_USER_INPUT', UpdateGroupDocument, { id: all.id, input: { folderId: userFolder.id } });

@@ -244,7 +244,7 @@ describe('the provisioning engine', () => {
     const ada = await person(organization.id);
     assert.deepEqual(calls('enroll'), []);
     await t.admin.ok(FinishEnrollmentDocument, { personId: ada.id });
-    assert.deepEqual(calls('enroll'), ['PERSON_ENROLLMENT_FINISHED PERSON', 'GROUP_UPDATED GROUP', 'GROUP_UPDATED GROUP']);
+    assert.deepEqual(calls('enroll'), ['PERSON_ENROLLMENT_FINISHED PERSON', 'PERSON_ENROLLMENT_FINISHED GROUP', 'PERSON_ENROLLMENT_FINISHED GROUP'], 'the person and its groups with COmanage\'s PP (spec 1.3)');
   });
 
   it('re-provisions people (PR) and groups (GR) when a membership window closes or opens, without any write, within the sweep interval', async () => {

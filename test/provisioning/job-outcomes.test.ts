@@ -42,15 +42,7 @@ describe('job outcomes and progress (real slapd)', () => {
     await slapd?.dispose();
   });
 
-  async function branch() {
-    const ou = uniqueName('jo');
-    const base = `ou=${ou},${slapd.suffix}`;
-    const client = slapd.client();
-    await client.add(base, { objectClass: ['organizationalUnit'], ou });
-    await client.add(`ou=people,${base}`, { objectClass: ['organizationalUnit'], ou: 'people' });
-    await client.add(`ou=groups,${base}`, { objectClass: ['organizationalUnit'], ou: 'groups' });
-    return { people: `ou=people,${base}`, groups: `ou=groups,${base}` };
-  }
+  const branch = () => slapd.branch(uniqueName('jo'));
 
   async function ldapTarget(organizationId: string, bindPassword: string, settings: Record<string, unknown> = {}) {
     const dirs = await branch();

@@ -7,6 +7,7 @@ import {
   CreatePersonDocument,
   CreateProvisioningTargetDocument,
   DeletePersonDocument,
+  FinishEnrollmentDocument,
   ProvisionDocument,
   ProvisioningEventsDocument,
   ProvisioningStatusDocument,
@@ -37,15 +38,7 @@ describe('provisioning into a real slapd', () => {
   });
 
   /** Each test writes under its own branch of the directory, so tests cannot see each other. */
-  async function branch() {
-    const ou = uniqueName('t');
-    const base = `ou=${ou},${slapd.suffix}`;
-    const client = slapd.client();
-    await client.add(base, { objectClass: ['organizationalUnit'], ou });
-    await client.add(`ou=people,${base}`, { objectClass: ['organizationalUnit'], ou: 'people' });
-    await client.add(`ou=groups,${base}`, { objectClass: ['organizationalUnit'], ou: 'groups' });
-    return { people: `ou=people,${base}`, groups: `ou=groups,${base}` };
-  }
+  const branch = () => slapd.branch(uniqueName('t'));
 
   async function ldapTarget(organizationId: string, dirs: { people: string; groups: string }, options: { mode?: ProvisioningMode; url?: string; name?: string; order?: number; provisioningGroupId?: string } = {}) {
     const data = await t.admin.ok(CreateProvisioningTargetDocument, {
@@ -233,5 +226,22 @@ describe('provisioning into a real slapd', () => {
     await t.ferry.services.engine.sweepValidity();
     assert.deepEqual((await slapd.entry(groupDn))?.get('member'), [personDn(dirs, 'bob')]);
     assert.ok(!(await slapd.entry(personDn(dirs, 'ada')))?.get('isMemberOf').includes('projects:apollo'));
+  });
+  it('writes an enrolled person and their groups when the enrollment finishes (Enrollment mode; COmanage PP on the person and each group)', async () => {
+    const organization = await createOrganization(t.admin);
+    const dirs = await branch();
+    await ldapTarget(organization.id, dirs, { mode: 'ENROLLMENT' });
+    const project = await group(organization.id, 'projects', 'gemini');
+    const ada = await person(organization.id, 'ada');
+    await t.admin.ok(AddGroupMemberDocument, { input: { groupId: project.id, personId: ada.id } });
+    const groupDn = `cn=projects:gemini,${dirs.groups}`;
+    assert.equal(await slapd.entry(personDn(dirs, 'ada')), null, 'nothing before the enrollment finishes');
+    assert.equal(await slapd.entry(groupDn), null);
+
+    await t.admin.ok(FinishEnrollmentDocument, { personId: ada.id });
+    assert.deepEqual((await slapd.entry(personDn(dirs, 'ada')))?.sorted('isMemberOf'), ['CO:members:active', 'CO:members:all', 'projects:gemini']);
+    assert.deepEqual((await slapd.entry(groupDn))?.get('member'), [personDn(dirs, 'ada')], 'the group entry is written with its member');
+    const events = (await t.admin.ok(ProvisioningEventsDocument, { organizationId: organization.id, subjectId: project.id, first: 10 })).provisioningEvents;
+    assert.deepEqual(events.map((e) => `${e.action}:${e.outcome}`), ['PERSON_ENROLLMENT_FINISHED:SUCCEEDED'], 'the group got the enrollment action');
   });
 });

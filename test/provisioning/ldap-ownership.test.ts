@@ -35,15 +35,7 @@ describe('LDAP: Ferry never changes or deletes an entry it did not write', () =>
     await slapd?.dispose();
   });
 
-  async function branch() {
-    const ou = uniqueName('own');
-    const base = `ou=${ou},${slapd.suffix}`;
-    const client = slapd.client();
-    await client.add(base, { objectClass: ['organizationalUnit'], ou });
-    await client.add(`ou=people,${base}`, { objectClass: ['organizationalUnit'], ou: 'people' });
-    await client.add(`ou=groups,${base}`, { objectClass: ['organizationalUnit'], ou: 'groups' });
-    return { people: `ou=people,${base}`, groups: `ou=groups,${base}` };
-  }
+  const branch = () => slapd.branch(uniqueName('own'));
 
   const config = (dirs: { people: string; groups: string }) => ({
     url: slapd.url,

@@ -48,15 +48,7 @@ describe('reprovision all (into a real slapd)', () => {
   });
 
   /** Each test writes under its own branch of the directory. */
-  async function branch() {
-    const ou = uniqueName('t');
-    const base = `ou=${ou},${slapd.suffix}`;
-    const client = slapd.client();
-    await client.add(base, { objectClass: ['organizationalUnit'], ou });
-    await client.add(`ou=people,${base}`, { objectClass: ['organizationalUnit'], ou: 'people' });
-    await client.add(`ou=groups,${base}`, { objectClass: ['organizationalUnit'], ou: 'groups' });
-    return { people: `ou=people,${base}`, groups: `ou=groups,${base}` };
-  }
+  const branch = () => slapd.branch(uniqueName('t'));
 
   async function ldapTarget(organizationId: string, dirs: { people: string; groups: string }, mode: ProvisioningMode = 'MANUAL') {
     const data = await t.admin.ok(CreateProvisioningTargetDocument, {

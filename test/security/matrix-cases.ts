@@ -521,6 +521,7 @@ export const CASES: MatrixCase[] = [
   mutation('updateFolder', 'orgWrite', update('folder', { description: 'Changed' })),
   mutation('deleteFolder', 'orgWrite', freshId('folder')),
   mutation('createGroup', 'orgWrite', create((w) => ({ folderId: w.ids.folder, name: uniqueName('group') }))),
+  mutation('createGroup', 'orgWrite', create((w) => ({ organizationId: w.organizationId, name: uniqueName('group') })), { variant: 'at the root' }),
   mutation('updateGroup', 'orgWrite', update('group', { description: 'Changed' })),
   mutation('deleteGroup', 'orgWrite', freshId('group')),
   mutation('addGroupMember', 'orgWrite', async (w) => ({ input: { groupId: w.ids.group, personId: await w.fresh.person() } })),

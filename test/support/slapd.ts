@@ -80,6 +80,11 @@ export interface Slapd {
   search(baseDn: string, options?: { filter?: Filter | string; scope?: 'base' | 'one' | 'sub'; attributes?: string[] }): Promise<LdapEntry[]>;
   /** The DNs directly under `baseDn`, as slapd spells them. */
   childDns(baseDn: string): Promise<string[]>;
+  /**
+   * A branch of the directory of its own, `ou=<ou>` under the suffix with `ou=people` and
+   * `ou=groups` below it, so that tests sharing this slapd cannot see each other's entries.
+   */
+  branch(ou: string): Promise<{ base: string; people: string; groups: string }>;
   /** Stops the server and keeps its data folder, so that `restart()` brings it back. */
   stop(): Promise<void>;
   /** Starts the server again on the same port with the same data. */
@@ -371,6 +376,13 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
     async childDns(baseDn) {
       const { searchEntries } = await admin.search(baseDn, { scope: 'one', attributes: ['1.1'] });
       return searchEntries.map((entry) => entry.dn).sort();
+    },
+    async branch(ou) {
+      const base = `ou=${ou},${suffix}`;
+      await admin.add(base, { objectClass: ['organizationalUnit'], ou });
+      await admin.add(`ou=people,${base}`, { objectClass: ['organizationalUnit'], ou: 'people' });
+      await admin.add(`ou=groups,${base}`, { objectClass: ['organizationalUnit'], ou: 'groups' });
+      return { base, people: `ou=people,${base}`, groups: `ou=groups,${base}` };
     },
     async stop() {
       await halt();

@@ -18,6 +18,9 @@ import * as m14 from './Migration20261207023018_imports';
 import * as m15 from './Migration20261207045540_provisionability_writes';
 import * as m16 from './Migration20261207114655_event_time_brin';
 import * as m17 from './Migration20261207141931_validity_window_indexes';
+import * as m18 from './Migration20261207143526_email_list_provisioning';
+import * as m19 from './Migration20261207143631_groups_at_root';
+import * as m20 from './Migration20261207143720_event_target_success';
 
 type MigrationClass = new (...args: any[]) => Migration;
 
@@ -40,4 +43,7 @@ export const migrationsList: { name: string; class: MigrationClass }[] = [
   { name: 'Migration20261207045540_provisionability_writes', class: Object.values(m15)[0] as MigrationClass },
   { name: 'Migration20261207114655_event_time_brin', class: Object.values(m16)[0] as MigrationClass },
   { name: 'Migration20261207141931_validity_window_indexes', class: Object.values(m17)[0] as MigrationClass },
+  { name: 'Migration20261207143526_email_list_provisioning', class: Object.values(m18)[0] as MigrationClass },
+  { name: 'Migration20261207143631_groups_at_root', class: Object.values(m19)[0] as MigrationClass },
+  { name: 'Migration20261207143720_event_target_success', class: Object.values(m20)[0] as MigrationClass },
 ];

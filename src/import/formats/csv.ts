@@ -15,7 +15,7 @@ import { decodeUtf8, DocumentBuilder } from './common';
  *   `identifier:<type>` (or `id:<type>`) per identifier type, plus the shortcuts `uid`, `eppn` and
  *   `employeeNumber`. The `matchBy` identifier is the person's key; an empty cell leaves the
  *   identifier out.
- * - **Memberships**: `group` (the group's full name, folders created as needed) and `person` (the
+ * - **Memberships**: `group` (the group's full name, folders created as needed; a name without `:` is a group at the root) and `person` (the
  *   member's key: the value of their `matchBy` identifier, a person of the organisation or of an
  *   import before), and optionally `role` (`member`, the default, or `owner`). The groups of such a
  *   file list their members completely (what Ferry has beyond them is left alone, or removed with

@@ -37,6 +37,18 @@ export const ldapConfigSchema = z
     peopleBaseDn: distinguishedName('peopleBaseDn'),
     /** Without it, group actions succeed without doing anything (as COmanage does). */
     groupBaseDn: distinguishedName('groupBaseDn').nullable().default(null),
+    /**
+     * Where email lists are written (groupOfNames with mail, README "The LDAP target"). Without
+     * it the target does not provision email lists: they are skipped, never sent to the plugin.
+     */
+    emailListBaseDn: distinguishedName('emailListBaseDn').nullable().default(null),
+    /**
+     * How groups are named (cn, the RDN, and isMemberOf values): "fullName" (app:staff) or "name",
+     * the group's own name (staff), as COmanage's flat groups; automatic groups keep their full
+     * names (CO:members:all) under both. Two groups with the same name on the target do not share
+     * an entry: the second one fails (the entry is another subject's).
+     */
+    groupNaming: z.enum(['fullName', 'name']).default('fullName'),
     dnAttribute: attributeName('dnAttribute').default('uid'),
     /** The first active identifier of this type is the person's RDN value. */
     dnIdentifierType: identifierType('uid'),

@@ -1,6 +1,6 @@
 import { DN as ParsedDn } from '@ldapjs/dn';
 import { DN } from 'ldapts';
-import type { GroupPayload, IdentifierPayload, PersonPayload } from '../../provisioning/payload';
+import { groupNameOnTarget, type GroupNaming, type GroupPayload, type IdentifierPayload, type PersonPayload } from '../../provisioning/payload';
 import type { LdapConfig } from './config';
 
 /**
@@ -55,8 +55,12 @@ export function personEntryName(config: LdapConfig, person: PersonPayload): Entr
   return value === undefined ? null : entryName(config.dnAttribute, value, config.peopleBaseDn);
 }
 
-export function groupEntryName(groupBaseDn: string, group: GroupPayload): EntryName {
-  return entryName('cn', group.name, groupBaseDn);
+/**
+ * `cn=<name>,<groupBaseDn>`, the name by the target's `groupNaming` (the full name when not given).
+ * The group's entry is always built with the target's naming (buildGroupEntry names it again).
+ */
+export function groupEntryName(groupBaseDn: string, group: GroupPayload, naming: GroupNaming = 'fullName'): EntryName {
+  return entryName('cn', groupNameOnTarget(naming, group.name, group.groupType), groupBaseDn);
 }
 
 /** Whether `dn` sits directly under `parentDn` as Ferry wrote it (same base DN spelling). */

@@ -1,7 +1,7 @@
 import type { Client } from 'ldapts';
 import { forEachInChunks } from '../../common/chunks';
 import { provisionWithPrefetchedMembers } from '../batch';
-import { GROUP_ACTIONS, ProvisioningAction, SERVICE_ACTIONS, SubjectType } from '../../provisioning/actions';
+import { appliesToGroup, GROUP_ACTIONS, ProvisioningAction, SERVICE_ACTIONS, SubjectType } from '../../provisioning/actions';
 import type { GroupPayload, PersonPayload } from '../../provisioning/payload';
 import { PersonStatus } from '../../registry/enums';
 import {
@@ -131,10 +131,10 @@ async function resolveMembers(ctx: Context, group: GroupPayload): Promise<Resolv
 
 async function provisionGroup(ctx: Context, request: ProvisionRequest, group: GroupPayload): Promise<ProvisionResult> {
   const { action } = request;
-  if (!GROUP_ACTIONS.has(action)) throw mismatch(action, 'group');
+  if (!appliesToGroup(action)) throw mismatch(action, 'group');
   const { groupBaseDn } = ctx.config;
   if (!groupBaseDn) return { remoteId: null, detail: 'ignored: no groupBaseDn configured for this target' };
-  const name = groupEntryName(groupBaseDn, group);
+  const name = groupEntryName(groupBaseDn, group, ctx.config.groupNaming);
   const directory = await directoryFor(ctx);
   const own = new Ownership(ctx, directory, request, SubjectType.GROUP, groupBaseDn);
 
@@ -159,6 +159,8 @@ async function provisionGroup(ctx: Context, request: ProvisionRequest, group: Gr
   switch (action) {
     case ProvisioningAction.GROUP_ADDED:
     case ProvisioningAction.GROUP_UPDATED:
+    // A member's enrollment finished (COmanage PP on the group): assign the DN and modify (spec 3.3).
+    case ProvisioningAction.PERSON_ENROLLMENT_FINISHED:
       return upsert(own, entry);
     case ProvisioningAction.GROUP_REPROVISION_REQUESTED:
       return recreate(own, entry);

@@ -41,7 +41,7 @@ export async function renderEntry(
   const group = subject as GroupPayload;
   if (!ctx.config.groupBaseDn) return { object: null, document: null, detail: 'no groupBaseDn configured: groups are not provisioned' };
   if (action === ProvisioningAction.GROUP_DELETED) return { object: null, document: null, detail: 'the entry would be deleted' };
-  const entry = await buildGroupEntryInChunks(ctx.config, group, groupEntryName(ctx.config.groupBaseDn, group), await resolveMembers(ctx, group));
+  const entry = await buildGroupEntryInChunks(ctx.config, group, groupEntryName(ctx.config.groupBaseDn, group, ctx.config.groupNaming), await resolveMembers(ctx, group));
   if (!entry) return { object: null, document: null, detail: 'no entry: the group has no members' };
   return { object: { remoteId: entry.name.dn, attributes: comparable(entry) }, document: document(entry), detail: entry.name.dn };
 }

@@ -52,6 +52,11 @@ export const scimConfigSchema = z
     userMatchAttribute: z.enum(['externalId', 'userName']).default('externalId'),
     /** How an existing Group is recognised before one is created: by Ferry's group id or by displayName. */
     groupMatchAttribute: z.enum(['externalId', 'displayName']).default('externalId'),
+    /**
+     * A Group's displayName: "fullName" (app:staff) or "name", the group's own name (staff);
+     * automatic groups keep their full names (CO:members:all) under both.
+     */
+    groupNaming: z.enum(['fullName', 'name']).default('fullName'),
     /** What happens to the User of a person who is deleted or no longer provisionable. */
     deprovision: z.enum(['DELETE', 'DEACTIVATE']).default('DELETE'),
     /** Member values per request: PATCH operations are sent in chunks of this many; a PUT may not carry more. */

@@ -3,7 +3,7 @@ import type { GroupPayload } from '../../provisioning/payload';
 import { PermanentProvisioningError, type ProvisionRequest, type ProvisionResult, type RemoteIdLookup } from '../plugin';
 import { ResourceEndpoint, type Held, type ScimSession } from './endpoint';
 import { isStatus } from './errors';
-import { groupResource, memberIdsOf, memberValue, stringAttribute, type DesiredResource } from './mapping';
+import { groupDisplayName, groupResource, memberIdsOf, memberValue, stringAttribute, subjectIdOf, type DesiredResource } from './mapping';
 import { attributeOperations, membershipBatches, replacement } from './patch';
 
 interface DesiredMembers {
@@ -58,13 +58,14 @@ function assertFitsOneRequest(session: ScimSession, group: GroupPayload, members
 }
 
 /** After a 409 on create: the holder of the displayName is adopted unless another subject claimed it. */
-async function adoptAfterConflict(groups: ResourceEndpoint, group: GroupPayload, conflict: unknown): Promise<Held> {
-  const holder = await groups.findBy('displayName', group.name);
+async function adoptAfterConflict(session: ScimSession, groups: ResourceEndpoint, group: GroupPayload, conflict: unknown): Promise<Held> {
+  const displayName = groupDisplayName(session.config, group);
+  const holder = await groups.findBy('displayName', displayName);
   if (!holder) throw conflict;
   const owner = stringAttribute(holder.resource, 'externalId');
   if (owner && owner !== group.id) {
     throw new PermanentProvisioningError(
-      `cannot create Group ${group.name}: the target already has it (${holder.resource.id}) for another subject (externalId ${owner})`,
+      `cannot create Group ${displayName}: the target already has it (${holder.resource.id}) for another subject (externalId ${owner})`,
       { cause: conflict },
     );
   }
@@ -140,15 +141,25 @@ async function verifyMembers(groups: ResourceEndpoint, group: GroupPayload, id: 
 async function upsertGroup(session: ScimSession, remoteIds: RemoteIdLookup, request: ProvisionRequest, group: GroupPayload): Promise<ProvisionResult> {
   const { config } = session;
   const groups = groupsOf(session);
-  const desired = groupResource(group);
+  const desired = groupResource(config, group);
+  const displayName = groupDisplayName(config, group);
   const members = await desiredMembers(remoteIds, group);
   const steps: string[] = [];
 
   let current = request.remoteId ? await groups.read(request.remoteId) : null;
   if (request.remoteId && !current) steps.push(`Group ${request.remoteId} was gone`);
   if (!current) {
-    const matchValue = config.groupMatchAttribute === 'externalId' ? group.id : group.name;
+    const matchValue = config.groupMatchAttribute === 'externalId' ? group.id : displayName;
     current = await groups.findBy(config.groupMatchAttribute, matchValue);
+    // By displayName, the Group found may be another Ferry group's (two groups with one name under
+    // groupNaming "name"): never taken over, as after a 409.
+    const owner = current ? subjectIdOf(current.resource) : null;
+    if (current && owner && owner !== group.id.toLowerCase()) {
+      throw new PermanentProvisioningError(
+        `cannot adopt Group ${displayName} (${current.resource.id}): it is another subject's (externalId ${owner}); ` +
+          'two groups have this displayName on the target (see groupNaming)',
+      );
+    }
     if (current) steps.push(`adopted existing ${describe(current)} by ${config.groupMatchAttribute}`);
   }
   let wrote = false;
@@ -159,7 +170,7 @@ async function upsertGroup(session: ScimSession, remoteIds: RemoteIdLookup, requ
       wrote = true;
     } catch (error) {
       if (!isStatus(error, 409)) throw error;
-      current = await adoptAfterConflict(groups, group, error);
+      current = await adoptAfterConflict(session, groups, group, error);
       steps.push(`adopted existing ${describe(current)} after a uniqueness conflict`);
     }
   }

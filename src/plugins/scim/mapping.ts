@@ -1,4 +1,4 @@
-import type { AddressPayload, GroupPayload, NamePayload, PersonPayload, TelephonePayload } from '../../provisioning/payload';
+import { groupNameOnTarget, type AddressPayload, type GroupPayload, type NamePayload, type PersonPayload, type TelephonePayload } from '../../provisioning/payload';
 import { ACTIVE_MEMBER_STATUSES } from '../../registry/enums';
 import { affiliationValue, formatName, formatTelephone } from '../ldap/attributes';
 import type { ScimConfig, UserAttribute } from './config';
@@ -207,11 +207,16 @@ export function userResource(config: ScimConfig, person: PersonPayload, userName
   return { schemas, values: present, managed };
 }
 
+/** The group's displayName on the target, by its groupNaming. */
+export function groupDisplayName(config: ScimConfig, group: GroupPayload): string {
+  return groupNameOnTarget(config.groupNaming, group.name, group.groupType);
+}
+
 /** The Group without its members (they are sent as deltas). */
-export function groupResource(group: GroupPayload): DesiredResource {
+export function groupResource(config: ScimConfig, group: GroupPayload): DesiredResource {
   return {
     schemas: [GROUP_SCHEMA],
-    values: { externalId: group.id, displayName: group.name },
+    values: { externalId: group.id, displayName: groupDisplayName(config, group) },
     managed: ['externalId', 'displayName'],
   };
 }

@@ -46,7 +46,7 @@ export async function renderResource(config: ScimConfig, remoteIds: RemoteIdLook
   }
   const group = subject as GroupPayload;
   if (action === ProvisioningAction.GROUP_DELETED) return { object: null, document: null, detail: 'the Group would be deleted' };
-  const desired = groupResource(group);
+  const desired = groupResource(config, group);
   const personIds = [...new Set(group.members.filter((member) => member.member).map((member) => member.personId))];
   const found = personIds.length ? await remoteIds.getMany(SubjectType.PERSON, personIds) : new Map<string, string>();
   const members = [...new Set(found.values())];

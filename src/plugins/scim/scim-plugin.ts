@@ -1,4 +1,4 @@
-import { GROUP_ACTIONS, ProvisioningAction, SERVICE_ACTIONS, SubjectType } from '../../provisioning/actions';
+import { appliesToGroup, GROUP_ACTIONS, ProvisioningAction, SERVICE_ACTIONS, SubjectType } from '../../provisioning/actions';
 import { provisionWithPrefetchedMembers } from '../batch';
 import {
   PermanentProvisioningError,
@@ -117,9 +117,11 @@ export const scimPlugin: ProvisionerPlugin<ScimConfig> = {
     if (SERVICE_ACTIONS.has(action) || subject.subjectType === 'SERVICE') {
       return { remoteId: null, detail: 'ignored: SCIM targets do not provision services' };
     }
+    // Not called for lists (no provisionsEmailLists): the pipeline skips them.
+    if (subject.subjectType === 'EMAIL_LIST') return { remoteId: null, detail: 'ignored: SCIM targets do not provision email lists' };
     const client = clientFor(ctx);
     try {
-      if ((subject.subjectType === 'GROUP') !== GROUP_ACTIONS.has(action)) throw mismatch(action, subject.subjectType);
+      if (subject.subjectType === 'GROUP' ? !appliesToGroup(action) : GROUP_ACTIONS.has(action)) throw mismatch(action, subject.subjectType);
       const session = await openSession(ctx);
       const result =
         subject.subjectType === 'PERSON'

@@ -239,6 +239,8 @@ export const webhookPlugin: ProvisionerPlugin<WebhookConfig> = {
   configSchema: webhookConfigSchema,
   secretFields: WEBHOOK_SECRET_FIELDS,
   urlFields: ['url'],
+  // Every subject goes out as a document, email lists included (README, "The webhook target").
+  provisionsEmailLists: () => true,
   provision,
   provisionBatch,
 

@@ -25,9 +25,18 @@ export function outcomeCounts(em: EntityManager, organizationId: string, since: 
   );
 }
 
-/** The last successful call per target, from the provisioned state of its subjects. */
+/** The last successful call per target. */
 export function lastSuccesses(em: EntityManager, targetIds: readonly string[]): Promise<{ target_id: string; last_success_at: Date | string | null }[]> {
-  return sqlRows(em, `select target_id, max(last_success_at) as last_success_at from provisioned_state where target_id = any(?::uuid[]) group by target_id`, [targetIds]);
+  // The newest SUCCEEDED event of each target (one index probe each); its subjects' states only for
+  // a target with no success event left (pruned by retention, or none yet).
+  return sqlRows(em,
+    `select t.id as target_id,
+            coalesce((select e.occurred_at from provisioning_event e
+                       where e.target_id = t.id and e.outcome = 'SUCCEEDED' order by e.seq desc limit 1),
+                     (select max(s.last_success_at) from provisioned_state s where s.target_id = t.id)) as last_success_at
+       from unnest(?::uuid[]) as t(id)`,
+    [targetIds],
+  );
 }
 
 export function openFailureCounts(em: EntityManager, targetIds: readonly string[]): Promise<{ target_id: string; count: number }[]> {

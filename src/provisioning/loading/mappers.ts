@@ -1,6 +1,8 @@
 import { eachChunked, runNow, type Chunked } from '../../common/chunks';
 import { ACTIVE_MEMBER_STATUSES, GroupType, PersonStatus, RecordStatus } from '../../registry/enums';
 import type {
+  EmailListPayload,
+  EmailListPersonPayload,
   GroupMemberPayload,
   GroupPayload,
   IdentifierPayload,
@@ -11,6 +13,8 @@ import type {
   ServicePayload,
 } from '../payload';
 import type {
+  EmailListRow,
+  EmailRow,
   GroupRow,
   IdentifierRow,
   MembershipRow,
@@ -340,3 +344,68 @@ export const servicePayload = (service: ServiceRow): ServicePayload => ({
   groupId: service.groupId,
   status: service.status,
 });
+
+/** The email types a list reaches a person at, most preferred first (RECOVERY is never used). */
+export const LIST_EMAIL_TYPES: readonly string[] = ['PREFERRED', 'OFFICIAL', 'DELIVERY', 'PERSONAL', 'FORWARDING'];
+
+/**
+ * A person's address for email lists, from their addresses (by id): the first of the most
+ * preferred type (LIST_EMAIL_TYPES), verified before unverified; null when there is none.
+ */
+export function preferredEmail(emails: readonly Pick<EmailRow, 'mail' | 'type' | 'verified'>[]): string | null {
+  let best: { rank: number; mail: string } | null = null;
+  for (const email of emails) {
+    const typeRank = LIST_EMAIL_TYPES.indexOf(email.type);
+    if (typeRank < 0 || email.mail.trim() === '') continue;
+    const rank = typeRank * 2 + (email.verified ? 0 : 1);
+    if (!best || rank < best.rank) best = { rank, mail: email.mail };
+  }
+  return best?.mail ?? null;
+}
+
+/** The people of each group on email lists, per group then per person, in order of first kept row. */
+export type ListGroupMembers = Map<string, Map<string, EmailListPersonPayload>>;
+
+/**
+ * Folds one page of membership rows of list groups into `members`: a row counts when it is a
+ * `member` row (owner-only rows do not put a person on a list, spec 2.3 step 10), valid now, and
+ * its person is Active or in Grace Period. `people` and `emails` cover the page's newcomers.
+ */
+export function addListMemberRows(
+  members: ListGroupMembers,
+  rows: readonly MembershipRow[],
+  people: readonly PersonRow[],
+  emails: readonly EmailRow[],
+  now: Date,
+): ListGroupMembers {
+  const active = new Set(people.filter((p) => ACTIVE_MEMBER_STATUSES.has(p.status)).map((p) => p.id));
+  const emailsByPerson = groupBy(emails, (row) => row.personId);
+  for (const row of rows) {
+    if (!row.member || !isValidAt(row, now) || !active.has(row.personId)) continue;
+    let groupMembers = members.get(row.groupId);
+    if (!groupMembers) members.set(row.groupId, (groupMembers = new Map()));
+    if (groupMembers.has(row.personId)) continue;
+    groupMembers.set(row.personId, { personId: row.personId, mail: preferredEmail(emailsByPerson.get(row.personId) ?? []) });
+  }
+  return members;
+}
+
+/** A list's payload from its row and the people of its groups. */
+export function emailListPayload(list: EmailListRow, members: ListGroupMembers): EmailListPayload {
+  const of = (groupId: string | null): EmailListPersonPayload[] => (groupId ? [...(members.get(groupId)?.values() ?? [])].map((p) => ({ ...p })) : []);
+  return {
+    subjectType: 'EMAIL_LIST',
+    id: list.id,
+    organizationId: list.organizationId,
+    name: list.name,
+    description: list.description,
+    status: list.status,
+    address: list.address,
+    membersGroupId: list.membersGroupId,
+    adminsGroupId: list.adminsGroupId,
+    moderatorsGroupId: list.moderatorsGroupId,
+    members: of(list.membersGroupId),
+    admins: of(list.adminsGroupId),
+    moderators: of(list.moderatorsGroupId),
+  };
+}

@@ -1,9 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { runInChunks, yieldToEventLoop } from '../../common/chunks';
 import { ACTIVE_MEMBER_STATUSES } from '../../registry/enums';
-import type { GroupPayload, PersonPayload, ServicePayload } from '../payload';
+import type { EmailListPayload, GroupPayload, PersonPayload, ServicePayload } from '../payload';
 import {
+  addListMemberRows,
   addMemberRowsChunked,
+  emailListPayload,
   groupBy,
   groupPayload,
   isRoleValid,
@@ -11,6 +13,7 @@ import {
   PROVISIONABLE_PERSON_STATUSES,
   servicePayload,
   type GroupMembers,
+  type ListGroupMembers,
 } from './mappers';
 import {
   executorFor,
@@ -18,6 +21,7 @@ import {
   selectAddresses,
   selectAdHocAttributes,
   selectCous,
+  selectEmailLists,
   selectEmails,
   selectEntitlementServices,
   selectGroupIdentifiers,
@@ -164,6 +168,33 @@ export class PayloadLoader {
       after = page[page.length - 1].id;
     }
     return new Map(groups.map((group) => [group.id, groupPayload(group, identifiers.get(group.id) ?? [], members.get(group.id)?.values() ?? [])]));
+  }
+
+  /**
+   * Email lists by id (missing ids have no entry), with the people of their members, admins and
+   * moderators groups and each one's preferred address. One statement for the lists, then two
+   * per page of `memberPageSize` membership rows of all their groups (valid now): the page, then
+   * its newcomers' people and email addresses. Besides the payloads, memory holds one page.
+   */
+  async emailLists(em: EntityManager, ids: Iterable<string>): Promise<Map<string, EmailListPayload>> {
+    const sql = executorFor(em);
+    const now = this.clock();
+    const lists = await selectEmailLists(sql, [...new Set(ids)]);
+    if (lists.length === 0) return new Map();
+    const groupIds = [...new Set(lists.flatMap((list) => [list.membersGroupId, list.adminsGroupId, list.moderatorsGroupId].filter((id): id is string => id !== null)))];
+    const members: ListGroupMembers = new Map();
+    let after = FIRST_ID;
+    while (groupIds.length > 0) {
+      const page = await selectGroupMembershipPage(sql, groupIds, now, after, this.memberPageSize);
+      if (page.length === 0) break;
+      const newcomers = page.filter((row) => row.member && !members.get(row.groupId)?.has(row.personId)).map((row) => row.personId);
+      const [people, emails] = await Promise.all([selectPeople(sql, newcomers), selectEmails(sql, newcomers)]);
+      await yieldToEventLoop();
+      addListMemberRows(members, page, people, emails, now);
+      if (page.length < this.memberPageSize) break;
+      after = page[page.length - 1].id;
+    }
+    return new Map(lists.map((list) => [list.id, emailListPayload(list, members)]));
   }
 
   /** Services by id (missing ids have no entry), in one statement. */

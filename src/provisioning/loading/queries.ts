@@ -4,6 +4,7 @@ import type {
   AddressRow,
   AdHocAttributeRow,
   CouRow,
+  EmailListRow,
   EmailRow,
   GroupRow,
   IdentifierRow,
@@ -118,6 +119,8 @@ export const SQL = {
     from "service" where "organization_id" = any(?::uuid[]) and "status" = 'ACTIVE' and "entitlement_uri" is not null order by "id"`,
   services: `select "id", "organization_id", "name", "description", "short_label", "entitlement_uri", "service_url", "group_id", "status"
     from "service" where "id" = any(?::uuid[])`,
+  emailLists: `select "id", "organization_id", "name", "description", "status", "address", "members_group_id", "admins_group_id", "moderators_group_id"
+    from "email_list" where "id" = any(?::uuid[])`,
   /**
    * One page of the memberships of some groups valid at a moment, by membership id after a cursor
    * (keyset pagination: each page is an index range scan, however deep).
@@ -288,6 +291,19 @@ export const selectEntitlementServices = async (sql: SqlExecutor, organizationId
   (await byIds(sql, SQL.entitlementServices, organizationIds)).map(serviceRow);
 
 export const selectServices = async (sql: SqlExecutor, ids: Iterable<string>): Promise<ServiceRow[]> => (await byIds(sql, SQL.services, ids)).map(serviceRow);
+
+export const selectEmailLists = async (sql: SqlExecutor, ids: Iterable<string>): Promise<EmailListRow[]> =>
+  (await byIds(sql, SQL.emailLists, ids)).map((r) => ({
+    id: r.id,
+    organizationId: r.organization_id,
+    name: r.name,
+    description: r.description,
+    status: r.status,
+    address: r.address ?? null,
+    membersGroupId: r.members_group_id ?? null,
+    adminsGroupId: r.admins_group_id ?? null,
+    moderatorsGroupId: r.moderators_group_id ?? null,
+  }));
 
 /** One keyset page (at most `limit` rows after `afterId`) of the memberships of the groups valid at `now`. */
 export async function selectGroupMembershipPage(

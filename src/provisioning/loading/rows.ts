@@ -149,6 +149,19 @@ export interface TermsRow {
   status: RecordStatus;
 }
 
+/** An email list row: the list and the ids of its three groups. */
+export interface EmailListRow {
+  id: string;
+  organizationId: string;
+  name: string;
+  description: string | null;
+  status: RecordStatus;
+  address: string | null;
+  membersGroupId: string | null;
+  adminsGroupId: string | null;
+  moderatorsGroupId: string | null;
+}
+
 /** A service row carries exactly what its payload does. */
 export type ServiceRow = Omit<ServicePayload, 'subjectType'>;
 

@@ -17,6 +17,10 @@ export class EmailList extends OrgScopedEntity {
   @Property({ type: 'text', nullable: true })
   description: string | null = null;
 
+  @Field(() => String, { nullable: true, description: "The list's own address (e.g. staff@lists.example.org): provisioned as its mail." })
+  @Property({ type: 'string', length: 320, nullable: true })
+  address: string | null = null;
+
   @Field(() => RecordStatus)
   @Enum({ items: () => RecordStatus, nativeEnumName: 'record_status' })
   status: RecordStatus = RecordStatus.ACTIVE;

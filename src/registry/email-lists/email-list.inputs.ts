@@ -1,7 +1,14 @@
-import { IsEnum, IsOptional, IsUUID } from 'class-validator';
+import { IsEmail, IsEnum, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
 import { IsFreeText, IsLabel, NotNullWhenGiven } from '../../common/validation';
 import { RecordStatus } from '../enums';
+
+const IsListAddress = () => (target: object, key: string | symbol) => {
+  IsOptional()(target, key);
+  IsString()(target, key);
+  MaxLength(320)(target, key);
+  IsEmail({}, { message: '$property must be an email address' })(target, key);
+};
 
 @InputType({ description: 'All given criteria must match.' })
 export class EmailListFilter {
@@ -30,6 +37,10 @@ export class CreateEmailListInput {
   @IsOptional()
   @IsFreeText()
   description?: string | null;
+
+  @Field(() => String, { nullable: true, description: "The list's own address, e.g. staff@lists.example.org." })
+  @IsListAddress()
+  address?: string | null;
 
   @Field(() => RecordStatus, { nullable: true })
   @IsOptional()
@@ -63,6 +74,10 @@ export class UpdateEmailListInput {
   @IsOptional()
   @IsFreeText()
   description?: string | null;
+
+  @Field(() => String, { nullable: true, description: "The list's own address, e.g. staff@lists.example.org." })
+  @IsListAddress()
+  address?: string | null;
 
   @Field(() => RecordStatus, { nullable: true })
   @NotNullWhenGiven()

@@ -12,6 +12,7 @@ import { EmailList } from './email-list.entity';
 export interface EmailListInput {
   name?: string;
   description?: string | null;
+  address?: string | null;
   status?: RecordStatus;
   membersGroupId?: string | null;
   adminsGroupId?: string | null;

@@ -45,7 +45,7 @@ export class AutomaticGroupService {
   async renameForCou(em: EntityManager, cou: Cou): Promise<void> {
     const admins = await em.findOne(Group, { cou: cou.id, type: GroupType.ADMINS });
     if (!admins) return this.ensureForCou(em, cou);
-    const unitFolder = await em.findOneOrFail(Folder, admins.folder.id);
+    const unitFolder = await em.findOneOrFail(Folder, admins.folder!.id); // automatic groups are never at the root
     unitFolder.name = cou.name;
     await rewriteFullNames(em, unitFolder);
   }
@@ -57,7 +57,7 @@ export class AutomaticGroupService {
     em.remove(groups);
     await em.flush();
     if (admins) {
-      const unitFolder = await em.findOneOrFail(Folder, admins.folder.id);
+      const unitFolder = await em.findOneOrFail(Folder, admins.folder!.id); // automatic groups are never at the root
       em.remove(await em.find(Folder, { parent: unitFolder.id }));
       await em.flush();
       em.remove(unitFolder);

@@ -10,19 +10,20 @@ import type { Folder } from './folder.entity';
 @Unique({ properties: ['organization', 'fullName'] })
 @Index({ properties: ['organization', 'type'] })
 export class Group extends OrgScopedEntity {
-  @ManyToOne({ entity: 'Folder', ref: true, deleteRule: 'restrict', index: true })
-  folder: Ref<Folder>;
+  /** Null for a group at the root (no folder), as COmanage's flat groups are. */
+  @ManyToOne({ entity: 'Folder', ref: true, nullable: true, deleteRule: 'restrict', index: true })
+  folder: Ref<Folder> | null = null;
 
-  @Field(() => ID)
-  get folderId(): string {
-    return this.folder.id;
+  @Field(() => ID, { nullable: true, description: 'The folder the group is in; null for a group at the root (its full name is its name).' })
+  get folderId(): string | null {
+    return this.folder?.id ?? null;
   }
 
   @Field({ description: 'The group extension: the last segment of the full name.' })
   @Property({ type: 'string', length: 255 })
   name: string;
 
-  @Field({ description: 'Folder full name and extension joined by ":", e.g. CO:members:all.' })
+  @Field({ description: 'Folder full name and extension joined by ":", e.g. CO:members:all; the name alone at the root, e.g. staff.' })
   @Property({ type: 'string', length: 1024 })
   fullName: string;
 

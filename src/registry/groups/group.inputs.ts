@@ -16,6 +16,11 @@ export class GroupFilter {
   @IsUUID()
   folderId?: string | null;
 
+  @Field(() => Boolean, { nullable: true, description: 'true: only the groups at the root (no folder); false: only groups in a folder; left out: both.' })
+  @IsOptional()
+  @IsBoolean()
+  topLevel?: boolean | null;
+
   @Field(() => String, { nullable: true, description: 'Case-insensitive part of the full name.' })
   @IsOptional()
   @IsFreeText(1024)
@@ -40,11 +45,17 @@ export class GroupFilter {
   memberPersonId?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'folderId, or organizationId alone for a group at the root (COmanage\'s flat groups): its full name is then its name.' })
 export class CreateGroupInput {
-  @Field(() => ID, { description: 'The folder the group is created in; its organisation is the group\'s.' })
+  @Field(() => ID, { nullable: true, description: 'The folder the group is created in; its organisation is the group\'s. Left out or null: the group is at the root of organizationId.' })
+  @IsOptional()
   @IsUUID()
-  folderId: string;
+  folderId?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'Required for a group at the root; with folderId it must be the folder\'s organisation.' })
+  @IsOptional()
+  @IsUUID()
+  organizationId?: string | null;
 
   @Field({ description: 'The extension, one name segment: no ":".' })
   @IsNameSegment()
@@ -74,11 +85,19 @@ export class UpdateGroupInput {
   @IsNameSegment()
   name?: string;
 
-  @Field(() => ID, { nullable: true, description: 'Moves the group to another folder; its full name follows.' })
+  @Field(() => ID, { nullable: true, description: 'Moves the group to another folder; its full name follows. To the root: moveToRoot.' })
   @NotNullWhenGiven()
   @IsDefined(REQUIRED_WHEN_GIVEN)
   @IsUUID()
   folderId?: string;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'true moves the group out of its folder to the root, where its full name is its name (not with folderId).',
+  })
+  @IsOptional()
+  @IsBoolean()
+  moveToRoot?: boolean | null;
 
   @Field(() => String, { nullable: true })
   @IsOptional()

@@ -33,9 +33,9 @@ export class GroupResolver {
     return ctx.services.groups.getGroup(ctx, id);
   }
 
-  @FieldResolver(() => Folder)
+  @FieldResolver(() => Folder, { nullable: true, description: 'Null for a group at the root.' })
   folder(@Root() group: Group, @Ctx() ctx: RequestContext) {
-    return ctx.loaders.byId(Folder).load(group.folder.id);
+    return group.folder ? ctx.loaders.byId(Folder).load(group.folder.id) : null;
   }
 
   @FieldResolver(() => [GroupMembership], {
@@ -80,12 +80,14 @@ export class GroupResolver {
     return ctx.loaders.childrenOf(Identifier, 'group').load(group.id);
   }
 
-  @Mutation(() => GroupPayload, { description: 'A standard group, in a folder outside the reserved CO folder.' })
+  @Mutation(() => GroupPayload, {
+    description: 'A standard group, in a folder outside the reserved CO folder, or at the root (organizationId without folderId).',
+  })
   async createGroup(@Ctx() ctx: RequestContext, @Arg('input') input: CreateGroupInput) {
     return toPayload(await ctx.services.groups.createGroup(ctx, input));
   }
 
-  @Mutation(() => GroupPayload, { description: 'Automatic groups accept a new description only.' })
+  @Mutation(() => GroupPayload, { description: 'Renames, moves (moveToRoot: true moves the group to the root) and edits. Automatic groups accept a new description only.' })
   async updateGroup(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string, @Arg('input') input: UpdateGroupInput) {
     return toPayload(await ctx.services.groups.updateGroup(ctx, id, input));
   }

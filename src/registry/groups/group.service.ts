@@ -36,6 +36,8 @@ export interface FolderInput {
 
 export interface GroupFilterInput {
   folderId?: string | null;
+  /** true: groups at the root only; false: groups in a folder only. */
+  topLevel?: boolean | null;
   search?: string | null;
   type?: GroupType | null;
   status?: RecordStatus | null;
@@ -46,7 +48,9 @@ export interface GroupInput {
   name?: string;
   description?: string | null;
   status?: RecordStatus;
-  folderId?: string;
+  folderId?: string | null;
+  /** On update: moves the group to the root (not with folderId). */
+  moveToRoot?: boolean | null;
   policy?: boolean;
 }
 
@@ -166,6 +170,8 @@ export class GroupService {
     const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
     const where: FilterQuery<Group>[] = [{ organization: organization.id }];
     if (filter.folderId) where.push({ folder: filter.folderId });
+    if (filter.topLevel === true) where.push({ folder: null });
+    else if (filter.topLevel === false) where.push({ folder: { $ne: null } });
     if (filter.search) where.push({ fullName: { $ilike: likePattern(filter.search) } });
     if (filter.type) where.push({ type: filter.type });
     if (filter.status) where.push({ status: filter.status });
@@ -182,14 +188,32 @@ export class GroupService {
     return findReadable(ctx.em, ctx.principal, Group, id);
   }
 
-  createGroup(ctx: RequestContext, input: GroupInput & { folderId: string; name: string }): Promise<WriteResult<Group>> {
+  /**
+   * In a folder, or at the root of the organisation (no folderId): a root group's full name is its
+   * name, unique among the organisation's groups like any full name (a folder may share it).
+   */
+  createGroup(
+    ctx: RequestContext,
+    input: GroupInput & { organizationId?: string | null; name: string },
+  ): Promise<WriteResult<Group>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const folder = await this.userFolder(ctx, em, input.folderId, null, 'folderId');
       const group = new Group();
-      group.organization = folder.organization;
-      group.folder = ref(folder);
+      if (input.folderId) {
+        const folder = await this.userFolder(ctx, em, input.folderId, input.organizationId ?? null, 'folderId');
+        group.organization = folder.organization;
+        group.folder = ref(folder);
+        group.fullName = joinName(folder.fullName, input.name);
+      } else {
+        if (!input.organizationId) {
+          throw badInput('Give the folder of the group (folderId), or organizationId for a group at the root.', 'organizationId');
+        }
+        const organization = await findWritableOrganization(em, ctx.principal, input.organizationId);
+        this.assertNotReservedTopLevel(input.name);
+        group.organization = ref(organization);
+        group.folder = null;
+        group.fullName = input.name;
+      }
       group.name = input.name;
-      group.fullName = joinName(folder.fullName, input.name);
       group.description = input.description ?? null;
       if (input.status) group.status = input.status;
       group.policy = input.policy ?? false;
@@ -201,7 +225,10 @@ export class GroupService {
   updateGroup(ctx: RequestContext, id: string, input: GroupInput): Promise<WriteResult<Group>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const group = await findWritable(em, ctx.principal, Group, id);
-      const { folderId, ...fields } = input;
+      const { folderId: givenFolderId, moveToRoot, ...fields } = input;
+      if (moveToRoot && givenFolderId) throw badInput('Give folderId (a move to that folder) or moveToRoot, not both.', 'moveToRoot');
+      // The destination: a folder id, null for the root, undefined to stay.
+      const folderId = moveToRoot ? null : givenFolderId ?? undefined;
       const renamed = fields.name !== undefined && fields.name !== group.name;
       const moved = folderId !== undefined && folderId !== group.folderId;
       const restatused = fields.status !== undefined && fields.status !== group.status;
@@ -209,10 +236,11 @@ export class GroupService {
         throw badInput(`${group.fullName} is an automatic group maintained by Ferry; only its description can be changed.`);
       }
       applyDefined(group, fields);
-      if (moved) group.folder = ref(await this.userFolder(ctx, em, folderId, group.organization.id, 'folderId'));
+      if (moved) group.folder = folderId ? ref(await this.userFolder(ctx, em, folderId, group.organization.id, 'folderId')) : null;
       if (renamed || moved) {
-        const folder = await em.findOneOrFail(Folder, group.folder.id);
-        group.fullName = joinName(folder.fullName, group.name);
+        const folder = group.folder ? await em.findOneOrFail(Folder, group.folder.id) : null;
+        if (!folder) this.assertNotReservedTopLevel(group.name);
+        group.fullName = joinName(folder?.fullName ?? null, group.name);
       }
       return group;
     });

@@ -18,6 +18,7 @@ import { LiveResolver } from '../live/live.resolver';
 import { AuditResolver } from '../audit/audit.resolver';
 import { ReconciliationResolver } from '../reconciliation/reconciliation.resolver';
 import { GroupProvisionabilityResolver, ProvisioningAssignmentResolver } from '../provisionability/provisionability.resolver';
+import { NodeResolver } from './node.resolver';
 
 export const resolvers = [
   ApiTokenResolver,
@@ -39,6 +40,7 @@ export const resolvers = [
   ReconciliationResolver,
   AuditResolver,
   ImportResolver,
+  NodeResolver,
 ] as unknown as NonEmptyArray<Function>;
 
 /**

@@ -19,25 +19,55 @@ export class PageArgs {
   after?: string | null;
 }
 
+/** Where a page sits in its list (the Relay connection specification's PageInfo). */
 @ObjectType()
 export class PageInfo {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The cursor of the page's first record (null on an empty page)." })
+  startCursor: string | null;
+
+  @Field(() => String, { nullable: true, description: "The cursor of the page's last record: pass it as `after` for the next page." })
   endCursor: string | null;
 
-  @Field()
+  @Field({ description: 'Whether records follow this page.' })
   hasNextPage: boolean;
+
+  @Field({ description: 'Whether records come before this page (it was asked for `after` a cursor). Lists are read forwards.' })
+  hasPreviousPage: boolean;
+}
+
+/** One record of a page with its own cursor (Relay's edge). */
+export interface Edge<T> {
+  cursor: string;
+  node: T;
 }
 
 export interface Page<T> {
   nodes: T[];
+  edges: Edge<T>[];
   pageInfo: PageInfo;
   totalCount: number;
 }
 
-/** `XConnection` types: one page of records in creation order, with a cursor to the next. */
+/**
+ * `XConnection` types, in the Relay connection shape: one page of records in creation order as
+ * `edges { cursor node }` and, for clients that need no per-record cursor, `nodes`; `pageInfo` in
+ * both directions; `totalCount`.
+ */
 export function Connection<T extends object>(itemClass: ClassType<T>) {
+  @ObjectType(`${itemClass.name}Edge`, { description: `A ${itemClass.name} with its cursor.` })
+  class EdgeClass implements Edge<T> {
+    @Field({ description: 'Pass it as `after` to read the records that follow this one.' })
+    cursor: string;
+
+    @Field(() => itemClass)
+    node: T;
+  }
+
   @ObjectType()
   abstract class ConnectionClass implements Page<T> {
+    @Field(() => [EdgeClass])
+    edges: Edge<T>[];
+
     @Field(() => [itemClass])
     nodes: T[];
 
@@ -76,12 +106,16 @@ export async function paginate<T extends { id: string }>(
     em.count(entity, where),
   ]);
   const nodes = rows.slice(0, args.first);
+  const edges = nodes.map((node) => ({ cursor: encodeCursor(node.id), node }));
   return {
     nodes,
+    edges,
     totalCount,
     pageInfo: {
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? args.after ?? null,
       hasNextPage: rows.length > args.first,
-      endCursor: nodes.length > 0 ? encodeCursor(nodes[nodes.length - 1].id) : (args.after ?? null),
+      hasPreviousPage: afterId !== null,
     },
   };
 }

@@ -6,12 +6,13 @@ import type { ProvisioningTarget } from '../provisioning/provisioning-target.ent
 import type { Folder } from '../registry/groups/folder.entity';
 import type { Group } from '../registry/groups/group.entity';
 import { FolderScope } from './rules';
+import { Node } from '../common/node';
 
 /**
  * A direct assignment of a folder or a group to a target (Grouper's provisioning marker). Only
  * direct assignments are stored; what they mean for the groups below is computed (section 0).
  */
-@ObjectType({ description: 'A folder or group marked for a target: provision yes or no.' })
+@ObjectType({ implements: Node, description: 'A folder or group marked for a target: provision yes or no.' })
 @Entity()
 @Unique({ properties: ['target', 'folder'] })
 @Unique({ properties: ['target', 'group'] })

@@ -6,6 +6,7 @@ import type { OrgIdentitySource } from '../registry/sources/org-identity-source.
 import { ProvisioningMode } from './actions';
 import { EncryptedJsonType } from '../security/encrypted-json.type';
 import type { DataFilter } from '../data-filters/filters';
+import { Node } from '../common/node';
 
 export enum GroupSelection {
   /** Every group of the organisation (subject to the provisioning group). */
@@ -16,7 +17,7 @@ export enum GroupSelection {
 registerEnumType(GroupSelection, { name: 'GroupSelection' });
 
 /** A downstream service Ferry provisions into, with its plugin configuration. */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 @Unique({ properties: ['organization', 'name'] })
 export class ProvisioningTarget extends OrgScopedEntity {

@@ -434,6 +434,7 @@ export const CASES: MatrixCase[] = [
   query('cou', 'orgRead', byId('cou')),
   query('cous', 'orgRead', org),
   query('person', 'orgRead', byId('person')),
+  query('node', 'orgRead', byId('person')),
   query('people', 'orgRead', org),
   query('folder', 'orgRead', byId('folder')),
   query('folders', 'orgRead', org),

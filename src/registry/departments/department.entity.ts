@@ -3,9 +3,10 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { OrgScopedEntity } from '../../common/base-entity';
 import type { Cou } from '../organizations/cou.entity';
 import type { Group } from '../groups/group.entity';
+import { Node } from '../../common/node';
 
 /** A department (COmanage CoDepartment) with optional leadership and administrative groups. */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 @Unique({ properties: ['organization', 'name'] })
 export class Department extends OrgScopedEntity {

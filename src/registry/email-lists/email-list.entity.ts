@@ -3,9 +3,10 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { OrgScopedEntity } from '../../common/base-entity';
 import type { Group } from '../groups/group.entity';
 import { RecordStatus } from '../enums';
+import { Node } from '../../common/node';
 
 /** A mailing list whose members, admins and moderators are the members of three groups. */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 @Unique({ properties: ['organization', 'name'] })
 export class EmailList extends OrgScopedEntity {

@@ -1,6 +1,7 @@
 import { Entity, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { OrgScopedEntity } from '../../common/base-entity';
+import { Node } from '../../common/node';
 
 export const NAME_SEPARATOR = ':';
 
@@ -8,7 +9,7 @@ export const NAME_SEPARATOR = ':';
  * A folder (Grouper stem). `fullName` is the path of extensions joined by ":"; it is kept in
  * step with renames and moves so that lookups by name never walk the tree.
  */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 @Unique({ properties: ['organization', 'fullName'] })
 export class Folder extends OrgScopedEntity {

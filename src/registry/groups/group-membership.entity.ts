@@ -4,13 +4,14 @@ import { OrgScopedEntity, type ChangeScope } from '../../common/base-entity';
 import type { Person } from '../people/person.entity';
 import type { Group } from './group.entity';
 import type { GroupNesting } from './group-nesting.entity';
+import { Node } from '../../common/node';
 
 /**
  * A person in a group, as member and/or owner. Rows with a `nesting` are maintained by Ferry:
  * they materialise the members a nested group contributes, as COmanage does, so that effective
  * membership is one indexed lookup and every change to it is in the change log.
  */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 @Index({
   name: 'group_membership_direct_unique',

@@ -2,9 +2,10 @@ import { Entity, ManyToOne, Unique, type Ref } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { OrgScopedEntity, type ChangeScope } from '../../common/base-entity';
 import type { Group } from './group.entity';
+import { Node } from '../../common/node';
 
 /** The members of `nestedGroup` are effective members of `group`. */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 @Unique({ properties: ['group', 'nestedGroup'] })
 export class GroupNesting extends OrgScopedEntity {

@@ -4,8 +4,9 @@ import { OrgScopedEntity, type ChangeScope } from '../../common/base-entity';
 import type { Cou } from '../organizations/cou.entity';
 import { GroupType, RecordStatus } from '../enums';
 import type { Folder } from './folder.entity';
+import { Node } from '../../common/node';
 
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity({ tableName: 'group' })
 @Unique({ properties: ['organization', 'fullName'] })
 @Index({ properties: ['organization', 'type'] })

@@ -1,9 +1,10 @@
 import { Entity, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { OrgScopedEntity } from '../../common/base-entity';
+import { Node } from '../../common/node';
 
 /** An organisational unit (COmanage COU). Units nest; each has its own automatic groups. */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 @Unique({ properties: ['organization', 'name'] })
 export class Cou extends OrgScopedEntity {

@@ -1,10 +1,11 @@
 import { Entity, Enum, Property } from '@mikro-orm/core';
 import { Field, ObjectType } from 'type-graphql';
 import { BaseEntity, type ChangeScope } from '../../common/base-entity';
+import { Node } from '../../common/node';
 import { RecordStatus } from '../enums';
 
 /** A COmanage "CO": the unit of tenancy. Every other registry record belongs to one. */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 export class Organization extends BaseEntity {
   @Field()

@@ -1,9 +1,10 @@
 import { Entity, Property } from '@mikro-orm/core';
 import { Field, ObjectType } from 'type-graphql';
 import { RoleAttribute } from './role-attribute';
+import { Node } from '../../common/node';
 
 /** A free-form tag/value pair on a role (COmanage AdHocAttribute). */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 export class AdHocAttribute extends RoleAttribute {
   @Field()

@@ -2,8 +2,9 @@ import { Entity, Enum, Property } from '@mikro-orm/core';
 import { Field, ObjectType } from 'type-graphql';
 import { AddressType } from '../enums';
 import { RoleAttribute } from './role-attribute';
+import { Node } from '../../common/node';
 
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 export class Address extends RoleAttribute {
   @Field(() => AddressType)

@@ -2,8 +2,9 @@ import { Entity, Enum, Index, Property } from '@mikro-orm/core';
 import { Field, ObjectType } from 'type-graphql';
 import { EmailType } from '../enums';
 import { PersonAttribute } from './person-attribute';
+import { Node } from '../../common/node';
 
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 @Index({ properties: ['organization', 'mail'] })
 export class EmailAddress extends PersonAttribute {

@@ -4,13 +4,14 @@ import { OrgScopedEntity, type ChangeScope } from '../../common/base-entity';
 import type { Group } from '../groups/group.entity';
 import { RecordStatus } from '../enums';
 import type { Person } from './person.entity';
+import { Node } from '../../common/node';
 
 /**
  * An identifier of a person or of a group (uid, eppn, orcid, gidNumber, ...). The type is an
  * open vocabulary, as COmanage's extended types are. Type + value is unique among the
  * organisation's active identifiers.
  */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 @Index({
   name: 'identifier_active_type_value_unique',

@@ -2,8 +2,9 @@ import { Entity, Enum, Index, Property } from '@mikro-orm/core';
 import { Field, ObjectType } from 'type-graphql';
 import { NameType } from '../enums';
 import { PersonAttribute } from './person-attribute';
+import { Node } from '../../common/node';
 
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 // At most one primary name per person; the service moves the flag when another name becomes primary.
 @Index({ name: 'name_one_primary_per_person', expression: 'create unique index "name_one_primary_per_person" on "name" ("person_id") where "primary"' })

@@ -3,9 +3,10 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { Cou } from '../organizations/cou.entity';
 import { Affiliation, PersonStatus } from '../enums';
 import { PersonAttribute } from './person-attribute';
+import { Node } from '../../common/node';
 
 /** A COmanage CO Person Role: one affiliation of a person, optionally within a unit. */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 // The validity sweep looks for windows that opened or closed (FERRY_VALIDITY_SWEEP_SECONDS): few rows have one.
 @Index({

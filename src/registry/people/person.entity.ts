@@ -2,9 +2,10 @@ import { Entity, Enum, Index, Property } from '@mikro-orm/core';
 import { Field, ObjectType } from 'type-graphql';
 import { OrgScopedEntity, type ChangeScope } from '../../common/base-entity';
 import { PersonStatus } from '../enums';
+import { Node } from '../../common/node';
 
 /** A COmanage CO Person. */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 @Index({ properties: ['organization', 'status'] })
 export class Person extends OrgScopedEntity {

@@ -2,8 +2,9 @@ import { Entity, Enum, Property } from '@mikro-orm/core';
 import { Field, ObjectType } from 'type-graphql';
 import { UrlType } from '../enums';
 import { PersonAttribute } from './person-attribute';
+import { Node } from '../../common/node';
 
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 export class Url extends PersonAttribute {
   @Field()

@@ -3,9 +3,10 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { OrgScopedEntity, type ChangeScope } from '../../common/base-entity';
 import type { Group } from '../groups/group.entity';
 import { RecordStatus } from '../enums';
+import { Node } from '../../common/node';
 
 /** A COmanage CO Service: its entitlement goes to the members of its group (or everyone). */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 @Unique({ properties: ['organization', 'name'] })
 export class Service extends OrgScopedEntity {

@@ -2,9 +2,10 @@ import { Entity, Index, ManyToOne, Property, Unique, type Ref } from '@mikro-orm
 import { Field, ID, ObjectType } from 'type-graphql';
 import { PersonAttribute } from '../people/person-attribute';
 import type { OrgIdentitySource } from './org-identity-source.entity';
+import { Node } from '../../common/node';
 
 /** Links a person to the source record they came from. */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 @Unique({ properties: ['source', 'sourceKey'] })
 // The validity sweep looks for windows that opened or closed (FERRY_VALIDITY_SWEEP_SECONDS): few rows have one.

@@ -2,9 +2,10 @@ import { Entity, Enum, Property, Unique } from '@mikro-orm/core';
 import { Field, ObjectType } from 'type-graphql';
 import { OrgScopedEntity } from '../../common/base-entity';
 import { RecordStatus } from '../enums';
+import { Node } from '../../common/node';
 
 /** An external system people are imported from (COmanage Organizational Identity Source). */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 @Unique({ properties: ['organization', 'name'] })
 export class OrgIdentitySource extends OrgScopedEntity {

@@ -2,9 +2,10 @@ import { Entity, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { PersonAttribute } from '../people/person-attribute';
 import type { TermsAndConditions } from './terms-and-conditions.entity';
+import { Node } from '../../common/node';
 
 /** A person's agreement to terms and conditions (COmanage CoTAndCAgreement). */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 @Unique({ properties: ['person', 'terms'] })
 export class TermsAgreement extends PersonAttribute {

@@ -3,8 +3,9 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { OrgScopedEntity } from '../../common/base-entity';
 import type { Cou } from '../organizations/cou.entity';
 import { RecordStatus } from '../enums';
+import { Node } from '../../common/node';
 
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 @Unique({ properties: ['organization', 'name'] })
 export class TermsAndConditions extends OrgScopedEntity {

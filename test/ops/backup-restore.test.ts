@@ -238,6 +238,14 @@ describe('backup and restore', () => {
       const refused = await server.client.fails('CONFLICT', TestProvisioningTargetDocument, { targetId });
       assert.match(refused.message, /^Cannot decrypt a stored target secret: this process uses a different secrets key than the one that wrote it\./);
       assert.match(refused.message, /FERRY_SECRETS_KEY, FERRY_SECRETS_KEY_FILE or <FERRY_DATA_DIR>\/secrets\.key/, 'names where the key comes from');
+      // ferry doctor beside it says the same, as its own check, and tests no target with that key.
+      const doctor = await ferry(['doctor'], { ...restored.env, FERRY_SECRETS_KEY: wrongKey });
+      assert.equal(doctor.code, 1, doctor.stdout + doctor.stderr);
+      assert.match(doctor.stdout, /^ok +database: /m);
+      assert.match(doctor.stdout, /^FAIL +secrets key: Cannot decrypt a stored target secret/m);
+      assert.doesNotMatch(doctor.stdout, /target "directory"/);
+      const right = await ferry(['doctor'], restored.env);
+      assert.match(right.stdout, /^ok +secrets key: decrypts the secrets of 1 target\(s\)$/m, right.stdout);
     } finally {
       assert.equal(await server.stop(), 0, server.output());
     }

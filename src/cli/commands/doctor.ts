@@ -64,12 +64,31 @@ async function database(local: Local, report: (check: Check) => void): Promise<v
         (pending.length === 0 ? ', migrations up to date' : `, ${pending.length} migration(s) not applied: run \`ferry migrate\` (or start the server)`),
     });
     await jobBackend(local, report);
-    if (pending.length === 0) await targets(orm, local, report);
+    if (pending.length === 0 && (await secretsKey(orm, report))) await targets(orm, local, report);
   } catch (error) {
     report({ ok: false, what: 'database', detail: `cannot use ${where(resolved.url)}: ${(error as Error).message}` });
   } finally {
     await orm?.close().catch(() => undefined);
     await resolved.embedded?.stop();
+  }
+}
+
+/**
+ * Whether this process's secrets key (FERRY_SECRETS_KEY, FERRY_SECRETS_KEY_FILE or the data
+ * folder's secrets.key) decrypts the stored target secrets: a restore with another key, or a
+ * worker given a different one, shows here rather than as every target failing. Targets are
+ * tested only when it does.
+ */
+async function secretsKey(orm: MikroORM, report: (check: Check) => void): Promise<boolean> {
+  const [{ count }] = await sqlRows<{ count: number }>(orm.em.fork(), 'select count(*)::int as count from provisioning_target');
+  try {
+    // Loading the secrets decrypts them (EncryptedJsonType): one wrong key fails on the first.
+    await orm.em.fork().find(ProvisioningTarget, {}, { fields: ['id', 'secrets'] });
+    report({ ok: true, what: 'secrets key', detail: count === 0 ? 'no stored target secrets yet' : `decrypts the secrets of ${count} target(s)` });
+    return true;
+  } catch (error) {
+    report({ ok: false, what: 'secrets key', detail: (error as Error).message });
+    return false;
   }
 }
 

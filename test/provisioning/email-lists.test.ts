@@ -234,6 +234,29 @@ describe('email lists are provisioned (spec 1.3 LA/LU/LD/LR)', () => {
     }
   });
 
+  it('re-sends a list when a membership window of its group opens (the validity sweep: LIST_REPROVISION_REQUESTED, spec LR)', async () => {
+    const receiver = await startReceiver();
+    try {
+      const organization = await createOrganization(t.admin);
+      await webhookTarget(organization.id, receiver.url);
+      const staff = await group(organization.id, 'staff');
+      const ada = await person(organization.id, 'ada', [{ mail: 'ada@example.org', type: 'OFFICIAL' }]);
+      const bob = await person(organization.id, 'bob', [{ mail: 'bob@example.org', type: 'OFFICIAL' }]);
+      await t.admin.ok(AddGroupMemberDocument, { input: { groupId: staff.id, personId: ada.id } });
+      const list = (await t.admin.ok(CreateEmailListDocument, { input: { organizationId: organization.id, name: 'staff', membersGroupId: staff.id } })).createEmailList.emailList;
+      await t.ferry.services.engine.sweepValidity();
+      await t.admin.ok(AddGroupMemberDocument, { input: { groupId: staff.id, personId: bob.id, validFrom: new Date(Date.now() + 1500).toISOString() } });
+      const before = receiver.lists(list.id).at(-1)!;
+      assert.deepEqual((before.payload as EmailListPayload).members.map((m) => m.mail), ['ada@example.org'], 'Bob is not on the list before his window opens');
+      await new Promise((resolve) => setTimeout(resolve, 1800));
+      await t.ferry.services.engine.sweepValidity();
+      const requested = await waitFor('LIST_REPROVISION_REQUESTED', () => receiver.lists(list.id).find((d) => d.action === 'LIST_REPROVISION_REQUESTED'));
+      assert.deepEqual((requested.payload as EmailListPayload).members.map((m) => m.mail).sort(), ['ada@example.org', 'bob@example.org'], 'no write: the window opening re-sends the list');
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('writes lists to LDAP under emailListBaseDn as groupOfNames with mail, member and owner DNs', async () => {
     const organization = await createOrganization(t.admin);
     const dirs = await branch();

@@ -15,6 +15,13 @@ import { insertWork } from './work-queue';
 import { isDelete } from '../lanes/decisions';
 
 const CURSOR = 'provisioning';
+/** What the validity sweep asks for, per kind of subject: reprovision requests (spec 1.3 PR, GR, LR). */
+type SweptSubject = SubjectType.PERSON | SubjectType.GROUP | SubjectType.EMAIL_LIST;
+const VALIDITY_ACTIONS: Record<SweptSubject, A> = {
+  [SubjectType.PERSON]: A.PERSON_REPROVISION_REQUESTED,
+  [SubjectType.GROUP]: A.GROUP_REPROVISION_REQUESTED,
+  [SubjectType.EMAIL_LIST]: A.LIST_REPROVISION_REQUESTED,
+};
 const VALIDITY_CURSOR = 'validity';
 /** Change-log entries read per dispatch pass (whole transactions; a bigger one is read alone). */
 const BATCH_ENTRIES = 500;
@@ -147,25 +154,36 @@ export class Dispatcher {
       );
       const people = new Map<string, WorkItem>();
       const groups = new Map<string, WorkItem>();
-      const item = (subjectType: SubjectType, subjectId: string, organizationId: string): WorkItem => ({
+      const item = (subjectType: SweptSubject, subjectId: string, organizationId: string): WorkItem => ({
         subjectType,
         subjectId,
         organizationId,
-        // COmanage's reprovisionByValidity: a reprovision request, PR for the person and GR for its groups (spec 1.3).
-        action: subjectType === SubjectType.PERSON ? A.PERSON_REPROVISION_REQUESTED : A.GROUP_REPROVISION_REQUESTED,
+        // COmanage's reprovisionByValidity: a reprovision request, PR for the person and GR for its
+        // groups (spec 1.3), and LR for the email lists those groups make up.
+        action: VALIDITY_ACTIONS[subjectType],
         changeSeq: null,
       });
       for (const row of crossed) {
         people.set(row.person_id, item(SubjectType.PERSON, row.person_id, row.organization_id));
         if (row.group_id) groups.set(row.group_id, item(SubjectType.GROUP, row.group_id, row.organization_id));
       }
+      const lists = new Map<string, WorkItem>();
+      if (groups.size > 0) {
+        const groupIds = [...groups.keys()];
+        const rows = await sqlRows<{ id: string; organization_id: string }>(tx,
+          `select id, organization_id from email_list
+            where members_group_id = any(?::uuid[]) or admins_group_id = any(?::uuid[]) or moderators_group_id = any(?::uuid[])`,
+          [groupIds, groupIds, groupIds],
+        );
+        for (const row of rows) lists.set(row.id, item(SubjectType.EMAIL_LIST, row.id, row.organization_id));
+      }
       // People first, so groups find their members' entries.
       const targets = crossed.length === 0 ? [] : await targetsOf(tx, crossed.map((row) => row.organization_id));
-      const rows = await this.routeItems(tx, [[`v${uuidv7()}`, [...people.values(), ...groups.values()]]], targets);
+      const rows = await this.routeItems(tx, [[`v${uuidv7()}`, [...people.values(), ...groups.values(), ...lists.values()]]], targets);
       await insertWork(tx, rows);
       routedTo = [...new Set(rows.map((r) => r.targetId))];
       await saveCursor(tx, VALIDITY_CURSOR, cursor.seq, now);
-      return people.size + groups.size;
+      return people.size + groups.size + lists.size;
     });
     if (routedTo.length > 0) this.signals.emit('workRouted', { targetIds: routedTo }, this.onListenerError);
     return swept;

@@ -6,6 +6,7 @@ import {
   AddEmailAddressDocument,
   AddGroupMemberDocument,
   CreateEmailListDocument,
+  DeleteGroupDocument,
   CreateFolderDocument,
   CreateGroupDocument,
   CreatePersonDocument,
@@ -252,6 +253,12 @@ describe('email lists are provisioned (spec 1.3 LA/LU/LD/LR)', () => {
       await t.ferry.services.engine.sweepValidity();
       const requested = await waitFor('LIST_REPROVISION_REQUESTED', () => receiver.lists(list.id).find((d) => d.action === 'LIST_REPROVISION_REQUESTED'));
       assert.deepEqual((requested.payload as EmailListPayload).members.map((m) => m.mail).sort(), ['ada@example.org', 'bob@example.org'], 'no write: the window opening re-sends the list');
+
+      // Its group deleted: the list loses the reference (change-logged) and is sent again, empty.
+      const sent = receiver.lists(list.id).length;
+      await t.admin.ok(DeleteGroupDocument, { id: staff.id });
+      const emptied = await waitFor('the list without its group', () => receiver.lists(list.id).slice(sent).find((d) => d.action === 'LIST_UPDATED'));
+      assert.deepEqual([(emptied.payload as EmailListPayload).membersGroupId, (emptied.payload as EmailListPayload).members], [null, []]);
     } finally {
       await receiver.close();
     }

@@ -209,11 +209,7 @@ export class Planner {
     if (touched.length === 0) return [];
     const seqOf = new Map<string, string>();
     for (const { groupId, seq } of touched) if (!seqOf.has(groupId)) seqOf.set(groupId, seq);
-    const rows: { id: string; organization_id: string; group_ids: (string | null)[] }[] = await sqlRows(em,
-      `select id, organization_id, array[members_group_id, admins_group_id, moderators_group_id]::text[] as group_ids from email_list
-        where members_group_id = any(?::uuid[]) or admins_group_id = any(?::uuid[]) or moderators_group_id = any(?::uuid[])`,
-      [[...seqOf.keys()], [...seqOf.keys()], [...seqOf.keys()]],
-    );
+    const rows = await emailListsUsing(em, [...seqOf.keys()]);
     return rows.map((row) => ({
       id: row.id,
       organization_id: row.organization_id,
@@ -279,6 +275,16 @@ function groupSnapshot(entry: ChangeLogRow): GroupPayload {
     identifiers: [],
     members: [],
   };
+}
+
+/** The email lists using any of these groups (as members, admins or moderators), with their three group ids, in one query. */
+export async function emailListsUsing(em: EntityManager, groupIds: readonly string[]): Promise<{ id: string; organization_id: string; group_ids: (string | null)[] }[]> {
+  if (groupIds.length === 0) return [];
+  return sqlRows(em,
+    `select id, organization_id, array[members_group_id, admins_group_id, moderators_group_id]::text[] as group_ids from email_list
+      where members_group_id = any(?::uuid[]) or admins_group_id = any(?::uuid[]) or moderators_group_id = any(?::uuid[])`,
+    [groupIds, groupIds, groupIds],
+  );
 }
 
 /** The groups of email lists whose people a change may change (members, or their status, DNs or addresses). */

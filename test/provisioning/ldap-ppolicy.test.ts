@@ -4,10 +4,6 @@ import { Attribute, Change, Client, InvalidCredentialsError } from 'ldapts';
 import {
   CreatePersonDocument,
   CreateProvisioningTargetDocument,
-  ProvisioningJobDocument,
-  ReconcileDocument,
-  ReconciliationRunDocument,
-  ReconciliationRunsDocument,
   UpdatePersonDocument,
   type PersonStatus,
 } from '../../src/client/generated/graphql';
@@ -17,6 +13,7 @@ import { ldapConfigSchema } from '../../src/plugins/ldap/config';
 import { entryName } from '../../src/plugins/ldap/dn';
 import { PersonStatus as Status } from '../../src/registry/enums';
 import { person as personPayload } from '../plugins/ldap-fixtures';
+import { differenceLines, reconcileAndWait } from '../support/reconciliation';
 import { startTestFerry, type TestFerry } from '../support/ferry';
 import { createOrganization, uniqueName } from '../support/fixtures';
 import { startSlapd, type Slapd } from '../support/slapd';
@@ -202,22 +199,6 @@ describe('pwdAccountLockedTime on a slapd with the ppolicy overlay', () => {
     assert.deepEqual(entry?.get('pwdAccountLockedTime'), ['20250101000000Z'], 'but not the server-internal pwdAccountLockedTime');
   });
 
-  async function reconcile(targetId: string, dryRun: boolean) {
-    const job = (await t.admin.ok(ReconcileDocument, { targetId, dryRun, confirmDeletions: false })).reconcile;
-    const deadline = Date.now() + 30000;
-    for (;;) {
-      const state = (await t.admin.ok(ProvisioningJobDocument, { id: job.id })).provisioningJob.state;
-      if (state === 'COMPLETED' || state === 'FAILED') break;
-      if (Date.now() > deadline) assert.fail('the reconciliation did not finish');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    const [latest] = (await t.admin.ok(ReconciliationRunsDocument, { targetId, first: 1 })).reconciliationRuns;
-    assert.equal(latest.jobId, job.id);
-    return (await t.admin.ok(ReconciliationRunDocument, { id: latest.id })).reconciliationRun;
-  }
-
-  const differences = (run: Awaited<ReturnType<typeof reconcile>>) =>
-    run.differences
-      .map((d) => `${d.kind} ${d.label}${d.attributes.length ? ` [${d.attributes.map((a) => String(a.attribute)).sort().join(',')}]` : ''}`)
-      .sort();
+  const reconcile = (targetId: string, dryRun: boolean) => reconcileAndWait(t.admin, targetId, dryRun);
+  const differences = differenceLines;
 });

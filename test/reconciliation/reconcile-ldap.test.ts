@@ -9,14 +9,12 @@ import {
   CreateProvisioningTargetDocument,
   PreviewProvisioningDocument,
   ProvisioningJobDocument,
-  ReconcileDocument,
   ReprovisionAllDocument,
   UpdatePersonDocument,
-  ReconciliationRunDocument,
-  ReconciliationRunsDocument,
   UpdateProvisioningTargetDocument,
   type ProvisioningMode,
 } from '../../src/client/generated/graphql';
+import { differenceLines, reconcileAndWait } from '../support/reconciliation';
 import { startTestFerry, type TestFerry } from '../support/ferry';
 import { createOrganization, uniqueName } from '../support/fixtures';
 import { startSlapd, type Slapd } from '../support/slapd';
@@ -66,24 +64,8 @@ describe('reconciliation against a real slapd', () => {
     return { organization, target, people, groups, ada, bob, team };
   }
 
-  async function reconcile(targetId: string, dryRun: boolean, confirmDeletions = false) {
-    const job = (await t.admin.ok(ReconcileDocument, { targetId, dryRun, confirmDeletions })).reconcile;
-    const deadline = Date.now() + 30000;
-    for (;;) {
-      const state = (await t.admin.ok(ProvisioningJobDocument, { id: job.id })).provisioningJob.state;
-      if (state === 'COMPLETED' || state === 'FAILED') break;
-      if (Date.now() > deadline) assert.fail('the reconciliation did not finish');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    const [latest] = (await t.admin.ok(ReconciliationRunsDocument, { targetId, first: 1 })).reconciliationRuns;
-    assert.equal(latest.jobId, job.id);
-    return (await t.admin.ok(ReconciliationRunDocument, { id: latest.id })).reconciliationRun;
-  }
-
-  const summary = (run: Awaited<ReturnType<typeof reconcile>>) =>
-    run.differences
-      .map((d) => `${d.kind} ${d.label}${d.attributes.length ? ` [${d.attributes.map((a) => String(a.attribute)).sort().join(',')}]` : ''}`)
-      .sort();
+  const reconcile = (targetId: string, dryRun: boolean, confirmDeletions = false) => reconcileAndWait(t.admin, targetId, dryRun, confirmDeletions);
+  const summary = differenceLines;
 
   it('previews exactly what would be written, without writing it', async () => {
     const { target, people, ada } = await setUp('MANUAL');

@@ -6,12 +6,9 @@ import {
   CreateGroupDocument,
   CreatePersonWithOutcomesDocument,
   CreateProvisioningTargetDocument,
-  ProvisioningJobDocument,
-  ReconcileDocument,
-  ReconciliationRunDocument,
-  ReconciliationRunsDocument,
   UpdatePersonWithOutcomesDocument,
 } from '../../src/client/generated/graphql';
+import { reconcileAndWait } from '../support/reconciliation';
 import { startTestFerry, type TestFerry } from '../support/ferry';
 import { createOrganization } from '../support/fixtures';
 import { startScimServer, type ScimServer } from '../support/scim-server';
@@ -28,16 +25,7 @@ describe('SCIM targets through Ferry: provisioning and reconciliation', () => {
     await scim?.close();
   });
 
-  async function reconcile(targetId: string, dryRun: boolean) {
-    const job = (await t.admin.ok(ReconcileDocument, { targetId, dryRun })).reconcile;
-    const deadline = Date.now() + 30000;
-    while (!['COMPLETED', 'FAILED'].includes((await t.admin.ok(ProvisioningJobDocument, { id: job.id })).provisioningJob.state)) {
-      if (Date.now() > deadline) assert.fail('the reconciliation did not finish');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    const [run] = (await t.admin.ok(ReconciliationRunsDocument, { targetId, first: 1 })).reconciliationRuns;
-    return (await t.admin.ok(ReconciliationRunDocument, { id: run.id })).reconciliationRun;
-  }
+  const reconcile = (targetId: string, dryRun: boolean) => reconcileAndWait(t.admin, targetId, dryRun);
   const summary = (run: Awaited<ReturnType<typeof reconcile>>) =>
     run.differences.map((d) => `${d.kind} ${d.label}${d.attributes.length ? ` [${d.attributes.map((a) => String(a.attribute)).join(',')}]` : ''}`).sort();
 

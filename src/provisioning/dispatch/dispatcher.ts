@@ -8,7 +8,7 @@ import type { PipelineStatus } from '../../observability/metrics';
 import { inChildSpan } from '../../observability/spans';
 import type { ProvisionabilityChange, ProvisionabilityService } from '../../provisionability/provisionability.service';
 import { ProvisioningAction as A, ProvisioningMode, SubjectType } from '../actions';
-import { Planner, type WorkItem } from '../planner';
+import { emailListsUsing, Planner, type WorkItem } from '../planner';
 import { route, type RoutingTarget, type WorkRow } from './router';
 import type { Signals } from './signals';
 import { insertWork } from './work-queue';
@@ -168,15 +168,7 @@ export class Dispatcher {
         if (row.group_id) groups.set(row.group_id, item(SubjectType.GROUP, row.group_id, row.organization_id));
       }
       const lists = new Map<string, WorkItem>();
-      if (groups.size > 0) {
-        const groupIds = [...groups.keys()];
-        const rows = await sqlRows<{ id: string; organization_id: string }>(tx,
-          `select id, organization_id from email_list
-            where members_group_id = any(?::uuid[]) or admins_group_id = any(?::uuid[]) or moderators_group_id = any(?::uuid[])`,
-          [groupIds, groupIds, groupIds],
-        );
-        for (const row of rows) lists.set(row.id, item(SubjectType.EMAIL_LIST, row.id, row.organization_id));
-      }
+      for (const row of await emailListsUsing(tx, [...groups.keys()])) lists.set(row.id, item(SubjectType.EMAIL_LIST, row.id, row.organization_id));
       // People first, so groups find their members' entries.
       const targets = crossed.length === 0 ? [] : await targetsOf(tx, crossed.map((row) => row.organization_id));
       const rows = await this.routeItems(tx, [[`v${uuidv7()}`, [...people.values(), ...groups.values(), ...lists.values()]]], targets);

@@ -1,5 +1,5 @@
 import type { GroupType, PersonStatus, RecordStatus } from '../../registry/enums';
-import type { ServicePayload } from '../payload';
+import type { EmailListPayload, ServicePayload } from '../payload';
 
 /**
  * The plain rows the set-based loader reads (see queries.ts), one interface per kind of record.
@@ -149,18 +149,8 @@ export interface TermsRow {
   status: RecordStatus;
 }
 
-/** An email list row: the list and the ids of its three groups. */
-export interface EmailListRow {
-  id: string;
-  organizationId: string;
-  name: string;
-  description: string | null;
-  status: RecordStatus;
-  address: string | null;
-  membersGroupId: string | null;
-  adminsGroupId: string | null;
-  moderatorsGroupId: string | null;
-}
+/** An email list row: the list and the ids of its three groups (its payload without the people). */
+export type EmailListRow = Omit<EmailListPayload, 'subjectType' | 'members' | 'admins' | 'moderators'>;
 
 /** A service row carries exactly what its payload does. */
 export type ServiceRow = Omit<ServicePayload, 'subjectType'>;

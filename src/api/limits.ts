@@ -33,7 +33,7 @@ import {
 } from 'graphql';
 import type { Config } from '../config/config';
 import { ErrorCode } from '../common/errors';
-import { MAX_PAGE_SIZE } from '../common/pagination';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../common/pagination';
 import { unsafeTextError, variablesDepthError } from './input-text';
 
 /**
@@ -79,18 +79,22 @@ const included = (walk: CostWalk, node: SelectionNode): boolean =>
   getDirectiveValues(GraphQLSkipDirective, node, walk.variables)?.if !== true &&
   getDirectiveValues(GraphQLIncludeDirective, node, walk.variables)?.if !== false;
 
-/** The page size a field asks for: its `first` (or that argument's default), at most MAX_PAGE_SIZE. */
+/**
+ * The page size a field asks for: its `first` or `last` (DEFAULT_PAGE_SIZE when it gives neither),
+ * at most MAX_PAGE_SIZE.
+ */
 function pageSize(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>): number | undefined {
-  if (!field.args.some((arg) => arg.name === 'first')) return undefined;
-  let first: unknown;
+  if (!field.args.some((arg) => arg.name === 'first' || arg.name === 'last')) return undefined;
+  let size: unknown;
   try {
-    first = getArgumentValues(field, node, variables).first;
+    const values = getArgumentValues(field, node, variables);
+    size = values.first ?? values.last ?? DEFAULT_PAGE_SIZE;
   } catch {
-    first = undefined; // invalid: execution refuses it; until then, count the largest page
+    size = undefined; // invalid: execution refuses it; until then, count the largest page
   }
-  const size = typeof first === 'number' && Number.isFinite(first) ? Math.trunc(first) : MAX_PAGE_SIZE;
-  // A larger `first` is refused by the argument's own validation, with its own message.
-  return Math.min(Math.max(size, 0), MAX_PAGE_SIZE);
+  const count = typeof size === 'number' && Number.isFinite(size) ? Math.trunc(size) : MAX_PAGE_SIZE;
+  // A larger page is refused by the argument's own validation, with its own message.
+  return Math.min(Math.max(count, 0), MAX_PAGE_SIZE);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { IsEnum, IsOptional, IsUUID } from 'class-validator';
-import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../api/context';
+import { Connection, PageArgs } from '../common/pagination';
 import { IsLabel } from '../common/validation';
 import { ApiToken, Role } from './api-token.entity';
 
@@ -45,6 +46,9 @@ class Viewer {
   organizationId: string | null;
 }
 
+@ObjectType()
+class ApiTokenConnection extends Connection(ApiToken) {}
+
 @Resolver()
 export class ApiTokenResolver {
   @Query(() => Viewer, { description: 'Who the API token of this request is.' })
@@ -52,12 +56,13 @@ export class ApiTokenResolver {
     return { tokenId: principal.tokenId, role: principal.role, organizationId: principal.organizationId };
   }
 
-  @Query(() => [ApiToken], { description: 'Tokens of an organisation, or (platform admins) all tokens.' })
+  @Query(() => ApiTokenConnection, { description: 'Tokens of an organisation, or (platform admins) all tokens, in creation order.' })
   apiTokens(
     @Ctx() ctx: RequestContext,
+    @Args() page: PageArgs,
     @Arg('organizationId', () => ID, { nullable: true }) organizationId?: string,
-  ): Promise<ApiToken[]> {
-    return ctx.services.apiTokens.list(ctx, organizationId);
+  ) {
+    return ctx.services.apiTokens.list(ctx, organizationId, page);
   }
 
   @Mutation(() => CreateApiTokenPayload)

@@ -4,6 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { validate as isUuid } from 'uuid';
 import type { RequestContext } from '../api/context';
 import { badInput, forbidden, notFound } from '../common/errors';
+import { paginate, type Page, type PageArgs } from '../common/pagination';
 import { plainRecordsBy } from '../db/plain-read';
 import type { Logger } from '../observability/logger';
 import { Organization } from '../registry/organizations/organization.entity';
@@ -133,15 +134,16 @@ export class ApiTokenService {
     return { token, secret };
   }
 
-  async list(ctx: RequestContext, organizationId?: string | null): Promise<ApiToken[]> {
+  /** Tokens in creation order, one page: an organisation's, or (platform admins) all. */
+  async list(ctx: RequestContext, organizationId: string | null | undefined, page: PageArgs): Promise<Page<ApiToken>> {
     const { principal, em } = ctx;
     if (organizationId) {
       const organization = await findReadableOrganization(em, principal, organizationId);
       this.assertMayManage(principal, organization.id);
-      return em.find(ApiToken, { organization: organization.id }, { orderBy: { id: 'asc' } });
+      return paginate(em, ApiToken, { organization: organization.id }, page);
     }
     principal.assertPlatformAdmin();
-    return em.find(ApiToken, {}, { orderBy: { id: 'asc' } });
+    return paginate(em, ApiToken, {}, page);
   }
 
   async revoke(ctx: RequestContext, id: string): Promise<ApiToken> {

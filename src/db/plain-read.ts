@@ -124,14 +124,20 @@ export async function plainRecordsBy<T extends object>(em: EntityManager, entity
   return rows.map((row) => shape.build(row) as T);
 }
 
-/** One page of records matching a filter (keyset on the id), with the filter's SQL written by MikroORM. */
-export async function plainPage<T extends object>(em: EntityManager, entity: EntityClass<T>, where: FilterQuery<T>, limit: number): Promise<T[]> {
+/** One page of records matching a filter in the given order (by default the id), with the filter's SQL written by MikroORM. */
+export async function plainPage<T extends object>(
+  em: EntityManager,
+  entity: EntityClass<T>,
+  where: FilterQuery<T>,
+  limit: number,
+  orderBy: Record<string, 'asc' | 'desc'>[] = [{ id: 'asc' }],
+): Promise<T[]> {
   const shape = shapeOf(em, entity);
   const rows = (await em
     .createQueryBuilder(entity)
     .select(shape.properties as never)
     .where(where)
-    .orderBy({ id: 'asc' } as never)
+    .orderBy(orderBy as never)
     .limit(limit)
     .execute('all', false)) as Record<string, unknown>[];
   return rows.map((row) => shape.build(row) as T);

@@ -426,6 +426,11 @@ class AgendaJobQueue implements JobQueue, FinishedJobPruning {
     return (await this.store.list(filter, clock)).map((job) => toJobInfo(job, clock));
   }
 
+  async count(filter: JobListFilter): Promise<number> {
+    this.assertOpen();
+    return this.store.count(filter, this.clock());
+  }
+
   async get(jobId: string): Promise<JobInfo | null> {
     this.assertOpen();
     const job = await this.store.get(jobId);

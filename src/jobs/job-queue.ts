@@ -11,6 +11,13 @@ export enum JobState {
 }
 registerEnumType(JobState, { name: 'JobState' });
 
+/** A list() cursor this store did not make. */
+export class JobCursorError extends Error {
+  constructor(readonly argument: 'after' | 'before') {
+    super(`The "${argument}" cursor is not one this API returned.`);
+  }
+}
+
 /** A job as listed through the API, whichever backend stores it. */
 export interface JobInfo {
   id: string;
@@ -23,6 +30,8 @@ export interface JobInfo {
   failReason: string | null;
   /** 0..100, set by long jobs (reprovision all). */
   progress: number | null;
+  /** Where the job sits in list(): pass it as JobListFilter.after / before. */
+  cursor: string;
 }
 
 export interface RunningJob<T> {
@@ -83,7 +92,12 @@ export interface JobListFilter {
   targetId?: string;
   state?: JobState;
   limit?: number;
-  skip?: number;
+  /** Jobs listed after this one's cursor (older; list() is newest first). */
+  after?: string;
+  /** Jobs listed before this one's cursor (newer). */
+  before?: string;
+  /** Reads from the end of the list (or from `before`) towards its start: oldest first. */
+  fromEnd?: boolean;
 }
 
 /** Told when a job starts in this process (how long after its run time) and when it ends. */
@@ -106,7 +120,10 @@ export interface JobQueue {
    * for the lot. Requests in the same call for the same job (equal dedupeOn fields) share it.
    */
   enqueueMany<T extends Record<string, unknown>>(name: string, jobs: EnqueueItem<T>[], options?: Pick<EnqueueOptions, 'dedupeOn'>): Promise<{ jobId: string; created: boolean }[]>;
+  /** Jobs newest first (fromEnd: oldest first); a cursor that no list() returned throws JobCursorError. */
   list(filter: JobListFilter): Promise<JobInfo[]>;
+  /** How many jobs match the filter (its cursors and limit aside). */
+  count(filter: JobListFilter): Promise<number>;
   get(jobId: string): Promise<JobInfo | null>;
   /** Jobs by name: due, scheduled for later, running (the metrics; one query). */
   depth(): Promise<JobDepth[]>;

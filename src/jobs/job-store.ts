@@ -25,6 +25,8 @@ export interface StoredJob {
   failReason: string | null;
   progress: number | null;
   disabled: boolean;
+  /** The job's position in list() order (newest first), as the store reads it back. */
+  cursor: string;
 }
 
 /** A job for JobStore.insertMany, as Agenda's create() and schedule() would make it. */
@@ -95,7 +97,9 @@ export interface JobStore {
   deleteFinished(before: Date, limit: number): Promise<number>;
   /** Enables a job again: its run finished without noticing the cancellation, so it did not stop. */
   withdrawCancel(id: string): Promise<void>;
+  /** Newest first (fromEnd: oldest first), between the filter's cursors. */
   list(filter: JobListFilter, clock: Clock): Promise<StoredJob[]>;
+  count(filter: JobListFilter, clock: Clock): Promise<number>;
   /** Unfinished jobs counted by name and state (stateOf's rules), in one query. */
   depth(clock: Clock): Promise<JobDepth[]>;
   /** Tells workers in other processes about a new job when Agenda's own channel is not up. */
@@ -149,6 +153,7 @@ export function toJobInfo(job: StoredJob, clock: Clock): JobInfo {
     lastFinishedAt: job.lastFinishedAt,
     failReason: state === JobState.FAILED ? job.failReason : null,
     progress: job.progress,
+    cursor: job.cursor,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { MongoBackend } from '@agendajs/mongo-backend';
 import type { Collection, Document, Filter, MongoClient, ObjectId } from 'mongodb';
 import type { JobListFilter } from './job-queue';
-import { JobState } from './job-queue';
+import { JobCursorError, JobState } from './job-queue';
 import type { Logger } from '../observability/logger';
 import type { JobDepth } from '../observability/metrics';
 import {
@@ -43,6 +43,8 @@ function fromDocument(doc: Document): StoredJob {
     failReason: typeof doc.failReason === 'string' ? doc.failReason : null,
     progress: typeof doc.progress === 'number' ? doc.progress : null,
     disabled: doc.disabled === true,
+    // ObjectIds grow with creation time: the id is the job's position, newest first.
+    cursor: (doc._id as ObjectId).toHexString(),
   };
 }
 
@@ -170,18 +172,35 @@ class MongoJobStore implements JobStore {
   }
 
   async list(filter: JobListFilter, clock: Clock): Promise<StoredJob[]> {
+    const parts = this.parts(filter, clock);
+    // Newest first: _id descending; reading from the end runs the other way.
+    if (filter.after !== undefined) parts.push({ _id: { $lt: this.cursorId(filter.after, 'after') } });
+    if (filter.before !== undefined) parts.push({ _id: { $gt: this.cursorId(filter.before, 'before') } });
+    const docs = await this.jobs
+      .find(parts.length > 0 ? { $and: parts } : {})
+      .sort({ _id: filter.fromEnd ? 1 : -1 })
+      .limit(filter.limit ?? DEFAULT_LIST_LIMIT)
+      .toArray();
+    return docs.map(fromDocument);
+  }
+
+  count(filter: JobListFilter, clock: Clock): Promise<number> {
+    const parts = this.parts(filter, clock);
+    return this.jobs.countDocuments(parts.length > 0 ? { $and: parts } : {});
+  }
+
+  private parts(filter: JobListFilter, clock: Clock): Filter<Document>[] {
     const parts: Filter<Document>[] = [];
     if (filter.name !== undefined) parts.push({ name: filter.name });
     const match = dataFilter(filter);
     if (Object.keys(match).length > 0) parts.push(prefixed(match));
     if (filter.state !== undefined) parts.push(stateFilter(filter.state, clock));
-    const docs = await this.jobs
-      .find(parts.length > 0 ? { $and: parts } : {})
-      .sort({ _id: -1 })
-      .skip(filter.skip ?? 0)
-      .limit(filter.limit ?? DEFAULT_LIST_LIMIT)
-      .toArray();
-    return docs.map(fromDocument);
+    return parts;
+  }
+
+  private cursorId(cursor: string, argument: 'after' | 'before'): ObjectId {
+    if (!OBJECT_ID.test(cursor)) throw new JobCursorError(argument);
+    return new this.ObjectIdType(cursor);
   }
 
   async depth(clock: Clock): Promise<JobDepth[]> {

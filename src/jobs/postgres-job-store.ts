@@ -2,7 +2,7 @@ import type { PostgresBackend } from '@agendajs/postgres-backend';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { JobListFilter } from './job-queue';
-import { JobState } from './job-queue';
+import { JobCursorError, JobState } from './job-queue';
 import type { Logger } from '../observability/logger';
 import type { JobDepth } from '../observability/metrics';
 import {
@@ -43,6 +43,26 @@ interface JobRow {
   fail_reason: string | null;
   progress: number | null;
   disabled: boolean | null;
+  /** created_at as PostgreSQL writes it (microseconds and offset kept): the cursor's time. */
+  created_at_text?: string;
+}
+
+/** A list cursor: the job's creation time (as text, exact) and id, base64url. */
+const encodeCursor = (row: JobRow) => Buffer.from(JSON.stringify([row.created_at_text ?? '', row.id]), 'utf8').toString('base64url');
+
+const TIMESTAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?[+-]\d\d(:\d\d){0,2}$/;
+
+function decodeCursor(cursor: string, argument: 'after' | 'before'): [string, string] {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new JobCursorError(argument);
+  }
+  if (!Array.isArray(value) || value.length !== 2) throw new JobCursorError(argument);
+  const [at, id] = value as unknown[];
+  if (typeof at !== 'string' || !TIMESTAMP.test(at) || typeof id !== 'string' || !UUID.test(id)) throw new JobCursorError(argument);
+  return [at, id];
 }
 
 function fromRow(row: JobRow): StoredJob {
@@ -58,6 +78,7 @@ function fromRow(row: JobRow): StoredJob {
     failReason: row.fail_reason,
     progress: row.progress,
     disabled: row.disabled === true,
+    cursor: encodeCursor(row),
   };
 }
 
@@ -91,7 +112,7 @@ class PostgresJobStore implements JobStore {
 
   async get(id: string): Promise<StoredJob | null> {
     if (!UUID.test(id)) return null;
-    const { rows } = await this.pool.query<JobRow>(`SELECT * FROM "${TABLE}" WHERE id = $1`, [id]);
+    const { rows } = await this.pool.query<JobRow>(`SELECT *, created_at::text AS created_at_text FROM "${TABLE}" WHERE id = $1`, [id]);
     return rows[0] ? fromRow(rows[0]) : null;
   }
 
@@ -239,6 +260,35 @@ class PostgresJobStore implements JobStore {
   }
 
   async list(filter: JobListFilter, clock: Clock): Promise<StoredJob[]> {
+    const { conditions, params, bind } = this.conditions(filter, clock);
+    // Newest first: (created_at, id) descending; reading from the end runs the other way.
+    if (filter.after !== undefined) {
+      const [at, id] = decodeCursor(filter.after, 'after');
+      conditions.push(`(created_at, id) < (${bind(at)}::timestamptz, ${bind(id)}::uuid)`);
+    }
+    if (filter.before !== undefined) {
+      const [at, id] = decodeCursor(filter.before, 'before');
+      conditions.push(`(created_at, id) > (${bind(at)}::timestamptz, ${bind(id)}::uuid)`);
+    }
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    const direction = filter.fromEnd ? 'ASC' : 'DESC';
+    const limit = bind(filter.limit ?? DEFAULT_LIST_LIMIT);
+    const { rows } = await this.pool.query<JobRow>(
+      `SELECT *, created_at::text AS created_at_text FROM "${TABLE}" ${where} ORDER BY created_at ${direction}, id ${direction} LIMIT ${limit}`,
+      params,
+    );
+    return rows.map(fromRow);
+  }
+
+  async count(filter: JobListFilter, clock: Clock): Promise<number> {
+    const { conditions, params } = this.conditions(filter, clock);
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    const { rows } = await this.pool.query<{ count: number }>(`SELECT count(*)::int AS count FROM "${TABLE}" ${where}`, params);
+    return rows[0].count;
+  }
+
+  /** The filter's conditions (name, data, state) in SQL, with their parameters. */
+  private conditions(filter: JobListFilter, clock: Clock) {
     const params: unknown[] = [];
     const bind = (value: unknown) => {
       params.push(value);
@@ -249,14 +299,7 @@ class PostgresJobStore implements JobStore {
     const match = dataFilter(filter);
     if (Object.keys(match).length > 0) conditions.push(`data @> ${bind(JSON.stringify(match))}::jsonb`);
     if (filter.state !== undefined) conditions.push(stateCondition(filter.state, bind, clock));
-    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-    const limit = bind(filter.limit ?? DEFAULT_LIST_LIMIT);
-    const offset = bind(filter.skip ?? 0);
-    const { rows } = await this.pool.query<JobRow>(
-      `SELECT * FROM "${TABLE}" ${where} ORDER BY created_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}`,
-      params,
-    );
-    return rows.map(fromRow);
+    return { conditions, params, bind };
   }
 
   async depth(clock: Clock): Promise<JobDepth[]> {

@@ -1,7 +1,8 @@
-import { IsEnum, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsEnum, IsOptional, IsUUID } from 'class-validator';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../api/context';
+import { Connection, PageArgs } from '../common/pagination';
 import { JobState, type JobInfo } from '../jobs/job-queue';
 import { ProvisioningAction, SubjectType } from './actions';
 
@@ -38,7 +39,7 @@ const text = (value: unknown) => (typeof value === 'string' ? value : null);
 const count = (value: unknown) => (typeof value === 'number' ? value : null);
 
 @ArgsType()
-class JobListArgs {
+class JobListArgs extends PageArgs {
   @Field(() => ID)
   @IsUUID()
   organizationId: string;
@@ -53,21 +54,17 @@ class JobListArgs {
   @IsEnum(JobState)
   state?: JobState | null;
 
-  @Field(() => Int, { defaultValue: 50 })
-  @Min(1)
-  @Max(500)
-  first: number = 50;
-
-  @Field(() => Int, { defaultValue: 0 })
-  @Min(0)
-  skip: number = 0;
 }
+
+@ObjectType()
+class ProvisioningJobConnection extends Connection(ProvisioningJob) {}
 
 @Resolver(() => ProvisioningJob)
 export class ProvisioningJobResolver {
-  @Query(() => [ProvisioningJob], { description: "An organisation's provisioning jobs, newest first." })
+  @Query(() => ProvisioningJobConnection, { description: "An organisation's provisioning jobs, newest first." })
   provisioningJobs(@Ctx() ctx: RequestContext, @Args() args: JobListArgs) {
-    return ctx.services.jobs.list(ctx, args);
+    const { first, after, last, before, ...filter } = args;
+    return ctx.services.jobs.list(ctx, filter, { first, after, last, before });
   }
 
   @Query(() => ProvisioningJob)

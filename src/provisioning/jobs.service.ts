@@ -1,6 +1,7 @@
 import type { RequestContext } from '../api/context';
-import { forbidden, notFound } from '../common/errors';
-import type { JobInfo, JobQueue, JobState } from '../jobs/job-queue';
+import { badInput, forbidden, notFound } from '../common/errors';
+import { lazily, pageOf, pageWindow, type Page, type PageArgs } from '../common/pagination';
+import { JobCursorError, type JobInfo, type JobListFilter, type JobQueue, type JobState } from '../jobs/job-queue';
 import { findReadableOrganization } from '../registry/records';
 
 /** Jobs of an organisation through the API: listing and cancelling, scoped like every record. */
@@ -13,19 +14,34 @@ export class JobsService {
     return queue;
   }
 
+  /** An organisation's jobs, newest first, one page (keyset on the store's own order). */
   async list(
     ctx: RequestContext,
-    filter: { organizationId: string; targetId?: string | null; state?: JobState | null; name?: string | null; first: number; skip: number },
-  ): Promise<JobInfo[]> {
+    filter: { organizationId: string; targetId?: string | null; state?: JobState | null; name?: string | null },
+    page: PageArgs,
+  ): Promise<Page<JobInfo>> {
     const organization = await findReadableOrganization(ctx.em, ctx.principal, filter.organizationId);
-    return this.queue().list({
+    const window = pageWindow(page);
+    const queue = this.queue();
+    const listed: JobListFilter = {
       organizationId: organization.id,
       targetId: filter.targetId ?? undefined,
       state: filter.state ?? undefined,
       name: filter.name ?? undefined,
-      limit: filter.first,
-      skip: filter.skip,
-    });
+    };
+    try {
+      const jobs = await queue.list({
+        ...listed,
+        after: window.after ?? undefined,
+        before: window.before ?? undefined,
+        fromEnd: window.backward,
+        limit: window.size + 1,
+      });
+      return pageOf(jobs, window, (job) => job.cursor, lazily(() => queue.count(listed)));
+    } catch (error) {
+      if (error instanceof JobCursorError) throw badInput(error.message, error.argument);
+      throw error;
+    }
   }
 
   async get(ctx: RequestContext, jobId: string): Promise<JobInfo> {

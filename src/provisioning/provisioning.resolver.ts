@@ -1,5 +1,6 @@
-import { IsEnum, IsOptional, IsUUID, Max, Min } from 'class-validator';
-import { Arg, Args, ArgsType, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { IsEnum, IsOptional, IsUUID } from 'class-validator';
+import { Arg, Args, ArgsType, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Connection, PageArgs } from '../common/pagination';
 import type { RequestContext } from '../api/context';
 import { Payload, toPayload } from '../common/payload';
 import { Person } from '../registry/people/person.entity';
@@ -36,13 +37,10 @@ class TargetProvisioningStatus {
 }
 
 @ArgsType()
-class EventArgs {
+class EventArgs extends PageArgs {
   @Field(() => ID)
   @IsUUID()
   organizationId: string;
-
-  @Field(() => String, { nullable: true })
-  after?: string | null;
 
   @Field(() => ID, { nullable: true })
   @IsOptional()
@@ -63,15 +61,10 @@ class EventArgs {
   @IsOptional()
   @IsEnum(ProvisioningOutcome, { each: true })
   outcomes?: ProvisioningOutcome[] | null;
-
-  @Field(() => Int, { defaultValue: 100 })
-  @Min(1)
-  @Max(1000)
-  first: number = 100;
-
-  @Field({ defaultValue: false, description: 'The newest `first` events (after `after`, when given), newest first: what a live view shows before it subscribes after the newest.' })
-  newestFirst: boolean = false;
 }
+
+@ObjectType()
+class ProvisioningEventConnection extends Connection(ProvisioningEvent) {}
 
 @ObjectType()
 class FinishEnrollmentPayload extends Payload(Person, 'person') {}
@@ -95,10 +88,13 @@ export class ProvisioningResolver {
     return rows.map(({ target, state }) => ({ target, state, status: state?.status ?? ProvisioningStatus.NOT_PROVISIONED }));
   }
 
-  @Query(() => [ProvisioningEvent], { description: 'Stored provisioning results of an organisation, after a sequence.' })
+  @Query(() => ProvisioningEventConnection, {
+    description:
+      "Stored provisioning results of an organisation in the order they happened. A cursor is the event's seq: `last: 50` is the newest fifty, and its endCursor is where the provisioningEvents subscription resumes.",
+  })
   provisioningEvents(@Ctx() ctx: RequestContext, @Args() args: EventArgs) {
-    const { organizationId, after, first, newestFirst, ...filter } = args;
-    return ctx.services.provisioning.events(ctx, organizationId, after, first, filter, newestFirst ? 'desc' : 'asc');
+    const { organizationId, first, after, last, before, ...filter } = args;
+    return ctx.services.provisioning.events(ctx, organizationId, filter, { first, after, last, before });
   }
 
   @Mutation(() => FinishEnrollmentPayload, { description: 'Finishes the enrollment of a person: Enrollment-mode targets provision them.' })

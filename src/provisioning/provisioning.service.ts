@@ -1,7 +1,8 @@
 import type { EntityClass } from '@mikro-orm/core';
 import type { RequestContext } from '../api/context';
 import type { OrgScopedEntity } from '../common/base-entity';
-import { badInput, isSequence, forbidden, notFound } from '../common/errors';
+import { forbidden, notFound } from '../common/errors';
+import { paginate, SEQ_ORDER, sequenceCodec, type Page, type PageArgs } from '../common/pagination';
 import { inWriteTransaction, type WriteResult } from '../db/transaction';
 import { EmailList } from '../registry/email-lists/email-list.entity';
 import { Group } from '../registry/groups/group.entity';
@@ -76,29 +77,17 @@ export class ProvisioningService {
   }
 
   /** Stored events of an organisation after a sequence, filtered like the subscription. */
-  async events(
-    ctx: RequestContext,
-    organizationId: string,
-    after: string | null | undefined,
-    first: number,
-    filter: Omit<EventFilter, 'organizationId'>,
-    order: 'asc' | 'desc' = 'asc',
-  ) {
+  /** An organisation's stored provisioning events, in sequence order, one page (the cursor is the event's seq). */
+  async events(ctx: RequestContext, organizationId: string, filter: Omit<EventFilter, 'organizationId'>, page: PageArgs): Promise<Page<ProvisioningEvent>> {
     const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
-    const cursor = after ?? '0';
-    if (!isSequence(cursor)) throw badInput('after must be an event sequence number.', 'after');
-    return ctx.em.find(
-      ProvisioningEvent,
-      {
-        organizationId: organization.id,
-        seq: { $gt: cursor },
-        ...(filter.subjectId ? { subjectId: filter.subjectId } : {}),
-        ...(filter.targetId ? { targetId: filter.targetId } : {}),
-        ...(filter.subjectType ? { subjectType: filter.subjectType } : {}),
-        ...(filter.outcomes?.length ? { outcome: { $in: filter.outcomes } } : {}),
-      },
-      { orderBy: { seq: order }, limit: first },
-    );
+    const where = {
+      organizationId: organization.id,
+      ...(filter.subjectId ? { subjectId: filter.subjectId } : {}),
+      ...(filter.targetId ? { targetId: filter.targetId } : {}),
+      ...(filter.subjectType ? { subjectType: filter.subjectType } : {}),
+      ...(filter.outcomes?.length ? { outcome: { $in: filter.outcomes } } : {}),
+    };
+    return paginate(ctx.em, ProvisioningEvent, where, page, { sort: SEQ_ORDER, codec: sequenceCodec<ProvisioningEvent>('seq') });
   }
 
   /**

@@ -1,8 +1,9 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Arg, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { ProvisioningMode } from './actions';
 import { DataFilterSpec, fromDataFilters } from '../data-filters/data-filter.types';
 import type { RequestContext } from '../api/context';
+import { Connection, PageArgs } from '../common/pagination';
 import { DeletePayload, Payload, toDeletePayload, toPayload } from '../common/payload';
 import { ProvisioningTarget } from './provisioning-target.entity';
 import { configJsonSchema } from '../plugins/config-schema';
@@ -63,15 +64,19 @@ class PluginInfo {
   canTestConnection: boolean;
 }
 
+@ObjectType()
+class ProvisioningTargetConnection extends Connection(ProvisioningTarget) {}
+
 @Resolver(() => ProvisioningTarget)
 export class ProvisioningTargetResolver {
-  @Query(() => [ProvisioningTarget], { description: "The organisation's targets, in the order they run." })
+  @Query(() => ProvisioningTargetConnection, { description: "The organisation's targets, in the order they run." })
   provisioningTargets(
     @Ctx() ctx: RequestContext,
     @Arg('organizationId', () => ID) organizationId: string,
+    @Args() page: PageArgs,
     @Arg('filter', () => ProvisioningTargetFilter, { nullable: true }) filter?: ProvisioningTargetFilter,
   ) {
-    return ctx.services.targets.list(ctx, organizationId, filter ?? {});
+    return ctx.services.targets.list(ctx, organizationId, filter ?? {}, page);
   }
 
   @Query(() => ProvisioningTarget)

@@ -16,6 +16,13 @@ import { GroupSelection, ProvisioningTarget } from './provisioning-target.entity
 import { assertRegexExpression } from '../provisionability/provisionability.api';
 import { toDataFilters, type DataFilterSpec } from '../data-filters/data-filter.types';
 import { assertCronExpression } from '../reconciliation/reconciliation.api';
+import { paginate, type Page, type PageArgs, type SortKey } from '../common/pagination';
+
+/** The order targets run in. */
+const TARGET_ORDER: SortKey[] = [
+  { property: 'order', direction: 'asc' },
+  { property: 'id', direction: 'asc' },
+];
 
 export interface TargetFilter {
   plugin?: string;
@@ -76,14 +83,15 @@ export class TargetService {
 
   constructor(readonly plugins: PluginRegistry) {}
 
-  async list(ctx: RequestContext, organizationId: string, filter: TargetFilter = {}): Promise<ProvisioningTarget[]> {
+  /** The organisation's targets in the order they run, one page. */
+  async list(ctx: RequestContext, organizationId: string, filter: TargetFilter, page: PageArgs): Promise<Page<ProvisioningTarget>> {
     const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
     const where = {
       organization: organization.id,
       ...(filter.plugin !== undefined ? { plugin: filter.plugin } : {}),
       ...(filter.mode !== undefined ? { mode: filter.mode } : {}),
     };
-    return ctx.em.find(ProvisioningTarget, where, { orderBy: { order: 'asc', id: 'asc' } });
+    return paginate(ctx.em, ProvisioningTarget, where, page, { sort: TARGET_ORDER });
   }
 
   get(ctx: RequestContext, id: string): Promise<ProvisioningTarget> {

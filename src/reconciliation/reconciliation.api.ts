@@ -17,6 +17,12 @@ import { findReadable, findWritable } from '../registry/records';
 import { Service } from '../registry/services/service.entity';
 import { nextRun, type Reconciler } from './reconciler';
 import { ReconciliationDifference, ReconciliationRun } from './reconciliation.entities';
+import { paginate, type Page, type PageArgs, type SortKey } from '../common/pagination';
+
+const NEWEST_FIRST: SortKey[] = [
+  { property: 'startedAt', direction: 'desc' },
+  { property: 'id', direction: 'desc' },
+];
 
 const ENTITIES: Record<SubjectType, EntityClass<OrgScopedEntity>> = {
   [SubjectType.PERSON]: Person,
@@ -141,9 +147,10 @@ export class ReconciliationApi {
     return ctx.services.jobs.get(ctx, jobId);
   }
 
-  async runs(ctx: RequestContext, targetId: string, first: number): Promise<ReconciliationRun[]> {
+  /** A target's reconciliations, newest first, one page. */
+  async runs(ctx: RequestContext, targetId: string, page: PageArgs): Promise<Page<ReconciliationRun>> {
     const target = await findReadable(ctx.em, ctx.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
-    return ctx.em.find(ReconciliationRun, { target: target.id }, { orderBy: { startedAt: 'desc', id: 'desc' }, limit: first });
+    return paginate(ctx.em, ReconciliationRun, { target: target.id }, page, { sort: NEWEST_FIRST });
   }
 
   async run(ctx: RequestContext, id: string): Promise<ReconciliationRun> {

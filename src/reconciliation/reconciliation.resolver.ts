@@ -1,7 +1,7 @@
-import { Max, Min } from 'class-validator';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../api/context';
+import { Connection, PageArgs } from '../common/pagination';
 import { ProvisioningAction, SubjectType } from '../provisioning/actions';
 import { ProvisioningJob } from '../provisioning/jobs.resolver';
 import { ProvisioningTarget } from '../provisioning/provisioning-target.entity';
@@ -59,15 +59,13 @@ class ConnectionTest {
 }
 
 @ArgsType()
-class RunListArgs {
+class RunListArgs extends PageArgs {
   @Field(() => ID)
   targetId: string;
-
-  @Field(() => Int, { defaultValue: 20 })
-  @Min(1)
-  @Max(200)
-  first: number = 20;
 }
+
+@ObjectType()
+class ReconciliationRunConnection extends Connection(ReconciliationRun) {}
 
 @Resolver(() => ReconciliationRun)
 export class ReconciliationResolver {
@@ -102,9 +100,10 @@ export class ReconciliationResolver {
     return ctx.services.reconciliation.reconcile(ctx, targetId, { dryRun, confirmDeletions });
   }
 
-  @Query(() => [ReconciliationRun], { description: "A target's reconciliations, newest first." })
+  @Query(() => ReconciliationRunConnection, { description: "A target's reconciliations, newest first." })
   reconciliationRuns(@Ctx() ctx: RequestContext, @Args() args: RunListArgs) {
-    return ctx.services.reconciliation.runs(ctx, args.targetId, args.first);
+    const { targetId, ...page } = args;
+    return ctx.services.reconciliation.runs(ctx, targetId, page);
   }
 
   @Query(() => ReconciliationRun)

@@ -46,7 +46,7 @@ import type { GraphQLResponse, GraphQLTestClient } from '../support/client';
 import { startTestFerry, type TestFerry } from '../support/ferry';
 import { createOrganization, organizationWithTokens, uniqueName } from '../support/fixtures';
 
-type Change = ChangeLogQuery['changeLog']['entries'][number];
+type Change = ChangeLogQuery['changeLog']['nodes'][number];
 
 /** [entityType, kind, personId] of each entry: what the provisioning engine keys on. */
 const summary = (changes: readonly Change[]) => changes.map((c) => [c.entityType, c.kind, c.personId]);
@@ -87,10 +87,10 @@ describe('identity sources, services, terms, departments and email lists', () =>
   async function changesSince(cursor: string): Promise<{ entries: Change[]; cursor: string }> {
     const entries: Change[] = [];
     for (;;) {
-      const page = (await t.admin.ok(ChangeLogDocument, { after: cursor, first: 1000 })).changeLog;
-      entries.push(...page.entries);
-      cursor = page.cursor;
-      if (!page.hasMore) return { entries, cursor };
+      const page = (await t.admin.ok(ChangeLogDocument, { after: cursor, first: 500 })).changeLog;
+      entries.push(...page.nodes);
+      cursor = page.pageInfo.endCursor ?? cursor;
+      if (!page.pageInfo.hasNextPage) return { entries, cursor };
     }
   }
 

@@ -39,15 +39,15 @@ async function fullNames(client: GraphQLTestClient, organizationId: string, sear
 async function logCursor(client: GraphQLTestClient, organizationId: string): Promise<string> {
   let cursor: string | null = null;
   for (;;) {
-    const page: ChangeLogQuery = await client.ok(ChangeLogDocument, { organizationId, after: cursor, first: 1000 });
-    cursor = page.changeLog.cursor;
-    if (!page.changeLog.hasMore) return cursor;
+    const page: ChangeLogQuery = await client.ok(ChangeLogDocument, { organizationId, after: cursor, first: 500 });
+    cursor = page.changeLog.pageInfo.endCursor ?? cursor;
+    if (!page.changeLog.pageInfo.hasNextPage) return cursor ?? '0';
   }
 }
 
 async function assertNothingLogged(client: GraphQLTestClient, organizationId: string, cursor: string) {
-  const page = await client.ok(ChangeLogDocument, { organizationId, after: cursor, first: 1000 });
-  assert.deepEqual(page.changeLog.entries, [], 'a failed mutation writes no change-log entry');
+  const page = await client.ok(ChangeLogDocument, { organizationId, after: cursor, first: 500 });
+  assert.deepEqual(page.changeLog.nodes, [], 'a failed mutation writes no change-log entry');
 }
 
 const updatesOf = (changes: ChangeFieldsFragment[], entityType: string) =>

@@ -28,9 +28,9 @@ export async function personDetails(client: GraphQLTestClient, id: string) {
 export async function changeLogHead(t: TestFerry): Promise<string> {
   let cursor: string | null = null;
   for (;;) {
-    const page: ChangeLogQuery['changeLog'] = (await t.admin.ok(ChangeLogDocument, { after: cursor, first: 1000 })).changeLog;
-    if (!page.hasMore) return page.cursor;
-    cursor = page.cursor;
+    const page: ChangeLogQuery['changeLog'] = (await t.admin.ok(ChangeLogDocument, { after: cursor, first: 500 })).changeLog;
+    cursor = page.pageInfo.endCursor ?? cursor;
+    if (!page.pageInfo.hasNextPage) return cursor ?? '0';
   }
 }
 
@@ -38,7 +38,7 @@ export async function changeLogHead(t: TestFerry): Promise<string> {
 export async function assertNothingWrittenSince(t: TestFerry, head: string): Promise<void> {
   const page = (await t.admin.ok(ChangeLogDocument, { after: head, first: 10 })).changeLog;
   assert.deepEqual(
-    page.entries.map((entry) => `${entry.kind} ${entry.entityType}`),
+    page.nodes.map((entry) => `${entry.kind} ${entry.entityType}`),
     [],
     'a failed mutation must not write anything',
   );

@@ -379,8 +379,11 @@ describe('people', () => {
         assert.ok(withRoles.every((p) => p.roles[0].addresses.length === 1 && p.roles[0].telephoneNumbers.length === 1));
         return statements;
       };
-      const for30 = await statementsFor(30);
-      const for90 = await statementsFor(90);
+      // The server's background work (the validity sweep, dispatch) counts too when it happens to run
+      // during a read: the fewer of two reads is the read's own.
+      const fewest = async (first: number) => Math.min(await statementsFor(first), await statementsFor(first));
+      const for30 = await fewest(30);
+      const for90 = await fewest(90);
       assert.equal(for90, for30, 'the number of statements must not grow with the page size');
       assert.ok(for30 <= 15, `expected a small constant number of statements, got ${for30}`);
     });

@@ -12,6 +12,7 @@ import {
   ProvisioningTargetDocument,
   ProvisioningTargetsDocument,
   UpdateProvisioningTargetDocument,
+  type ChangeLogQuery,
   type CreateProvisioningTargetInput,
 } from '../../src/client/generated/graphql';
 import type { GraphQLTestClient } from '../support/client';
@@ -59,9 +60,18 @@ describe('provisioning targets', () => {
     return data.createProvisioningTarget;
   };
 
-  const changeLogCursor = async () => (await t.admin.ok(ChangeLogDocument, { first: 1000 })).changeLog.cursor;
-  const changesSince = async (cursor: string | null | undefined) =>
-    (await t.admin.ok(ChangeLogDocument, { after: cursor, first: 1000 })).changeLog.entries;
+  /** Every change-log entry after `cursor`, paging to the end, and the newest entry's sequence. */
+  const readChangeLog = async (cursor: string) => {
+    const entries: ChangeLogQuery['changeLog']['nodes'] = [];
+    for (;;) {
+      const page = (await t.admin.ok(ChangeLogDocument, { after: cursor, first: 500 })).changeLog;
+      entries.push(...page.nodes);
+      cursor = page.pageInfo.endCursor ?? cursor;
+      if (!page.pageInfo.hasNextPage) return { entries, cursor };
+    }
+  };
+  const changeLogCursor = async () => (await readChangeLog('0')).cursor;
+  const changesSince = async (cursor: string) => (await readChangeLog(cursor)).entries;
 
   it('lists the installed plugins with their write-only settings', async () => {
     const { provisioningPlugins } = await t.admin.ok(ProvisioningPluginsDocument);
@@ -96,15 +106,15 @@ describe('provisioning targets', () => {
 
     const listed = await t.admin.ok(ProvisioningTargetsDocument, { organizationId: organization.id });
     assert.deepEqual(
-      listed.provisioningTargets.map((target) => target.id),
+      listed.provisioningTargets.nodes.map((target) => target.id),
       [front.target.id, first.target.id, second.target.id, third.target.id],
     );
     const manual = await t.admin.ok(ProvisioningTargetsDocument, { organizationId: organization.id, filter: { mode: 'MANUAL' } });
-    assert.deepEqual(manual.provisioningTargets.map((target) => target.id), [second.target.id]);
+    assert.deepEqual(manual.provisioningTargets.nodes.map((target) => target.id), [second.target.id]);
     const ldap = await t.admin.ok(ProvisioningTargetsDocument, { organizationId: organization.id, filter: { plugin: 'ldap' } });
-    assert.equal(ldap.provisioningTargets.length, 4);
+    assert.equal(ldap.provisioningTargets.nodes.length, 4);
     const none = await t.admin.ok(ProvisioningTargetsDocument, { organizationId: organization.id, filter: { plugin: 'scim' } });
-    assert.deepEqual(none.provisioningTargets, []);
+    assert.deepEqual(none.provisioningTargets.nodes, []);
     const other = await createOrganization(t.admin);
     const otherFirst = await createTarget(t.admin, { organizationId: other.id });
     assert.equal(otherFirst.target.order, 1, 'the order counts per organisation');
@@ -252,7 +262,7 @@ describe('provisioning targets', () => {
     await t.admin.fails('NOT_FOUND', ProvisioningTargetDocument, { id: '00000000-0000-7000-8000-000000000000' });
     await t.admin.fails('NOT_FOUND', ProvisioningTargetDocument, { id: 'not-a-uuid' });
     const listed = await t.admin.ok(ProvisioningTargetsDocument, { organizationId: organization.id });
-    assert.deepEqual(listed.provisioningTargets.map((x) => x.id), [target.id]);
+    assert.deepEqual(listed.provisioningTargets.nodes.map((x) => x.id), [target.id]);
   });
 
   it('never changes the plugin of a target', async () => {
@@ -314,7 +324,7 @@ describe('provisioning targets', () => {
     assert.equal(read.provisioningTarget.mode, 'MANUAL');
     assert.deepEqual(read.provisioningTarget.secretsSet, ['bindPassword']);
     const listed = await reader.ok(ProvisioningTargetsDocument, { organizationId: organization.id });
-    assert.equal(listed.provisioningTargets.length, 1);
+    assert.equal(listed.provisioningTargets.nodes.length, 1);
     assert.ok(!JSON.stringify([read, listed]).includes(PASSWORD));
     await reader.ok(ProvisioningPluginsDocument);
     const input = { organizationId: organization.id, name: 'X', plugin: 'ldap', config: ldapConfig() };
@@ -355,6 +365,6 @@ describe('provisioning targets', () => {
     await t.admin.fails('NOT_FOUND', DeleteProvisioningTargetDocument, { id: target.id });
     assert.equal(await storedColumns(target.id), undefined);
     const listed = await t.admin.ok(ProvisioningTargetsDocument, { organizationId: organization.id });
-    assert.deepEqual(listed.provisioningTargets, []);
+    assert.deepEqual(listed.provisioningTargets.nodes, []);
   });
 });

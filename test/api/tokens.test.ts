@@ -37,7 +37,7 @@ describe('API tokens', () => {
       await db.end();
     }
     const listed = await t.admin.ok(ApiTokensDocument, { organizationId: organization.id });
-    assert.deepEqual(listed.apiTokens.map((token) => token.id), [created.token.id]);
+    assert.deepEqual(listed.apiTokens.nodes.map((token) => token.id), [created.token.id]);
     assert.ok(!JSON.stringify(listed).includes(created.secret));
   });
 

@@ -213,7 +213,7 @@ describe('console', () => {
         await page.getByRole('button', { name: 'Create target' }).click();
         await page.getByRole('heading', { name: /directory/ }).waitFor();
       });
-      const [saved] = (await admin.client.ok(ProvisioningTargetsDocument, { organizationId: organization.id })).provisioningTargets;
+      const [saved] = (await admin.client.ok(ProvisioningTargetsDocument, { organizationId: organization.id })).provisioningTargets.nodes;
       assert.equal(saved.mode, 'MANUAL');
       assert.equal(saved.config.peopleBaseDn, base);
       assert.equal((saved.config.personObjectClasses as Record<string, boolean>).eduMember, true);
@@ -233,7 +233,7 @@ describe('console', () => {
         await page.getByRole('button', { name: 'Test connection' }).click();
         await page.getByRole('status').filter({ hasText: 'Connection works' }).waitFor();
       });
-      const [edited] = (await admin.client.ok(ProvisioningTargetsDocument, { organizationId: organization.id })).provisioningTargets;
+      const [edited] = (await admin.client.ok(ProvisioningTargetsDocument, { organizationId: organization.id })).provisioningTargets.nodes;
       assert.equal(edited.concurrency, 2);
 
       await step(tab, 'reprovision-all', async () => {
@@ -270,6 +270,16 @@ describe('console', () => {
       assert.equal(fixed.searchEntries[0].sn, 'Number0', 'apply fixed the entry');
       const stranger = await slapd.client().search(`uid=stranger,${base}`, { scope: 'base' });
       assert.equal(stranger.searchEntries.length, 1, 'what Ferry does not own stays');
+
+      // A save with a wrong password is kept, with the connection test's failure as a warning.
+      await step(tab, 'save-warns', async () => {
+        await page.getByLabel('Bind Password (write-only)').fill('not-the-password');
+        await page.getByRole('button', { name: 'Save target' }).click();
+        await page.getByRole('status').filter({ hasText: /^Saved, but the connection test failed: .*invalidCredentials/ }).waitFor();
+        await tab.screenshot('target-save-warning');
+      });
+      const { provisioningTargets } = await admin.client.ok(ProvisioningTargetsDocument, { organizationId: organization.id });
+      assert.deepEqual(provisioningTargets.nodes.map((target) => target.name), ['directory'], 'saved all the same');
       assert.deepEqual(tab.problems, []);
     } finally {
       await tab.close();

@@ -160,7 +160,7 @@ describe('import and export', () => {
     })).createPerson.person;
     await importFile(organization.id, 'CSV', 'uid,given,family,email\ngrace,Grace,Hopper,grace@example.org\n');
     const grace = (await peopleOf(organization.id)).find((p) => p.identifiers.some((i) => i.value === 'grace'))!;
-    const entries = (await t.admin.ok(ChangeLogDocument, { organizationId: organization.id, first: 500 })).changeLog.entries;
+    const entries = (await t.admin.ok(ChangeLogDocument, { organizationId: organization.id, first: 500 })).changeLog.nodes;
     const of = (personId: string) =>
       entries.filter((e) => e.personId === personId).map((e) => `${e.entityType} ${e.kind} ${e.actorTokenId ? 'by a token' : 'by nobody'} ${e.changedFields.join(',')}`).sort();
     assert.ok(of(grace.id).length >= 6, JSON.stringify(of(grace.id)));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { afterEach, it } from 'node:test';
-import { JobState, type JobInfo, type JobQueue, type RunningJob } from '../../src/jobs/job-queue';
+import { JobCursorError, JobState, type JobInfo, type JobQueue, type RunningJob } from '../../src/jobs/job-queue';
 
 /** Opens a queue on the backend under test; every queue of one test shares one store. */
 export type OpenQueue = (options?: { lockLifetimeMs?: number; shutdownTimeoutMs?: number }) => Promise<JobQueue>;
@@ -383,7 +383,18 @@ export function jobQueueContract(open: () => OpenQueue): void {
     const otherName = (await jobs.enqueue(other, { organizationId: 'org-l', targetId: 'even' })).jobId;
     const newestFirst = [...ids].reverse();
     assert.deepEqual((await jobs.list({ organizationId: 'org-l', name })).map((j) => j.id), newestFirst);
-    assert.deepEqual((await jobs.list({ organizationId: 'org-l', name, limit: 2, skip: 1 })).map((j) => j.id), newestFirst.slice(1, 3));
+    // Keyset pages: after a job's cursor (older ones), before one (newer), and from the end (oldest first).
+    const [newest] = await jobs.list({ organizationId: 'org-l', name, limit: 1 });
+    const page = await jobs.list({ organizationId: 'org-l', name, limit: 2, after: newest.cursor });
+    assert.deepEqual(page.map((j) => j.id), newestFirst.slice(1, 3));
+    assert.deepEqual((await jobs.list({ organizationId: 'org-l', name, limit: 2, after: page[1].cursor })).map((j) => j.id), newestFirst.slice(3, 5));
+    assert.deepEqual((await jobs.list({ organizationId: 'org-l', name, before: page[0].cursor })).map((j) => j.id), [ids[4]]);
+    assert.deepEqual((await jobs.list({ organizationId: 'org-l', name, limit: 2, fromEnd: true })).map((j) => j.id), ids.slice(0, 2));
+    assert.deepEqual((await jobs.list({ organizationId: 'org-l', name, fromEnd: true, after: page[1].cursor })).map((j) => j.id), ids.slice(0, 2));
+    assert.deepEqual((await jobs.list({ organizationId: 'org-l', name, fromEnd: true, before: page[1].cursor })).map((j) => j.id), [ids[3], ids[4]]);
+    assert.equal(await jobs.count({ organizationId: 'org-l', name }), 5);
+    assert.equal(await jobs.count({ organizationId: 'org-l', targetId: 'even' }), 4);
+    await assert.rejects(jobs.list({ organizationId: 'org-l', after: 'not-a-cursor' }), JobCursorError);
     assert.deepEqual((await jobs.list({ organizationId: 'org-l', targetId: 'even', name })).map((j) => j.id), [ids[4], ids[2], ids[0]]);
     assert.deepEqual((await jobs.list({ organizationId: 'org-l', targetId: 'even' })).map((j) => j.id), [otherName, ids[4], ids[2], ids[0]]);
     assert.deepEqual((await jobs.list({ organizationId: 'org-other' })).map((j) => j.id), [foreign]);

@@ -190,7 +190,7 @@ describe('live provisioning results over graphql-ws', () => {
     await create('Two');
     await create('Three');
     const missed = (await admin.client.ok(ProvisioningEventsDocument, { organizationId: organization.id, after: cursor, subjectType: 'PERSON' }))
-      .provisioningEvents;
+      .provisioningEvents.nodes;
     assert.equal(missed.length, 6);
 
     const second = live(admin.secret);
@@ -206,7 +206,7 @@ describe('live provisioning results over graphql-ws', () => {
     const seqs = withLive.map((e) => e.provisioningEvents.seq);
     assert.equal(new Set(seqs).size, 9, 'no duplicates');
     const stored = (await admin.client.ok(ProvisioningEventsDocument, { organizationId: organization.id, after: cursor, subjectType: 'PERSON' }))
-      .provisioningEvents;
+      .provisioningEvents.nodes;
     assert.deepEqual(seqs, stored.map((e) => e.seq), 'no gap: what was stored is what was received');
     assert.deepEqual(
       withLive.slice(6).map((e) => e.provisioningEvents.subjectLabel),

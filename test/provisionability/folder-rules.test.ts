@@ -7,12 +7,12 @@ import {
   ProvisionableGroupsDocument,
   ProvisioningAssignmentsDocument,
   ProvisioningEventsDocument,
-  ProvisioningJobsDocument,
   SetFolderProvisioningDocument,
   UpdateFolderDocument,
   UpdateGroupDocument,
   UpdateProvisioningTargetDocument,
 } from '../../src/client/generated/graphql';
+import { allJobs } from '../support/events';
 import { startTestFerry, type TestFerry } from '../support/ferry';
 import { uniqueName } from '../support/fixtures';
 import { recordingPlugin } from '../support/recording-plugin';
@@ -234,7 +234,7 @@ describe('folder rules: which groups are provisionable on a target (spec 2.3)', 
     const deadline = Date.now() + 10000;
     let daily;
     while (!daily) {
-      const jobs = (await world.admin.ok(ProvisioningJobsDocument, { organizationId: world.organizationId, targetId: target, state: 'QUEUED' })).provisioningJobs;
+      const jobs = await allJobs(world.admin, { organizationId: world.organizationId, targetId: target, state: 'QUEUED' });
       daily = jobs.find((job) => job.name === 'provisionability-full-recalculation' && job.details.trigger === 'DAILY');
       if (!daily && Date.now() > deadline) assert.fail('no daily recalculation was scheduled');
       if (!daily) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -279,7 +279,7 @@ describe('folder rules: which groups are provisionable on a target (spec 2.3)', 
     const gamma = world.groups.get('other:gamma')!;
     const actionsOn = (targetName: string, groupId: string) => recorder.on(targetName).filter((c) => c.subject.id === groupId).map((c) => c.action);
     const events = async (groupId: string) =>
-      (await t.admin.ok(ProvisioningEventsDocument, { organizationId: world.organizationId, subjectId: groupId, first: 100 })).provisioningEvents
+      (await t.admin.ok(ProvisioningEventsDocument, { organizationId: world.organizationId, subjectId: groupId, first: 100 })).provisioningEvents.nodes
         .filter((event) => event.targetName === rulesName)
         .map((event) => `${event.action}:${event.outcome}`);
 

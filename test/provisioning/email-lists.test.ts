@@ -13,7 +13,6 @@ import {
   CreateProvisioningTargetDocument,
   DeleteEmailListDocument,
   ProvisionDocument,
-  ProvisioningEventsDocument,
   ProvisioningJobDocument,
   ProvisioningStatusDocument,
   ReprovisionAllDocument,
@@ -23,6 +22,7 @@ import {
 } from '../../src/client/generated/graphql';
 import { verifyWebhookSignature, type WebhookDocument } from '../../src/plugins/webhook';
 import type { EmailListPayload } from '../../src/provisioning/payload';
+import { allEvents } from '../support/events';
 import { startTestFerry, type TestFerry } from '../support/ferry';
 import { createOrganization, uniqueName } from '../support/fixtures';
 import { startSlapd, type Slapd } from '../support/slapd';
@@ -129,7 +129,7 @@ describe('email lists are provisioned (spec 1.3 LA/LU/LD/LR)', () => {
   }
 
   async function events(organizationId: string, filter: { subjectId?: string; targetId?: string } = {}): Promise<ProvisioningEventFieldsFragment[]> {
-    return (await t.admin.ok(ProvisioningEventsDocument, { organizationId, first: 1000, ...filter })).provisioningEvents;
+    return allEvents(t.admin, { organizationId, ...filter });
   }
 
   it('sends a list to a webhook when it is created, when a member joins its group or changes address, when it is deleted, and on request', async () => {

@@ -162,9 +162,9 @@ describe('the provisioning engine', () => {
     assert.equal(broken?.status, 'FAILED');
     assert.match(broken?.state?.lastError ?? '', /rejected the data/);
     const events = await t.admin.ok(ProvisioningEventsDocument, { organizationId: organization.id, subjectId: ada.id });
-    const outcomes = events.provisioningEvents.map((e) => `${e.targetName}:${e.outcome}`);
+    const outcomes = events.provisioningEvents.nodes.map((e) => `${e.targetName}:${e.outcome}`);
     assert.deepEqual(outcomes, ['ok-1:SUCCEEDED', 'broken:FAILED', 'ok-3:SUCCEEDED']);
-    assert.ok(events.provisioningEvents.every((e) => e.changeSeq), 'each event names the change that caused it');
+    assert.ok(events.provisioningEvents.nodes.every((e) => e.changeSeq), 'each event names the change that caused it');
   });
 
   it('turns leaving the provisioning group into a delete, and provisions only that group', async () => {
@@ -187,7 +187,7 @@ describe('the provisioning engine', () => {
     // Suspended: the membership no longer counts, so the person is deleted from this target.
     assert.ok(calls('wiki').includes('PERSON_DELETED PERSON'), calls('wiki').join());
     const events = await t.admin.ok(ProvisioningEventsDocument, { organizationId: organization.id, subjectId: ada.id });
-    assert.match(events.provisioningEvents.at(-1)?.detail ?? '', /not in provisioning group/);
+    assert.match(events.provisioningEvents.nodes.at(-1)?.detail ?? '', /not in provisioning group/);
   });
 
   it('deletes people linked to the skipped identity source', async () => {
@@ -301,8 +301,8 @@ describe('the provisioning engine', () => {
 async function latestSeq(t: TestFerry, organizationId: string): Promise<string> {
   let cursor = '0';
   for (;;) {
-    const page: ChangeLogQuery = await t.admin.ok(ChangeLogDocument, { organizationId, after: cursor, first: 1000 });
-    cursor = page.changeLog.cursor;
-    if (!page.changeLog.hasMore) return cursor;
+    const page: ChangeLogQuery = await t.admin.ok(ChangeLogDocument, { organizationId, after: cursor, first: 500 });
+    cursor = page.changeLog.pageInfo.endCursor ?? cursor;
+    if (!page.changeLog.pageInfo.hasNextPage) return cursor;
   }
 }

@@ -6,9 +6,9 @@ import {
   CreatePersonWithOutcomesDocument,
   CreateProvisioningTargetDocument,
   DeletePersonWithOutcomesDocument,
-  ProvisioningEventsDocument,
   ProvisioningFailuresDocument,
 } from '../../src/client/generated/graphql';
+import { allEvents } from '../support/events';
 import { startTestFerry, type TestFerry } from '../support/ferry';
 import { createOrganization } from '../support/fixtures';
 
@@ -79,8 +79,8 @@ describe('failure notifications of deleted subjects', () => {
       // must not leave (or reopen) anything.
       const deadline = Date.now() + 15000;
       for (;;) {
-        const events = await t.admin.ok(ProvisioningEventsDocument, { organizationId: organization.id, subjectId: person.id });
-        if (events.provisioningEvents.some((e) => e.detail === 'the subject no longer exists')) break;
+        const events = await allEvents(t.admin, { organizationId: organization.id, subjectId: person.id });
+        if (events.some((e) => e.detail === 'the subject no longer exists')) break;
         if (Date.now() > deadline) assert.fail(`the retry did not run: ${JSON.stringify(events)}`);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }

@@ -19,6 +19,7 @@ import {
 import type { JobQueue, RunningJob } from '../../src/jobs/job-queue';
 import { createLogger } from '../../src/observability/logger';
 import { FullRecalculation, type FullRecalculationData } from '../../src/provisionability/full-recalculation';
+import { allEvents } from '../support/events';
 import { startTestFerry, type TestFerry } from '../support/ferry';
 import { createOrganization, uniqueName } from '../support/fixtures';
 import { startSlapd, type Slapd } from '../support/slapd';
@@ -77,7 +78,7 @@ describe('job outcomes and progress (real slapd)', () => {
   }
 
   async function jobEvents(organizationId: string, jobId: string) {
-    const events = (await t.admin.ok(ProvisioningEventsDocument, { organizationId, first: 1000 })).provisioningEvents;
+    const events = await allEvents(t.admin, { organizationId });
     return events.filter((event) => event.jobId === jobId);
   }
 
@@ -141,7 +142,7 @@ describe('job outcomes and progress (real slapd)', () => {
     assert.equal(refused.outcome, 'FAILED');
     assert.match(refused.error ?? '', /invalidCredentials/);
 
-    const events = (await t.admin.ok(ProvisioningEventsDocument, { organizationId: organization.id, first: 100 })).provisioningEvents;
+    const events = (await t.admin.ok(ProvisioningEventsDocument, { organizationId: organization.id, first: 100 })).provisioningEvents.nodes;
     assert.deepEqual(
       events.filter((event) => event.seq === provision.seq || event.seq === refused.seq).map((event) => event.error),
       [provision.error, refused.error],

@@ -178,7 +178,7 @@ describe('provisioning into a real slapd', () => {
     assert.equal(down?.status, 'FAILED');
     assert.match(down?.state?.lastError ?? '', /ECONNREFUSED|connect|refused/i);
     const events = await t.admin.ok(ProvisioningEventsDocument, { organizationId: organization.id, subjectId: ada.id });
-    assert.deepEqual(events.provisioningEvents.map((e) => `${e.targetName}:${e.outcome}`), ['down:FAILED', 'up:SUCCEEDED']);
+    assert.deepEqual(events.provisioningEvents.nodes.map((e) => `${e.targetName}:${e.outcome}`), ['down:FAILED', 'up:SUCCEEDED']);
   });
 
   it('writes nothing for a Manual target until asked, then provisions on request', async () => {
@@ -241,7 +241,7 @@ describe('provisioning into a real slapd', () => {
     await t.admin.ok(FinishEnrollmentDocument, { personId: ada.id });
     assert.deepEqual((await slapd.entry(personDn(dirs, 'ada')))?.sorted('isMemberOf'), ['CO:members:active', 'CO:members:all', 'projects:gemini']);
     assert.deepEqual((await slapd.entry(groupDn))?.get('member'), [personDn(dirs, 'ada')], 'the group entry is written with its member');
-    const events = (await t.admin.ok(ProvisioningEventsDocument, { organizationId: organization.id, subjectId: project.id, first: 10 })).provisioningEvents;
+    const events = (await t.admin.ok(ProvisioningEventsDocument, { organizationId: organization.id, subjectId: project.id, first: 10 })).provisioningEvents.nodes;
     assert.deepEqual(events.map((e) => `${e.action}:${e.outcome}`), ['PERSON_ENROLLMENT_FINISHED:SUCCEEDED'], 'the group got the enrollment action');
   });
 });

@@ -9,10 +9,10 @@ import {
   CreateProvisioningTargetDocument,
   DeleteGroupDocument,
   DeletePersonDocument,
-  ProvisioningEventsDocument,
   ProvisioningStatusDocument,
   UpdatePersonDocument,
 } from '../../src/client/generated/graphql';
+import { allEvents } from '../support/events';
 import { startTestFerry, type TestFerry } from '../support/ferry';
 import { createOrganization, uniqueName } from '../support/fixtures';
 import { startSlapd, type Slapd } from '../support/slapd';
@@ -70,7 +70,7 @@ describe('LDAP: Ferry never changes or deletes an entry it did not write', () =>
   }
 
   async function events(organizationId: string, subjectId: string) {
-    return (await t.admin.ok(ProvisioningEventsDocument, { organizationId, subjectId })).provisioningEvents;
+    return allEvents(t.admin, { organizationId, subjectId });
   }
 
   async function status(subjectType: 'PERSON' | 'GROUP', subjectId: string) {

@@ -4,11 +4,11 @@ import {
   CreatePersonDocument,
   CreateProvisioningTargetDocument,
   DeletePersonDocument,
-  ProvisioningEventsDocument,
   ProvisioningJobsDocument,
   UpdateNameDocument,
   type ProvisioningMode,
 } from '../../src/client/generated/graphql';
+import { allEvents } from '../support/events';
 import { startTestFerry, type TestFerry } from '../support/ferry';
 import { createOrganization, uniqueName } from '../support/fixtures';
 import { startSlapd, type Slapd } from '../support/slapd';
@@ -70,15 +70,15 @@ describe('queued provisioning into a slapd that goes away and comes back', () =>
     await t.admin.ok(DeletePersonDocument, { id: eve.id });
 
     // While slapd is down: failures are retryable and retries are scheduled, nothing is lost.
-    const pending = await t.admin.ok(ProvisioningEventsDocument, { organizationId: organization.id, first: 1000 });
-    assert.ok(pending.provisioningEvents.some((e) => e.outcome === 'RETRY_SCHEDULED' && e.retryable));
-    assert.ok(!pending.provisioningEvents.some((e) => e.outcome === 'FAILED' && !e.retryable), 'no failure was taken as permanent');
-    assert.ok((await t.admin.ok(ProvisioningJobsDocument, { organizationId: organization.id, state: 'QUEUED' })).provisioningJobs.length > 0);
+    const pending = await allEvents(t.admin, { organizationId: organization.id });
+    assert.ok(pending.some((e) => e.outcome === 'RETRY_SCHEDULED' && e.retryable));
+    assert.ok(!pending.some((e) => e.outcome === 'FAILED' && !e.retryable), 'no failure was taken as permanent');
+    assert.ok((await t.admin.ok(ProvisioningJobsDocument, { organizationId: organization.id, state: 'QUEUED' })).provisioningJobs.nodes.length > 0);
     await slapd.restart();
     const expected = (base: string) => [`uid=ada,${base}`, `uid=bob,${base}`].sort();
     const deadline = Date.now() + 30000;
     for (;;) {
-      const queued = (await t.admin.ok(ProvisioningJobsDocument, { organizationId: organization.id, state: 'QUEUED' })).provisioningJobs;
+      const queued = (await t.admin.ok(ProvisioningJobsDocument, { organizationId: organization.id, state: 'QUEUED' })).provisioningJobs.nodes;
       const [q, e] = await Promise.all([slapd.childDns(queueDn), slapd.childDns(onErrorDn)]);
       if (queued.length === 0 && JSON.stringify(q.sort()) === JSON.stringify(expected(queueDn)) && JSON.stringify(e.sort()) === JSON.stringify(expected(onErrorDn))) break;
       if (Date.now() > deadline) assert.fail(`did not converge: queued=${queued.length} queue=${q} onError=${e}`);

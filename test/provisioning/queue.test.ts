@@ -4,20 +4,19 @@ import {
   CancelProvisioningJobDocument,
   CreatePersonDocument,
   CreateProvisioningTargetDocument,
-  ProvisioningEventsDocument,
   ProvisioningJobDocument,
-  ProvisioningJobsDocument,
   ProvisioningStatusDocument,
   UpdateNameDocument,
   UpdateProvisioningTargetDocument,
   type ProvisioningEventsQuery,
   type ProvisioningMode,
 } from '../../src/client/generated/graphql';
+import { allEvents, allJobs } from '../support/events';
 import { startTestFerry, type TestFerry } from '../support/ferry';
 import { createOrganization, organizationWithTokens } from '../support/fixtures';
 import { recordingPlugin } from '../support/recording-plugin';
 
-type Event = ProvisioningEventsQuery['provisioningEvents'][number];
+type Event = ProvisioningEventsQuery['provisioningEvents']['nodes'][number];
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 20000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -49,8 +48,7 @@ describe('queued provisioning (Queue and Queue On Error)', () => {
     ).createProvisioningTarget.target;
   }
 
-  const events = async (organizationId: string, subjectId: string) =>
-    (await t.admin.ok(ProvisioningEventsDocument, { organizationId, subjectId, first: 1000 })).provisioningEvents;
+  const events = async (organizationId: string, subjectId: string) => allEvents(t.admin, { organizationId, subjectId });
   const on = (list: Event[], targetName: string) => list.filter((e) => e.targetName === targetName).map((e) => `${e.action}:${e.outcome}`);
 
   it('queues instead of calling, runs the job with the data of when it runs, and coalesces identical waiting requests', async () => {
@@ -85,8 +83,8 @@ describe('queued provisioning (Queue and Queue On Error)', () => {
     const lastName = pushed[1].subject.subjectType === 'PERSON' ? pushed[1].subject.primaryName?.family : null;
     assert.equal(lastName, 'Lovelace', 'the payload was built when the job ran');
     assert.ok(on(after, 'queued').every((e) => !e.includes('FAILED')));
-    const jobs = await t.admin.ok(ProvisioningJobsDocument, { organizationId: organization.id, state: 'COMPLETED' });
-    assert.ok(jobs.provisioningJobs.some((j) => j.id === queuedUpdate?.jobId && j.subjectId === ada.id && j.action === 'PERSON_UPDATED'));
+    const jobs = await allJobs(t.admin, { organizationId: organization.id, state: 'COMPLETED' });
+    assert.ok(jobs.some((j) => j.id === queuedUpdate?.jobId && j.subjectId === ada.id && j.action === 'PERSON_UPDATED'));
   });
 
   it("runs a target's piled-up jobs together, in queue order, each job with its own outcome", async () => {
@@ -101,7 +99,7 @@ describe('queued provisioning (Queue and Queue On Error)', () => {
     const people = [await person('A'), await person('B'), await person('Reject'), await person('C'), await person('D')];
     await t.ferry.jobs.startWorkers();
     const jobs = await waitFor('every job of the target to end', async () => {
-      const all = (await t.admin.ok(ProvisioningJobsDocument, { organizationId: organization.id, targetId: bulk.id, first: 200 })).provisioningJobs;
+      const all = await allJobs(t.admin, { organizationId: organization.id, targetId: bulk.id });
       return all.length > 0 && all.every((job) => job.state === 'COMPLETED' || job.state === 'FAILED') && all;
     });
     const jobOf = (subjectId: string) => jobs.filter((job) => job.subjectId === subjectId);
@@ -139,8 +137,7 @@ describe('queued provisioning (Queue and Queue On Error)', () => {
     assert.deepEqual(on(list, 'rejecting'), ['PERSON_ADDED:FAILED'], 'permanent failures are not retried');
     assert.equal(list.find((e) => e.targetName === 'rejecting')?.retryable, false);
     assert.deepEqual(on(list, 'no-retry'), ['PERSON_ADDED:FAILED'], 'a retry interval of 0 never retries');
-    const failedJobs = (await t.admin.ok(ProvisioningJobsDocument, { organizationId: organization.id, targetId: flaky.id, state: 'FAILED' }))
-      .provisioningJobs.filter((job) => job.subjectId === ada.id);
+    const failedJobs = (await allJobs(t.admin, { organizationId: organization.id, targetId: flaky.id, state: 'FAILED' })).filter((job) => job.subjectId === ada.id);
     assert.deepEqual(failedJobs.map((job) => job.attempt).sort(), [2, 3], 'both retry jobs are kept as failed');
     assert.match(failedJobs[0].failReason ?? '', /unreachable/);
     // Backoff: the second retry waited twice the interval after the first retry failed.

@@ -10,7 +10,6 @@ import {
   CreatePersonDocument,
   CreateProvisioningTargetDocument,
   GroupsWithMembersDocument,
-  ProvisioningEventsDocument,
   ProvisioningJobDocument,
   ReprovisionAllDocument,
   type ProvisioningEventFieldsFragment,
@@ -19,6 +18,7 @@ import {
 import { freePort } from '../../src/db/scratch-database';
 import { BATCHES_AT_ONCE, DEFAULT_BATCH_SIZE } from '../../src/provisioning/reprovision-all';
 import { GraphQLTestClient } from '../support/client';
+import { allEvents } from '../support/events';
 import { LOOPBACK_NETWORKS, startTestFerry, type TestFerry } from '../support/ferry';
 import { createOrganization } from '../support/fixtures';
 import { startSlapd, type Slapd } from '../support/slapd';
@@ -115,16 +115,7 @@ describe('reprovision all across a crash (a Ferry process killed half-way)', () 
   const job = async (id: string): Promise<ProvisioningJobFieldsFragment> => (await t.admin.ok(ProvisioningJobDocument, { id })).provisioningJob;
 
   async function jobEvents(jobId: string): Promise<ProvisioningEventFieldsFragment[]> {
-    const all: ProvisioningEventFieldsFragment[] = [];
-    let afterSeq: string | null = null;
-    for (;;) {
-      const page: ProvisioningEventFieldsFragment[] = (
-        await t.admin.ok(ProvisioningEventsDocument, { organizationId, after: afterSeq, first: 1000 })
-      ).provisioningEvents;
-      all.push(...page);
-      if (page.length < 1000) break;
-      afterSeq = page[page.length - 1].seq;
-    }
+    const all = await allEvents(t.admin, { organizationId });
     return all.filter((event) => event.jobId === jobId);
   }
 

@@ -9,7 +9,6 @@ import {
   CreateProvisioningTargetDocument,
   CreateServiceDocument,
   GroupsWithMembersDocument,
-  ProvisioningEventsDocument,
   ProvisioningJobDocument,
   ReprovisionAllDocument,
   UpdateProvisioningTargetDocument,
@@ -19,6 +18,7 @@ import {
   type ProvisioningMode,
 } from '../../src/client/generated/graphql';
 import type { GraphQLTestClient } from '../support/client';
+import { allEvents } from '../support/events';
 import { startTestFerry, type TestFerry } from '../support/ferry';
 import { createOrganization, organizationWithTokens, uniqueName } from '../support/fixtures';
 import { startSlapd, type Slapd } from '../support/slapd';
@@ -95,16 +95,7 @@ describe('reprovision all (into a real slapd)', () => {
 
   /** Every stored event of the organisation that this job produced, in order. */
   async function jobEvents(organizationId: string, jobId: string): Promise<ProvisioningEventFieldsFragment[]> {
-    const all: ProvisioningEventFieldsFragment[] = [];
-    let afterSeq: string | null = null;
-    for (;;) {
-      const page: ProvisioningEventFieldsFragment[] = (
-        await t.admin.ok(ProvisioningEventsDocument, { organizationId, after: afterSeq, first: 1000 })
-      ).provisioningEvents;
-      all.push(...page);
-      if (page.length < 1000) break;
-      afterSeq = page[page.length - 1].seq;
-    }
+    const all = await allEvents(t.admin, { organizationId });
     return all.filter((event) => event.jobId === jobId);
   }
 

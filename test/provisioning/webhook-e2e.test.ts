@@ -110,7 +110,7 @@ describe('webhook targets through Ferry', () => {
       const outcomes = async () =>
         Promise.all(
           people.map(async (person) => {
-            const events = (await t.admin.ok(ProvisioningEventsDocument, { organizationId: organization.id, subjectId: person.id })).provisioningEvents;
+            const events = (await t.admin.ok(ProvisioningEventsDocument, { organizationId: organization.id, subjectId: person.id })).provisioningEvents.nodes;
             return events.find((e) => e.outcome === 'SUCCEEDED' || e.outcome === 'FAILED') ?? null;
           }),
         );
@@ -174,7 +174,7 @@ describe('webhook targets through Ferry', () => {
       const deadline = Date.now() + 30000;
       let events;
       for (;;) {
-        events = (await t.admin.ok(ProvisioningEventsDocument, { organizationId: organization.id, subjectId: person.id })).provisioningEvents;
+        events = (await t.admin.ok(ProvisioningEventsDocument, { organizationId: organization.id, subjectId: person.id })).provisioningEvents.nodes;
         if (events.some((e) => e.outcome === 'SUCCEEDED')) break;
         if (Date.now() > deadline) assert.fail(`no success: ${JSON.stringify(events)}`);
         await new Promise((resolve) => setTimeout(resolve, 100));

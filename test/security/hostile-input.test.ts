@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { MAX_PAGE_SIZE } from '../../src/common/pagination';
 import { MAX_RDN_VALUE_BYTES, rdnValueBytes } from '../../src/plugins/ldap/dn';
 import fc from 'fast-check';
 import { parse, type GraphQLFormattedError } from 'graphql';
@@ -108,8 +109,8 @@ const DeleteTarget = doc<{ deleteProvisioningTarget: { id: string } }>(`mutation
 const SetGroupProvisioning = doc<{ setGroupProvisioning: { assignment: { metadata: unknown } } }>(
   `mutation($input: SetGroupProvisioningInput!) { setGroupProvisioning(input: $input) { assignment { id metadata } } }`,
 );
-const ChangeLogCursor = doc<{ changeLog: { cursor: string; hasMore: boolean } }>(
-  `query($after: String, $first: Int) { changeLog(after: $after, first: $first) { cursor hasMore } }`,
+const ChangeLogCursor = doc<{ changeLog: { pageInfo: { endCursor: string | null; hasNextPage: boolean } } }>(
+  `query($after: String, $first: Int) { changeLog(after: $after, first: $first) { pageInfo { endCursor hasNextPage } } }`,
 );
 const SearchPeople = doc<{ people: { nodes: { names: { given: string; family: string | null }[]; emailAddresses: { mail: string }[]; identifiers: { value: string }[] }[] } }>(
   `query($organizationId: ID!, $search: String) { people(organizationId: $organizationId, filter: { search: $search }, first: 500) { nodes { names { given family } emailAddresses { mail } identifiers { value } } } }`,
@@ -240,9 +241,9 @@ describe('hostile input: stable errors, no partial writes, escaped data on slapd
   let knownSeq = '0';
   async function latestChangeSeq(): Promise<string> {
     for (;;) {
-      const page = (await t.admin.ok(ChangeLogCursor, { after: knownSeq, first: 1000 })).changeLog;
-      knownSeq = page.cursor;
-      if (!page.hasMore) return knownSeq;
+      const page = (await t.admin.ok(ChangeLogCursor, { after: knownSeq, first: 500 })).changeLog;
+      knownSeq = page.pageInfo.endCursor ?? knownSeq;
+      if (!page.pageInfo.hasNextPage) return knownSeq;
     }
   }
 
@@ -253,7 +254,7 @@ describe('hostile input: stable errors, no partial writes, escaped data on slapd
     const scimBefore = scimSnapshot();
     const people = (await t.admin.ok(PeopleDocument, { organizationId, first: 1 })).people.totalCount;
     return async (sent) => {
-      const changes = (await t.admin.ok(ChangeLogDocument, { after: seq, first: 10 })).changeLog.entries;
+      const changes = (await t.admin.ok(ChangeLogDocument, { after: seq, first: 10 })).changeLog.nodes;
       assert.deepEqual(changes, [], `a failed mutation wrote change-log entries; sent ${JSON.stringify(sent)}`);
       assert.equal((await t.admin.ok(PeopleDocument, { organizationId, first: 1 })).people.totalCount, people, 'a failed mutation left a person');
       assert.deepEqual(await ldapSnapshot(), ldap, `a failed mutation changed slapd; sent ${JSON.stringify(sent)}`);
@@ -778,7 +779,7 @@ describe('hostile input: stable errors, no partial writes, escaped data on slapd
       },
     });
     const changeLogCase = (after: string, first: number): Case => {
-      const wellFormed = /^\d{1,19}$/.test(after) && Number.isInteger(first) && first >= 1 && first <= 1000;
+      const wellFormed = /^\d{1,19}$/.test(after) && Number.isInteger(first) && first >= 1 && first <= MAX_PAGE_SIZE;
       // A cursor past any sequence number may be refused or answered with an empty page.
       return { operation: 'ChangeLogCursor', variables: { after, first }, expect: wellFormed ? (BigInt(after) < 2n ** 63n ? 'accept' : 'either') : 'refuse', codes: ['BAD_USER_INPUT'] };
     };
@@ -824,6 +825,8 @@ describe('hostile input: stable errors, no partial writes, escaped data on slapd
       [membershipCase('2030-01-01T00:00:00Z', '2020-01-01T00:00:00Z')],
       [changeLogCase('9223372036854775808', 1)],
       [changeLogCase('9999999999999999999', 1)],
+      [changeLogCase('0', MAX_PAGE_SIZE)],
+      [changeLogCase('0', MAX_PAGE_SIZE + 1)],
     ];
 
     await fc.assert(
@@ -931,7 +934,7 @@ describe('hostile input: stable errors, no partial writes, escaped data on slapd
       })
     ).createProvisioningTarget.target;
     const freshTargetName = freshener('t');
-    const targetCount = async () => (await t.admin.ok(ProvisioningTargetsDocument, { organizationId: sandboxOrganization })).provisioningTargets.length;
+    const targetCount = async () => (await t.admin.ok(ProvisioningTargetsDocument, { organizationId: sandboxOrganization, first: 500 })).provisioningTargets.nodes.length;
 
     const hostileJsonString = fc.oneof(hostileText(4), fc.constantFrom('\u0000', 'a\u0000b', '\ud800', 'ldap://127.0.0.1:1/\u0000', 'cn=x\u0000,dc=y'));
     const hostileJson = fc.letrec((tie) => ({

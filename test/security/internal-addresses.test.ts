@@ -60,7 +60,7 @@ function configFor(plugin: string, url: string): Record<string, unknown> {
 }
 
 async function eventErrors(client: TestFerry['admin'], organizationId: string, subjectId: string) {
-  const events = (await client.ok(ProvisioningEventsDocument, { organizationId, subjectId })).provisioningEvents;
+  const events = (await client.ok(ProvisioningEventsDocument, { organizationId, subjectId, first: 500 })).provisioningEvents.nodes;
   return events.filter((event) => event.subjectType === 'PERSON');
 }
 
@@ -104,7 +104,7 @@ describe('targets may not reach internal addresses by default', () => {
         assert.match(String(error.extensions?.field), /^config\.(url|baseUrl)$/);
       }
     }
-    const targets = (await t.admin.ok(ProvisioningTargetsDocument, { organizationId: organization.id })).provisioningTargets;
+    const targets = (await t.admin.ok(ProvisioningTargetsDocument, { organizationId: organization.id })).provisioningTargets.nodes;
     assert.deepEqual(targets, [], 'nothing was saved');
 
     // An update to an internal URL is refused and leaves the stored configuration as it was.

@@ -370,8 +370,8 @@ export async function buildWorld(t: TestFerry): Promise<World> {
 async function firstReconciliationRun(admin: GraphQLTestClient, targetId: string): Promise<string> {
   const deadline = Date.now() + 20000;
   for (;;) {
-    const data = await must(admin, 'query($targetId: ID!) { reconciliationRuns(targetId: $targetId) { id } }', { targetId });
-    if (data.reconciliationRuns.length > 0) return data.reconciliationRuns[0].id;
+    const data = await must(admin, 'query($targetId: ID!) { reconciliationRuns(targetId: $targetId) { nodes { id } } }', { targetId });
+    if (data.reconciliationRuns.nodes.length > 0) return data.reconciliationRuns.nodes[0].id;
     if (Date.now() > deadline) assert.fail('no reconciliation run was recorded within 20 s');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ApiTokensDocument, CreateApiTokenDocument, OnProvisioningEventsDocument, ViewerDocument } from '../../src/client/generated/graphql';
+import { ApiTokensDocument, CreateApiTokenDocument, OnProvisioningEventsDocument, ViewerDocument, type ApiTokensQuery } from '../../src/client/generated/graphql';
 import { startTestFerry, type TestFerry } from '../support/ferry';
 import { LiveTestClient } from '../support/live-client';
 
@@ -28,7 +28,14 @@ describe('API tokens: expiry, last use, failed-attempt limits', () => {
     assert.equal(created.token.expiresAt, expiresAt);
     const client = t.as(created.secret);
     assert.equal((await client.ok(ViewerDocument)).viewer.tokenId, created.token.id);
-    const listed = (await t.admin.ok(ApiTokensDocument, {})).apiTokens.find((token) => token.id === created.token.id)!;
+    const allTokens: ApiTokensQuery['apiTokens']['nodes'] = [];
+    for (let after: string | null | undefined = null; ; ) {
+      const page: ApiTokensQuery['apiTokens'] = (await t.admin.ok(ApiTokensDocument, { first: 500, after })).apiTokens;
+      allTokens.push(...page.nodes);
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    const listed = allTokens.find((token) => token.id === created.token.id)!;
     assert.ok(listed.lastUsedAt, 'last use recorded');
     await new Promise((resolve) => setTimeout(resolve, 1600));
     const refused = await client.request(ViewerDocument);

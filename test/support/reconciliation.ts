@@ -12,7 +12,7 @@ export async function reconcileAndWait(admin: GraphQLTestClient, targetId: strin
     if (Date.now() > deadline) assert.fail('the reconciliation did not finish');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  const [latest] = (await admin.ok(ReconciliationRunsDocument, { targetId, first: 1 })).reconciliationRuns;
+  const [latest] = (await admin.ok(ReconciliationRunsDocument, { targetId, first: 1 })).reconciliationRuns.nodes;
   assert.equal(latest.jobId, job.id);
   return (await admin.ok(ReconciliationRunDocument, { id: latest.id })).reconciliationRun;
 }

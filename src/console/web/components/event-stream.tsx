@@ -15,6 +15,8 @@ import { Badge, ErrorNotice, Loading } from './notice';
 const OUTCOMES: ProvisioningOutcome[] = ['SUCCEEDED', 'FAILED', 'RETRY_SCHEDULED', 'QUEUED', 'SKIPPED', 'COALESCED'];
 const SUBJECT_TYPES: SubjectType[] = ['PERSON', 'GROUP', 'SERVICE'];
 const SHOWN = 200;
+/** Stored events shown before the live ones arrive. */
+const RECENT = 50;
 
 interface Props {
   organizationId: string;
@@ -43,17 +45,18 @@ export function EventStream({ organizationId, title, subject, targets, onEvent }
     subjectId: subject?.id ?? null,
     outcomes: outcome ? [outcome as ProvisioningOutcome] : null,
   };
-  const recent = useQuery(ConsoleRecentEventsDocument, { ...filter, first: 50 });
+  const recent = useQuery(ConsoleRecentEventsDocument, { ...filter, last: RECENT });
   const [live, setLive] = useState<ConsoleEventFieldsFragment[]>([]);
   useEffect(() => setLive([]), [recent.data]);
-  const after = recent.loading || !recent.data ? null : (recent.data.provisioningEvents[0]?.seq ?? '0');
+  // The page's endCursor is its newest event's seq: the subscription resumes there.
+  const after = recent.loading || !recent.data ? null : (recent.data.provisioningEvents.pageInfo.endCursor ?? '0');
   const liveError = useSubscription(OnProvisioningEventsDocument, after === null ? null : { ...filter, after }, ({ provisioningEvents: event }) => {
     setLive((previous) => (previous.some((known) => known.seq === event.seq) ? previous : [event, ...previous].slice(0, SHOWN)));
     onEvent?.(event);
   });
 
   const events = useMemo(() => {
-    const all = [...live, ...(recent.data?.provisioningEvents ?? [])];
+    const all = [...live, ...[...(recent.data?.provisioningEvents.nodes ?? [])].reverse()];
     const needle = text.trim().toLowerCase();
     if (!needle) return all;
     return all.filter((event) =>

@@ -27,7 +27,7 @@ export function FolderRules({ organizationId }: { organizationId: string }) {
   const ids = useId();
   const targets = useQuery(ConsoleTargetsDocument, { organizationId });
   const [targetId, setTargetId] = useState('');
-  const list = targets.data?.provisioningTargets ?? [];
+  const list = targets.data?.provisioningTargets.nodes ?? [];
   useEffect(() => {
     if (!targetId && list.length > 0) setTargetId(list[0].id);
   }, [targetId, list]);

@@ -2,14 +2,17 @@ import { useEffect, useId, useState } from 'react';
 import { ConsoleTargetsDocument, ProvisioningJobsDocument, type JobState } from '../../../client/generated/graphql';
 import { enumOptions, FilterSelect, nameOptions } from '../components/filter-select';
 import { JobProgress } from '../components/job-progress';
+import { Pager } from '../components/pager';
 import { Badge, ErrorNotice, Loading } from '../components/notice';
 import { formatTime } from '../lib/format';
 import { useQuery } from '../lib/hooks';
+import { usePaging } from '../lib/paging';
 import { href } from '../lib/router';
 
 const STATES: JobState[] = ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'];
 /** The list refreshes this often; a running job's bar follows its progress live. */
 const REFRESH_MS = 3000;
+const PAGE = 50;
 
 /** Queued, running and finished jobs (queued provisioning, Reprovision All, reconcile, imports). */
 export function Jobs({ organizationId }: { organizationId: string }) {
@@ -17,20 +20,40 @@ export function Jobs({ organizationId }: { organizationId: string }) {
   const [state, setState] = useState<JobState | ''>('');
   const [targetId, setTargetId] = useState('');
   const targets = useQuery(ConsoleTargetsDocument, { organizationId });
-  const jobs = useQuery(ProvisioningJobsDocument, { organizationId, state: state || null, targetId: targetId || null, first: 50 });
+  const paging = usePaging();
+  const jobs = useQuery(ProvisioningJobsDocument, { organizationId, state: state || null, targetId: targetId || null, first: PAGE, after: paging.after });
   const reload = jobs.reload;
   useEffect(() => {
     const timer = setInterval(reload, REFRESH_MS);
     return () => clearInterval(timer);
   }, [reload]);
-  const names = new Map((targets.data?.provisioningTargets ?? []).map((target) => [target.id, target.name]));
-  const list = jobs.data?.provisioningJobs ?? [];
+  const names = new Map((targets.data?.provisioningTargets.nodes ?? []).map((target) => [target.id, target.name]));
+  const page = jobs.data?.provisioningJobs;
+  const list = page?.nodes ?? [];
   return (
     <section className="panel" aria-labelledby={`${ids}-title`}>
       <h2 id={`${ids}-title`}>Jobs</h2>
       <form className="filters" onSubmit={(event) => event.preventDefault()} aria-label="Filter jobs">
-        <FilterSelect label="State" value={state} onChange={(value) => setState(value as JobState | '')} all="All states" options={enumOptions(STATES)} />
-        <FilterSelect label="Target" value={targetId} onChange={setTargetId} all="All targets" options={nameOptions(targets.data?.provisioningTargets ?? [])} />
+        <FilterSelect
+          label="State"
+          value={state}
+          onChange={(value) => {
+            setState(value as JobState | '');
+            paging.reset();
+          }}
+          all="All states"
+          options={enumOptions(STATES)}
+        />
+        <FilterSelect
+          label="Target"
+          value={targetId}
+          onChange={(value) => {
+            setTargetId(value);
+            paging.reset();
+          }}
+          all="All targets"
+          options={nameOptions(targets.data?.provisioningTargets.nodes ?? [])}
+        />
       </form>
       <ErrorNotice error={jobs.error} what="Jobs could not be loaded" />
       {jobs.loading && !jobs.data ? <Loading what="jobs" /> : null}
@@ -73,6 +96,9 @@ export function Jobs({ organizationId }: { organizationId: string }) {
             </tbody>
           </table>
         </div>
+      ) : null}
+      {page && (paging.page > 0 || page.pageInfo.hasNextPage) ? (
+        <Pager page={paging.page} hasNext={page.pageInfo.hasNextPage} onPrevious={paging.previous} onNext={() => paging.next(page.pageInfo.endCursor)} total={page.totalCount} shown={list.length} />
       ) : null}
     </section>
   );

@@ -28,7 +28,7 @@ export function TargetActions({ target }: { target: Target }) {
   const [reprovisionJob, setReprovisionJob] = useState<string | null>(null);
   const [reconcileJob, setReconcileJob] = useState<{ id: string; dryRun: boolean } | null>(null);
   const [confirmReprovision, setConfirmReprovision] = useState(false);
-  const latest = runs.data?.reconciliationRuns[0] ?? null;
+  const latest = runs.data?.reconciliationRuns.nodes[0] ?? null;
 
   async function startReprovision(confirmDeletions: boolean) {
     setConfirmReprovision(false);

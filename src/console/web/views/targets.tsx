@@ -3,9 +3,9 @@ import {
   ConsolePluginsDocument,
   ConsoleTargetDocument,
   ConsoleTargetsDocument,
-  CreateProvisioningTargetDocument,
+  CreateProvisioningTargetCheckedDocument,
   TestProvisioningTargetDocument,
-  UpdateProvisioningTargetDocument,
+  UpdateProvisioningTargetCheckedDocument,
   type ConsoleTargetQuery,
   type ProvisioningMode,
 } from '../../../client/generated/graphql';
@@ -23,7 +23,7 @@ export function Targets({ organizationId }: { organizationId: string }) {
   const ids = useId();
   const { canWrite } = useSession();
   const targets = useQuery(ConsoleTargetsDocument, { organizationId });
-  const list = targets.data?.provisioningTargets ?? [];
+  const list = targets.data?.provisioningTargets.nodes ?? [];
   return (
     <section className="panel" aria-labelledby={`${ids}-title`}>
       <h2 id={`${ids}-title`}>Targets</h2>
@@ -118,7 +118,8 @@ const numberOrNull = (text: string) => (text.trim() === '' ? null : Number(text)
 export function NewTarget({ organizationId }: { organizationId: string }) {
   const ids = useId();
   const plugins = useQuery(ConsolePluginsDocument, {});
-  const create = useMutation(CreateProvisioningTargetDocument);
+  const create = useMutation(CreateProvisioningTargetCheckedDocument);
+  const [created, setCreated] = useState<{ id: string; test: ConnectionCheck } | null>(null);
   const [plugin, setPlugin] = useState('');
   const [general, setGeneral] = useState<General>({ name: '', mode: 'AUTOMATIC', order: '', concurrency: '' });
   const [config, setConfig] = useState<ConfigValue>({});
@@ -139,7 +140,11 @@ export function NewTarget({ organizationId }: { organizationId: string }) {
         config: cleanConfig(config),
       },
     });
-    if (result) window.location.hash = href.target(result.createProvisioningTarget.target.id);
+    if (!result) return;
+    const { target, connectionTest } = result.createProvisioningTarget;
+    // A failed connection test is a warning: the target is saved; say so before leaving the form.
+    if (connectionTest && !connectionTest.ok) setCreated({ id: target.id, test: connectionTest });
+    else window.location.hash = href.target(target.id);
   }
 
   return (
@@ -178,9 +183,15 @@ export function NewTarget({ organizationId }: { organizationId: string }) {
                 <ConfigForm schema={chosen.configSchema as JsonSchema} value={config} onChange={setConfig} secretFields={chosen.secretFields} secretsSet={[]} editing={false} />
               </fieldset>
               <ErrorNotice error={create.error} what="The target was not created" />
-              <button type="submit" className="primary" disabled={create.running}>
-                Create target
-              </button>
+              {created ? (
+                <div className="notice warning" role="status">
+                  <ConnectionWarning saved="The target was created" test={created.test} /> <a href={href.target(created.id)}>Open the target</a>
+                </div>
+              ) : (
+                <button type="submit" className="primary" disabled={create.running}>
+                  Create target
+                </button>
+              )}
             </>
           ) : null}
         </form>
@@ -226,21 +237,21 @@ export function TargetPage({ id }: { id: string }) {
 type TargetRecord = ConsoleTargetQuery['provisioningTarget'];
 
 function TargetSettings({ target, schema, secretFields, onSaved, readOnly }: { target: TargetRecord; schema: JsonSchema; secretFields: readonly string[]; onSaved(): void; readOnly: boolean }) {
-  const update = useMutation(UpdateProvisioningTargetDocument);
+  const update = useMutation(UpdateProvisioningTargetCheckedDocument);
   const [general, setGeneral] = useState<General>({ name: target.name, mode: target.mode, order: String(target.order), concurrency: target.concurrency == null ? '' : String(target.concurrency) });
   const [config, setConfig] = useState<ConfigValue>(target.config as ConfigValue);
-  const [saved, setSaved] = useState(false);
+  const [saved, setSaved] = useState<{ test: ConnectionCheck | null } | null>(null);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setSaved(false);
+    setSaved(null);
     const order = numberOrNull(general.order);
     const result = await update.run({
       id: target.id,
       input: { name: general.name, mode: general.mode, ...(order === null ? {} : { order }), concurrency: numberOrNull(general.concurrency), config: cleanConfig(config) },
     });
     if (result) {
-      setSaved(true);
+      setSaved({ test: result.updateProvisioningTarget.connectionTest ?? null });
       onSaved();
     }
   }
@@ -255,9 +266,13 @@ function TargetSettings({ target, schema, secretFields, onSaved, readOnly }: { t
           <ConfigForm schema={schema} value={config} onChange={setConfig} secretFields={secretFields} secretsSet={target.secretsSet} editing />
         </fieldset>
         <ErrorNotice error={update.error} what="The target was not saved" />
-        {saved ? (
+        {saved && saved.test && !saved.test.ok ? (
+          <p className="notice warning" role="status">
+            <ConnectionWarning saved="Saved" test={saved.test} />
+          </p>
+        ) : saved ? (
           <p className="notice" role="status">
-            Saved.
+            Saved.{saved.test ? ` Connection works (${saved.test.durationMs} ms).` : ''}
           </p>
         ) : null}
         {readOnly ? null : (
@@ -267,6 +282,21 @@ function TargetSettings({ target, schema, secretFields, onSaved, readOnly }: { t
         )}
       </fieldset>
     </form>
+  );
+}
+
+interface ConnectionCheck {
+  ok: boolean;
+  detail: string;
+  durationMs: number;
+}
+
+/** The connection test a save ran: a warning, since the settings were saved all the same. */
+function ConnectionWarning({ saved, test }: { saved: string; test: ConnectionCheck }) {
+  return (
+    <>
+      {saved}, but the connection test failed: {test.detail} <span className="muted">({test.durationMs} ms)</span>. Nothing is provisioned there until it works.
+    </>
   );
 }
 

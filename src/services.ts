@@ -94,7 +94,8 @@ export function createServices({ orm, logger, plugins: pluginList, urlAllowlist,
   let fullRecalculation: FullRecalculation | null = null;
   let reconciler: Reconciler | null = null;
   let retention: Retention | null = null;
-  const live = new LiveUpdates(orm, logger);
+  const jobs = new JobsService(() => jobQueue);
+  const live = new LiveUpdates(orm, logger, jobs);
   const imports = new ImportService(orm, new ImportApplier(automaticGroups, memberships), logger);
   return {
     apiTokens: new ApiTokenService(),
@@ -111,15 +112,15 @@ export function createServices({ orm, logger, plugins: pluginList, urlAllowlist,
     targetHealth,
     engine,
     provisioning: new ProvisioningService(engine),
-    jobs: new JobsService(() => jobQueue),
+    jobs,
     reprovisionAll: new ReprovisionAllService(() => reprovisionAll),
     /** Subscriptions; started by the server (workers only produce events). */
     live,
     /** Pruning of old events, jobs, audit entries, change-log entries and reconciliation runs; null until a job queue is attached. */
     retention: () => retention,
     audit: new AuditService(orm, () => new Set(plugins.list().flatMap((plugin) => plugin.secretFields)), logger),
-    provisionability: new ProvisionabilityApi(engine.provisionability, () => fullRecalculation),
-    reconciliation: new ReconciliationApi(engine, () => reconciler),
+    provisionability: new ProvisionabilityApi(engine.provisionability, () => fullRecalculation, jobs),
+    reconciliation: new ReconciliationApi(engine, () => reconciler, jobs),
     /** Imports (a job each) and exports of an organisation's people and groups. */
     imports,
     /** Connects the job queue: Queue / Queue On Error targets and job handlers start using it. */

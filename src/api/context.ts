@@ -1,16 +1,17 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Actor } from '../auth/actor';
 import type { Principal } from '../auth/principal';
 import type { Logger } from '../observability/logger';
 import type { Services } from '../services';
 import { Loaders } from './loaders';
 
-/** What every resolver receives: the caller, a request-scoped EntityManager and the services. */
-export interface RequestContext {
-  principal: Principal;
-  em: EntityManager;
+/**
+ * What every resolver receives: the Actor the services take (the caller, a request-scoped
+ * EntityManager, a logger), plus what only resolvers use: per-request loaders and the services.
+ */
+export interface RequestContext extends Actor {
   loaders: Loaders;
   services: Services;
-  logger: Logger;
 }
 
 export function createRequestContext(

@@ -1,11 +1,11 @@
 import { GraphQLError, visit, type DocumentNode } from 'graphql';
+import { LONE_SURROGATE } from '../common/text';
 
 /**
  * NUL characters and half surrogate pairs pass GraphQL and JSON, but PostgreSQL text and jsonb
  * cannot store them (it fails, or stores U+FFFD instead) and directories reject them. They are
  * refused before anything runs, wherever they appear: literals and variables, any depth.
  */
-export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function unsafe(text: string): boolean {
   return text.includes('\u0000') || LONE_SURROGATE.test(text);

@@ -45,6 +45,16 @@ export class Loaders {
     );
   }
 
+  /** A loader of the caller's own, batched by `load` (given every key of a tick at once), one per request and name. */
+  batch<V>(name: string, load: (keys: readonly string[]) => Promise<Map<string, V>>, missing: V): DataLoader<string, V> {
+    return this.memo(`batch:${name}`, () =>
+      new DataLoader<string, V>(async (keys) => {
+        const found = await load(keys);
+        return keys.map((key) => found.get(key) ?? missing);
+      }),
+    );
+  }
+
   private memo<L>(key: string, create: () => L): L {
     let loader = this.loaders.get(key);
     if (!loader) {

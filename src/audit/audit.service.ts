@@ -7,7 +7,7 @@ import { paginate, type Page, type PageArgs } from '../common/pagination';
 import { findReadableOrganization } from '../registry/records';
 import type { Logger } from '../observability/logger';
 import { AuditEntry } from './audit-entry.entity';
-import { LONE_SURROGATE } from '../api/input-text';
+import { LONE_SURROGATE } from '../common/text';
 
 const SECRET_KEY = /(secret|password|token|authorization)$/i;
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { validate as isUuid } from 'uuid';
-import type { RequestContext } from '../api/context';
+import type { Actor } from './actor';
 import { badInput, forbidden, notFound } from '../common/errors';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
 import { plainRecordsBy } from '../db/plain-read';
@@ -95,7 +95,7 @@ export class ApiTokenService {
     );
   }
 
-  async create(ctx: RequestContext, input: CreateTokenInput): Promise<{ token: ApiToken; secret: string }> {
+  async create(ctx: Actor, input: CreateTokenInput): Promise<{ token: ApiToken; secret: string }> {
     const { principal, em } = ctx;
     let organizationId: string | null = null;
     if (input.role === Role.PLATFORM_ADMIN) {
@@ -135,7 +135,7 @@ export class ApiTokenService {
   }
 
   /** Tokens in creation order, one page: an organisation's, or (platform admins) all. */
-  async list(ctx: RequestContext, organizationId: string | null | undefined, page: PageArgs): Promise<Page<ApiToken>> {
+  async list(ctx: Actor, organizationId: string | null | undefined, page: PageArgs): Promise<Page<ApiToken>> {
     const { principal, em } = ctx;
     if (organizationId) {
       const organization = await findReadableOrganization(em, principal, organizationId);
@@ -146,7 +146,7 @@ export class ApiTokenService {
     return paginate(em, ApiToken, {}, page);
   }
 
-  async revoke(ctx: RequestContext, id: string): Promise<ApiToken> {
+  async revoke(ctx: Actor, id: string): Promise<ApiToken> {
     const { principal, em } = ctx;
     const token = isUuid(id) ? await em.findOne(ApiToken, { id }) : null;
     if (!token) throw notFound('ApiToken', id);

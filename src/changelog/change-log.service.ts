@@ -1,4 +1,4 @@
-import type { RequestContext } from '../api/context';
+import type { Actor } from '../auth/actor';
 import { paginate, SEQ_ORDER, sequenceCodec, type Page, type PageArgs } from '../common/pagination';
 import { findReadableOrganization } from '../registry/records';
 import { ChangeLogEntry } from './change-log-entry.entity';
@@ -8,7 +8,7 @@ export class ChangeLogService {
    * Entries in sequence (= commit) order, one page; the cursor is the entry's seq. Organisation
    * tokens must name their organisation; platform admins may read across organisations.
    */
-  async read(ctx: RequestContext, organizationId: string | null | undefined, page: PageArgs): Promise<Page<ChangeLogEntry>> {
+  async read(ctx: Actor, organizationId: string | null | undefined, page: PageArgs): Promise<Page<ChangeLogEntry>> {
     const where: Record<string, unknown> = {};
     if (organizationId) {
       const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);

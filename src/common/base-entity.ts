@@ -1,7 +1,6 @@
 import { ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { v7 as uuidv7 } from 'uuid';
-import type { Organization } from '../registry/organizations/organization.entity';
 
 /**
  * Ids are UUIDv7: unguessable across organisations, yet ordered by creation, which gives the
@@ -29,11 +28,19 @@ export interface ChangeScope {
   groupId?: string | null;
 }
 
+/**
+ * The organisation a record belongs to, as the scoping needs it: its id. (The Organization entity
+ * extends BaseEntity; naming it here would tie this base to one of its subclasses.)
+ */
+export interface OrganizationReference {
+  id: string;
+}
+
 /** Every registry record belongs to exactly one organisation; authorization scopes on it. */
 @ObjectType()
 export abstract class OrgScopedEntity extends BaseEntity {
   @ManyToOne({ entity: 'Organization', ref: true, deleteRule: 'cascade', index: true })
-  organization: Ref<Organization>;
+  organization: Ref<OrganizationReference>;
 
   @Field(() => ID)
   get organizationId(): string {

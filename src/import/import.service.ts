@@ -1,5 +1,5 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import type { RequestContext } from '../api/context';
+import type { Actor } from '../auth/actor';
 import { badInput, notFound } from '../common/errors';
 import { sqlRows } from '../db/sql';
 import { v7 as uuidv7 } from 'uuid';
@@ -67,7 +67,7 @@ export class ImportService {
     queue.define<ImportJobData>(IMPORT_JOB, (job) => this.run(job), { concurrency: 1 });
   }
 
-  async start(ctx: RequestContext, request: ImportRequest): Promise<ImportRun> {
+  async start(ctx: Actor, request: ImportRequest): Promise<ImportRun> {
     const organization = await findWritableOrganization(ctx.em, ctx.principal, request.organizationId);
     if (!this.queue) throw badInput('This Ferry process has no job queue: imports run as jobs.');
     // The file goes in with plain SQL: through the unit of work, a file of a few megabytes took a
@@ -86,7 +86,7 @@ export class ImportService {
     return run;
   }
 
-  async get(ctx: RequestContext, id: string): Promise<ImportRun> {
+  async get(ctx: Actor, id: string): Promise<ImportRun> {
     const run = await ctx.em.findOne(ImportRun, id);
     if (!run) throw notFound('ImportRun', id);
     ctx.principal.assertCanRead(run.organizationId, 'ImportRun', id);
@@ -98,7 +98,7 @@ export class ImportService {
    * its process died and the queue gave up) takes the job's outcome, so it never shows QUEUED or
    * RUNNING for ever.
    */
-  private async withJobOutcome(ctx: RequestContext, run: ImportRun): Promise<ImportRun> {
+  private async withJobOutcome(ctx: Actor, run: ImportRun): Promise<ImportRun> {
     if ((run.state !== ImportState.QUEUED && run.state !== ImportState.RUNNING) || !run.jobId || !this.queue) return run;
     const job = await this.queue.get(run.jobId);
     if (job?.state !== JobState.CANCELLED && job?.state !== JobState.FAILED) return run;
@@ -115,7 +115,7 @@ export class ImportService {
   }
 
   /** The organisation's units, people and groups in Ferry's JSON format. */
-  async export(ctx: RequestContext, organizationId: string, matchBy: string): Promise<string> {
+  async export(ctx: Actor, organizationId: string, matchBy: string): Promise<string> {
     const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
     return formatFerryJson(matchBy, await population(ctx.em, organization.id, matchBy));
   }

@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { validate as isUuid } from 'uuid';
-import type { RequestContext } from '../api/context';
+import type { Actor } from '../auth/actor';
+import type { JobsService } from '../provisioning/jobs.service';
 import { badInput, isSequence, forbidden } from '../common/errors';
 import { JobState, type JobInfo } from '../jobs/job-queue';
 import type { Logger } from '../observability/logger';
@@ -51,6 +52,7 @@ export class LiveUpdates {
   constructor(
     private readonly orm: MikroORM,
     private readonly logger: Logger,
+    private readonly jobs: JobsService,
   ) {
     this.connections = new LiveConnections(orm, logger);
   }
@@ -81,7 +83,7 @@ export class LiveUpdates {
   }
 
   /** Stored events after `after` (if given), then live ones, as the caller may see them. */
-  async events(ctx: RequestContext, args: EventSubscriptionArgs): Promise<EventStream> {
+  async events(ctx: Actor, args: EventSubscriptionArgs): Promise<EventStream> {
     const filter = await this.filterFor(ctx, args);
     return this.requireFeed().subscribe(ctx.principal, filter, parseCursor(args.after));
   }
@@ -90,7 +92,7 @@ export class LiveUpdates {
    * Failure notifications as they open, grow and resolve. Only admins (of the organisation, or
    * of the platform) receive them.
    */
-  async failures(ctx: RequestContext, args: { organizationId?: string | null; after?: string | null }) {
+  async failures(ctx: Actor, args: { organizationId?: string | null; after?: string | null }) {
     const filter = await this.filterFor(ctx, { organizationId: args.organizationId, outcomes: FAILURE_OUTCOMES });
     if (!ctx.principal.isPlatformAdmin && !ctx.principal.canWrite(filter.organizationId!)) {
       throw forbidden('Only admins of the organisation receive its failure notifications.');
@@ -102,13 +104,13 @@ export class LiveUpdates {
   }
 
   /** A job's state each time it changes, ending with its final state. */
-  async jobProgress(ctx: RequestContext, jobId: string): Promise<AsyncIterableIterator<JobInfo>> {
-    const first = await ctx.services.jobs.get(ctx, jobId);
+  async jobProgress(ctx: Actor, jobId: string): Promise<AsyncIterableIterator<JobInfo>> {
+    const first = await this.jobs.get(ctx, jobId);
     const streams = this.jobStreams.get(jobId) ?? new Set();
     this.jobStreams.set(jobId, streams);
     const stream: ChangeStream<JobInfo> = new ChangeStream(
       first,
-      () => ctx.services.jobs.get(ctx, jobId).catch(() => null),
+      () => this.jobs.get(ctx, jobId).catch(() => null),
       (job) => JSON.stringify([job.state, job.progress, job.failReason, job.lastFinishedAt, job.data.processed, job.data.failed]),
       (job) => FINAL_JOB_STATES.has(job.state),
       this.pollIntervalMs,
@@ -121,7 +123,7 @@ export class LiveUpdates {
     return stream;
   }
 
-  private async filterFor(ctx: RequestContext, args: EventSubscriptionArgs): Promise<EventFilter> {
+  private async filterFor(ctx: Actor, args: EventSubscriptionArgs): Promise<EventFilter> {
     const { principal } = ctx;
     for (const field of ['organizationId', 'targetId', 'subjectId'] as const) {
       const value = args[field];

@@ -1,6 +1,7 @@
 import { ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { RequestContext } from '../api/context';
+import type { Actor } from '../auth/actor';
+import type { JobsService } from '../provisioning/jobs.service';
 import { badInput, forbidden, notFound } from '../common/errors';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
 import { inWriteTransaction, type WriteResult } from '../db/transaction';
@@ -42,9 +43,10 @@ export class ProvisionabilityApi {
   constructor(
     private readonly service: ProvisionabilityService,
     private readonly recalculation: () => FullRecalculation | null,
+    private readonly jobs: JobsService,
   ) {}
 
-  setFolder(ctx: RequestContext, input: SetFolderProvisioningInput): Promise<WriteResult<ProvisioningAssignment>> {
+  setFolder(ctx: Actor, input: SetFolderProvisioningInput): Promise<WriteResult<ProvisioningAssignment>> {
     assertRegexExpression(input.provisionableRegex, 'provisionableRegex');
     assertMetadata(input.metadata);
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
@@ -61,7 +63,7 @@ export class ProvisionabilityApi {
     });
   }
 
-  setGroup(ctx: RequestContext, input: SetGroupProvisioningInput): Promise<WriteResult<ProvisioningAssignment>> {
+  setGroup(ctx: Actor, input: SetGroupProvisioningInput): Promise<WriteResult<ProvisioningAssignment>> {
     assertMetadata(input.metadata);
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const target = await findWritable(em, ctx.principal, ProvisioningTarget, input.targetId, 'ProvisioningTarget');
@@ -75,7 +77,7 @@ export class ProvisionabilityApi {
   }
 
   /** Removes an assignment: a group falls back to its folders, a folder's groups to higher ones. */
-  remove(ctx: RequestContext, id: string): Promise<WriteResult<ProvisioningAssignment>> {
+  remove(ctx: Actor, id: string): Promise<WriteResult<ProvisioningAssignment>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const assignment = await findWritable(em, ctx.principal, ProvisioningAssignment, id, 'ProvisioningAssignment');
       em.remove(assignment);
@@ -83,20 +85,20 @@ export class ProvisionabilityApi {
     });
   }
 
-  async list(ctx: RequestContext, targetId: string, page: PageArgs): Promise<Page<ProvisioningAssignment>> {
+  async list(ctx: Actor, targetId: string, page: PageArgs): Promise<Page<ProvisioningAssignment>> {
     const target = await findReadable(ctx.em, ctx.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
     return paginate(ctx.em, ProvisioningAssignment, { target: target.id }, page);
   }
 
   /** The decision for a group on a target, computed now, with what decided it. */
-  async decide(ctx: RequestContext, groupId: string, targetId: string): Promise<{ decision: Decision; group: Group; target: ProvisioningTarget }> {
+  async decide(ctx: Actor, groupId: string, targetId: string): Promise<{ decision: Decision; group: Group; target: ProvisioningTarget }> {
     const target = await findReadable(ctx.em, ctx.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
     const group = await this.sameOrganization(ctx, ctx.em, Group, groupId, target);
     return { decision: await this.service.decisionFor(ctx.em, target, group), group, target };
   }
 
   /** The stored answers of a target, with whether each group is on the target now. */
-  async provisionableGroups(ctx: RequestContext, targetId: string, provisionable: boolean | null | undefined, page: PageArgs) {
+  async provisionableGroups(ctx: Actor, targetId: string, provisionable: boolean | null | undefined, page: PageArgs) {
     const target = await findReadable(ctx.em, ctx.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
     const result = await paginate(
       ctx.em,
@@ -114,7 +116,7 @@ export class ProvisionabilityApi {
     return { ...result, nodes: result.nodes.map((row) => Object.assign(row, { inTarget: inTarget.has(row.groupId) })) };
   }
 
-  async recalculate(ctx: RequestContext, targetId: string): Promise<JobInfo> {
+  async recalculate(ctx: Actor, targetId: string): Promise<JobInfo> {
     const target = await findWritable(ctx.em, ctx.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
     if (target.groupSelection !== GroupSelection.FOLDER_RULES) {
       throw badInput(`Target ${target.name} takes all groups; set groupSelection to FOLDER_RULES to use folder rules.`, 'targetId');
@@ -122,7 +124,7 @@ export class ProvisionabilityApi {
     const runner = this.recalculation();
     if (!runner) throw forbidden('This Ferry runs without a job queue.');
     const { jobId } = await runner.request(target);
-    return ctx.services.jobs.get(ctx, jobId);
+    return this.jobs.get(ctx, jobId);
   }
 
   private create(em: EntityManager, target: ProvisioningTarget): ProvisioningAssignment {
@@ -134,7 +136,7 @@ export class ProvisionabilityApi {
   }
 
   private async sameOrganization<T extends Folder | Group>(
-    ctx: RequestContext,
+    ctx: Actor,
     em: EntityManager,
     entity: new () => T,
     id: string,

@@ -2,7 +2,7 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Args, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../api/context';
 import { Connection } from '../common/pagination';
-import { DeletePayload, Payload, toDeletePayload, toPayload } from '../common/payload';
+import { DeletePayload, Payload, toDeletePayload, toPayload } from '../api/payload';
 import { ProvisioningJob } from '../provisioning/jobs.resolver';
 import { ProvisioningTarget } from '../provisioning/provisioning-target.entity';
 import { Folder } from '../registry/groups/folder.entity';

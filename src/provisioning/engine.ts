@@ -8,12 +8,11 @@ import { Marshaller } from './marshaller';
 import type { SubjectPayload } from './payload';
 import { ProvisioningEvent, ProvisioningOutcome } from './provisioning-event.entity';
 import type { ProvisioningTarget } from './provisioning-target.entity';
-import type { QueuedProvisioning } from './queued-provisioning';
 import { TargetHealth } from './health/target-health';
 import { Dispatcher } from './dispatch/dispatcher';
 import { Signals } from './dispatch/signals';
 import { hasProvisioningTargets, pendingWork, targetsWithPendingWork, targetsWithWork } from './dispatch/work-queue';
-import { DEFAULT_LANE_SETTINGS, Lanes, type LaneSettings } from './lanes/lanes';
+import { DEFAULT_LANE_SETTINGS, Lanes, type LaneSettings, type QueueHandoff } from './lanes/lanes';
 import { Provisioner, type Prepared, type ProvisionOrder, type RunOptions } from './lanes/provisioner';
 
 export { effectiveAction } from './lanes/decisions';
@@ -216,7 +215,7 @@ export class ProvisioningEngine {
   }
 
   /** Connects the job queue: from then on Queue and Queue On Error targets use it. */
-  attachQueue(queue: QueuedProvisioning): void {
+  attachQueue(queue: QueueHandoff): void {
     this.lanes.attachQueue(queue);
   }
 

@@ -1,4 +1,4 @@
-import type { RequestContext } from '../api/context';
+import type { Actor } from '../auth/actor';
 import { badInput, forbidden, notFound } from '../common/errors';
 import { lazily, pageOf, pageWindow, type Page, type PageArgs } from '../common/pagination';
 import { JobCursorError, type JobInfo, type JobListFilter, type JobQueue, type JobState } from '../jobs/job-queue';
@@ -16,7 +16,7 @@ export class JobsService {
 
   /** An organisation's jobs, newest first, one page (keyset on the store's own order). */
   async list(
-    ctx: RequestContext,
+    ctx: Actor,
     filter: { organizationId: string; targetId?: string | null; state?: JobState | null; name?: string | null },
     page: PageArgs,
   ): Promise<Page<JobInfo>> {
@@ -44,7 +44,7 @@ export class JobsService {
     }
   }
 
-  async get(ctx: RequestContext, jobId: string): Promise<JobInfo> {
+  async get(ctx: Actor, jobId: string): Promise<JobInfo> {
     const job = await this.queue().get(jobId).catch(() => null);
     const organizationId = job?.data.organizationId;
     if (!job || typeof organizationId !== 'string') throw notFound('ProvisioningJob', jobId);
@@ -52,7 +52,7 @@ export class JobsService {
     return job;
   }
 
-  async cancel(ctx: RequestContext, jobId: string): Promise<JobInfo> {
+  async cancel(ctx: Actor, jobId: string): Promise<JobInfo> {
     const job = await this.get(ctx, jobId);
     ctx.principal.assertCanWrite(String(job.data.organizationId), 'ProvisioningJob', jobId);
     await this.queue().cancel(jobId);

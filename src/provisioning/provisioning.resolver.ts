@@ -2,7 +2,7 @@ import { IsEnum, IsOptional, IsUUID } from 'class-validator';
 import { Arg, Args, ArgsType, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { Connection, PageArgs } from '../common/pagination';
 import type { RequestContext } from '../api/context';
-import { Payload, toPayload } from '../common/payload';
+import { Payload, toPayload } from '../api/payload';
 import { Person } from '../registry/people/person.entity';
 import { SubjectType } from './actions';
 import { ProvisionedState, ProvisioningStatus } from './provisioned-state.entity';

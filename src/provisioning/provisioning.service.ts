@@ -1,38 +1,17 @@
-import type { EntityClass } from '@mikro-orm/core';
-import type { RequestContext } from '../api/context';
-import type { OrgScopedEntity } from '../common/base-entity';
+import type { Actor } from '../auth/actor';
 import { forbidden, notFound } from '../common/errors';
 import { paginate, SEQ_ORDER, sequenceCodec, type Page, type PageArgs } from '../common/pagination';
 import { inWriteTransaction, type WriteResult } from '../db/transaction';
-import { EmailList } from '../registry/email-lists/email-list.entity';
-import { Group } from '../registry/groups/group.entity';
 import { Person } from '../registry/people/person.entity';
 import { findReadable, findReadableOrganization, findWritable } from '../registry/records';
-import { Service } from '../registry/services/service.entity';
-import { ProvisioningAction, ProvisioningMode, SubjectType } from './actions';
+import { ProvisioningMode, SubjectType } from './actions';
 import type { ProvisioningEngine } from './engine';
 import { ProvisionedState } from './provisioned-state.entity';
 import { ProvisioningEvent } from './provisioning-event.entity';
 import { ProvisioningTarget } from './provisioning-target.entity';
 import { recordProvisioningEvents } from './event-log';
 import type { EventFilter } from '../live/event-stream';
-
-const SUBJECT_ENTITIES: Record<SubjectType, EntityClass<OrgScopedEntity>> = {
-  [SubjectType.PERSON]: Person,
-  [SubjectType.GROUP]: Group,
-  [SubjectType.SERVICE]: Service,
-  [SubjectType.EMAIL_LIST]: EmailList,
-};
-
-const REPROVISION_ACTIONS = {
-  [SubjectType.PERSON]: ProvisioningAction.PERSON_REPROVISION_REQUESTED,
-  [SubjectType.GROUP]: ProvisioningAction.GROUP_REPROVISION_REQUESTED,
-  [SubjectType.SERVICE]: ProvisioningAction.SERVICE_REPROVISION_REQUESTED,
-  [SubjectType.EMAIL_LIST]: ProvisioningAction.LIST_REPROVISION_REQUESTED,
-} as const;
-
-/** How a subject type is named in errors ("email list", not "email_list"). */
-const subjectNoun = (subjectType: SubjectType): string => subjectType.toLowerCase().replace('_', ' ');
+import { SUBJECTS } from './subjects';
 
 export interface SubjectTargetStatus {
   target: ProvisioningTarget;
@@ -46,26 +25,26 @@ export class ProvisioningService {
    * Provisions one subject to one target now, whatever the target's mode (spec 2.7), except
    * Disabled targets. The outcome is returned and stored like any other.
    */
-  async provisionOne(ctx: RequestContext, targetId: string, subjectType: SubjectType, subjectId: string): Promise<ProvisioningEvent> {
+  async provisionOne(ctx: Actor, targetId: string, subjectType: SubjectType, subjectId: string): Promise<ProvisioningEvent> {
     const { em, principal } = ctx;
     const target = await findWritable(em, principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
     if (target.mode === ProvisioningMode.DISABLED) throw forbidden(`Target ${target.name} is disabled.`);
-    const subjectRecord = await findReadable(em, principal, SUBJECT_ENTITIES[subjectType], subjectId, subjectNoun(subjectType));
-    if (subjectRecord.organization.id !== target.organization.id) throw notFound(subjectNoun(subjectType), subjectId);
+    const subjectRecord = await findReadable(em, principal, SUBJECTS[subjectType].entity, subjectId, SUBJECTS[subjectType].label);
+    if (subjectRecord.organization.id !== target.organization.id) throw notFound(SUBJECTS[subjectType].label, subjectId);
     const subject = (await this.engine.marshaller.many(em, subjectType, [subjectId])).get(subjectId) ?? null;
-    if (!subject) throw notFound(subjectNoun(subjectType), subjectId);
+    if (!subject) throw notFound(SUBJECTS[subjectType].label, subjectId);
     return em.transactional(async (tx) => {
       const managedTarget = await tx.findOneOrFail(ProvisioningTarget, target.id, { populate: ['secrets'] });
-      const event = await this.engine.runOnTarget(tx, managedTarget, REPROVISION_ACTIONS[subjectType], subject, { changeSeq: null, explicit: true });
+      const event = await this.engine.runOnTarget(tx, managedTarget, SUBJECTS[subjectType].reprovision, subject, { changeSeq: null, explicit: true });
       await recordProvisioningEvents(tx, [event]);
       return event;
     });
   }
 
   /** Where a subject is provisioned: every non-disabled target of its organisation, with its state. */
-  async statusOf(ctx: RequestContext, subjectType: SubjectType, subjectId: string): Promise<SubjectTargetStatus[]> {
+  async statusOf(ctx: Actor, subjectType: SubjectType, subjectId: string): Promise<SubjectTargetStatus[]> {
     const { em, principal } = ctx;
-    const subject = await findReadable(em, principal, SUBJECT_ENTITIES[subjectType], subjectId, subjectNoun(subjectType));
+    const subject = await findReadable(em, principal, SUBJECTS[subjectType].entity, subjectId, SUBJECTS[subjectType].label);
     const targets = await em.find(
       ProvisioningTarget,
       { organization: subject.organization.id, mode: { $ne: ProvisioningMode.DISABLED } },
@@ -78,7 +57,7 @@ export class ProvisioningService {
 
   /** Stored events of an organisation after a sequence, filtered like the subscription. */
   /** An organisation's stored provisioning events, in sequence order, one page (the cursor is the event's seq). */
-  async events(ctx: RequestContext, organizationId: string, filter: Omit<EventFilter, 'organizationId'>, page: PageArgs): Promise<Page<ProvisioningEvent>> {
+  async events(ctx: Actor, organizationId: string, filter: Omit<EventFilter, 'organizationId'>, page: PageArgs): Promise<Page<ProvisioningEvent>> {
     const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
     const where = {
       organizationId: organization.id,
@@ -95,7 +74,7 @@ export class ProvisioningService {
    * outcomes, QUEUED / COALESCED events (with job ids) for queued targets, and PENDING for
    * targets still working when the response's wait (FERRY_PROVISIONING_WAIT_MS) ended.
    */
-  async outcomesOf(ctx: RequestContext, changes: { seq: string }[]): Promise<ProvisioningEvent[]> {
+  async outcomesOf(ctx: Actor, changes: { seq: string }[]): Promise<ProvisioningEvent[]> {
     if (changes.length === 0) return [];
     const seqs = changes.map((change) => change.seq);
     const settled = await this.engine.settle(seqs);
@@ -109,7 +88,7 @@ export class ProvisioningService {
   }
 
   /** Marks the person's enrollment finished: Enrollment-mode targets run for them now. */
-  finishEnrollment(ctx: RequestContext, personId: string): Promise<WriteResult<Person>> {
+  finishEnrollment(ctx: Actor, personId: string): Promise<WriteResult<Person>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const person = await findWritable(em, ctx.principal, Person, personId, 'person');
       person.enrollmentFinishedAt = new Date();

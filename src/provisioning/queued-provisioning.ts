@@ -4,6 +4,7 @@ import type { JobQueue, RunningJob } from '../jobs/job-queue';
 import type { Logger } from '../observability/logger';
 import { ProvisioningAction, ProvisioningMode, SubjectType } from './actions';
 import type { ProvisioningEngine } from './engine';
+import type { QueueHandoff } from './lanes/lanes';
 import type { SubjectPayload } from './payload';
 import { ProvisioningEvent, ProvisioningOutcome } from './provisioning-event.entity';
 import { ProvisioningTarget } from './provisioning-target.entity';
@@ -49,7 +50,7 @@ const DEDUPE_ON = ['targetId', 'subjectType', 'subjectId', 'action'];
  * targets get a job when an inline call fails transiently, and failed jobs are retried as new jobs
  * per the target's retry interval and maximum.
  */
-export class QueuedProvisioning {
+export class QueuedProvisioning implements QueueHandoff {
   constructor(
     private readonly orm: MikroORM,
     private readonly engine: ProvisioningEngine,

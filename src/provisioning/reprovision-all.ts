@@ -1,20 +1,17 @@
 import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import type { RequestContext } from '../api/context';
+import type { Actor } from '../auth/actor';
 import type { OrgScopedEntity } from '../common/base-entity';
 import { ErrorCode, FerryError, forbidden, notFound } from '../common/errors';
 import type { JobInfo, JobQueue, RunningJob } from '../jobs/job-queue';
 import type { Logger } from '../observability/logger';
-import { EmailList } from '../registry/email-lists/email-list.entity';
-import { Group } from '../registry/groups/group.entity';
-import { Person } from '../registry/people/person.entity';
 import { findWritable } from '../registry/records';
-import { Service } from '../registry/services/service.entity';
 import { ProvisioningAction, ProvisioningMode, SubjectType } from './actions';
 import type { ProvisioningEngine } from './engine';
 import { ProvisioningEvent, ProvisioningOutcome } from './provisioning-event.entity';
 import { ProvisioningTarget } from './provisioning-target.entity';
 import { ProvisionedState } from './provisioned-state.entity';
+import { SUBJECTS } from './subjects';
 import { PROVISIONABLE_PERSON_STATUSES } from './marshaller';
 import { recordProvisioningEvents } from './event-log';
 import { Channel, notify } from '../live/channels';
@@ -65,16 +62,18 @@ interface PhaseSpec {
   action: ProvisioningAction;
 }
 
+const phase = (type: SubjectType): PhaseSpec => ({ phase: type, subjectType: type, entity: SUBJECTS[type].entity, action: SUBJECTS[type].reprovision });
+
 /**
  * People first, so that group entries find their members' entries on an empty target and one run
  * is enough (spec D12: COmanage does groups first and needs two runs).
  */
 const PHASES: readonly PhaseSpec[] = [
-  { phase: 'PERSON', subjectType: SubjectType.PERSON, entity: Person, action: ProvisioningAction.PERSON_REPROVISION_REQUESTED },
-  { phase: 'GROUP', subjectType: SubjectType.GROUP, entity: Group, action: ProvisioningAction.GROUP_REPROVISION_REQUESTED },
+  phase(SubjectType.PERSON),
+  phase(SubjectType.GROUP),
   // After people, so that list entries find their people's entries (COmanage starts with lists).
-  { phase: 'EMAIL_LIST', subjectType: SubjectType.EMAIL_LIST, entity: EmailList, action: ProvisioningAction.LIST_REPROVISION_REQUESTED },
-  { phase: 'SERVICE', subjectType: SubjectType.SERVICE, entity: Service, action: ProvisioningAction.SERVICE_REPROVISION_REQUESTED },
+  phase(SubjectType.EMAIL_LIST),
+  phase(SubjectType.SERVICE),
 ];
 
 export const DEFAULT_BATCH_SIZE = 200;
@@ -253,7 +252,7 @@ export class ReprovisionAll {
 export class ReprovisionAllService {
   constructor(private readonly reprovisionAll: () => ReprovisionAll | null) {}
 
-  private async assertWithinDeletionThreshold(ctx: RequestContext, target: ProvisioningTarget): Promise<void> {
+  private async assertWithinDeletionThreshold(ctx: Actor, target: ProvisioningTarget): Promise<void> {
     const held = await ctx.em.count(ProvisionedState, { target: target.id, remoteId: { $ne: null } });
     if (held === 0) return;
     const [{ count }] = await ctx.em.execute<{ count: string }[]>(
@@ -278,7 +277,7 @@ export class ReprovisionAllService {
    * It refuses, before anything is queued, when it would delete more than the target's deletion
    * threshold (people whose status is not provisioned lose their entry) unless confirmed.
    */
-  async request(ctx: RequestContext, targetId: string, confirmDeletions = false): Promise<JobInfo> {
+  async request(ctx: Actor, targetId: string, confirmDeletions = false): Promise<JobInfo> {
     const target = await findWritable(ctx.em, ctx.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
     if (!confirmDeletions) await this.assertWithinDeletionThreshold(ctx, target);
     const runner = this.reprovisionAll();

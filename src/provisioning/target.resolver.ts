@@ -4,7 +4,7 @@ import { ProvisioningMode } from './actions';
 import { DataFilterSpec, fromDataFilters } from '../data-filters/data-filter.types';
 import type { RequestContext } from '../api/context';
 import { Connection, PageArgs } from '../common/pagination';
-import { DeletePayload, Payload, toDeletePayload, toPayload } from '../common/payload';
+import { DeletePayload, Payload, toDeletePayload, toPayload } from '../api/payload';
 import { ProvisioningTarget } from './provisioning-target.entity';
 import { configJsonSchema } from '../plugins/config-schema';
 import { CreateProvisioningTargetInput, ProvisioningTargetFilter, UpdateProvisioningTargetInput } from './target.inputs';
@@ -101,7 +101,7 @@ export class ProvisioningTargetResolver {
 
   @FieldResolver(() => [String], { description: 'The secret configuration keys that hold a value (never the values).' })
   secretsSet(@Root() target: ProvisioningTarget, @Ctx() ctx: RequestContext) {
-    return ctx.services.targets.secretKeys(ctx, target);
+    return ctx.loaders.batch('targetSecretKeys', (ids) => ctx.services.targets.secretKeys(ctx.em, ids), [] as string[]).load(target.id);
   }
 
   @Mutation(() => ProvisioningTargetPayload)

@@ -1,8 +1,7 @@
 import { ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import DataLoader from 'dataloader';
 import type { ZodIssue } from 'zod';
-import type { RequestContext } from '../api/context';
+import type { Actor } from '../auth/actor';
 import { ErrorCode, FerryError, badInput, notFound } from '../common/errors';
 import { applyDefined } from '../common/validation';
 import { inWriteTransaction, type WriteResult } from '../db/transaction';
@@ -78,13 +77,10 @@ const MAX_CONFIG_JSON_LENGTH = 64 * 1024;
  * Secrets are stored apart from the rest of the configuration and never leave this service.
  */
 export class TargetService {
-  /** Per request (keyed by its loaders): the names of each target's stored secrets, batched. */
-  private readonly secretKeyLoaders = new WeakMap<object, DataLoader<string, string[]>>();
-
   constructor(readonly plugins: PluginRegistry) {}
 
   /** The organisation's targets in the order they run, one page. */
-  async list(ctx: RequestContext, organizationId: string, filter: TargetFilter, page: PageArgs): Promise<Page<ProvisioningTarget>> {
+  async list(ctx: Actor, organizationId: string, filter: TargetFilter, page: PageArgs): Promise<Page<ProvisioningTarget>> {
     const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
     const where = {
       organization: organization.id,
@@ -94,28 +90,21 @@ export class TargetService {
     return paginate(ctx.em, ProvisioningTarget, where, page, { sort: TARGET_ORDER });
   }
 
-  get(ctx: RequestContext, id: string): Promise<ProvisioningTarget> {
+  get(ctx: Actor, id: string): Promise<ProvisioningTarget> {
     return findReadable(ctx.em, ctx.principal, ProvisioningTarget, id);
   }
 
-  /** Names of the secret settings that hold a value; the values themselves stay in the database. */
-  secretKeys(ctx: RequestContext, target: ProvisioningTarget): Promise<string[]> {
-    let loader = this.secretKeyLoaders.get(ctx.loaders);
-    if (!loader) {
-      // A separate EntityManager: secrets never enter the request's identity map, so nothing that
-      // serialises or flushes the request's entities can carry them along.
-      const em = ctx.em.fork();
-      loader = new DataLoader<string, string[]>(async (ids) => {
-        const rows = await em.find(ProvisioningTarget, { id: { $in: [...ids] } }, { populate: ['secrets'] });
-        const keys = new Map(rows.map((row) => [row.id, Object.keys(row.secrets ?? {}).sort()]));
-        return ids.map((id) => keys.get(id) ?? []);
-      });
-      this.secretKeyLoaders.set(ctx.loaders, loader);
-    }
-    return loader.load(target.id);
+  /**
+   * For each target id, the names of its secret settings that hold a value; the values stay in the
+   * database. Read on an EntityManager of its own: secrets never enter the caller's identity map,
+   * so nothing that serialises or flushes its entities can carry them along.
+   */
+  async secretKeys(em: EntityManager, targetIds: readonly string[]): Promise<Map<string, string[]>> {
+    const rows = await em.fork().find(ProvisioningTarget, { id: { $in: [...targetIds] } }, { populate: ['secrets'] });
+    return new Map(rows.map((row) => [row.id, Object.keys(row.secrets ?? {}).sort()]));
   }
 
-  async create(ctx: RequestContext, organizationId: string, input: CreateTargetInput): Promise<WriteResult<ProvisioningTarget>> {
+  async create(ctx: Actor, organizationId: string, input: CreateTargetInput): Promise<WriteResult<ProvisioningTarget>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const organization = await findWritableOrganization(em, ctx.principal, organizationId);
       const plugin = this.plugins.get(input.plugin);
@@ -132,7 +121,7 @@ export class TargetService {
     });
   }
 
-  async update(ctx: RequestContext, id: string, input: UpdateTargetInput): Promise<WriteResult<ProvisioningTarget>> {
+  async update(ctx: Actor, id: string, input: UpdateTargetInput): Promise<WriteResult<ProvisioningTarget>> {
     const result = await inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const target = await findWritable(em, ctx.principal, ProvisioningTarget, id);
       const config = input.config === undefined ? undefined : await this.mergeConfig(em, target, input.config);
@@ -145,7 +134,7 @@ export class TargetService {
   }
 
   /** The target's provisioned states go with it (database cascade), and so do its claims. */
-  async delete(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
+  async delete(ctx: Actor, id: string): Promise<WriteResult<string>> {
     let plugin = '';
     const result = await inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const target = await findWritable(em, ctx.principal, ProvisioningTarget, id);
@@ -158,7 +147,7 @@ export class TargetService {
     return result;
   }
 
-  private async applySettings(ctx: RequestContext, em: EntityManager, target: ProvisioningTarget, input: TargetSettings) {
+  private async applySettings(ctx: Actor, em: EntityManager, target: ProvisioningTarget, input: TargetSettings) {
     const { provisioningGroupId, skipIfFromSourceId, name, mode, order, retryIntervalSeconds, maxRetries, concurrency, provisionableRegex, dataFilters, ...rules } = input;
     if (concurrency !== undefined) target.concurrency = concurrency;
     if (dataFilters !== undefined) target.dataFilters = toDataFilters(dataFilters);
@@ -184,7 +173,7 @@ export class TargetService {
 
   /** A record of the target's own organisation; one of another organisation is reported as missing. */
   private async sameOrganization<T extends Group | OrgIdentitySource>(
-    ctx: RequestContext,
+    ctx: Actor,
     em: EntityManager,
     entity: new () => T,
     id: string,
@@ -254,7 +243,7 @@ export class TargetService {
   }
 
   /** Connections a plugin holds were opened with the old configuration (or for a deleted target). */
-  private async releaseConnections(ctx: RequestContext, targetId: string, pluginName: string): Promise<void> {
+  private async releaseConnections(ctx: Actor, targetId: string, pluginName: string): Promise<void> {
     try {
       await this.plugins.find(pluginName)?.close?.(targetId);
     } catch (error) {

@@ -13,8 +13,7 @@ import { ProvisionedState } from '../provisioning/provisioned-state.entity';
 import type { ProvisioningEvent } from '../provisioning/provisioning-event.entity';
 import { ProvisioningOutcome } from '../provisioning/provisioning-event.entity';
 import { ProvisioningTarget } from '../provisioning/provisioning-target.entity';
-import { Group } from '../registry/groups/group.entity';
-import { Person } from '../registry/people/person.entity';
+import { SUBJECTS } from '../provisioning/subjects';
 import { DifferenceKind, ReconciliationDifference, ReconciliationRun, ReconciliationStatus } from './reconciliation.entities';
 
 export const RECONCILE_JOB = 'reconcile';
@@ -29,10 +28,8 @@ export interface ReconcileJobData extends Record<string, unknown> {
   runId?: string;
 }
 
-const SUBJECTS = [
-  { subjectType: SubjectType.PERSON, entity: Person, action: A.PERSON_REPROVISION_REQUESTED },
-  { subjectType: SubjectType.GROUP, entity: Group, action: A.GROUP_REPROVISION_REQUESTED },
-] as const;
+/** What reconciliation compares: people, then groups (the kinds a target can list). */
+const RECONCILED = [SUBJECTS[SubjectType.PERSON], SUBJECTS[SubjectType.GROUP]];
 const BATCH = 200;
 
 /** LDAP DNs compare without case and without spaces around separators; so do most values. */
@@ -122,7 +119,7 @@ export class Reconciler {
     const states = new Map(
       (await em.find(ProvisionedState, { target: target.id, remoteId: { $ne: null } })).map((state) => [state.subjectId, state]),
     );
-    for (const spec of SUBJECTS) {
+    for (const spec of RECONCILED) {
       let afterId: string | null = null;
       for (;;) {
         const rows: { id: string }[] = await em
@@ -133,10 +130,10 @@ export class Reconciler {
           .limit(BATCH)
           .execute('all');
         for (const { id } of rows) {
-          const payload = await this.engine.load(em, spec.subjectType, id);
+          const payload = await this.engine.load(em, spec.type, id);
           if (!payload) continue;
           run.subjects += 1;
-          const prepared = await this.engine.prepare(em, target, spec.action, payload, false);
+          const prepared = await this.engine.prepare(em, target, spec.reprovision, payload, false);
           const stored = states.get(id)?.remoteId ?? null;
           const label = subjectLabel(payload) ?? id;
           if (prepared.skip) {
@@ -145,15 +142,15 @@ export class Reconciler {
           }
           if (prepared.error) throw new Error(prepared.error);
           if (isDelete(prepared.action)) {
-            if (stored) mustGo.set(key(stored), { subjectType: spec.subjectType, subjectId: id, label, action: prepared.action });
+            if (stored) mustGo.set(key(stored), { subjectType: spec.type, subjectId: id, label, action: prepared.action });
             continue;
           }
           const rendering = await plugin.render(context, { action: prepared.action, subject: prepared.subject, remoteId: stored });
           if (!rendering.object) {
-            if (stored) mustGo.set(key(stored), { subjectType: spec.subjectType, subjectId: id, label, action: spec.subjectType === SubjectType.PERSON ? A.PERSON_DELETED : A.GROUP_DELETED });
+            if (stored) mustGo.set(key(stored), { subjectType: spec.type, subjectId: id, label, action: spec.deleted });
             continue;
           }
-          const item: Wanted = { subjectType: spec.subjectType, subjectId: id, label, action: spec.action, rendering };
+          const item: Wanted = { subjectType: spec.type, subjectId: id, label, action: spec.reprovision, rendering };
           wantedBySubject.set(id, item);
           const remoteId = rendering.object.remoteId ?? stored;
           if (remoteId) wanted.set(key(remoteId), item);
@@ -161,7 +158,7 @@ export class Reconciler {
         afterId = rows.at(-1)?.id ?? afterId;
         if (rows.length < BATCH) break;
       }
-      await job.saveProgress(spec.subjectType === SubjectType.PERSON ? 25 : 50);
+      await job.saveProgress(spec.type === SubjectType.PERSON ? 25 : 50);
     }
 
     // 2. What the target holds, and the differences.
@@ -172,28 +169,28 @@ export class Reconciler {
       return row;
     };
     const matched = new Set<string>();
-    for (const spec of SUBJECTS) {
-      for await (const object of plugin.list(context, spec.subjectType)) {
+    for (const spec of RECONCILED) {
+      for await (const object of plugin.list(context, spec.type)) {
         run.remoteObjects += 1;
         const objectKey = key(object.remoteId);
         const expected = wanted.get(objectKey) ?? (object.subjectId ? wantedBySubject.get(object.subjectId) : undefined);
         if (expected) {
           matched.add(expected.subjectId);
-          const diffs = await this.compare(plugin, context, spec.subjectType, object.remoteId, expected.rendering);
+          const diffs = await this.compare(plugin, context, spec.type, object.remoteId, expected.rendering);
           if (diffs.length > 0) {
-            difference({ kind: DifferenceKind.DIFFERENT, subjectType: spec.subjectType, subjectId: expected.subjectId, remoteId: object.remoteId, label: expected.label, attributes: diffs, fix: 'provision the subject again' });
+            difference({ kind: DifferenceKind.DIFFERENT, subjectType: spec.type, subjectId: expected.subjectId, remoteId: object.remoteId, label: expected.label, attributes: diffs, fix: 'provision the subject again' });
           }
           continue;
         }
         if (keptAsIs.has(objectKey)) continue;
         const leaving = mustGo.get(objectKey);
         if (leaving) {
-          difference({ kind: DifferenceKind.EXTRA, subjectType: spec.subjectType, subjectId: leaving.subjectId, remoteId: object.remoteId, label: leaving.label, fix: `delete (${leaving.action})`, deletes: true });
+          difference({ kind: DifferenceKind.EXTRA, subjectType: spec.type, subjectId: leaving.subjectId, remoteId: object.remoteId, label: leaving.label, fix: `delete (${leaving.action})`, deletes: true });
           continue;
         }
         difference({
           kind: DifferenceKind.EXTRA,
-          subjectType: spec.subjectType,
+          subjectType: spec.type,
           remoteId: object.remoteId,
           label: object.label,
           fix: target.reconcileDeletesOrphans && plugin.removeRemote ? 'remove the orphan' : 'report only: the target does not allow deleting orphans',
@@ -255,13 +252,8 @@ export class Reconciler {
         const managed = await tx.findOneOrFail(ProvisioningTarget, target.id, { populate: ['secrets'] });
         const subject = await this.engine.load(tx, difference.subjectType, difference.subjectId!);
         if (!subject) return null;
-        const requested = difference.deletes
-          ? difference.subjectType === SubjectType.PERSON
-            ? A.PERSON_DELETED
-            : A.GROUP_DELETED
-          : difference.subjectType === SubjectType.PERSON
-            ? A.PERSON_REPROVISION_REQUESTED
-            : A.GROUP_REPROVISION_REQUESTED;
+        const kind = SUBJECTS[difference.subjectType];
+        const requested = difference.deletes ? kind.deleted : kind.reprovision;
         const produced: ProvisioningEvent = await this.engine.runOnTarget(tx, managed, requested, subject, { changeSeq: null, jobId: job.id });
         await recordProvisioningEvents(tx, [produced]);
         return produced;

@@ -1,7 +1,7 @@
-import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { RequestContext } from '../api/context';
-import type { OrgScopedEntity } from '../common/base-entity';
+import type { Actor } from '../auth/actor';
+import type { JobsService } from '../provisioning/jobs.service';
+import { SUBJECTS } from '../provisioning/subjects';
 import { badInput, forbidden, notFound } from '../common/errors';
 import type { JobInfo } from '../jobs/job-queue';
 import { ProvisioningAction as A, SubjectType } from '../provisioning/actions';
@@ -10,11 +10,7 @@ import type { ProvisioningEngine } from '../provisioning/engine';
 import { isDelete } from '../provisioning/planner';
 import { ProvisionedState } from '../provisioning/provisioned-state.entity';
 import { ProvisioningTarget } from '../provisioning/provisioning-target.entity';
-import { EmailList } from '../registry/email-lists/email-list.entity';
-import { Group } from '../registry/groups/group.entity';
-import { Person } from '../registry/people/person.entity';
 import { findReadable, findWritable } from '../registry/records';
-import { Service } from '../registry/services/service.entity';
 import { nextRun, type Reconciler } from './reconciler';
 import { ReconciliationDifference, ReconciliationRun } from './reconciliation.entities';
 import { paginate, type Page, type PageArgs, type SortKey } from '../common/pagination';
@@ -24,18 +20,6 @@ const NEWEST_FIRST: SortKey[] = [
   { property: 'id', direction: 'desc' },
 ];
 
-const ENTITIES: Record<SubjectType, EntityClass<OrgScopedEntity>> = {
-  [SubjectType.PERSON]: Person,
-  [SubjectType.GROUP]: Group,
-  [SubjectType.SERVICE]: Service,
-  [SubjectType.EMAIL_LIST]: EmailList,
-};
-const UPDATE_ACTIONS = {
-  [SubjectType.PERSON]: A.PERSON_UPDATED,
-  [SubjectType.GROUP]: A.GROUP_UPDATED,
-  [SubjectType.SERVICE]: A.SERVICE_UPDATED,
-  [SubjectType.EMAIL_LIST]: A.LIST_UPDATED,
-} as const;
 
 export interface Preview {
   target: ProvisioningTarget;
@@ -73,18 +57,19 @@ export class ReconciliationApi {
   constructor(
     private readonly engine: ProvisioningEngine,
     private readonly reconciler: () => Reconciler | null,
+    private readonly jobs: JobsService,
   ) {}
 
   /** Exactly what Ferry would write for the subject on the target now, without writing it. */
-  async preview(ctx: RequestContext, targetId: string, subjectType: SubjectType, subjectId: string): Promise<Preview> {
+  async preview(ctx: Actor, targetId: string, subjectType: SubjectType, subjectId: string): Promise<Preview> {
     const { em, principal } = ctx;
     const target = await findReadable(em, principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
-    const record = await findReadable(em, principal, ENTITIES[subjectType], subjectId, subjectType.toLowerCase());
-    if (record.organization.id !== target.organization.id) throw notFound(subjectType.toLowerCase(), subjectId);
+    const record = await findReadable(em, principal, SUBJECTS[subjectType].entity, subjectId, SUBJECTS[subjectType].label);
+    if (record.organization.id !== target.organization.id) throw notFound(SUBJECTS[subjectType].label, subjectId);
     const payload = await this.engine.load(em, subjectType, subjectId);
-    if (!payload) throw notFound(subjectType.toLowerCase(), subjectId);
+    if (!payload) throw notFound(SUBJECTS[subjectType].label, subjectId);
     const { withSecrets, plugin, context } = await this.pluginOf(em, target);
-    const prepared = await this.engine.prepare(em, withSecrets, UPDATE_ACTIONS[subjectType], payload, false);
+    const prepared = await this.engine.prepare(em, withSecrets, SUBJECTS[subjectType].updated, payload, false);
     const state = await em.findOne(ProvisionedState, { target: target.id, subjectType, subjectId });
     const base = { target, subjectType, subjectId, action: prepared.action, reason: prepared.reason, remoteId: state?.remoteId ?? null };
     if (prepared.error) return { ...base, willWrite: false, document: null, attributes: null, detail: prepared.error };
@@ -107,7 +92,7 @@ export class ReconciliationApi {
    * configuration's timeoutMs. The answer says what worked or what failed; it never throws for a
    * target that is down.
    */
-  async testConnection(ctx: RequestContext, targetId: string): Promise<ConnectionTest> {
+  async testConnection(ctx: Actor, targetId: string): Promise<ConnectionTest> {
     const target = await findWritable(ctx.em, ctx.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
     return this.testTarget(ctx.em, target);
   }
@@ -139,28 +124,28 @@ export class ReconciliationApi {
     return { withSecrets, ...this.engine.pluginFor(em, withSecrets) };
   }
 
-  async reconcile(ctx: RequestContext, targetId: string, options: { dryRun: boolean; confirmDeletions: boolean }): Promise<JobInfo> {
+  async reconcile(ctx: Actor, targetId: string, options: { dryRun: boolean; confirmDeletions: boolean }): Promise<JobInfo> {
     const target = await findWritable(ctx.em, ctx.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
     const runner = this.reconciler();
     if (!runner) throw forbidden('This Ferry runs without a job queue.');
     const { jobId } = await runner.request(target, options);
-    return ctx.services.jobs.get(ctx, jobId);
+    return this.jobs.get(ctx, jobId);
   }
 
   /** A target's reconciliations, newest first, one page. */
-  async runs(ctx: RequestContext, targetId: string, page: PageArgs): Promise<Page<ReconciliationRun>> {
+  async runs(ctx: Actor, targetId: string, page: PageArgs): Promise<Page<ReconciliationRun>> {
     const target = await findReadable(ctx.em, ctx.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
     return paginate(ctx.em, ReconciliationRun, { target: target.id }, page, { sort: NEWEST_FIRST });
   }
 
-  async run(ctx: RequestContext, id: string): Promise<ReconciliationRun> {
+  async run(ctx: Actor, id: string): Promise<ReconciliationRun> {
     const run = await ctx.em.findOne(ReconciliationRun, { id }).catch(() => null);
     if (!run) throw notFound('ReconciliationRun', id);
     ctx.principal.assertCanRead(run.organizationId, 'ReconciliationRun', id);
     return run;
   }
 
-  differences(ctx: RequestContext, run: ReconciliationRun): Promise<ReconciliationDifference[]> {
+  differences(ctx: Actor, run: ReconciliationRun): Promise<ReconciliationDifference[]> {
     return ctx.em.find(ReconciliationDifference, { run: run.id }, { orderBy: { id: 'asc' } });
   }
 }

@@ -1,4 +1,4 @@
-import type { EntityClass, FilterQuery } from '@mikro-orm/core';
+import { ref, type EntityClass, type FilterQuery, type Ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { validate as isUuid } from 'uuid';
 import type { Principal } from '../auth/principal';
@@ -58,4 +58,35 @@ export async function findWritableOrganization(
   const organization = await findReadableOrganization(em, principal, organizationId);
   principal.assertCanWrite(organization.id, 'Organization', organizationId);
   return organization;
+}
+
+/**
+ * Loads the records a catalog record points at (person, source, group, unit, terms). A record of
+ * another organisation is reported exactly like a missing one, even to a platform admin who could
+ * read it: no input may tie two organisations together, and the error must not tell them apart.
+ */
+export class SameOrganizationReferences {
+  async require<T extends OrgScopedEntity>(
+    em: EntityManager,
+    principal: Principal,
+    entity: EntityClass<T>,
+    id: string,
+    organizationId: string,
+  ): Promise<T> {
+    const record = await findReadable(em, principal, entity, id);
+    if (record.organization.id !== organizationId) throw notFound(entity.name, id);
+    return record;
+  }
+
+  /** For optional references in inputs: undefined leaves the reference alone, null clears it. */
+  async optional<T extends OrgScopedEntity>(
+    em: EntityManager,
+    principal: Principal,
+    entity: EntityClass<T>,
+    id: string | null | undefined,
+    organizationId: string,
+  ): Promise<Ref<T> | null | undefined> {
+    if (id === undefined || id === null) return id;
+    return ref(await this.require(em, principal, entity, id, organizationId));
+  }
 }

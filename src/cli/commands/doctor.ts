@@ -3,6 +3,7 @@ import { MongoClient } from 'mongodb';
 import { resolveDatabase } from '../../backends';
 import { ormConfig } from '../../db/orm';
 import { sqlRows } from '../../db/sql';
+import { Organization } from '../../registry/organizations/organization.entity';
 import { ProvisioningTarget } from '../../provisioning/provisioning-target.entity';
 import { createServices } from '../../services';
 import { localConfig, say, type Local } from './local';
@@ -112,11 +113,13 @@ async function jobBackend(local: Local, report: (check: Check) => void): Promise
 async function targets(orm: MikroORM, local: Local, report: (check: Check) => void): Promise<void> {
   const services = createServices({ orm, logger: local.logger, allowedNetworks: local.config.FERRY_TARGET_ALLOWED_NETWORKS, urlAllowlist: local.config.FERRY_TARGET_URL_ALLOWLIST });
   const em = orm.em.fork();
-  const all = await em.find(ProvisioningTarget, {}, { populate: ['organization'], orderBy: { organization: { name: 'asc' }, order: 'asc' } });
+  const organizations = new Map((await em.find(Organization, {})).map((organization) => [organization.id, organization.name]));
+  const nameOf = (target: ProvisioningTarget) => organizations.get(target.organization.id) ?? target.organization.id;
+  const all = (await em.find(ProvisioningTarget, {}, { orderBy: { order: 'asc', id: 'asc' } })).sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
   if (all.length === 0) say('      no targets');
   try {
     for (const target of all) {
-      const what = `target "${target.name}" (${target.plugin}, ${target.mode.toLowerCase()}, organisation ${target.organization.getEntity().name})`;
+      const what = `target "${target.name}" (${target.plugin}, ${target.mode.toLowerCase()}, organisation ${nameOf(target)})`;
       if (target.mode === 'DISABLED') {
         say(`skip  ${what}: disabled`);
         continue;

@@ -1,4 +1,4 @@
-import type { RequestContext } from '../../api/context';
+import type { Actor } from '../../auth/actor';
 import { badInput } from '../../common/errors';
 import { findReadableOrganization } from '../../registry/records';
 import { ProvisioningOutcome } from '../provisioning-event.entity';
@@ -27,7 +27,7 @@ const asDate = (value: Date | string | null | undefined) => (value === null || v
  * yet done, and its outcomes over the last `minutes` in buckets of `bucketMinutes` (the console's
  * overview chart). Five statements whatever the number of targets.
  */
-export async function targetActivity(ctx: RequestContext, organizationId: string, minutes: number, bucketMinutes: number): Promise<TargetActivity[]> {
+export async function targetActivity(ctx: Actor, organizationId: string, minutes: number, bucketMinutes: number): Promise<TargetActivity[]> {
   if (bucketMinutes > minutes) throw badInput('bucketMinutes cannot be larger than minutes.', 'bucketMinutes');
   const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
   const targets = await ctx.em.find(ProvisioningTarget, { organization: organization.id }, { orderBy: { order: 'asc', createdAt: 'asc' } });

@@ -13,14 +13,15 @@ import { route, type RoutingTarget, type WorkRow } from './router';
 import type { Signals } from './signals';
 import { insertWork } from './work-queue';
 import { isDelete } from '../lanes/decisions';
+import { SUBJECTS } from '../subjects';
 
 const CURSOR = 'provisioning';
 /** What the validity sweep asks for, per kind of subject: reprovision requests (spec 1.3 PR, GR, LR). */
 type SweptSubject = SubjectType.PERSON | SubjectType.GROUP | SubjectType.EMAIL_LIST;
 const VALIDITY_ACTIONS: Record<SweptSubject, A> = {
-  [SubjectType.PERSON]: A.PERSON_REPROVISION_REQUESTED,
-  [SubjectType.GROUP]: A.GROUP_REPROVISION_REQUESTED,
-  [SubjectType.EMAIL_LIST]: A.LIST_REPROVISION_REQUESTED,
+  [SubjectType.PERSON]: SUBJECTS[SubjectType.PERSON].reprovision,
+  [SubjectType.GROUP]: SUBJECTS[SubjectType.GROUP].reprovision,
+  [SubjectType.EMAIL_LIST]: SUBJECTS[SubjectType.EMAIL_LIST].reprovision,
 };
 const VALIDITY_CURSOR = 'validity';
 /** Change-log entries read per dispatch pass (whole transactions; a bigger one is read alone). */

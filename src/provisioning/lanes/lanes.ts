@@ -7,12 +7,26 @@ import type { Marshaller } from '../marshaller';
 import type { SubjectPayload } from '../payload';
 import { ProvisioningEvent, ProvisioningOutcome } from '../provisioning-event.entity';
 import { ProvisioningTarget } from '../provisioning-target.entity';
-import type { QueuedProvisioning } from '../queued-provisioning';
+import type { ProvisioningAction } from '../actions';
 import { AUTOMATIC_MODES } from '../dispatch/router';
 import type { Signals } from '../dispatch/signals';
 import { claimWork, completeWork, type ClaimedWork } from '../dispatch/work-queue';
 import { effectiveAction } from './decisions';
 import type { Provisioner, ProvisionOrder } from './provisioner';
+
+
+/**
+ * Where lanes hand work to the job queue (queued-provisioning.ts implements it): Queue targets'
+ * work as jobs, and Queue On Error targets' failures as retries.
+ */
+export interface QueueHandoff {
+  enqueueMany(
+    em: EntityManager,
+    target: ProvisioningTarget,
+    orders: { action: ProvisioningAction; subject: SubjectPayload; changeSeq: string | null; snapshot: boolean }[],
+  ): Promise<ProvisioningEvent[]>;
+  retryLater(em: EntityManager, target: ProvisioningTarget, failed: ProvisioningEvent, subject: SubjectPayload, snapshot: boolean): Promise<{ jobId: string; detail: string } | null>;
+}
 
 export interface LaneSettings {
   /** Work rows a lane takes per transaction (FERRY_LANE_BATCH_SIZE). */
@@ -40,7 +54,7 @@ export class Lanes {
   private readonly waiting: (() => void)[] = [];
   private inUse = 0;
   private stopped = false;
-  private queue: QueuedProvisioning | null = null;
+  private queue: QueueHandoff | null = null;
 
   constructor(
     private readonly orm: MikroORM,
@@ -51,7 +65,7 @@ export class Lanes {
     private readonly settings: LaneSettings = DEFAULT_LANE_SETTINGS,
   ) {}
 
-  attachQueue(queue: QueuedProvisioning): void {
+  attachQueue(queue: QueueHandoff): void {
     this.queue = queue;
   }
 

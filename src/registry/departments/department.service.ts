@@ -1,12 +1,11 @@
-import { ref, type FilterQuery } from '@mikro-orm/core';
-import type { RequestContext } from '../../api/context';
-import { paginate, type Page, type PageArgs } from '../../common/pagination';
+import type { FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Actor } from '../../auth/actor';
 import { applyDefined } from '../../common/validation';
-import { inWriteTransaction, type WriteResult } from '../../db/transaction';
-import type { SameOrganizationReferences } from '../catalog.service';
+import type { SameOrganizationReferences } from '../records';
 import { Group } from '../groups/group.entity';
 import { Cou } from '../organizations/cou.entity';
-import { findReadable, findReadableOrganization, findWritable, findWritableOrganization } from '../records';
+import { OrgScopedCrud } from '../org-scoped-crud';
 import { Department } from './department.entity';
 
 export interface DepartmentInput {
@@ -23,48 +22,18 @@ export interface DepartmentFilterInput {
   kind?: string | null;
 }
 
-export class DepartmentService {
-  constructor(private readonly references: SameOrganizationReferences) {}
+export class DepartmentService extends OrgScopedCrud<Department, DepartmentInput, DepartmentFilterInput> {
+  protected readonly entity = Department;
 
-  async list(ctx: RequestContext, organizationId: string, filter: DepartmentFilterInput = {}, page: PageArgs): Promise<Page<Department>> {
-    const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
-    const where: FilterQuery<Department> = { organization: organization.id };
-    if (filter.couId) where.cou = filter.couId;
-    if (filter.kind) where.kind = filter.kind;
-    return paginate(ctx.em, Department, where, page);
+  constructor(private readonly references: SameOrganizationReferences) {
+    super();
   }
 
-  get(ctx: RequestContext, id: string): Promise<Department> {
-    return findReadable(ctx.em, ctx.principal, Department, id);
+  protected where(filter: DepartmentFilterInput): FilterQuery<Department> {
+    return { ...(filter.couId ? { cou: filter.couId } : {}), ...(filter.kind ? { kind: filter.kind } : {}) };
   }
 
-  create(ctx: RequestContext, organizationId: string, input: DepartmentInput & { name: string }): Promise<WriteResult<Department>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const organization = await findWritableOrganization(em, ctx.principal, organizationId);
-      const department = new Department();
-      department.organization = ref(organization);
-      await this.assign(ctx, em, department, input);
-      em.persist(department);
-      return department;
-    });
-  }
-
-  update(ctx: RequestContext, id: string, input: DepartmentInput): Promise<WriteResult<Department>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const department = await findWritable(em, ctx.principal, Department, id);
-      return this.assign(ctx, em, department, input);
-    });
-  }
-
-  delete(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const department = await findWritable(em, ctx.principal, Department, id);
-      em.remove(department);
-      return department.id;
-    });
-  }
-
-  private async assign(ctx: RequestContext, em: RequestContext['em'], department: Department, input: DepartmentInput): Promise<Department> {
+  protected async assign(ctx: Actor, em: EntityManager, department: Department, input: DepartmentInput): Promise<Department> {
     const { couId, leadershipGroupId, administrativeGroupId, ...fields } = input;
     const organizationId = department.organization.id;
     const cou = await this.references.optional(em, ctx.principal, Cou, couId, organizationId);

@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../api/context';
 import { Connection, PageArgs } from '../../common/pagination';
-import { DeletePayload, Payload, toDeletePayload, toPayload } from '../../common/payload';
+import { DeletePayload, Payload, toDeletePayload, toPayload } from '../../api/payload';
 import { Group } from '../groups/group.entity';
 import { EmailList } from './email-list.entity';
 import { CreateEmailListInput, EmailListFilter, UpdateEmailListInput } from './email-list.inputs';

@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../api/context';
 import { Connection, PageArgs } from '../../common/pagination';
-import { DeletePayload, Payload, toDeletePayload, toPayload } from '../../common/payload';
+import { DeletePayload, Payload, toDeletePayload, toPayload } from '../../api/payload';
 import { Identifier } from '../people/identifier.entity';
 import { Person } from '../people/person.entity';
 import { Folder } from './folder.entity';
@@ -9,6 +9,14 @@ import { Group } from './group.entity';
 import { CreateGroupInput, GroupFilter, UpdateGroupInput } from './group.inputs';
 import { GroupMembership } from './group-membership.entity';
 import { GroupNesting } from './group-nesting.entity';
+import { currentPersonIds } from './group.service';
+
+/** The people with a current member (or owner) row, through the request's loaders. Owners are always direct. */
+async function currentPeople(ctx: RequestContext, group: Group, role: 'member' | 'owner'): Promise<Person[]> {
+  const rows = await ctx.loaders.childrenOf(GroupMembership, 'group').load(group.id);
+  const people = await ctx.loaders.byId(Person).loadMany(currentPersonIds(rows, role));
+  return people.filter((person): person is Person => person instanceof Person);
+}
 
 @ObjectType()
 class GroupConnection extends Connection(Group) {}
@@ -50,12 +58,12 @@ export class GroupResolver {
       'Effective members now: each person once who has a member row (direct or through a nested group) whose validity window includes the current time. Person status does not matter here; the automatic groups reflect it.',
   })
   members(@Root() group: Group, @Ctx() ctx: RequestContext) {
-    return ctx.services.groups.currentMembers(ctx, group);
+    return currentPeople(ctx, group, 'member');
   }
 
   @FieldResolver(() => [Person], { description: 'People with an owner row valid now. Owners are never inherited through nesting.' })
   owners(@Root() group: Group, @Ctx() ctx: RequestContext) {
-    return ctx.services.groups.currentOwners(ctx, group);
+    return currentPeople(ctx, group, 'owner');
   }
 
   @FieldResolver(() => [Group], { description: 'The groups nested directly in this one (their members are members here).' })

@@ -1,7 +1,7 @@
 import { ref, type EntityClass, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { validate as isUuid } from 'uuid';
-import type { RequestContext } from '../../api/context';
+import type { Actor } from '../../auth/actor';
 import { badInput, conflict, notFound } from '../../common/errors';
 import { likePattern, paginate, type Page, type PageArgs } from '../../common/pagination';
 import { applyDefined } from '../../common/validation';
@@ -11,7 +11,6 @@ import { Department } from '../departments/department.entity';
 import { EmailList } from '../email-lists/email-list.entity';
 import { GroupType, type RecordStatus } from '../enums';
 import { Identifier } from '../people/identifier.entity';
-import { Person } from '../people/person.entity';
 import { findReadable, findReadableOrganization, findWritable, findWritableOrganization } from '../records';
 import { Service } from '../services/service.entity';
 import { SYSTEM_ROOT } from './automatic-group.service';
@@ -74,6 +73,14 @@ const GROUP_REFERENCES: ReadonlyArray<[EntityClass<object>, string]> = [
 const isCurrent = (row: GroupMembership, now: Date) =>
   (row.validFrom === null || row.validFrom <= now) && (row.validThrough === null || row.validThrough >= now);
 
+/**
+ * The people with a current `role` row among a group's membership rows (direct or through
+ * nesting), each once: the group's effective members (or owners) now.
+ */
+export function currentPersonIds(rows: readonly GroupMembership[], role: 'member' | 'owner', now = new Date()): string[] {
+  return [...new Set(rows.filter((row) => row[role] && isCurrent(row, now)).map((row) => row.person.id))];
+}
+
 /** The same as isCurrent for member rows, as a query. */
 function currentMemberWhere(now: Date): FilterQuery<GroupMembership> {
   return {
@@ -99,7 +106,7 @@ export class GroupService {
 
   // ---- Folders ----
 
-  async listFolders(ctx: RequestContext, organizationId: string, filter: FolderFilterInput, page: PageArgs): Promise<Page<Folder>> {
+  async listFolders(ctx: Actor, organizationId: string, filter: FolderFilterInput, page: PageArgs): Promise<Page<Folder>> {
     const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
     const where: FilterQuery<Folder>[] = [{ organization: organization.id }];
     if (filter.parentId === null) where.push({ parent: null });
@@ -108,12 +115,12 @@ export class GroupService {
     return paginate(ctx.em, Folder, { $and: where }, page);
   }
 
-  getFolder(ctx: RequestContext, id: string): Promise<Folder> {
+  getFolder(ctx: Actor, id: string): Promise<Folder> {
     return findReadable(ctx.em, ctx.principal, Folder, id);
   }
 
   createFolder(
-    ctx: RequestContext,
+    ctx: Actor,
     organizationId: string,
     input: FolderInput & { name: string },
   ): Promise<WriteResult<Folder>> {
@@ -128,7 +135,7 @@ export class GroupService {
     });
   }
 
-  updateFolder(ctx: RequestContext, id: string, input: FolderInput): Promise<WriteResult<Folder>> {
+  updateFolder(ctx: Actor, id: string, input: FolderInput): Promise<WriteResult<Folder>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const folder = await findWritable(em, ctx.principal, Folder, id);
       const renamed = input.name !== undefined && input.name !== folder.name;
@@ -149,7 +156,7 @@ export class GroupService {
     });
   }
 
-  deleteFolder(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
+  deleteFolder(ctx: Actor, id: string): Promise<WriteResult<string>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const folder = await findWritable(em, ctx.principal, Folder, id);
       if (isInSystemTree(folder)) {
@@ -166,7 +173,7 @@ export class GroupService {
 
   // ---- Groups ----
 
-  async listGroups(ctx: RequestContext, organizationId: string, filter: GroupFilterInput, page: PageArgs): Promise<Page<Group>> {
+  async listGroups(ctx: Actor, organizationId: string, filter: GroupFilterInput, page: PageArgs): Promise<Page<Group>> {
     const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
     const where: FilterQuery<Group>[] = [{ organization: organization.id }];
     if (filter.folderId) where.push({ folder: filter.folderId });
@@ -184,7 +191,7 @@ export class GroupService {
     return paginate(ctx.em, Group, { $and: where }, page);
   }
 
-  getGroup(ctx: RequestContext, id: string): Promise<Group> {
+  getGroup(ctx: Actor, id: string): Promise<Group> {
     return findReadable(ctx.em, ctx.principal, Group, id);
   }
 
@@ -193,7 +200,7 @@ export class GroupService {
    * name, unique among the organisation's groups like any full name (a folder may share it).
    */
   createGroup(
-    ctx: RequestContext,
+    ctx: Actor,
     input: GroupInput & { organizationId?: string | null; name: string },
   ): Promise<WriteResult<Group>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
@@ -222,7 +229,7 @@ export class GroupService {
     });
   }
 
-  updateGroup(ctx: RequestContext, id: string, input: GroupInput): Promise<WriteResult<Group>> {
+  updateGroup(ctx: Actor, id: string, input: GroupInput): Promise<WriteResult<Group>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const group = await findWritable(em, ctx.principal, Group, id);
       const { folderId: givenFolderId, moveToRoot, ...fields } = input;
@@ -247,7 +254,7 @@ export class GroupService {
   }
 
   /** Memberships, nestings and identifiers go first, one by one, so each loss is in the change log. */
-  deleteGroup(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
+  deleteGroup(ctx: Actor, id: string): Promise<WriteResult<string>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const group = await findWritable(em, ctx.principal, Group, id);
       if (group.automatic) {
@@ -265,20 +272,10 @@ export class GroupService {
     });
   }
 
-  /** People with a current member row, direct or through a nested group (rows are materialised). */
-  currentMembers(ctx: RequestContext, group: Group): Promise<Person[]> {
-    return this.currentPeople(ctx, group, 'member');
-  }
-
-  /** People with a current owner row. Nesting only carries membership, so owners are always direct. */
-  currentOwners(ctx: RequestContext, group: Group): Promise<Person[]> {
-    return this.currentPeople(ctx, group, 'owner');
-  }
-
   // ---- Memberships ----
 
   addMember(
-    ctx: RequestContext,
+    ctx: Actor,
     groupId: string,
     personId: string,
     attributes: MembershipAttributes,
@@ -310,14 +307,14 @@ export class GroupService {
     });
   }
 
-  updateMembership(ctx: RequestContext, id: string, attributes: MembershipAttributes): Promise<WriteResult<GroupMembership>> {
+  updateMembership(ctx: Actor, id: string, attributes: MembershipAttributes): Promise<WriteResult<GroupMembership>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const membership = await this.directMembership(ctx, em, id);
       return this.memberships.updateDirect(em, membership, attributes);
     });
   }
 
-  removeMember(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
+  removeMember(ctx: Actor, id: string): Promise<WriteResult<string>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const membership = await this.directMembership(ctx, em, id);
       await this.memberships.removeDirect(em, membership);
@@ -327,7 +324,7 @@ export class GroupService {
 
   // ---- Nestings ----
 
-  nest(ctx: RequestContext, groupId: string, nestedGroupId: string): Promise<WriteResult<GroupNesting>> {
+  nest(ctx: Actor, groupId: string, nestedGroupId: string): Promise<WriteResult<GroupNesting>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const group = await findWritable(em, ctx.principal, Group, groupId);
       this.assertMembershipsEditable(group);
@@ -339,7 +336,7 @@ export class GroupService {
     });
   }
 
-  unnest(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
+  unnest(ctx: Actor, id: string): Promise<WriteResult<string>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const nesting = await findWritable(em, ctx.principal, GroupNesting, id);
       await this.memberships.unnest(em, nesting);
@@ -349,20 +346,12 @@ export class GroupService {
 
   // ---- Helpers ----
 
-  private async currentPeople(ctx: RequestContext, group: Group, role: 'member' | 'owner'): Promise<Person[]> {
-    const rows = await ctx.loaders.childrenOf(GroupMembership, 'group').load(group.id);
-    const now = new Date();
-    const personIds = [...new Set(rows.filter((row) => row[role] && isCurrent(row, now)).map((row) => row.person.id))];
-    const people = await ctx.loaders.byId(Person).loadMany(personIds);
-    return people.filter((person): person is Person => person instanceof Person);
-  }
-
   /**
    * A folder user records may be put in: writable, of the expected organisation (when known), and
    * outside the automatic groups' tree.
    */
   private async userFolder(
-    ctx: RequestContext,
+    ctx: Actor,
     em: EntityManager,
     folderId: string,
     organizationId: string | null,
@@ -401,7 +390,7 @@ export class GroupService {
   }
 
   /** A membership that was added by hand (not derived from a nesting) in a group filled by hand. */
-  private async directMembership(ctx: RequestContext, em: EntityManager, id: string): Promise<GroupMembership> {
+  private async directMembership(ctx: Actor, em: EntityManager, id: string): Promise<GroupMembership> {
     const membership = await findWritable(em, ctx.principal, GroupMembership, id);
     if (membership.nesting) {
       const nesting = await em.findOneOrFail(GroupNesting, membership.nesting.id);

@@ -1,6 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../api/context';
-import { DeletePayload, Payload, toDeletePayload, toPayload } from '../../common/payload';
+import { DeletePayload, Payload, toDeletePayload, toPayload } from '../../api/payload';
 import { Person } from '../people/person.entity';
 import { Group } from './group.entity';
 import { GroupMembership } from './group-membership.entity';

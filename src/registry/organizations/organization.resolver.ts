@@ -2,7 +2,7 @@ import { IsEnum, IsOptional, IsUUID } from 'class-validator';
 import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../api/context';
 import { Connection, PageArgs } from '../../common/pagination';
-import { DeletePayload, Payload, toDeletePayload, toPayload } from '../../common/payload';
+import { DeletePayload, Payload, toDeletePayload, toPayload } from '../../api/payload';
 import { IsFreeText, IsLabel, NotNullWhenGiven } from '../../common/validation';
 import { RecordStatus } from '../enums';
 import { Cou } from './cou.entity';

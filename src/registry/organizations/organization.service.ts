@@ -1,5 +1,5 @@
 import { ref } from '@mikro-orm/core';
-import type { RequestContext } from '../../api/context';
+import type { Actor } from '../../auth/actor';
 import { badInput, conflict } from '../../common/errors';
 import { Department } from '../departments/department.entity';
 import { PersonRole } from '../people/person-role.entity';
@@ -29,18 +29,18 @@ export interface CouInput {
 export class OrganizationService {
   constructor(private readonly automaticGroups: AutomaticGroupService) {}
 
-  list(ctx: RequestContext, page: PageArgs): Promise<Page<Organization>> {
+  list(ctx: Actor, page: PageArgs): Promise<Page<Organization>> {
     const { principal } = ctx;
     const where = principal.isPlatformAdmin ? {} : { id: principal.organizationId ?? undefined };
     return paginate(ctx.em, Organization, where, page);
   }
 
-  get(ctx: RequestContext, id: string): Promise<Organization> {
+  get(ctx: Actor, id: string): Promise<Organization> {
     return findReadableOrganization(ctx.em, ctx.principal, id);
   }
 
   /** Creates the organisation with its system folders and automatic groups. */
-  create(ctx: RequestContext, input: OrganizationInput & { name: string }): Promise<WriteResult<Organization>> {
+  create(ctx: Actor, input: OrganizationInput & { name: string }): Promise<WriteResult<Organization>> {
     ctx.principal.assertPlatformAdmin();
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const organization = applyDefined(new Organization(), input);
@@ -50,7 +50,7 @@ export class OrganizationService {
     });
   }
 
-  update(ctx: RequestContext, id: string, input: OrganizationInput): Promise<WriteResult<Organization>> {
+  update(ctx: Actor, id: string, input: OrganizationInput): Promise<WriteResult<Organization>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const organization = await findWritableOrganization(em, ctx.principal, id);
       return applyDefined(organization, input);
@@ -58,7 +58,7 @@ export class OrganizationService {
   }
 
   /** Deletes the organisation and, through the database's cascades, everything in it. */
-  delete(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
+  delete(ctx: Actor, id: string): Promise<WriteResult<string>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const organization = await findReadableOrganization(em, ctx.principal, id);
       ctx.principal.assertPlatformAdmin();
@@ -67,17 +67,17 @@ export class OrganizationService {
     });
   }
 
-  listCous(ctx: RequestContext, organizationId: string, page: PageArgs): Promise<Page<Cou>> {
+  listCous(ctx: Actor, organizationId: string, page: PageArgs): Promise<Page<Cou>> {
     return findReadableOrganization(ctx.em, ctx.principal, organizationId).then((organization) =>
       paginate(ctx.em, Cou, { organization: organization.id }, page),
     );
   }
 
-  getCou(ctx: RequestContext, id: string): Promise<Cou> {
+  getCou(ctx: Actor, id: string): Promise<Cou> {
     return findReadable(ctx.em, ctx.principal, Cou, id);
   }
 
-  createCou(ctx: RequestContext, organizationId: string, input: CouInput & { name: string }): Promise<WriteResult<Cou>> {
+  createCou(ctx: Actor, organizationId: string, input: CouInput & { name: string }): Promise<WriteResult<Cou>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const organization = await findWritableOrganization(em, ctx.principal, organizationId);
       const cou = new Cou();
@@ -89,7 +89,7 @@ export class OrganizationService {
     });
   }
 
-  updateCou(ctx: RequestContext, id: string, input: CouInput): Promise<WriteResult<Cou>> {
+  updateCou(ctx: Actor, id: string, input: CouInput): Promise<WriteResult<Cou>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const cou = await findWritable(em, ctx.principal, Cou, id);
       const renamed = input.name !== undefined && input.name !== cou.name;
@@ -103,7 +103,7 @@ export class OrganizationService {
    * Refused while roles or child units still point at the unit. Its automatic groups and its
    * terms go with it, and departments lose the reference; each of those writes is logged.
    */
-  deleteCou(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
+  deleteCou(ctx: Actor, id: string): Promise<WriteResult<string>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const cou = await findWritable(em, ctx.principal, Cou, id);
       const [children, roles] = await Promise.all([em.count(Cou, { parent: cou.id }), em.count(PersonRole, { cou: cou.id })]);
@@ -120,7 +120,7 @@ export class OrganizationService {
     });
   }
 
-  private async assignCou(ctx: RequestContext, em: RequestContext['em'], cou: Cou, input: CouInput): Promise<void> {
+  private async assignCou(ctx: Actor, em: Actor['em'], cou: Cou, input: CouInput): Promise<void> {
     const { parentId, ...fields } = input;
     applyDefined(cou, fields);
     if (parentId === undefined) return;

@@ -1,6 +1,6 @@
 import { FlushMode, ref, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { RequestContext } from '../../api/context';
+import type { Actor } from '../../auth/actor';
 import { badInput, conflict } from '../../common/errors';
 import { likePattern, paginate, type Page, type PageArgs } from '../../common/pagination';
 import { applyDefined } from '../../common/validation';
@@ -95,12 +95,12 @@ export class PeopleService {
 
   // ---- People ----------------------------------------------------------------------------------
 
-  async list(ctx: RequestContext, organizationId: string, filter: PersonFilterArgs | null | undefined, page: PageArgs): Promise<Page<Person>> {
+  async list(ctx: Actor, organizationId: string, filter: PersonFilterArgs | null | undefined, page: PageArgs): Promise<Page<Person>> {
     const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
     return paginate(ctx.em, Person, this.personWhere(ctx.em, organization.id, filter ?? {}), page);
   }
 
-  get(ctx: RequestContext, id: string): Promise<Person> {
+  get(ctx: Actor, id: string): Promise<Person> {
     return findReadable(ctx.em, ctx.principal, Person, id);
   }
 
@@ -110,7 +110,7 @@ export class PeopleService {
    * entries (insertNewRecords: one statement), not through the unit of work: creating people one
    * mutation at a time is what integrators do.
    */
-  create(ctx: RequestContext, organizationId: string, input: NewPerson): Promise<WriteResult<Person>> {
+  create(ctx: Actor, organizationId: string, input: NewPerson): Promise<WriteResult<Person>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const organization = await findWritableOrganization(em, ctx.principal, organizationId);
       const { names, emailAddresses, identifiers, ...fields } = input;
@@ -140,7 +140,7 @@ export class PeopleService {
     });
   }
 
-  update(ctx: RequestContext, id: string, input: PersonFields): Promise<WriteResult<Person>> {
+  update(ctx: Actor, id: string, input: PersonFields): Promise<WriteResult<Person>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const person = await findWritable(em, ctx.principal, Person, id);
       const statusChanged = input.status !== undefined && input.status !== person.status;
@@ -152,7 +152,7 @@ export class PeopleService {
   }
 
   /** Memberships go first, one by one, so every group the person leaves is in the change log. */
-  delete(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
+  delete(ctx: Actor, id: string): Promise<WriteResult<string>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const person = await findWritable(em, ctx.principal, Person, id);
       await this.memberships.removePerson(em, person);
@@ -198,7 +198,7 @@ export class PeopleService {
   // ---- Names ---------------------------------------------------------------------------------
 
   /** The person's first name becomes primary; `primary: true` moves the flag from the old one. */
-  addName(ctx: RequestContext, personId: string, fields: NameFields & { given: string }): Promise<WriteResult<Name>> {
+  addName(ctx: Actor, personId: string, fields: NameFields & { given: string }): Promise<WriteResult<Name>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const person = await findWritable(em, ctx.principal, Person, personId);
       const { primary, ...rest } = fields;
@@ -211,7 +211,7 @@ export class PeopleService {
     });
   }
 
-  updateName(ctx: RequestContext, id: string, fields: NameFields): Promise<WriteResult<Name>> {
+  updateName(ctx: Actor, id: string, fields: NameFields): Promise<WriteResult<Name>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const name = await findWritable(em, ctx.principal, Name, id);
       const { primary, ...rest } = fields;
@@ -228,7 +228,7 @@ export class PeopleService {
   }
 
   /** Deleting the primary name hands the flag to the oldest remaining name. */
-  deleteName(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
+  deleteName(ctx: Actor, id: string): Promise<WriteResult<string>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const name = await findWritable(em, ctx.principal, Name, id);
       em.remove(name);
@@ -249,7 +249,7 @@ export class PeopleService {
 
   // ---- Email addresses -------------------------------------------------------------------------
 
-  addEmailAddress(ctx: RequestContext, personId: string, fields: EmailAddressFields & { mail: string }): Promise<WriteResult<EmailAddress>> {
+  addEmailAddress(ctx: Actor, personId: string, fields: EmailAddressFields & { mail: string }): Promise<WriteResult<EmailAddress>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const person = await findWritable(em, ctx.principal, Person, personId);
       const email = applyDefined(this.newPersonAttribute(new EmailAddress(), person), fields);
@@ -258,7 +258,7 @@ export class PeopleService {
     });
   }
 
-  updateEmailAddress(ctx: RequestContext, id: string, fields: EmailAddressFields): Promise<WriteResult<EmailAddress>> {
+  updateEmailAddress(ctx: Actor, id: string, fields: EmailAddressFields): Promise<WriteResult<EmailAddress>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const email = await findWritable(em, ctx.principal, EmailAddress, id);
       // A verification proved control of the old address, not of the new one.
@@ -268,13 +268,13 @@ export class PeopleService {
     });
   }
 
-  deleteEmailAddress(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
+  deleteEmailAddress(ctx: Actor, id: string): Promise<WriteResult<string>> {
     return this.deleteRecord(ctx, EmailAddress, id);
   }
 
   // ---- URLs ------------------------------------------------------------------------------------
 
-  addUrl(ctx: RequestContext, personId: string, fields: UrlFields & { url: string }): Promise<WriteResult<Url>> {
+  addUrl(ctx: Actor, personId: string, fields: UrlFields & { url: string }): Promise<WriteResult<Url>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const person = await findWritable(em, ctx.principal, Person, personId);
       const url = applyDefined(this.newPersonAttribute(new Url(), person), fields);
@@ -283,13 +283,13 @@ export class PeopleService {
     });
   }
 
-  updateUrl(ctx: RequestContext, id: string, fields: UrlFields): Promise<WriteResult<Url>> {
+  updateUrl(ctx: Actor, id: string, fields: UrlFields): Promise<WriteResult<Url>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) =>
       applyDefined(await findWritable(em, ctx.principal, Url, id), fields),
     );
   }
 
-  deleteUrl(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
+  deleteUrl(ctx: Actor, id: string): Promise<WriteResult<string>> {
     return this.deleteRecord(ctx, Url, id);
   }
 
@@ -297,7 +297,7 @@ export class PeopleService {
 
   /** An identifier belongs to exactly one person or one group of the organisation. */
   addIdentifier(
-    ctx: RequestContext,
+    ctx: Actor,
     owner: { personId?: string | null; groupId?: string | null },
     fields: IdentifierFields & { type: string; value: string },
   ): Promise<WriteResult<Identifier>> {
@@ -322,7 +322,7 @@ export class PeopleService {
   }
 
   /** Reactivating an identifier whose type and value another active identifier took is a conflict too. */
-  updateIdentifier(ctx: RequestContext, id: string, fields: IdentifierFields): Promise<WriteResult<Identifier>> {
+  updateIdentifier(ctx: Actor, id: string, fields: IdentifierFields): Promise<WriteResult<Identifier>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const identifier = await findWritable(em, ctx.principal, Identifier, id);
       applyDefined(identifier, fields);
@@ -331,14 +331,14 @@ export class PeopleService {
     });
   }
 
-  deleteIdentifier(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
+  deleteIdentifier(ctx: Actor, id: string): Promise<WriteResult<string>> {
     return this.deleteRecord(ctx, Identifier, id);
   }
 
   // ---- Roles -----------------------------------------------------------------------------------
 
   /** Unit automatic groups follow the person's roles, so every role change re-syncs them. */
-  addRole(ctx: RequestContext, personId: string, fields: RoleFields): Promise<WriteResult<PersonRole>> {
+  addRole(ctx: Actor, personId: string, fields: RoleFields): Promise<WriteResult<PersonRole>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const person = await findWritable(em, ctx.principal, Person, personId);
       const role = this.newPersonAttribute(new PersonRole(), person);
@@ -350,7 +350,7 @@ export class PeopleService {
     });
   }
 
-  updateRole(ctx: RequestContext, id: string, fields: RoleFields): Promise<WriteResult<PersonRole>> {
+  updateRole(ctx: Actor, id: string, fields: RoleFields): Promise<WriteResult<PersonRole>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const role = await findWritable(em, ctx.principal, PersonRole, id);
       await this.assignRole(ctx, em, role, fields);
@@ -361,7 +361,7 @@ export class PeopleService {
   }
 
   /** The role's addresses, telephone numbers and ad hoc attributes go with it, each logged. */
-  deleteRole(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
+  deleteRole(ctx: Actor, id: string): Promise<WriteResult<string>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const role = await findWritable(em, ctx.principal, PersonRole, id);
       for (const entity of [Address, TelephoneNumber, AdHocAttribute] as const) {
@@ -374,7 +374,7 @@ export class PeopleService {
     });
   }
 
-  private async assignRole(ctx: RequestContext, em: EntityManager, role: PersonRole, fields: RoleFields): Promise<void> {
+  private async assignRole(ctx: Actor, em: EntityManager, role: PersonRole, fields: RoleFields): Promise<void> {
     const { couId, ...rest } = fields;
     applyDefined(role, rest);
     if (couId === null) role.cou = null;
@@ -394,7 +394,7 @@ export class PeopleService {
 
   /** The person and organisation of a role attribute are those of its role. */
   addRoleAttribute<T extends RoleAttribute>(
-    ctx: RequestContext,
+    ctx: Actor,
     entity: new () => T,
     roleId: string,
     fields: object,
@@ -410,19 +410,19 @@ export class PeopleService {
     });
   }
 
-  updateRoleAttribute<T extends RoleAttribute>(ctx: RequestContext, entity: new () => T, id: string, fields: object): Promise<WriteResult<T>> {
+  updateRoleAttribute<T extends RoleAttribute>(ctx: Actor, entity: new () => T, id: string, fields: object): Promise<WriteResult<T>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) =>
       applyDefined(await findWritable(em, ctx.principal, entity, id), fields),
     );
   }
 
-  deleteRoleAttribute(ctx: RequestContext, entity: new () => RoleAttribute, id: string): Promise<WriteResult<string>> {
+  deleteRoleAttribute(ctx: Actor, entity: new () => RoleAttribute, id: string): Promise<WriteResult<string>> {
     return this.deleteRecord(ctx, entity, id);
   }
 
   // ---- Shared helpers --------------------------------------------------------------------------
 
-  private deleteRecord<T extends OrgScopedEntity>(ctx: RequestContext, entity: new () => T, id: string): Promise<WriteResult<string>> {
+  private deleteRecord<T extends OrgScopedEntity>(ctx: Actor, entity: new () => T, id: string): Promise<WriteResult<string>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const record = await findWritable(em, ctx.principal, entity, id);
       em.remove(record);

@@ -1,6 +1,6 @@
 import { Arg, Ctx, ID, Mutation, ObjectType, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../api/context';
-import { DeletePayload, Payload, toDeletePayload, toPayload } from '../../common/payload';
+import { DeletePayload, Payload, toDeletePayload, toPayload } from '../../api/payload';
 import { EmailAddress } from './email-address.entity';
 import { Identifier } from './identifier.entity';
 import { Name } from './name.entity';

@@ -1,6 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../api/context';
-import { DeletePayload, Payload, toDeletePayload, toPayload } from '../../common/payload';
+import { DeletePayload, Payload, toDeletePayload, toPayload } from '../../api/payload';
 import { AdHocAttribute } from './ad-hoc-attribute.entity';
 import { Address } from './address.entity';
 import {

@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../api/context';
 import { Connection, PageArgs } from '../../common/pagination';
-import { DeletePayload, Payload, toDeletePayload, toPayload } from '../../common/payload';
+import { DeletePayload, Payload, toDeletePayload, toPayload } from '../../api/payload';
 import { GroupMembership } from '../groups/group-membership.entity';
 import { OrgIdentityLink } from '../sources/org-identity-link.entity';
 import { TermsAgreement } from '../terms/terms-agreement.entity';

@@ -1,10 +1,10 @@
 import { ref, type FilterQuery } from '@mikro-orm/core';
-import type { RequestContext } from '../../api/context';
+import type { Actor } from '../../auth/actor';
 import { badInput } from '../../common/errors';
 import { paginate, type Page, type PageArgs } from '../../common/pagination';
 import { applyDefined } from '../../common/validation';
 import { inWriteTransaction, type WriteResult } from '../../db/transaction';
-import type { SameOrganizationReferences } from '../catalog.service';
+import type { SameOrganizationReferences } from '../records';
 import { Person } from '../people/person.entity';
 import { findReadable, findReadableOrganization, findWritable } from '../records';
 import { OrgIdentityLink } from './org-identity-link.entity';
@@ -31,7 +31,7 @@ export class OrgIdentityLinkService {
   constructor(private readonly references: SameOrganizationReferences) {}
 
   async list(
-    ctx: RequestContext,
+    ctx: Actor,
     organizationId: string,
     filter: OrgIdentityLinkFilterInput = {},
     page: PageArgs,
@@ -43,12 +43,12 @@ export class OrgIdentityLinkService {
     return paginate(ctx.em, OrgIdentityLink, where, page);
   }
 
-  get(ctx: RequestContext, id: string): Promise<OrgIdentityLink> {
+  get(ctx: Actor, id: string): Promise<OrgIdentityLink> {
     return findReadable(ctx.em, ctx.principal, OrgIdentityLink, id);
   }
 
   /** Links the person to a record of a source of the person's organisation. */
-  link(ctx: RequestContext, input: LinkOrgIdentityInput): Promise<WriteResult<OrgIdentityLink>> {
+  link(ctx: Actor, input: LinkOrgIdentityInput): Promise<WriteResult<OrgIdentityLink>> {
     const { personId, sourceId, ...fields } = input;
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const person = await findWritable(em, ctx.principal, Person, personId);
@@ -63,14 +63,14 @@ export class OrgIdentityLinkService {
     });
   }
 
-  update(ctx: RequestContext, id: string, input: OrgIdentityLinkInput): Promise<WriteResult<OrgIdentityLink>> {
+  update(ctx: Actor, id: string, input: OrgIdentityLinkInput): Promise<WriteResult<OrgIdentityLink>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const link = await findWritable(em, ctx.principal, OrgIdentityLink, id);
       return assertValidPeriod(applyDefined(link, input));
     });
   }
 
-  unlink(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
+  unlink(ctx: Actor, id: string): Promise<WriteResult<string>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const link = await findWritable(em, ctx.principal, OrgIdentityLink, id);
       em.remove(link);

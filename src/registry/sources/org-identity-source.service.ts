@@ -1,10 +1,9 @@
-import { ref, type FilterQuery } from '@mikro-orm/core';
-import type { RequestContext } from '../../api/context';
-import { paginate, type Page, type PageArgs } from '../../common/pagination';
+import type { FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Actor } from '../../auth/actor';
 import { applyDefined } from '../../common/validation';
-import { inWriteTransaction, type WriteResult } from '../../db/transaction';
 import type { RecordStatus } from '../enums';
-import { findReadable, findReadableOrganization, findWritable, findWritableOrganization } from '../records';
+import { OrgScopedCrud } from '../org-scoped-crud';
 import { OrgIdentityLink } from './org-identity-link.entity';
 import { OrgIdentitySource } from './org-identity-source.entity';
 
@@ -19,53 +18,19 @@ export interface OrgIdentitySourceFilterInput {
   status?: RecordStatus | null;
 }
 
-export class OrgIdentitySourceService {
-  async list(
-    ctx: RequestContext,
-    organizationId: string,
-    filter: OrgIdentitySourceFilterInput = {},
-    page: PageArgs,
-  ): Promise<Page<OrgIdentitySource>> {
-    const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
-    const where: FilterQuery<OrgIdentitySource> = { organization: organization.id };
-    if (filter.status) where.status = filter.status;
-    return paginate(ctx.em, OrgIdentitySource, where, page);
+export class OrgIdentitySourceService extends OrgScopedCrud<OrgIdentitySource, OrgIdentitySourceInput, OrgIdentitySourceFilterInput> {
+  protected readonly entity = OrgIdentitySource;
+
+  protected where(filter: OrgIdentitySourceFilterInput): FilterQuery<OrgIdentitySource> {
+    return filter.status ? { status: filter.status } : {};
   }
 
-  get(ctx: RequestContext, id: string): Promise<OrgIdentitySource> {
-    return findReadable(ctx.em, ctx.principal, OrgIdentitySource, id);
-  }
-
-  create(
-    ctx: RequestContext,
-    organizationId: string,
-    input: OrgIdentitySourceInput & { name: string; kind: string },
-  ): Promise<WriteResult<OrgIdentitySource>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const organization = await findWritableOrganization(em, ctx.principal, organizationId);
-      const source = applyDefined(new OrgIdentitySource(), input);
-      source.organization = ref(organization);
-      em.persist(source);
-      return source;
-    });
-  }
-
-  update(ctx: RequestContext, id: string, input: OrgIdentitySourceInput): Promise<WriteResult<OrgIdentitySource>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const source = await findWritable(em, ctx.principal, OrgIdentitySource, id);
-      return applyDefined(source, input);
-    });
+  protected assign(_ctx: Actor, _em: EntityManager, source: OrgIdentitySource, input: OrgIdentitySourceInput): OrgIdentitySource {
+    return applyDefined(source, input);
   }
 
   /** The links to the source go with it. */
-  delete(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const source = await findWritable(em, ctx.principal, OrgIdentitySource, id);
-      // Removed here rather than by the foreign-key cascade so that every person who loses a
-      // link gets a change-log entry the provisioning engine can act on.
-      em.remove(await em.find(OrgIdentityLink, { source: source.id }));
-      em.remove(source);
-      return source.id;
-    });
+  protected dependents(em: EntityManager, source: OrgIdentitySource): Promise<object[]> {
+    return em.find(OrgIdentityLink, { source: source.id });
   }
 }

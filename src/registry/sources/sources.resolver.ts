@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../api/context';
 import { Connection, PageArgs } from '../../common/pagination';
-import { DeletePayload, Payload, toDeletePayload, toPayload } from '../../common/payload';
+import { DeletePayload, Payload, toDeletePayload, toPayload } from '../../api/payload';
 import { Person } from '../people/person.entity';
 import { OrgIdentityLink } from './org-identity-link.entity';
 import { OrgIdentitySource } from './org-identity-source.entity';

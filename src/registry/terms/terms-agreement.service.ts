@@ -1,9 +1,9 @@
 import { ref, type FilterQuery } from '@mikro-orm/core';
-import type { RequestContext } from '../../api/context';
+import type { Actor } from '../../auth/actor';
 import { badInput } from '../../common/errors';
 import { paginate, type Page, type PageArgs } from '../../common/pagination';
 import { inWriteTransaction, type WriteResult } from '../../db/transaction';
-import type { SameOrganizationReferences } from '../catalog.service';
+import type { SameOrganizationReferences } from '../records';
 import { RecordStatus } from '../enums';
 import { Person } from '../people/person.entity';
 import { findReadable, findReadableOrganization, findWritable } from '../records';
@@ -19,7 +19,7 @@ export class TermsAgreementService {
   constructor(private readonly references: SameOrganizationReferences) {}
 
   async list(
-    ctx: RequestContext,
+    ctx: Actor,
     organizationId: string,
     filter: TermsAgreementFilterInput = {},
     page: PageArgs,
@@ -31,12 +31,12 @@ export class TermsAgreementService {
     return paginate(ctx.em, TermsAgreement, where, page);
   }
 
-  get(ctx: RequestContext, id: string): Promise<TermsAgreement> {
+  get(ctx: Actor, id: string): Promise<TermsAgreement> {
     return findReadable(ctx.em, ctx.principal, TermsAgreement, id);
   }
 
   /** Records that the person agrees to the terms now; agreeing twice is a conflict. */
-  record(ctx: RequestContext, personId: string, termsId: string): Promise<WriteResult<TermsAgreement>> {
+  record(ctx: Actor, personId: string, termsId: string): Promise<WriteResult<TermsAgreement>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const person = await findWritable(em, ctx.principal, Person, personId);
       const terms = await this.references.require(em, ctx.principal, TermsAndConditions, termsId, person.organization.id);
@@ -53,7 +53,7 @@ export class TermsAgreementService {
     });
   }
 
-  withdraw(ctx: RequestContext, id: string): Promise<WriteResult<string>> {
+  withdraw(ctx: Actor, id: string): Promise<WriteResult<string>> {
     return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
       const agreement = await findWritable(em, ctx.principal, TermsAgreement, id);
       em.remove(agreement);

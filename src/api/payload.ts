@@ -1,5 +1,5 @@
 import { Ctx, Field, ID, ObjectType, Root, type ClassType } from 'type-graphql';
-import type { RequestContext } from '../api/context';
+import type { RequestContext } from './context';
 import { ProvisioningEvent } from '../provisioning/provisioning-event.entity';
 import { ChangeLogEntry } from '../changelog/change-log-entry.entity';
 import type { WriteResult } from '../db/transaction';

@@ -17,20 +17,9 @@ import { GroupProvisionability } from './group-provisionability.entity';
 import type { SetFolderProvisioningInput, SetGroupProvisioningInput } from './provisionability.inputs';
 import { ProvisioningAssignment } from './provisioning-assignment.entity';
 import type { ProvisionabilityService } from './provisionability.service';
-import { parseRegexExpression, RegexExpressionError, type Decision } from './rules';
+import { assertRegexExpression, type Decision } from './rules';
 
 const MAX_METADATA_BYTES = 16 * 1024;
-
-/** Checks a regex expression (R7) and says what is wrong with it in a BAD_USER_INPUT error. */
-export function assertRegexExpression(expression: string | null | undefined, field: string): void {
-  if (!expression) return;
-  try {
-    parseRegexExpression(expression);
-  } catch (error) {
-    if (error instanceof RegexExpressionError) throw badInput(`${field}: ${error.message}.`, field);
-    throw error;
-  }
-}
 
 function assertMetadata(metadata: Record<string, unknown> | null | undefined): void {
   if (metadata && Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES) {

@@ -1,4 +1,5 @@
 import { registerEnumType } from 'type-graphql';
+import { badInput } from '../common/errors';
 import { UnsafePatternError, wholeValueRegex, type SafeRegex } from '../security/safe-regex';
 
 /**
@@ -279,4 +280,15 @@ export function parseRegexExpression(expression: string): { matches(groupFullNam
     return lastSegment(folder);
   };
   return { matches: (groupFullName) => regex.test(valueOf(groupFullName)) !== negate };
+}
+
+/** Checks a regex expression (R7) and says what is wrong with it in a BAD_USER_INPUT error. */
+export function assertRegexExpression(expression: string | null | undefined, field: string): void {
+  if (!expression) return;
+  try {
+    parseRegexExpression(expression);
+  } catch (error) {
+    if (error instanceof RegexExpressionError) throw badInput(`${field}: ${error.message}.`, field);
+    throw error;
+  }
 }

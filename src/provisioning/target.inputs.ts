@@ -57,12 +57,12 @@ export class CreateProvisioningTargetInput {
   @Max(MAX_ORDER)
   order?: number;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'Only members and owners of this group are provisioned (the others get a delete); everyone when left out.' })
   @IsOptional()
   @IsUUID()
   provisioningGroupId?: string | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'People linked to this identity source are not provisioned here (they get a delete); none when left out.' })
   @IsOptional()
   @IsUUID()
   skipIfFromSourceId?: string | null;
@@ -163,12 +163,12 @@ export class UpdateProvisioningTargetInput {
   @IsObject()
   config?: Record<string, unknown>;
 
-  @Field(() => ProvisioningMode, { nullable: true })
+  @Field(() => ProvisioningMode, { nullable: true, description: 'How the target takes its work (see ProvisioningMode).' })
   @NotNullWhenGiven()
   @IsEnum(ProvisioningMode)
   mode?: ProvisioningMode;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'Where the target runs among the organisation\'s targets (lower first).' })
   @NotNullWhenGiven()
   @IsInt()
   @Min(0)
@@ -185,14 +185,14 @@ export class UpdateProvisioningTargetInput {
   @IsUUID()
   skipIfFromSourceId?: string | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'Seconds before the first retry; 0 never retries.' })
   @NotNullWhenGiven()
   @IsInt()
   @Min(0)
   @Max(MAX_RETRY_INTERVAL_SECONDS)
   retryIntervalSeconds?: number;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'Retries of failed work before it ends FAILED.' })
   @NotNullWhenGiven()
   @IsInt()
   @Min(0)

@@ -12,9 +12,9 @@ import { OrgIdentitySource } from '../registry/sources/org-identity-source.entit
 import { findReadable, findReadableOrganization, findWritable, findWritableOrganization } from '../registry/records';
 import type { ProvisioningMode } from './actions';
 import { GroupSelection, ProvisioningTarget } from './provisioning-target.entity';
-import { assertRegexExpression } from '../provisionability/provisionability.api';
+import { assertRegexExpression } from '../provisionability/rules';
 import { toDataFilters, type DataFilterSpec } from '../data-filters/data-filter.types';
-import { assertCronExpression } from '../reconciliation/reconciliation.api';
+import { assertCronExpression } from '../common/cron';
 import { paginate, type Page, type PageArgs, type SortKey } from '../common/pagination';
 
 /** The order targets run in. */

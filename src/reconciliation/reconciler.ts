@@ -1,6 +1,6 @@
 import { ref } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import cronParser from 'cron-parser';
+import { nextRun } from '../common/cron';
 import type { JobQueue, RunningJob } from '../jobs/job-queue';
 import type { Logger } from '../observability/logger';
 import type { ProvisionerPlugin, Rendering, TargetContext } from '../plugins/plugin';
@@ -42,11 +42,6 @@ interface Wanted {
   label: string;
   action: A;
   rendering: Rendering;
-}
-
-/** The next time a cron expression fires, or a BAD_USER_INPUT-worthy message. */
-export function nextRun(expression: string, from = new Date()): Date {
-  return cronParser.parseExpression(expression, { currentDate: from, utc: true }).next().toDate();
 }
 
 /**

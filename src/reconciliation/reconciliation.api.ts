@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Actor } from '../auth/actor';
 import type { JobsService } from '../provisioning/jobs.service';
 import { SUBJECTS } from '../provisioning/subjects';
-import { badInput, forbidden, notFound } from '../common/errors';
+import { forbidden, notFound } from '../common/errors';
 import type { JobInfo } from '../jobs/job-queue';
 import { ProvisioningAction as A, SubjectType } from '../provisioning/actions';
 import { withinBudget } from '../provisioning/health/target-health';
@@ -11,7 +11,7 @@ import { isDelete } from '../provisioning/planner';
 import { ProvisionedState } from '../provisioning/provisioned-state.entity';
 import { ProvisioningTarget } from '../provisioning/provisioning-target.entity';
 import { findReadable, findWritable } from '../registry/records';
-import { nextRun, type Reconciler } from './reconciler';
+import type { Reconciler } from './reconciler';
 import { ReconciliationDifference, ReconciliationRun } from './reconciliation.entities';
 import { paginate, type Page, type PageArgs, type SortKey } from '../common/pagination';
 
@@ -32,16 +32,6 @@ export interface Preview {
   document: unknown;
   attributes: Record<string, string[]> | null;
   detail: string;
-}
-
-/** Checks a cron expression for a target's reconcile schedule. */
-export function assertCronExpression(expression: string | null | undefined): void {
-  if (!expression) return;
-  try {
-    nextRun(expression);
-  } catch (error) {
-    throw badInput(`reconcileSchedule is not a cron expression: ${(error as Error).message}.`, 'reconcileSchedule');
-  }
 }
 
 export interface ConnectionTest {

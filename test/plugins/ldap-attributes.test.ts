@@ -13,16 +13,8 @@ import {
   UnavailableError,
 } from 'ldapts';
 import { ITEMS_PER_CHUNK } from '../../src/common/chunks';
-import {
-  affiliationValue,
-  buildGroupEntry,
-  buildGroupEntryInChunks,
-  buildPersonEntry,
-  cleanValues,
-  formatName,
-  formatTelephone,
-  statusValue,
-} from '../../src/plugins/ldap/attributes';
+import { affiliationValue, formatName, formatTelephone } from '../../src/plugins/formatting';
+import { buildGroupEntry, buildGroupEntryInChunks, buildPersonEntry, cleanValues, statusValue } from '../../src/plugins/ldap/attributes';
 import { ldapConfigSchema } from '../../src/plugins/ldap/config';
 import { entryName } from '../../src/plugins/ldap/dn';
 import { attributeFor } from '../../src/plugins/ldap/encoding';

@@ -159,6 +159,7 @@ export type CreateCouInput = {
   description?: string | null | undefined;
   name: string;
   organizationId: string | number;
+  /** The parent unit, of the same organisation; left out or null: a top-level unit. */
   parentId?: string | number | null | undefined;
 };
 
@@ -274,6 +275,7 @@ export type CreateProvisioningTargetInput = {
   plugin: string;
   /** Folder rules: inherited groups must pass it. Grammar: "<groupExtension|groupName|folderExtension|folderName> <matches|not matches> <regex>" (whole-value match; RE2 syntax: no backreferences or lookaround). */
   provisionableRegex?: string | null | undefined;
+  /** Only members and owners of this group are provisioned (the others get a delete); everyone when left out. */
   provisioningGroupId?: string | number | null | undefined;
   /** Whether reconciliation removes orphans in the managed scope (false when left out). */
   reconcileDeletesOrphans?: boolean | null | undefined;
@@ -281,6 +283,7 @@ export type CreateProvisioningTargetInput = {
   reconcileSchedule?: string | null | undefined;
   /** 900 when left out; 0 never retries. */
   retryIntervalSeconds?: number | null | undefined;
+  /** People linked to this identity source are not provisioned here (they get a delete); none when left out. */
   skipIfFromSourceId?: string | number | null | undefined;
 };
 
@@ -698,6 +701,7 @@ export type UpdateAddressInput = {
   postalCode?: string | null | undefined;
   room?: string | null | undefined;
   state?: string | null | undefined;
+  /** May span several lines. */
   street?: string | null | undefined;
   type?: AddressType | null | undefined;
 };
@@ -710,10 +714,14 @@ export type UpdateCouInput = {
 };
 
 export type UpdateDepartmentInput = {
+  /** A group of the same organisation. */
   administrativeGroupId?: string | number | null | undefined;
+  /** A unit of the same organisation. */
   couId?: string | number | null | undefined;
   description?: string | null | undefined;
+  /** Kind of department, e.g. research-institute. */
   kind?: string | null | undefined;
+  /** A group of the same organisation. */
   leadershipGroupId?: string | number | null | undefined;
   name?: string | null | undefined;
 };
@@ -727,9 +735,12 @@ export type UpdateEmailAddressInput = {
 export type UpdateEmailListInput = {
   /** The list's own address, e.g. staff@lists.example.org. */
   address?: string | null | undefined;
+  /** A group of the same organisation. */
   adminsGroupId?: string | number | null | undefined;
   description?: string | null | undefined;
+  /** A group of the same organisation. */
   membersGroupId?: string | number | null | undefined;
+  /** A group of the same organisation. */
   moderatorsGroupId?: string | number | null | undefined;
   name?: string | null | undefined;
   status?: RecordStatus | null | undefined;
@@ -754,6 +765,7 @@ export type UpdateGroupInput = {
   name?: string | null | undefined;
   /** Marks or unmarks a policy group. */
   policy?: boolean | null | undefined;
+  /** While SUSPENDED, its members lose it on the targets. */
   status?: RecordStatus | null | undefined;
 };
 
@@ -767,8 +779,10 @@ export type UpdateGroupMembershipInput = {
 };
 
 export type UpdateIdentifierInput = {
+  /** Whether this identifier may be used to log in. */
   login?: boolean | null | undefined;
   status?: RecordStatus | null | undefined;
+  /** e.g. uid, eppn, orcid, gidNumber: letters, digits, ".", "_", "-", starting with a letter. */
   type?: string | null | undefined;
   value?: string | null | undefined;
 };
@@ -793,6 +807,7 @@ export type UpdateOrgIdentityLinkInput = {
 
 export type UpdateOrgIdentitySourceInput = {
   description?: string | null | undefined;
+  /** Kind of source, e.g. ldap, sql, orcid, env. */
   kind?: string | null | undefined;
   name?: string | null | undefined;
   status?: RecordStatus | null | undefined;
@@ -816,12 +831,16 @@ export type UpdatePersonRoleInput = {
   affiliation?: Affiliation | null | undefined;
   /** null takes the role out of its unit. */
   couId?: string | number | null | undefined;
+  /** Organisation name (LDAP o). */
   o?: string | null | undefined;
+  /** Display order among the person's roles. */
   order?: number | null | undefined;
+  /** Organisational unit name (LDAP ou). */
   ou?: string | null | undefined;
   status?: PersonStatus | null | undefined;
   title?: string | null | undefined;
   validFrom?: string | null | undefined;
+  /** Not before validFrom. */
   validThrough?: string | null | undefined;
 };
 
@@ -842,11 +861,14 @@ export type UpdateProvisioningTargetInput = {
   groupSelection?: GroupSelection | null | undefined;
   /** Folder rules: leave groups that stop being provisionable on the target . */
   keepUnprovisionableGroups?: boolean | null | undefined;
+  /** Retries of failed work before it ends FAILED. */
   maxRetries?: number | null | undefined;
+  /** How the target takes its work (see ProvisioningMode). */
   mode?: ProvisioningMode | null | undefined;
   name?: string | null | undefined;
   /** Folder rules: provision policy groups only . */
   onlyPolicyGroups?: boolean | null | undefined;
+  /** Where the target runs among the organisation's targets (lower first). */
   order?: number | null | undefined;
   /** Folder rules: inherited groups must pass it. Grammar: "<groupExtension|groupName|folderExtension|folderName> <matches|not matches> <regex>" (whole-value match; RE2 syntax: no backreferences or lookaround). */
   provisionableRegex?: string | null | undefined;
@@ -856,6 +878,7 @@ export type UpdateProvisioningTargetInput = {
   reconcileDeletesOrphans?: boolean | null | undefined;
   /** Cron expression (UTC) of scheduled reconciliations, e.g. "0 3 * * *"; null: none. */
   reconcileSchedule?: string | null | undefined;
+  /** Seconds before the first retry; 0 never retries. */
   retryIntervalSeconds?: number | null | undefined;
   /** null stops skipping. */
   skipIfFromSourceId?: string | number | null | undefined;
@@ -863,19 +886,24 @@ export type UpdateProvisioningTargetInput = {
 
 export type UpdateServiceInput = {
   description?: string | null | undefined;
+  /** An absolute URI, e.g. urn:mace:example.org:wiki. */
   entitlementUri?: string | null | undefined;
   /** null makes the entitlement go to everyone. */
   groupId?: string | number | null | undefined;
   name?: string | null | undefined;
+  /** An http(s) URL. */
   serviceUrl?: string | null | undefined;
+  /** Letters, digits and "-" (an LDAP attribute option). */
   shortLabel?: string | null | undefined;
   status?: RecordStatus | null | undefined;
 };
 
 export type UpdateTelephoneNumberInput = {
   areaCode?: string | null | undefined;
+  /** e.g. "+44" or "44". */
   countryCode?: string | null | undefined;
   extension?: string | null | undefined;
+  /** Digits, optionally grouped with spaces, dots, dashes, slashes or parentheses. */
   number?: string | null | undefined;
   type?: TelephoneType | null | undefined;
 };
@@ -885,6 +913,7 @@ export type UpdateTermsAndConditionsInput = {
   couId?: string | number | null | undefined;
   name?: string | null | undefined;
   status?: RecordStatus | null | undefined;
+  /** Where the text of the terms is published (http or https). */
   url?: string | null | undefined;
 };
 

@@ -1,6 +1,6 @@
 import { eachChunked, runInChunks, runNow, type Chunked } from '../../common/chunks';
 import { PersonStatus } from '../../registry/enums';
-import { groupNameOnTarget, type GroupPayload, type NamePayload, type PersonPayload, type TelephonePayload } from '../../provisioning/payload';
+import { groupNameOnTarget, type GroupPayload, type PersonPayload } from '../../provisioning/payload';
 import {
   ALSO_REQUIRED,
   GROUP_ATTRIBUTES,
@@ -10,6 +10,7 @@ import {
   PERMANENTLY_LOCKED,
   type AttributeSpec,
 } from './catalog';
+import { affiliationValue, formatName, formatTelephone } from '../formatting';
 import type { LdapConfig } from './config';
 import { entryName, identifiersOfType, type EntryName } from './dn';
 
@@ -60,35 +61,6 @@ function* cleanValuesChunked(values: readonly (string | null | undefined)[], spe
 function withRdnValue(values: readonly string[], rdnValue: string, caseExact: boolean): string[] {
   const key = matchKey(rdnValue.trim(), caseExact);
   return [rdnValue, ...values.filter((value) => matchKey(value, caseExact) !== key)];
-}
-
-const EASTERN_ORDER_LANGUAGES = new Set(['hu', 'ja', 'ko', 'zh']);
-
-/** "given middle family suffix", or "family given middle suffix" for hu/ja/ko/zh names. */
-export function formatName(name: NamePayload): string {
-  const language = (name.language ?? '').toLowerCase().split(/[-_]/)[0];
-  const parts = EASTERN_ORDER_LANGUAGES.has(language)
-    ? [name.family, name.given, name.middle, name.suffix]
-    : [name.given, name.middle, name.family, name.suffix];
-  return parts
-    .map((part) => part?.trim() ?? '')
-    .filter((part) => part !== '')
-    .join(' ');
-}
-
-/** "+cc area number x ext". */
-export function formatTelephone(phone: TelephonePayload): string {
-  const countryCode = phone.countryCode?.trim().replace(/^\+/, '');
-  const main = [countryCode ? `+${countryCode}` : null, phone.areaCode?.trim(), phone.number.trim()]
-    .filter((part): part is string => !!part)
-    .join(' ');
-  const extension = phone.extension?.trim();
-  return extension ? `${main} x ${extension}` : main;
-}
-
-/** eduPersonAffiliation vocabulary: FACULTY -> faculty, LIBRARY_WALK_IN -> library-walk-in. */
-export function affiliationValue(affiliation: string): string {
-  return affiliation.trim().toLowerCase().replace(/_/g, '-');
 }
 
 /** voPersonStatus uses COmanage's API status strings: ACTIVE -> Active, GRACE_PERIOD -> GracePeriod. */

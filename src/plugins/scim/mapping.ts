@@ -1,6 +1,6 @@
 import { groupNameOnTarget, type AddressPayload, type GroupPayload, type NamePayload, type PersonPayload, type TelephonePayload } from '../../provisioning/payload';
 import { ACTIVE_MEMBER_STATUSES } from '../../registry/enums';
-import { affiliationValue, formatName, formatTelephone } from '../ldap/attributes';
+import { affiliationValue, formatName, formatTelephone } from '../formatting';
 import type { ScimConfig, UserAttribute } from './config';
 
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';

@@ -63,22 +63,22 @@ export class UpdateDepartmentInput {
   @IsFreeText()
   description?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Kind of department, e.g. research-institute.' })
   @IsOptional()
   @IsLabel(64)
   kind?: string | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'A unit of the same organisation.' })
   @IsOptional()
   @IsUUID()
   couId?: string | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'A group of the same organisation.' })
   @IsOptional()
   @IsUUID()
   leadershipGroupId?: string | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'A group of the same organisation.' })
   @IsOptional()
   @IsUUID()
   administrativeGroupId?: string | null;

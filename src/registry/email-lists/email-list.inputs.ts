@@ -84,17 +84,17 @@ export class UpdateEmailListInput {
   @IsEnum(RecordStatus)
   status?: RecordStatus;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'A group of the same organisation.' })
   @IsOptional()
   @IsUUID()
   membersGroupId?: string | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'A group of the same organisation.' })
   @IsOptional()
   @IsUUID()
   adminsGroupId?: string | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'A group of the same organisation.' })
   @IsOptional()
   @IsUUID()
   moderatorsGroupId?: string | null;

@@ -104,7 +104,7 @@ export class UpdateGroupInput {
   @IsFreeText()
   description?: string | null;
 
-  @Field(() => RecordStatus, { nullable: true })
+  @Field(() => RecordStatus, { nullable: true, description: 'While SUSPENDED, its members lose it on the targets.' })
   @NotNullWhenGiven()
   @IsDefined(REQUIRED_WHEN_GIVEN)
   @IsEnum(RecordStatus)

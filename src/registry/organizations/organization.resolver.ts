@@ -70,7 +70,7 @@ class CreateCouInput {
   @IsFreeText()
   description?: string | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'The parent unit, of the same organisation; left out or null: a top-level unit.' })
   @IsOptional()
   @IsUUID()
   parentId?: string | null;

@@ -84,12 +84,12 @@ export class UpdatePersonRoleInput {
   @IsLabel(256)
   title?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Organisation name (LDAP o).' })
   @IsOptional()
   @IsLabel(256)
   o?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Organisational unit name (LDAP ou).' })
   @IsOptional()
   @IsLabel(256)
   ou?: string | null;
@@ -99,12 +99,12 @@ export class UpdatePersonRoleInput {
   @IsDate()
   validFrom?: Date | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'Not before validFrom.' })
   @IsOptional()
   @IsDate()
   validThrough?: Date | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'Display order among the person\'s roles.' })
   @NotNullWhenGiven()
   @IsInt()
   @Min(0)
@@ -168,7 +168,7 @@ export class UpdateAddressInput {
   @IsEnum(AddressType)
   type?: AddressType;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'May span several lines.' })
   @IsOptional()
   @IsFreeText(512)
   street?: string | null;
@@ -253,7 +253,7 @@ export class UpdateTelephoneNumberInput {
   @IsEnum(TelephoneType)
   type?: TelephoneType;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'e.g. "+44" or "44".' })
   @IsOptional()
   @IsString()
   @Matches(COUNTRY_CODE, { message: '$property must be 1 to 4 digits, optionally after a "+"' })
@@ -265,7 +265,7 @@ export class UpdateTelephoneNumberInput {
   @Matches(DIGITS_16, { message: '$property must be 1 to 16 digits' })
   areaCode?: string | null;
 
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: 'Digits, optionally grouped with spaces, dots, dashes, slashes or parentheses.' })
   @NotNullWhenGiven()
   @IsString()
   @MaxLength(64)

@@ -281,7 +281,7 @@ export class AddIdentifierInput extends IdentifierInput {
 
 @InputType()
 export class UpdateIdentifierInput {
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: 'e.g. uid, eppn, orcid, gidNumber: letters, digits, ".", "_", "-", starting with a letter.' })
   @NotNullWhenGiven()
   @IsIdentifierType()
   type?: string;
@@ -296,7 +296,7 @@ export class UpdateIdentifierInput {
   @IsEnum(RecordStatus)
   status?: RecordStatus;
 
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: 'Whether this identifier may be used to log in.' })
   @NotNullWhenGiven()
   @IsBoolean()
   login?: boolean;

@@ -78,19 +78,19 @@ export class UpdateServiceInput {
   @IsFreeText()
   description?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Letters, digits and "-" (an LDAP attribute option).' })
   @IsOptional()
   @IsLabel(64)
   @Matches(ATTRIBUTE_OPTION, { message: '$property may contain only letters, digits and "-"' })
   shortLabel?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'An absolute URI, e.g. urn:mace:example.org:wiki.' })
   @IsOptional()
   @MaxLength(1024)
   @Matches(ABSOLUTE_URI, { message: '$property must be an absolute URI such as urn:mace:example.org:service' })
   entitlementUri?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'An http(s) URL.' })
   @IsOptional()
   @MaxLength(2048)
   @IsUrl(HTTP_URL, { message: '$property must be an http or https URL' })

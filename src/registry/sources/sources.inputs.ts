@@ -48,7 +48,7 @@ export class UpdateOrgIdentitySourceInput {
   @IsFreeText()
   description?: string | null;
 
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: 'Kind of source, e.g. ldap, sql, orcid, env.' })
   @NotNullWhenGiven()
   @IsLabel(64)
   kind?: string;

@@ -51,7 +51,7 @@ export class UpdateTermsAndConditionsInput {
   @IsLabel()
   name?: string;
 
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: 'Where the text of the terms is published (http or https).' })
   @NotNullWhenGiven()
   @MaxLength(2048)
   @IsUrl(HTTP_URL, { message: '$property must be an http or https URL' })

@@ -5,6 +5,8 @@ import { GroupService } from './registry/groups/group.service';
 import { MembershipService } from './registry/groups/membership.service';
 import { OrganizationService } from './registry/organizations/organization.service';
 import { PeopleService } from './registry/people/people.service';
+import { PersonAttributeService } from './registry/people/person-attribute.service';
+import { PersonRoleService } from './registry/people/person-role.service';
 import { CatalogService } from './registry/catalog.service';
 import { createPluginRegistry, installedPlugins } from './plugins/registry';
 import { TargetService } from './provisioning/target.service';
@@ -105,6 +107,8 @@ export function createServices({ orm, logger, plugins: pluginList, urlAllowlist,
     automaticGroups,
     organizations: new OrganizationService(automaticGroups),
     people: new PeopleService(automaticGroups, memberships),
+    personAttributes: new PersonAttributeService(),
+    personRoles: new PersonRoleService(automaticGroups),
     groups: new GroupService(memberships),
     catalog: new CatalogService(),
     plugins,

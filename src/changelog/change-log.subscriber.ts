@@ -8,13 +8,20 @@ import {
 } from '@mikro-orm/core';
 import type { ChangeScope } from '../common/base-entity';
 import { ChangeKind, ChangeLogEntry } from './change-log-entry.entity';
+import { isChangeLoggedEntity } from './change-logged';
 
 interface ChangeLogged {
   changeScope(): ChangeScope;
 }
 
-const isChangeLogged = (entity: unknown): entity is ChangeLogged =>
-  typeof (entity as Partial<ChangeLogged>).changeScope === 'function';
+/** A change set of an entity declared @ChangeLogged() (change-logged.ts), which says what it concerns. */
+function isChangeLogged(changeSet: ChangeSet<object>): boolean {
+  if (!isChangeLoggedEntity(changeSet.name)) return false;
+  if (typeof (changeSet.entity as Partial<ChangeLogged>).changeScope !== 'function') {
+    throw new Error(`${changeSet.name} is declared @ChangeLogged() but has no changeScope()`);
+  }
+  return true;
+}
 
 /** Bookkeeping columns that change on every update and say nothing about the record. */
 const IGNORED_FIELDS = new Set(['updatedAt', 'createdAt']);
@@ -41,14 +48,15 @@ export function recordWrittenEntries(em: EntityManager, entries: readonly Change
 }
 
 /**
- * Writes a change-log entry for every registry record a flush creates, updates or deletes. Doing
- * it here, rather than in each service, is what makes the log complete: no write path can forget.
+ * Writes a change-log entry for every record of a @ChangeLogged() entity a flush creates, updates
+ * or deletes. Doing it here, rather than in each service, is what makes the log complete: no
+ * write path can forget.
  */
 export class ChangeLogSubscriber implements EventSubscriber {
   onFlush({ em, uow }: FlushEventArgs): void {
     const entries: ChangeLogEntry[] = [];
     for (const changeSet of uow.getChangeSets()) {
-      if (!isChangeLogged(changeSet.entity)) continue;
+      if (!isChangeLogged(changeSet)) continue;
       const entry = toEntry(changeSet as ChangeSet<ChangeLogged & object>);
       if (entry) entries.push(entry);
     }

@@ -6,6 +6,7 @@ import { columnsOf, plainFromRow, plainWith } from '../db/plain-read';
 import { sqlRows } from '../db/sql';
 import { ChangeLogEntry } from './change-log-entry.entity';
 import { recordWrittenEntries, writeScopeOf } from './change-log.subscriber';
+import { isChangeLoggedEntity } from './change-logged';
 
 /** A registry record as the change log knows it (OrgScopedEntity). */
 interface ChangeLogged {
@@ -103,6 +104,7 @@ export async function insertNewRecords(em: EntityManager, records: readonly (Cha
   const byClass = new Map<EntityClass<object>, (ChangeLogged & object)[]>();
   for (const record of records) {
     const entity = entityOf(record);
+    if (!isChangeLoggedEntity(entity.name)) throw new Error(`${entity.name} is not declared @ChangeLogged(): the record writer writes change-logged records only`);
     const list = byClass.get(entity);
     if (list) list.push(record);
     else byClass.set(entity, [record]);

@@ -4,8 +4,10 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ChangeKind } from '../changelog/change-log-entry.entity';
 import type { ChangeLogRow } from '../changelog/change-log.reader';
 import { sqlRows, sqlRowsOfEach, uuidArrayLiteral, uuidValueLiteral } from '../db/sql';
-import { GroupSelection, type ProvisioningTarget } from '../provisioning/provisioning-target.entity';
+import { GroupSelection, ProvisioningTarget } from '../provisioning/provisioning-target.entity';
 import { decide, Decider, FolderScope, type Decision, type DecisionSource, type FailedFilter, type FolderRule, type GroupFacts, type GroupRule, type TargetRules } from './rules';
+import { ProvisioningAssignment } from './provisioning-assignment.entity';
+import { Group } from '../registry/groups/group.entity';
 
 /** Namespace of the per-target advisory lock (the second key is the target id's hash). */
 const RECALCULATION_LOCK = 0x46657252; // "FerR"
@@ -104,13 +106,13 @@ export class ProvisionabilityService {
     };
     for (const entry of entries) {
       const data = (entry.data ?? {}) as Record<string, unknown>;
-      if (entry.entityType === 'Group') {
+      if (entry.entityType === Group.name) {
         touch(entry.organizationId, entry.entityId, entry.seq);
-      } else if (entry.entityType === 'ProvisioningTarget' && entry.kind !== ChangeKind.DELETED) {
+      } else if (entry.entityType === ProvisioningTarget.name && entry.kind !== ChangeKind.DELETED) {
         if (entry.kind === ChangeKind.CREATED || entry.changedFields.some((field) => TARGET_RULE_FIELDS.includes(field))) {
           scope(entry.organizationId).fullTargets.set(entry.entityId, entry.seq);
         }
-      } else if (entry.entityType === 'ProvisioningAssignment') {
+      } else if (entry.entityType === ProvisioningAssignment.name) {
         // The assignment as it is now (a deleted one as its entry recorded it), and the groups its folder reaches.
         const [row] =
           entry.kind === ChangeKind.DELETED

@@ -7,6 +7,7 @@ import type { Folder } from '../registry/groups/folder.entity';
 import type { Group } from '../registry/groups/group.entity';
 import { FolderScope } from './rules';
 import { Node } from '../common/node';
+import { ChangeLogged } from '../changelog/change-logged';
 
 /**
  * A direct assignment of a folder or a group to a target (Grouper's provisioning marker). Only
@@ -17,6 +18,7 @@ import { Node } from '../common/node';
 @Unique({ properties: ['target', 'folder'] })
 @Unique({ properties: ['target', 'group'] })
 @Index({ properties: ['organization', 'target'] })
+@ChangeLogged()
 export class ProvisioningAssignment extends OrgScopedEntity {
   @ManyToOne({ entity: 'ProvisioningTarget', ref: true, deleteRule: 'cascade' })
   target: Ref<ProvisioningTarget>;

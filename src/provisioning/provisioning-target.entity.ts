@@ -7,6 +7,7 @@ import { ProvisioningMode } from './actions';
 import { EncryptedJsonType } from '../security/encrypted-json.type';
 import type { DataFilter } from '../data-filters/filters';
 import { Node } from '../common/node';
+import { ChangeLogged } from '../changelog/change-logged';
 
 export enum GroupSelection {
   /** Every group of the organisation (subject to the provisioning group). */
@@ -20,6 +21,7 @@ registerEnumType(GroupSelection, { name: 'GroupSelection' });
 @ObjectType({ implements: Node })
 @Entity()
 @Unique({ properties: ['organization', 'name'] })
+@ChangeLogged()
 export class ProvisioningTarget extends OrgScopedEntity {
   @Field()
   @Property({ type: 'string', length: 128 })

@@ -14,6 +14,7 @@ import type { Signals } from './signals';
 import { insertWork } from './work-queue';
 import { isDelete } from '../lanes/decisions';
 import { SUBJECTS } from '../subjects';
+import { ProvisioningTarget } from '../provisioning-target.entity';
 
 const CURSOR = 'provisioning';
 /** What the validity sweep asks for, per kind of subject: reprovision requests (spec 1.3 PR, GR, LR). */
@@ -105,7 +106,7 @@ export class Dispatcher {
       const withTargets = new Set(targets.map((target) => target.organizationId));
       for (const change of changes) {
         for (const entry of change) {
-          if (entry.entityType === 'ProvisioningTarget' && entry.kind !== ChangeKind.DELETED) {
+          if (entry.entityType === ProvisioningTarget.name && entry.kind !== ChangeKind.DELETED) {
             const payload = { targetId: entry.entityId, changedFields: entry.changedFields };
             after.push(() => this.signals.emit('targetChanged', payload, this.onListenerError));
           }

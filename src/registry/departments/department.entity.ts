@@ -4,11 +4,13 @@ import { OrgScopedEntity } from '../../common/base-entity';
 import type { Cou } from '../organizations/cou.entity';
 import type { Group } from '../groups/group.entity';
 import { Node } from '../../common/node';
+import { ChangeLogged } from '../../changelog/change-logged';
 
 /** A department (COmanage CoDepartment) with optional leadership and administrative groups. */
 @ObjectType({ implements: Node })
 @Entity()
 @Unique({ properties: ['organization', 'name'] })
+@ChangeLogged()
 export class Department extends OrgScopedEntity {
   @Field()
   @Property({ type: 'string', length: 128 })

@@ -4,11 +4,13 @@ import { OrgScopedEntity } from '../../common/base-entity';
 import type { Group } from '../groups/group.entity';
 import { RecordStatus } from '../enums';
 import { Node } from '../../common/node';
+import { ChangeLogged } from '../../changelog/change-logged';
 
 /** A mailing list whose members, admins and moderators are the members of three groups. */
 @ObjectType({ implements: Node })
 @Entity()
 @Unique({ properties: ['organization', 'name'] })
+@ChangeLogged()
 export class EmailList extends OrgScopedEntity {
   @Field()
   @Property({ type: 'string', length: 128 })

@@ -2,6 +2,7 @@ import { Entity, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { OrgScopedEntity } from '../../common/base-entity';
 import { Node } from '../../common/node';
+import { ChangeLogged } from '../../changelog/change-logged';
 
 export const NAME_SEPARATOR = ':';
 
@@ -12,6 +13,7 @@ export const NAME_SEPARATOR = ':';
 @ObjectType({ implements: Node })
 @Entity()
 @Unique({ properties: ['organization', 'fullName'] })
+@ChangeLogged()
 export class Folder extends OrgScopedEntity {
   @Field({ description: 'The last segment of the full name.' })
   @Property({ type: 'string', length: 255 })

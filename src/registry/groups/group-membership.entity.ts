@@ -5,6 +5,7 @@ import type { Person } from '../people/person.entity';
 import type { Group } from './group.entity';
 import type { GroupNesting } from './group-nesting.entity';
 import { Node } from '../../common/node';
+import { ChangeLogged } from '../../changelog/change-logged';
 
 /**
  * A person in a group, as member and/or owner. Rows with a `nesting` are maintained by Ferry:
@@ -30,6 +31,7 @@ import { Node } from '../../common/node';
   name: 'group_membership_valid_through_idx',
   expression: 'create index "group_membership_valid_through_idx" on "group_membership" ("valid_through") where "valid_through" is not null',
 })
+@ChangeLogged()
 export class GroupMembership extends OrgScopedEntity {
   @ManyToOne({ entity: 'Group', ref: true, deleteRule: 'cascade', index: true })
   group: Ref<Group>;

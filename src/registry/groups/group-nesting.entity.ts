@@ -3,11 +3,13 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { OrgScopedEntity, type ChangeScope } from '../../common/base-entity';
 import type { Group } from './group.entity';
 import { Node } from '../../common/node';
+import { ChangeLogged } from '../../changelog/change-logged';
 
 /** The members of `nestedGroup` are effective members of `group`. */
 @ObjectType({ implements: Node })
 @Entity()
 @Unique({ properties: ['group', 'nestedGroup'] })
+@ChangeLogged()
 export class GroupNesting extends OrgScopedEntity {
   @ManyToOne({ entity: 'Group', ref: true, deleteRule: 'cascade', index: true })
   group: Ref<Group>;

@@ -5,11 +5,13 @@ import type { Cou } from '../organizations/cou.entity';
 import { GroupType, RecordStatus } from '../enums';
 import type { Folder } from './folder.entity';
 import { Node } from '../../common/node';
+import { ChangeLogged } from '../../changelog/change-logged';
 
 @ObjectType({ implements: Node })
 @Entity({ tableName: 'group' })
 @Unique({ properties: ['organization', 'fullName'] })
 @Index({ properties: ['organization', 'type'] })
+@ChangeLogged()
 export class Group extends OrgScopedEntity {
   /** Null for a group at the root (no folder), as COmanage's flat groups are. */
   @ManyToOne({ entity: 'Folder', ref: true, nullable: true, deleteRule: 'restrict', index: true })

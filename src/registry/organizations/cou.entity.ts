@@ -2,9 +2,11 @@ import { Entity, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { OrgScopedEntity } from '../../common/base-entity';
 import { Node } from '../../common/node';
+import { ChangeLogged } from '../../changelog/change-logged';
 
 /** An organisational unit (COmanage COU). Units nest; each has its own automatic groups. */
 @ObjectType({ implements: Node })
+@ChangeLogged()
 @Entity()
 @Unique({ properties: ['organization', 'name'] })
 export class Cou extends OrgScopedEntity {

@@ -3,9 +3,11 @@ import { Field, ObjectType } from 'type-graphql';
 import { BaseEntity, type ChangeScope } from '../../common/base-entity';
 import { Node } from '../../common/node';
 import { RecordStatus } from '../enums';
+import { ChangeLogged } from '../../changelog/change-logged';
 
 /** A COmanage "CO": the unit of tenancy. Every other registry record belongs to one. */
 @ObjectType({ implements: Node })
+@ChangeLogged()
 @Entity()
 export class Organization extends BaseEntity {
   @Field()

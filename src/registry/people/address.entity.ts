@@ -3,9 +3,11 @@ import { Field, ObjectType } from 'type-graphql';
 import { AddressType } from '../enums';
 import { RoleAttribute } from './role-attribute';
 import { Node } from '../../common/node';
+import { ChangeLogged } from '../../changelog/change-logged';
 
 @ObjectType({ implements: Node })
 @Entity()
+@ChangeLogged()
 export class Address extends RoleAttribute {
   @Field(() => AddressType)
   @Enum({ items: () => AddressType, nativeEnumName: 'address_type' })

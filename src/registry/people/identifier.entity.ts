@@ -5,6 +5,7 @@ import type { Group } from '../groups/group.entity';
 import { RecordStatus } from '../enums';
 import type { Person } from './person.entity';
 import { Node } from '../../common/node';
+import { ChangeLogged } from '../../changelog/change-logged';
 
 /**
  * An identifier of a person or of a group (uid, eppn, orcid, gidNumber, ...). The type is an
@@ -19,6 +20,7 @@ import { Node } from '../../common/node';
 })
 @Index({ properties: ['organization', 'value'] })
 @Check({ name: 'identifier_one_owner', expression: '("person_id" is null) <> ("group_id" is null)' })
+@ChangeLogged()
 export class Identifier extends OrgScopedEntity {
   @ManyToOne({ entity: 'Person', ref: true, nullable: true, deleteRule: 'cascade', index: true })
   person: Ref<Person> | null = null;

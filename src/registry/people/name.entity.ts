@@ -3,12 +3,14 @@ import { Field, ObjectType } from 'type-graphql';
 import { NameType } from '../enums';
 import { PersonAttribute } from './person-attribute';
 import { Node } from '../../common/node';
+import { ChangeLogged } from '../../changelog/change-logged';
 
 @ObjectType({ implements: Node })
 @Entity()
 // At most one primary name per person; the service moves the flag when another name becomes primary.
 @Index({ name: 'name_one_primary_per_person', expression: 'create unique index "name_one_primary_per_person" on "name" ("person_id") where "primary"' })
 @Index({ properties: ['organization', 'family'] })
+@ChangeLogged()
 export class Name extends PersonAttribute {
   @Field(() => NameType)
   @Enum({ items: () => NameType, nativeEnumName: 'name_type' })

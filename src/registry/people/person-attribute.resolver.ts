@@ -34,23 +34,23 @@ export class PersonAttributeResolver {
   @Mutation(() => NamePayload, { description: "A person's first name becomes their primary name." })
   async addName(@Ctx() ctx: RequestContext, @Arg('input') input: AddNameInput) {
     const { personId, ...fields } = input;
-    return toPayload(await ctx.services.people.addName(ctx, personId, fields));
+    return toPayload(await ctx.services.personAttributes.addName(ctx, personId, fields));
   }
 
   @Mutation(() => NamePayload)
   async updateName(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string, @Arg('input') input: UpdateNameInput) {
-    return toPayload(await ctx.services.people.updateName(ctx, id, input));
+    return toPayload(await ctx.services.personAttributes.updateName(ctx, id, input));
   }
 
   @Mutation(() => DeletePayload, { description: 'Deleting the primary name makes the oldest remaining name primary.' })
   async deleteName(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string) {
-    return toDeletePayload(id, await ctx.services.people.deleteName(ctx, id));
+    return toDeletePayload(id, await ctx.services.personAttributes.deleteName(ctx, id));
   }
 
   @Mutation(() => EmailAddressPayload)
   async addEmailAddress(@Ctx() ctx: RequestContext, @Arg('input') input: AddEmailAddressInput) {
     const { personId, ...fields } = input;
-    return toPayload(await ctx.services.people.addEmailAddress(ctx, personId, fields));
+    return toPayload(await ctx.services.personAttributes.addEmailAddress(ctx, personId, fields));
   }
 
   @Mutation(() => EmailAddressPayload, { description: 'Changing the address clears `verified` unless it is given.' })
@@ -59,28 +59,28 @@ export class PersonAttributeResolver {
     @Arg('id', () => ID) id: string,
     @Arg('input') input: UpdateEmailAddressInput,
   ) {
-    return toPayload(await ctx.services.people.updateEmailAddress(ctx, id, input));
+    return toPayload(await ctx.services.personAttributes.updateEmailAddress(ctx, id, input));
   }
 
   @Mutation(() => DeletePayload)
   async deleteEmailAddress(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string) {
-    return toDeletePayload(id, await ctx.services.people.deleteEmailAddress(ctx, id));
+    return toDeletePayload(id, await ctx.services.personAttributes.deleteEmailAddress(ctx, id));
   }
 
   @Mutation(() => UrlPayload)
   async addUrl(@Ctx() ctx: RequestContext, @Arg('input') input: AddUrlInput) {
     const { personId, ...fields } = input;
-    return toPayload(await ctx.services.people.addUrl(ctx, personId, fields));
+    return toPayload(await ctx.services.personAttributes.addUrl(ctx, personId, fields));
   }
 
   @Mutation(() => UrlPayload)
   async updateUrl(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string, @Arg('input') input: UpdateUrlInput) {
-    return toPayload(await ctx.services.people.updateUrl(ctx, id, input));
+    return toPayload(await ctx.services.personAttributes.updateUrl(ctx, id, input));
   }
 
   @Mutation(() => DeletePayload)
   async deleteUrl(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string) {
-    return toDeletePayload(id, await ctx.services.people.deleteUrl(ctx, id));
+    return toDeletePayload(id, await ctx.services.personAttributes.deleteUrl(ctx, id));
   }
 
   @Mutation(() => IdentifierPayload, {
@@ -88,7 +88,7 @@ export class PersonAttributeResolver {
   })
   async addIdentifier(@Ctx() ctx: RequestContext, @Arg('input') input: AddIdentifierInput) {
     const { personId, groupId, ...fields } = input;
-    return toPayload(await ctx.services.people.addIdentifier(ctx, { personId, groupId }, fields));
+    return toPayload(await ctx.services.personAttributes.addIdentifier(ctx, { personId, groupId }, fields));
   }
 
   @Mutation(() => IdentifierPayload)
@@ -97,11 +97,11 @@ export class PersonAttributeResolver {
     @Arg('id', () => ID) id: string,
     @Arg('input') input: UpdateIdentifierInput,
   ) {
-    return toPayload(await ctx.services.people.updateIdentifier(ctx, id, input));
+    return toPayload(await ctx.services.personAttributes.updateIdentifier(ctx, id, input));
   }
 
   @Mutation(() => DeletePayload)
   async deleteIdentifier(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string) {
-    return toDeletePayload(id, await ctx.services.people.deleteIdentifier(ctx, id));
+    return toDeletePayload(id, await ctx.services.personAttributes.deleteIdentifier(ctx, id));
   }
 }

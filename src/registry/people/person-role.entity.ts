@@ -4,6 +4,7 @@ import type { Cou } from '../organizations/cou.entity';
 import { Affiliation, PersonStatus } from '../enums';
 import { PersonAttribute } from './person-attribute';
 import { Node } from '../../common/node';
+import { ChangeLogged } from '../../changelog/change-logged';
 
 /** A COmanage CO Person Role: one affiliation of a person, optionally within a unit. */
 @ObjectType({ implements: Node })
@@ -17,6 +18,7 @@ import { Node } from '../../common/node';
   name: 'person_role_valid_through_idx',
   expression: 'create index "person_role_valid_through_idx" on "person_role" ("valid_through") where "valid_through" is not null',
 })
+@ChangeLogged()
 export class PersonRole extends PersonAttribute {
   @ManyToOne({ entity: 'Cou', ref: true, nullable: true, deleteRule: 'restrict', index: true })
   cou: Ref<Cou> | null = null;

@@ -48,7 +48,7 @@ export class PersonRoleResolver {
   @Mutation(() => PersonRolePayload, { description: "Also updates the person's automatic group memberships." })
   async addPersonRole(@Ctx() ctx: RequestContext, @Arg('input') input: AddPersonRoleInput) {
     const { personId, ...fields } = input;
-    return toPayload(await ctx.services.people.addRole(ctx, personId, fields));
+    return toPayload(await ctx.services.personRoles.addRole(ctx, personId, fields));
   }
 
   @Mutation(() => PersonRolePayload, { description: "Also updates the person's automatic group memberships." })
@@ -57,34 +57,34 @@ export class PersonRoleResolver {
     @Arg('id', () => ID) id: string,
     @Arg('input') input: UpdatePersonRoleInput,
   ) {
-    return toPayload(await ctx.services.people.updateRole(ctx, id, input));
+    return toPayload(await ctx.services.personRoles.updateRole(ctx, id, input));
   }
 
   @Mutation(() => DeletePayload, { description: 'Deletes the role with its addresses, telephone numbers and ad hoc attributes.' })
   async deletePersonRole(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string) {
-    return toDeletePayload(id, await ctx.services.people.deleteRole(ctx, id));
+    return toDeletePayload(id, await ctx.services.personRoles.deleteRole(ctx, id));
   }
 
   @Mutation(() => AddressPayload)
   async addAddress(@Ctx() ctx: RequestContext, @Arg('input') input: AddAddressInput) {
     const { roleId, ...fields } = input;
-    return toPayload(await ctx.services.people.addRoleAttribute(ctx, Address, roleId, fields));
+    return toPayload(await ctx.services.personRoles.addRoleAttribute(ctx, Address, roleId, fields));
   }
 
   @Mutation(() => AddressPayload)
   async updateAddress(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string, @Arg('input') input: UpdateAddressInput) {
-    return toPayload(await ctx.services.people.updateRoleAttribute(ctx, Address, id, input));
+    return toPayload(await ctx.services.personRoles.updateRoleAttribute(ctx, Address, id, input));
   }
 
   @Mutation(() => DeletePayload)
   async deleteAddress(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string) {
-    return toDeletePayload(id, await ctx.services.people.deleteRoleAttribute(ctx, Address, id));
+    return toDeletePayload(id, await ctx.services.personRoles.deleteRoleAttribute(ctx, Address, id));
   }
 
   @Mutation(() => TelephoneNumberPayload)
   async addTelephoneNumber(@Ctx() ctx: RequestContext, @Arg('input') input: AddTelephoneNumberInput) {
     const { roleId, ...fields } = input;
-    return toPayload(await ctx.services.people.addRoleAttribute(ctx, TelephoneNumber, roleId, fields));
+    return toPayload(await ctx.services.personRoles.addRoleAttribute(ctx, TelephoneNumber, roleId, fields));
   }
 
   @Mutation(() => TelephoneNumberPayload)
@@ -93,18 +93,18 @@ export class PersonRoleResolver {
     @Arg('id', () => ID) id: string,
     @Arg('input') input: UpdateTelephoneNumberInput,
   ) {
-    return toPayload(await ctx.services.people.updateRoleAttribute(ctx, TelephoneNumber, id, input));
+    return toPayload(await ctx.services.personRoles.updateRoleAttribute(ctx, TelephoneNumber, id, input));
   }
 
   @Mutation(() => DeletePayload)
   async deleteTelephoneNumber(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string) {
-    return toDeletePayload(id, await ctx.services.people.deleteRoleAttribute(ctx, TelephoneNumber, id));
+    return toDeletePayload(id, await ctx.services.personRoles.deleteRoleAttribute(ctx, TelephoneNumber, id));
   }
 
   @Mutation(() => AdHocAttributePayload)
   async addAdHocAttribute(@Ctx() ctx: RequestContext, @Arg('input') input: AddAdHocAttributeInput) {
     const { roleId, ...fields } = input;
-    return toPayload(await ctx.services.people.addRoleAttribute(ctx, AdHocAttribute, roleId, fields));
+    return toPayload(await ctx.services.personRoles.addRoleAttribute(ctx, AdHocAttribute, roleId, fields));
   }
 
   @Mutation(() => AdHocAttributePayload)
@@ -113,11 +113,11 @@ export class PersonRoleResolver {
     @Arg('id', () => ID) id: string,
     @Arg('input') input: UpdateAdHocAttributeInput,
   ) {
-    return toPayload(await ctx.services.people.updateRoleAttribute(ctx, AdHocAttribute, id, input));
+    return toPayload(await ctx.services.personRoles.updateRoleAttribute(ctx, AdHocAttribute, id, input));
   }
 
   @Mutation(() => DeletePayload)
   async deleteAdHocAttribute(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string) {
-    return toDeletePayload(id, await ctx.services.people.deleteRoleAttribute(ctx, AdHocAttribute, id));
+    return toDeletePayload(id, await ctx.services.personRoles.deleteRoleAttribute(ctx, AdHocAttribute, id));
   }
 }

@@ -3,9 +3,11 @@ import { Field, ObjectType } from 'type-graphql';
 import { OrgScopedEntity, type ChangeScope } from '../../common/base-entity';
 import { PersonStatus } from '../enums';
 import { Node } from '../../common/node';
+import { ChangeLogged } from '../../changelog/change-logged';
 
 /** A COmanage CO Person. */
 @ObjectType({ implements: Node })
+@ChangeLogged()
 @Entity()
 @Index({ properties: ['organization', 'status'] })
 export class Person extends OrgScopedEntity {

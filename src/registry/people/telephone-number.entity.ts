@@ -3,9 +3,11 @@ import { Field, ObjectType } from 'type-graphql';
 import { TelephoneType } from '../enums';
 import { RoleAttribute } from './role-attribute';
 import { Node } from '../../common/node';
+import { ChangeLogged } from '../../changelog/change-logged';
 
 @ObjectType({ implements: Node })
 @Entity()
+@ChangeLogged()
 export class TelephoneNumber extends RoleAttribute {
   @Field(() => TelephoneType)
   @Enum({ items: () => TelephoneType, nativeEnumName: 'telephone_type' })

@@ -3,9 +3,11 @@ import { Field, ObjectType } from 'type-graphql';
 import { UrlType } from '../enums';
 import { PersonAttribute } from './person-attribute';
 import { Node } from '../../common/node';
+import { ChangeLogged } from '../../changelog/change-logged';
 
 @ObjectType({ implements: Node })
 @Entity()
+@ChangeLogged()
 export class Url extends PersonAttribute {
   @Field()
   @Property({ type: 'string', length: 2048 })

@@ -4,11 +4,13 @@ import { OrgScopedEntity, type ChangeScope } from '../../common/base-entity';
 import type { Group } from '../groups/group.entity';
 import { RecordStatus } from '../enums';
 import { Node } from '../../common/node';
+import { ChangeLogged } from '../../changelog/change-logged';
 
 /** A COmanage CO Service: its entitlement goes to the members of its group (or everyone). */
 @ObjectType({ implements: Node })
 @Entity()
 @Unique({ properties: ['organization', 'name'] })
+@ChangeLogged()
 export class Service extends OrgScopedEntity {
   @Field()
   @Property({ type: 'string', length: 128 })

@@ -3,6 +3,7 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { PersonAttribute } from '../people/person-attribute';
 import type { OrgIdentitySource } from './org-identity-source.entity';
 import { Node } from '../../common/node';
+import { ChangeLogged } from '../../changelog/change-logged';
 
 /** Links a person to the source record they came from. */
 @ObjectType({ implements: Node })
@@ -17,6 +18,7 @@ import { Node } from '../../common/node';
   name: 'org_identity_link_valid_through_idx',
   expression: 'create index "org_identity_link_valid_through_idx" on "org_identity_link" ("valid_through") where "valid_through" is not null',
 })
+@ChangeLogged()
 export class OrgIdentityLink extends PersonAttribute {
   @ManyToOne({ entity: 'OrgIdentitySource', ref: true, deleteRule: 'cascade', index: true })
   source: Ref<OrgIdentitySource>;

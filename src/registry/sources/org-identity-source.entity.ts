@@ -3,11 +3,13 @@ import { Field, ObjectType } from 'type-graphql';
 import { OrgScopedEntity } from '../../common/base-entity';
 import { RecordStatus } from '../enums';
 import { Node } from '../../common/node';
+import { ChangeLogged } from '../../changelog/change-logged';
 
 /** An external system people are imported from (COmanage Organizational Identity Source). */
 @ObjectType({ implements: Node })
 @Entity()
 @Unique({ properties: ['organization', 'name'] })
+@ChangeLogged()
 export class OrgIdentitySource extends OrgScopedEntity {
   @Field()
   @Property({ type: 'string', length: 128 })

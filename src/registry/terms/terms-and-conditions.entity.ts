@@ -4,10 +4,12 @@ import { OrgScopedEntity } from '../../common/base-entity';
 import type { Cou } from '../organizations/cou.entity';
 import { RecordStatus } from '../enums';
 import { Node } from '../../common/node';
+import { ChangeLogged } from '../../changelog/change-logged';
 
 @ObjectType({ implements: Node })
 @Entity()
 @Unique({ properties: ['organization', 'name'] })
+@ChangeLogged()
 export class TermsAndConditions extends OrgScopedEntity {
   @Field()
   @Property({ type: 'string', length: 128 })

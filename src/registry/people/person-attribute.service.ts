@@ -1,0 +1,158 @@
+import { ref } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Actor } from '../../auth/actor';
+import { badInput } from '../../common/errors';
+import { applyDefined } from '../../common/validation';
+import { inWriteTransaction, type WriteResult } from '../../db/transaction';
+import { findWritable } from '../records';
+import { Group } from '../groups/group.entity';
+import { Url } from './url.entity';
+import { EmailAddress } from './email-address.entity';
+import { Identifier } from './identifier.entity';
+import { Name } from './name.entity';
+import { Person } from './person.entity';
+import { assertIdentifiersFree, deleteRecord, newPersonAttribute, stripUndefined } from './person-records';
+import type { EmailAddressFields, IdentifierFields, NameFields, UrlFields } from './people.service';
+
+/** What hangs off a person directly: names, email addresses, URLs and identifiers (of a person or a group). */
+export class PersonAttributeService {
+  // ---- Names ---------------------------------------------------------------------------------
+
+  /** The person's first name becomes primary; `primary: true` moves the flag from the old one. */
+  addName(ctx: Actor, personId: string, fields: NameFields & { given: string }): Promise<WriteResult<Name>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const person = await findWritable(em, ctx.principal, Person, personId);
+      const { primary, ...rest } = fields;
+      const current = await em.findOne(Name, { person: person.id, primary: true });
+      if (current && primary) await this.clearPrimary(em, current);
+      const name = applyDefined(newPersonAttribute(new Name(), person), rest);
+      name.primary = !current || primary === true;
+      em.persist(name);
+      return name;
+    });
+  }
+
+  updateName(ctx: Actor, id: string, fields: NameFields): Promise<WriteResult<Name>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const name = await findWritable(em, ctx.principal, Name, id);
+      const { primary, ...rest } = fields;
+      if (primary === false && name.primary) {
+        throw badInput('A person always has a primary name: make another name primary instead.', 'primary');
+      }
+      if (primary === true && !name.primary) {
+        const current = await em.findOne(Name, { person: name.person.id, primary: true });
+        if (current) await this.clearPrimary(em, current);
+        name.primary = true;
+      }
+      return applyDefined(name, rest);
+    });
+  }
+
+  /** Deleting the primary name hands the flag to the oldest remaining name. */
+  deleteName(ctx: Actor, id: string): Promise<WriteResult<string>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const name = await findWritable(em, ctx.principal, Name, id);
+      em.remove(name);
+      await em.flush();
+      if (name.primary) {
+        const successor = await em.findOne(Name, { person: name.person.id }, { orderBy: { id: 'asc' } });
+        if (successor) successor.primary = true;
+      }
+      return name.id;
+    });
+  }
+
+  /** Flushed on its own: the partial unique index allows one primary name at every moment. */
+  private async clearPrimary(em: EntityManager, name: Name): Promise<void> {
+    name.primary = false;
+    await em.flush();
+  }
+
+  // ---- Email addresses -------------------------------------------------------------------------
+
+  addEmailAddress(ctx: Actor, personId: string, fields: EmailAddressFields & { mail: string }): Promise<WriteResult<EmailAddress>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const person = await findWritable(em, ctx.principal, Person, personId);
+      const email = applyDefined(newPersonAttribute(new EmailAddress(), person), fields);
+      em.persist(email);
+      return email;
+    });
+  }
+
+  updateEmailAddress(ctx: Actor, id: string, fields: EmailAddressFields): Promise<WriteResult<EmailAddress>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const email = await findWritable(em, ctx.principal, EmailAddress, id);
+      // A verification proved control of the old address, not of the new one.
+      const readdressed = fields.mail !== undefined && fields.mail !== email.mail;
+      applyDefined(email, { ...(readdressed ? { verified: false } : {}), ...stripUndefined(fields) });
+      return email;
+    });
+  }
+
+  deleteEmailAddress(ctx: Actor, id: string): Promise<WriteResult<string>> {
+    return deleteRecord(ctx, EmailAddress, id);
+  }
+
+  // ---- URLs ------------------------------------------------------------------------------------
+
+  addUrl(ctx: Actor, personId: string, fields: UrlFields & { url: string }): Promise<WriteResult<Url>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const person = await findWritable(em, ctx.principal, Person, personId);
+      const url = applyDefined(newPersonAttribute(new Url(), person), fields);
+      em.persist(url);
+      return url;
+    });
+  }
+
+  updateUrl(ctx: Actor, id: string, fields: UrlFields): Promise<WriteResult<Url>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) =>
+      applyDefined(await findWritable(em, ctx.principal, Url, id), fields),
+    );
+  }
+
+  deleteUrl(ctx: Actor, id: string): Promise<WriteResult<string>> {
+    return deleteRecord(ctx, Url, id);
+  }
+
+  // ---- Identifiers -----------------------------------------------------------------------------
+
+  /** An identifier belongs to exactly one person or one group of the organisation. */
+  addIdentifier(
+    ctx: Actor,
+    owner: { personId?: string | null; groupId?: string | null },
+    fields: IdentifierFields & { type: string; value: string },
+  ): Promise<WriteResult<Identifier>> {
+    if (Boolean(owner.personId) === Boolean(owner.groupId)) {
+      throw badInput('Give exactly one of personId and groupId: an identifier belongs to one person or one group.', 'personId');
+    }
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const identifier = applyDefined(new Identifier(), fields);
+      if (owner.personId) {
+        const person = await findWritable(em, ctx.principal, Person, owner.personId);
+        identifier.organization = person.organization;
+        identifier.person = ref(person);
+      } else {
+        const group = await findWritable(em, ctx.principal, Group, owner.groupId!);
+        identifier.organization = group.organization;
+        identifier.group = ref(group);
+      }
+      await assertIdentifiersFree(em, identifier.organization.id, [identifier]);
+      em.persist(identifier);
+      return identifier;
+    });
+  }
+
+  /** Reactivating an identifier whose type and value another active identifier took is a conflict too. */
+  updateIdentifier(ctx: Actor, id: string, fields: IdentifierFields): Promise<WriteResult<Identifier>> {
+    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+      const identifier = await findWritable(em, ctx.principal, Identifier, id);
+      applyDefined(identifier, fields);
+      await assertIdentifiersFree(em, identifier.organization.id, [identifier]);
+      return identifier;
+    });
+  }
+
+  deleteIdentifier(ctx: Actor, id: string): Promise<WriteResult<string>> {
+    return deleteRecord(ctx, Identifier, id);
+  }
+}

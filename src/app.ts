@@ -37,15 +37,14 @@ export async function startFerry(config: Config, logger: Logger, options: StartO
   let liveStarted: Services['live'] | null = null;
   try {
     orm = await openDatabase(databaseUrl, logger, metrics);
-    const services = createConfiguredServices(config, { orm, logger, metrics, plugins: options.plugins });
+    const jobs = await openJobQueue(config, databaseUrl, logger, metrics.jobObserver);
+    openJobs = jobs;
+    const services = createConfiguredServices(config, { orm, logger, metrics, plugins: options.plugins, jobQueue: jobs });
     const em = orm.em.fork();
     await sealPlainSecrets((sql, params) => em.execute(sql, params ?? []), logger);
     await services.apiTokens.bootstrap(orm.em.fork(), config.FERRY_ADMIN_TOKEN, logger);
     const schema = await buildFerrySchema();
-    const jobs = await openJobQueue(config, databaseUrl, logger, metrics.jobObserver);
-    openJobs = jobs;
     instrument(metrics, orm, services, jobs);
-    services.attachJobQueue(jobs);
     services.engine.start();
     if (config.FERRY_RUN_WORKERS) await jobs.startWorkers();
     liveStarted = services.live;

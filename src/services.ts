@@ -34,7 +34,7 @@ import { ProvisionabilityApi } from './provisionability/provisionability.api';
 import { ImportApplier } from './import/applier';
 import { ImportService } from './import/import.service';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './provisioning/retry-backoff';
-import { attachRetention, type Retention } from './retention/retention.service';
+import { attachRetention } from './retention/retention.service';
 import { DEFAULT_RETENTION_SETTINGS, retentionSettings, type RetentionKind, type RetentionSettings } from './retention/retention.settings';
 import type { Config } from './config/config';
 import type { Metrics } from './observability/metrics';
@@ -58,6 +58,8 @@ export interface ServiceDependencies {
   retention?: RetentionSettings;
   /** Told of the rows each retention batch deleted, by kind (the metrics). */
   onPruned?: (kind: RetentionKind, deleted: number) => void;
+  /** The job queue (a server or a worker); left out by the command line, whose job-based features then refuse. */
+  jobQueue?: JobQueue | null;
 }
 
 /** The pipeline settings from the environment (src/config/config.ts). */
@@ -71,7 +73,7 @@ export function retryPolicy(config: { FERRY_RETRY_MAX_INTERVAL_SECONDS: number }
 }
 
 /** The services of a Ferry process (server or worker) as its configuration sets them up. */
-export function createConfiguredServices(config: Config, base: Pick<ServiceDependencies, 'orm' | 'logger' | 'plugins'> & { metrics: Metrics }) {
+export function createConfiguredServices(config: Config, base: Pick<ServiceDependencies, 'orm' | 'logger' | 'plugins' | 'jobQueue'> & { metrics: Metrics }) {
   return createServices({
     ...base,
     urlAllowlist: config.FERRY_TARGET_URL_ALLOWLIST,
@@ -84,22 +86,46 @@ export function createConfiguredServices(config: Config, base: Pick<ServiceDepen
   });
 }
 
-/** The composition root of the domain services; resolvers reach them through the request context. */
-export function createServices({ orm, logger, plugins: pluginList, urlAllowlist, allowedNetworks, targetHealth: healthSettings, pipeline, retry, retention: retentionConfig, onPruned }: ServiceDependencies) {
+/**
+ * The composition root of the domain services: plain constructor wiring. Resolvers reach the
+ * services through the request context. With a job queue (a server or a worker), Queue targets,
+ * Reprovision All, reconciliation, folder-rule recalculation, imports and retention run as its
+ * jobs; without one (the command line), those refuse.
+ */
+export function createServices({ orm, logger, plugins: pluginList, urlAllowlist, allowedNetworks, targetHealth: healthSettings, pipeline, retry, retention: retentionConfig, onPruned, jobQueue = null }: ServiceDependencies) {
   const memberships = new MembershipService();
   const automaticGroups = new AutomaticGroupService(memberships);
   const plugins = createPluginRegistry(pluginList ?? installedPlugins(), new UrlAllowlist(urlAllowlist), new OutboundPolicy(allowedNetworks));
   const engine = new ProvisioningEngine(orm, plugins, logger, new Marshaller(), 1000, { ...DEFAULT_PIPELINE_SETTINGS, ...pipeline });
   const targetHealth = new TargetHealth(healthSettings);
   engine.useTargetHealth(targetHealth);
-  let jobQueue: JobQueue | null = null;
-  let reprovisionAll: ReprovisionAll | null = null;
-  let fullRecalculation: FullRecalculation | null = null;
-  let reconciler: Reconciler | null = null;
-  let retention: Retention | null = null;
   const jobs = new JobsService(() => jobQueue);
   const live = new LiveUpdates(orm, logger, jobs);
-  const imports = new ImportService(orm, new ImportApplier(automaticGroups, memberships), logger);
+  const imports = new ImportService(orm, new ImportApplier(automaticGroups, memberships), logger, jobQueue);
+  // The queued pipeline and the jobs built on the engine; QueuedProvisioning and the engine use
+  // each other, so the engine takes it once both exist.
+  if (jobQueue) engine.attachQueue(new QueuedProvisioning(orm, engine, jobQueue, logger, retry));
+  const reprovisionAll = jobQueue ? new ReprovisionAll(orm, engine, jobQueue, logger) : null;
+  const fullRecalculation = jobQueue ? new FullRecalculation(orm, engine, jobQueue, logger) : null;
+  const reconciler = jobQueue ? new Reconciler(orm, engine, jobQueue, logger) : null;
+  const retention = jobQueue
+    ? attachRetention({ orm, queue: jobQueue, live, logger, settings: retentionConfig ?? DEFAULT_RETENTION_SETTINGS, onBatch: onPruned })
+    : null;
+  if (reconciler) {
+    engine.signals.on('targetChanged', ({ targetId, changedFields }) => {
+      if (!changedFields.includes('reconcileSchedule')) return;
+      void orm.em
+        .fork()
+        .findOne(ProvisioningTarget, targetId)
+        .then((target) => target && reconciler.schedule(target))
+        .catch((error) => logger.warn({ err: error, targetId }, 'could not schedule the reconciliation'));
+    });
+  }
+  if (fullRecalculation) {
+    engine.signals.on('rulesChanged', ({ targetId, organizationId }) =>
+      void fullRecalculation.scheduleDaily(targetId, organizationId).catch((error) => logger.warn({ err: error, targetId }, 'could not schedule the daily provisionability recalculation')),
+    );
+  }
   return {
     apiTokens: new ApiTokenService(),
     changeLog: new ChangeLogService(),
@@ -121,36 +147,13 @@ export function createServices({ orm, logger, plugins: pluginList, urlAllowlist,
     reprovisionAll: new ReprovisionAllService(() => reprovisionAll),
     /** Subscriptions; started by the server (workers only produce events). */
     live,
-    /** Pruning of old events, jobs, audit entries, change-log entries and reconciliation runs; null until a job queue is attached. */
+    /** Pruning of old events, jobs, audit entries, change-log entries and reconciliation runs; null without a job queue. */
     retention: () => retention,
     audit: new AuditService(orm, () => new Set(plugins.list().flatMap((plugin) => plugin.secretFields)), logger),
     provisionability: new ProvisionabilityApi(engine.provisionability, () => fullRecalculation, jobs),
     reconciliation: new ReconciliationApi(engine, () => reconciler, jobs),
     /** Imports (a job each) and exports of an organisation's people and groups. */
     imports,
-    /** Connects the job queue: Queue / Queue On Error targets and job handlers start using it. */
-    attachJobQueue(queue: JobQueue): void {
-      jobQueue = queue;
-      imports.attachJobQueue(queue);
-      engine.attachQueue(new QueuedProvisioning(orm, engine, queue, logger, retry));
-      reprovisionAll = new ReprovisionAll(orm, engine, queue, logger);
-      const recalculation = new FullRecalculation(orm, engine, queue, logger);
-      fullRecalculation = recalculation;
-      const reconciliation = new Reconciler(orm, engine, queue, logger);
-      reconciler = reconciliation;
-      retention = attachRetention({ orm, queue, live, logger, settings: retentionConfig ?? DEFAULT_RETENTION_SETTINGS, onBatch: onPruned });
-      engine.signals.on('targetChanged', ({ targetId, changedFields }) => {
-        if (!changedFields.includes('reconcileSchedule')) return;
-        void orm.em
-          .fork()
-          .findOne(ProvisioningTarget, targetId)
-          .then((target) => target && reconciliation.schedule(target))
-          .catch((error) => logger.warn({ err: error, targetId }, 'could not schedule the reconciliation'));
-      });
-      engine.signals.on('rulesChanged', ({ targetId, organizationId }) =>
-        void recalculation.scheduleDaily(targetId, organizationId).catch((error) => logger.warn({ err: error, targetId }, 'could not schedule the daily provisionability recalculation')),
-      );
-    },
   };
 }
 

@@ -54,17 +54,14 @@ interface ImportJobData extends Record<string, unknown> {
  * refused record stops an all-or-nothing import), applies the plan in chunks.
  */
 export class ImportService {
-  private queue: JobQueue | null = null;
-
+  /** Without a job queue (the command line's short-lived services), imports are refused. */
   constructor(
     private readonly orm: MikroORM,
     private readonly applier: ImportApplier,
     private readonly logger: Logger,
-  ) {}
-
-  attachJobQueue(queue: JobQueue): void {
-    this.queue = queue;
-    queue.define<ImportJobData>(IMPORT_JOB, (job) => this.run(job), { concurrency: 1 });
+    private readonly queue: JobQueue | null,
+  ) {
+    queue?.define<ImportJobData>(IMPORT_JOB, (job) => this.run(job), { concurrency: 1 });
   }
 
   async start(ctx: Actor, request: ImportRequest): Promise<ImportRun> {

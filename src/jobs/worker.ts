@@ -34,8 +34,7 @@ export async function startWorker(config: Config, logger: Logger, options: { plu
   try {
     orm = await openDatabase(databaseUrl, logger, metrics);
     queue = await openJobQueue(config, databaseUrl, logger, metrics.jobObserver);
-    const services = createConfiguredServices(config, { orm, logger, metrics, plugins: options.plugins });
-    services.attachJobQueue(queue);
+    const services = createConfiguredServices(config, { orm, logger, metrics, plugins: options.plugins, jobQueue: queue });
     instrument(metrics, orm, services, queue);
     await queue.startWorkers();
     const openOrm = orm;

@@ -1,8 +1,8 @@
 import { ApiTokenService } from './auth/api-token.service';
 import { ChangeLogService } from './changelog/change-log.service';
-import { AutomaticGroupService } from './registry/groups/automatic-group.service';
+import { AutomaticGroups } from './registry/groups/automatic-groups';
 import { GroupService } from './registry/groups/group.service';
-import { MembershipService } from './registry/groups/membership.service';
+import { Memberships } from './registry/groups/memberships';
 import { OrganizationService } from './registry/organizations/organization.service';
 import { PeopleService } from './registry/people/people.service';
 import { PersonAttributeService } from './registry/people/person-attribute.service';
@@ -22,19 +22,19 @@ import type { JobQueue } from './jobs/job-queue';
 import { JobsService } from './provisioning/jobs.service';
 import { QueuedProvisioning } from './provisioning/queued-provisioning';
 import { ReprovisionAll } from './provisioning/reprovision-all';
-import { ReprovisionAllService } from './provisioning/reprovision-all.api';
+import { ReprovisionAllService } from './provisioning/reprovision-all.service';
 import { LiveUpdates } from './live/live-updates';
-import { AuditService } from './audit/audit.service';
+import { AuditLog } from './audit/audit-log';
 import { UrlAllowlist } from './security/url-allowlist';
 import { OutboundPolicy } from './security/outbound-addresses';
 import { FullRecalculation } from './provisionability/full-recalculation';
 import { Reconciler } from './reconciliation/reconciler';
-import { ReconciliationApi } from './reconciliation/reconciliation.api';
-import { ProvisionabilityApi } from './provisionability/provisionability.api';
+import { ReconciliationService } from './reconciliation/reconciliation.service';
+import { ProvisionabilityService } from './provisionability/provisionability.service';
 import { ImportApplier } from './import/applier';
 import { ImportService } from './import/import.service';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './provisioning/retry-backoff';
-import { attachRetention } from './retention/retention.service';
+import { createRetention } from './retention/retention';
 import { DEFAULT_RETENTION_SETTINGS, retentionSettings, type RetentionKind, type RetentionSettings } from './retention/retention.settings';
 import type { Config } from './config/config';
 import type { Metrics } from './observability/metrics';
@@ -93,8 +93,8 @@ export function createConfiguredServices(config: Config, base: Pick<ServiceDepen
  * jobs; without one (the command line), those refuse.
  */
 export function createServices({ orm, logger, plugins: pluginList, urlAllowlist, allowedNetworks, targetHealth: healthSettings, pipeline, retry, retention: retentionConfig, onPruned, jobQueue = null }: ServiceDependencies) {
-  const memberships = new MembershipService();
-  const automaticGroups = new AutomaticGroupService(memberships);
+  const memberships = new Memberships();
+  const automaticGroups = new AutomaticGroups(memberships);
   const plugins = createPluginRegistry(pluginList ?? installedPlugins(), new UrlAllowlist(urlAllowlist), new OutboundPolicy(allowedNetworks));
   const engine = new ProvisioningEngine(orm, plugins, logger, new Marshaller(), 1000, { ...DEFAULT_PIPELINE_SETTINGS, ...pipeline });
   const targetHealth = new TargetHealth(healthSettings);
@@ -109,7 +109,7 @@ export function createServices({ orm, logger, plugins: pluginList, urlAllowlist,
   const fullRecalculation = jobQueue ? new FullRecalculation(orm, engine, jobQueue, logger) : null;
   const reconciler = jobQueue ? new Reconciler(orm, engine, jobQueue, logger) : null;
   const retention = jobQueue
-    ? attachRetention({ orm, queue: jobQueue, live, logger, settings: retentionConfig ?? DEFAULT_RETENTION_SETTINGS, onBatch: onPruned })
+    ? createRetention({ orm, queue: jobQueue, live, logger, settings: retentionConfig ?? DEFAULT_RETENTION_SETTINGS, onBatch: onPruned })
     : null;
   if (reconciler) {
     engine.signals.on('targetChanged', ({ targetId, changedFields }) => {
@@ -149,9 +149,9 @@ export function createServices({ orm, logger, plugins: pluginList, urlAllowlist,
     live,
     /** Pruning of old events, jobs, audit entries, change-log entries and reconciliation runs; null without a job queue. */
     retention: () => retention,
-    audit: new AuditService(orm, () => new Set(plugins.list().flatMap((plugin) => plugin.secretFields)), logger),
-    provisionability: new ProvisionabilityApi(engine.provisionability, () => fullRecalculation, jobs),
-    reconciliation: new ReconciliationApi(engine, () => reconciler, jobs),
+    audit: new AuditLog(orm, () => new Set(plugins.list().flatMap((plugin) => plugin.secretFields)), logger),
+    provisionability: new ProvisionabilityService(engine.provisionability, () => fullRecalculation, jobs),
+    reconciliation: new ReconciliationService(engine, () => reconciler, jobs),
     /** Imports (a job each) and exports of an organisation's people and groups. */
     imports,
   };

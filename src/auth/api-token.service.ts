@@ -95,8 +95,8 @@ export class ApiTokenService {
     );
   }
 
-  async create(ctx: Actor, input: CreateTokenInput): Promise<{ token: ApiToken; secret: string }> {
-    const { principal, em } = ctx;
+  async create(actor: Actor, input: CreateTokenInput): Promise<{ token: ApiToken; secret: string }> {
+    const { principal, em } = actor;
     let organizationId: string | null = null;
     if (input.role === Role.PLATFORM_ADMIN) {
       principal.assertPlatformAdmin();
@@ -112,7 +112,7 @@ export class ApiTokenService {
     const token = this.build(input.name, input.role, organizationId, principal.tokenId, secret);
     token.expiresAt = input.expiresAt ?? null;
     await em.persistAndFlush(token);
-    ctx.logger.info({ tokenId: token.id, role: token.role, organizationId }, 'API token created');
+    actor.logger.info({ tokenId: token.id, role: token.role, organizationId }, 'API token created');
     return { token, secret };
   }
 
@@ -135,8 +135,8 @@ export class ApiTokenService {
   }
 
   /** Tokens in creation order, one page: an organisation's, or (platform admins) all. */
-  async list(ctx: Actor, organizationId: string | null | undefined, page: PageArgs): Promise<Page<ApiToken>> {
-    const { principal, em } = ctx;
+  async list(actor: Actor, organizationId: string | null | undefined, page: PageArgs): Promise<Page<ApiToken>> {
+    const { principal, em } = actor;
     if (organizationId) {
       const organization = await findReadableOrganization(em, principal, organizationId);
       this.assertMayManage(principal, organization.id);
@@ -146,8 +146,8 @@ export class ApiTokenService {
     return paginate(em, ApiToken, {}, page);
   }
 
-  async revoke(ctx: Actor, id: string): Promise<ApiToken> {
-    const { principal, em } = ctx;
+  async revoke(actor: Actor, id: string): Promise<ApiToken> {
+    const { principal, em } = actor;
     const token = isUuid(id) ? await em.findOne(ApiToken, { id }) : null;
     if (!token) throw notFound('ApiToken', id);
     if (token.organization) {
@@ -168,7 +168,7 @@ export class ApiTokenService {
         await em.rollback();
         throw error;
       }
-      ctx.logger.info({ tokenId: token.id }, 'API token revoked');
+      actor.logger.info({ tokenId: token.id }, 'API token revoked');
     }
     return token;
   }

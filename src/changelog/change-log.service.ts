@@ -8,14 +8,14 @@ export class ChangeLogService {
    * Entries in sequence (= commit) order, one page; the cursor is the entry's seq. Organisation
    * tokens must name their organisation; platform admins may read across organisations.
    */
-  async read(ctx: Actor, organizationId: string | null | undefined, page: PageArgs): Promise<Page<ChangeLogEntry>> {
+  async read(actor: Actor, organizationId: string | null | undefined, page: PageArgs): Promise<Page<ChangeLogEntry>> {
     const where: Record<string, unknown> = {};
     if (organizationId) {
-      const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
+      const organization = await findReadableOrganization(actor.em, actor.principal, organizationId);
       where.organizationId = organization.id;
     } else {
-      ctx.principal.assertPlatformAdmin();
+      actor.principal.assertPlatformAdmin();
     }
-    return paginate(ctx.em, ChangeLogEntry, where, page, { sort: SEQ_ORDER, codec: sequenceCodec<ChangeLogEntry>('seq') });
+    return paginate(actor.em, ChangeLogEntry, where, page, { sort: SEQ_ORDER, codec: sequenceCodec<ChangeLogEntry>('seq') });
   }
 }

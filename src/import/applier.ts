@@ -7,7 +7,7 @@ import { inWriteTransaction } from '../db/transaction';
 import { GroupMembership } from '../registry/groups/group-membership.entity';
 import { GroupNesting } from '../registry/groups/group-nesting.entity';
 import { Group } from '../registry/groups/group.entity';
-import type { MembershipService } from '../registry/groups/membership.service';
+import type { Memberships } from '../registry/groups/memberships';
 import { ACTIVE_MEMBER_STATUSES, EmailType, GroupType, NameType, PersonStatus, RecordStatus, UrlType } from '../registry/enums';
 import { Folder } from '../registry/groups/folder.entity';
 import { EmailAddress } from '../registry/people/email-address.entity';
@@ -16,7 +16,7 @@ import { Name } from '../registry/people/name.entity';
 import { Person } from '../registry/people/person.entity';
 import { PersonRole } from '../registry/people/person-role.entity';
 import { Url } from '../registry/people/url.entity';
-import { belongsInAutomaticGroup, type AutomaticGroupService } from '../registry/groups/automatic-group.service';
+import { belongsInAutomaticGroup, type AutomaticGroups } from '../registry/groups/automatic-groups';
 import { Cou } from '../registry/organizations/cou.entity';
 import { Organization } from '../registry/organizations/organization.entity';
 import { AdHocAttribute } from '../registry/people/ad-hoc-attribute.entity';
@@ -57,8 +57,8 @@ export interface ApplyProgress {
  */
 export class ImportApplier {
   constructor(
-    private readonly automaticGroups: AutomaticGroupService,
-    private readonly memberships: MembershipService,
+    private readonly automaticGroups: AutomaticGroups,
+    private readonly memberships: Memberships,
   ) {}
 
   async apply(
@@ -101,7 +101,7 @@ export class ImportApplier {
   /**
    * New people with all their records (names, e-mail addresses, identifiers, URLs, roles with
    * their addresses, telephone numbers and ad hoc attributes) and their automatic memberships (the
-   * organisation's and their units' members groups, as AutomaticGroupService decides them), each
+   * organisation's and their units' members groups, as AutomaticGroups decides them), each
    * record with its change-log entry, in one statement for the whole chunk (insertNewRecords; no
    * unit of work).
    */

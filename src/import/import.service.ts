@@ -64,8 +64,8 @@ export class ImportService {
     queue?.define<ImportJobData>(IMPORT_JOB, (job) => this.run(job), { concurrency: 1 });
   }
 
-  async start(ctx: Actor, request: ImportRequest): Promise<ImportRun> {
-    const organization = await findWritableOrganization(ctx.em, ctx.principal, request.organizationId);
+  async start(actor: Actor, request: ImportRequest): Promise<ImportRun> {
+    const organization = await findWritableOrganization(actor.em, actor.principal, request.organizationId);
     if (!this.queue) throw badInput('This Ferry process has no job queue: imports run as jobs.');
     // The file goes in with plain SQL: through the unit of work, a file of a few megabytes took a
     // few hundred megabytes of heap (change set, snapshot and query building around one value).
@@ -74,7 +74,7 @@ export class ImportService {
     await sqlRows(em,
       `insert into import_run (id, organization_id, format, match_by, dry_run, remove_missing, all_or_nothing, state, document, requested_by_token_id, created_at)
        values (?, ?, ?, ?, ?, ?, ?, 'QUEUED', ?, ?, now())`,
-      [id, organization.id, request.format, request.matchBy, request.dryRun, request.removeMissing, request.allOrNothing, request.document, ctx.principal.tokenId],
+      [id, organization.id, request.format, request.matchBy, request.dryRun, request.removeMissing, request.allOrNothing, request.document, actor.principal.tokenId],
     );
     const { jobId } = await this.queue.enqueue<ImportJobData>(IMPORT_JOB, { importRunId: id, organizationId: organization.id });
     await sqlRows(em, 'update import_run set job_id = ? where id = ?', [jobId, id]);
@@ -83,11 +83,11 @@ export class ImportService {
     return run;
   }
 
-  async get(ctx: Actor, id: string): Promise<ImportRun> {
-    const run = await ctx.em.findOne(ImportRun, id);
+  async get(actor: Actor, id: string): Promise<ImportRun> {
+    const run = await actor.em.findOne(ImportRun, id);
     if (!run) throw notFound('ImportRun', id);
-    ctx.principal.assertCanRead(run.organizationId, 'ImportRun', id);
-    return this.withJobOutcome(ctx, run);
+    actor.principal.assertCanRead(run.organizationId, 'ImportRun', id);
+    return this.withJobOutcome(actor, run);
   }
 
   /**
@@ -95,12 +95,12 @@ export class ImportService {
    * its process died and the queue gave up) takes the job's outcome, so it never shows QUEUED or
    * RUNNING for ever.
    */
-  private async withJobOutcome(ctx: Actor, run: ImportRun): Promise<ImportRun> {
+  private async withJobOutcome(actor: Actor, run: ImportRun): Promise<ImportRun> {
     if ((run.state !== ImportState.QUEUED && run.state !== ImportState.RUNNING) || !run.jobId || !this.queue) return run;
     const job = await this.queue.get(run.jobId);
     if (job?.state !== JobState.CANCELLED && job?.state !== JobState.FAILED) return run;
     const failed = job.state === JobState.FAILED;
-    await this.end(ctx.em, run, failed ? ImportState.FAILED : ImportState.CANCELLED, job.lastFinishedAt ?? new Date(), failed ? job.failReason : null);
+    await this.end(actor.em, run, failed ? ImportState.FAILED : ImportState.CANCELLED, job.lastFinishedAt ?? new Date(), failed ? job.failReason : null);
     return run;
   }
 
@@ -112,9 +112,9 @@ export class ImportService {
   }
 
   /** The organisation's units, people and groups in Ferry's JSON format. */
-  async export(ctx: Actor, organizationId: string, matchBy: string): Promise<string> {
-    const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
-    return formatFerryJson(matchBy, await population(ctx.em, organization.id, matchBy));
+  async export(actor: Actor, organizationId: string, matchBy: string): Promise<string> {
+    const organization = await findReadableOrganization(actor.em, actor.principal, organizationId);
+    return formatFerryJson(matchBy, await population(actor.em, organization.id, matchBy));
   }
 
   private async run(job: RunningJob<ImportJobData>): Promise<void> {

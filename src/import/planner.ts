@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { SYSTEM_ROOT } from '../registry/groups/automatic-group.service';
+import { SYSTEM_ROOT } from '../registry/groups/automatic-groups';
 import { NameType } from '../registry/enums';
 import type { ImportedGroup, ImportedName, ImportedPerson, ImportedRole, ImportedUnit, PopulationDocument, RefusedRecord } from './document';
 import {

@@ -83,34 +83,34 @@ export class LiveUpdates {
   }
 
   /** Stored events after `after` (if given), then live ones, as the caller may see them. */
-  async events(ctx: Actor, args: EventSubscriptionArgs): Promise<EventStream> {
-    const filter = await this.filterFor(ctx, args);
-    return this.requireFeed().subscribe(ctx.principal, filter, parseCursor(args.after));
+  async events(actor: Actor, args: EventSubscriptionArgs): Promise<EventStream> {
+    const filter = await this.filterFor(actor, args);
+    return this.requireFeed().subscribe(actor.principal, filter, parseCursor(args.after));
   }
 
   /**
    * Failure notifications as they open, grow and resolve. Only admins (of the organisation, or
    * of the platform) receive them.
    */
-  async failures(ctx: Actor, args: { organizationId?: string | null; after?: string | null }) {
-    const filter = await this.filterFor(ctx, { organizationId: args.organizationId, outcomes: FAILURE_OUTCOMES });
-    if (!ctx.principal.isPlatformAdmin && !ctx.principal.canWrite(filter.organizationId!)) {
+  async failures(actor: Actor, args: { organizationId?: string | null; after?: string | null }) {
+    const filter = await this.filterFor(actor, { organizationId: args.organizationId, outcomes: FAILURE_OUTCOMES });
+    if (!actor.principal.isPlatformAdmin && !actor.principal.canWrite(filter.organizationId!)) {
       throw forbidden('Only admins of the organisation receive its failure notifications.');
     }
-    const stream = this.requireFeed().subscribe(ctx.principal, filter, parseCursor(args.after));
+    const stream = this.requireFeed().subscribe(actor.principal, filter, parseCursor(args.after));
     return filterMap(stream, (event: ProvisioningEvent) =>
       this.orm.em.fork().findOne(FailureNotification, { organizationId: event.organizationId, lastEventSeq: event.seq }),
     );
   }
 
   /** A job's state each time it changes, ending with its final state. */
-  async jobProgress(ctx: Actor, jobId: string): Promise<AsyncIterableIterator<JobInfo>> {
-    const first = await this.jobs.get(ctx, jobId);
+  async jobProgress(actor: Actor, jobId: string): Promise<AsyncIterableIterator<JobInfo>> {
+    const first = await this.jobs.get(actor, jobId);
     const streams = this.jobStreams.get(jobId) ?? new Set();
     this.jobStreams.set(jobId, streams);
     const stream: ChangeStream<JobInfo> = new ChangeStream(
       first,
-      () => this.jobs.get(ctx, jobId).catch(() => null),
+      () => this.jobs.get(actor, jobId).catch(() => null),
       (job) => JSON.stringify([job.state, job.progress, job.failReason, job.lastFinishedAt, job.data.processed, job.data.failed]),
       (job) => FINAL_JOB_STATES.has(job.state),
       this.pollIntervalMs,
@@ -123,14 +123,14 @@ export class LiveUpdates {
     return stream;
   }
 
-  private async filterFor(ctx: Actor, args: EventSubscriptionArgs): Promise<EventFilter> {
-    const { principal } = ctx;
+  private async filterFor(actor: Actor, args: EventSubscriptionArgs): Promise<EventFilter> {
+    const { principal } = actor;
     for (const field of ['organizationId', 'targetId', 'subjectId'] as const) {
       const value = args[field];
       if (value && !isUuid(value)) throw badInput(`${field} must be a UUID.`, field);
     }
     let organizationId = args.organizationId ?? null;
-    if (organizationId) organizationId = (await findReadableOrganization(ctx.em, principal, organizationId)).id;
+    if (organizationId) organizationId = (await findReadableOrganization(actor.em, principal, organizationId)).id;
     else if (!principal.isPlatformAdmin) organizationId = principal.organizationId;
     return {
       organizationId,

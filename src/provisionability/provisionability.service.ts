@@ -1,402 +1,138 @@
-import { isDeepStrictEqual } from 'node:util';
-import { v7 as uuidv7 } from 'uuid';
+import { ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ChangeKind } from '../changelog/change-log-entry.entity';
-import type { ChangeLogRow } from '../changelog/change-log.reader';
-import { sqlRows, sqlRowsOfEach, uuidArrayLiteral, uuidValueLiteral } from '../db/sql';
+import type { Actor } from '../auth/actor';
+import type { JobsService } from '../provisioning/jobs.service';
+import { badInput, forbidden, notFound } from '../common/errors';
+import { paginate, type Page, type PageArgs } from '../common/pagination';
+import { inWriteTransaction, type WriteResult } from '../db/transaction';
+import type { JobInfo } from '../jobs/job-queue';
+import { ProvisionedState } from '../provisioning/provisioned-state.entity';
 import { GroupSelection, ProvisioningTarget } from '../provisioning/provisioning-target.entity';
-import { decide, Decider, FolderScope, type Decision, type DecisionSource, type FailedFilter, type FolderRule, type GroupFacts, type GroupRule, type TargetRules } from './rules';
-import { ProvisioningAssignment } from './provisioning-assignment.entity';
+import { Folder } from '../registry/groups/folder.entity';
 import { Group } from '../registry/groups/group.entity';
+import { findReadable, findWritable } from '../registry/records';
+import { SubjectType } from '../provisioning/actions';
+import type { FullRecalculation } from './full-recalculation';
+import { GroupProvisionability } from './group-provisionability.entity';
+import type { SetFolderProvisioningInput, SetGroupProvisioningInput } from './provisionability.inputs';
+import { ProvisioningAssignment } from './provisioning-assignment.entity';
+import type { ProvisionabilityEngine } from './provisionability.engine';
+import { assertRegexExpression, type Decision } from './rules';
 
-/** Namespace of the per-target advisory lock (the second key is the target id's hash). */
-const RECALCULATION_LOCK = 0x46657252; // "FerR"
+const MAX_METADATA_BYTES = 16 * 1024;
 
-/** Target settings whose change means every group of the target is decided anew. */
-const TARGET_RULE_FIELDS = ['groupSelection', 'onlyPolicyGroups', 'provisionableRegex', 'allowPolicyGroupOverride', 'allowRegexOverride'];
-
-export interface ProvisionabilityChange {
-  targetId: string;
-  organizationId: string;
-  groupId: string;
-  provisionable: boolean;
-  /** The change-log entry that caused the recalculation, if one did. */
-  changeSeq: string | null;
+function assertMetadata(metadata: Record<string, unknown> | null | undefined): void {
+  if (metadata && Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES) {
+    throw badInput(`metadata must be at most ${MAX_METADATA_BYTES} bytes of JSON.`, 'metadata');
+  }
 }
 
-/** What one change asks to recalculate: groups, and folders (their groups at any depth), each with the entry that named it. */
-export interface Scope {
-  groups: Map<string, string>;
-  folders: Map<string, string>;
-}
-
-/** What a recalculation needs of a target: whose groups, and its own filter settings. */
-export type RulesTarget = Pick<ProvisioningTarget, 'id' | 'organizationId'> & TargetRules;
-
-export interface Rules {
-  folders: Map<string, FolderRule>;
-  groups: Map<string, GroupRule>;
-  target: TargetRules;
-}
-
-/** A stored answer as read back (only what a recalculation compares or carries over). */
-interface StoredRow {
-  id: string;
-  group_id: string;
-  group_name: string;
-  provisionable: boolean;
-  source: DecisionSource;
-  deciding_folder_id: string | null;
-  failed_filter: FailedFilter | null;
-  explanation: string;
-  metadata: Record<string, unknown> | null;
-}
-
-/** A target's assignment as read with its folder's current name (ASSIGNMENTS_OF_TARGET). */
-export interface AssignmentRow {
-  id: string;
-  folder_id: string | null;
-  group_id: string | null;
-  provision: boolean;
-  scope: FolderScope | null;
-  metadata: Record<string, unknown> | null;
-  only_policy_groups: boolean | null;
-  provisionable_regex: string | null;
-  folder_full_name: string | null;
-}
-
-const STORED_COLUMNS = `id, group_id, group_name, provisionable, source, deciding_folder_id, failed_filter, explanation, metadata`;
-const ASSIGNMENTS_OF_TARGET = (target: string) =>
-  `select a.id, a.folder_id, a.group_id, a.provision, a.scope, a.metadata, a.only_policy_groups, a.provisionable_regex, f.full_name as folder_full_name
-     from provisioning_assignment a left join folder f on f.id = a.folder_id where a.target_id = ${target}`;
-
-/**
- * Keeps GroupProvisionability in step with the folder rules, for targets that take their groups
- * from them. Recalculations of one target hold a per-target transaction lock, so a full
- * recalculation and incremental ones never interleave; whatever waits for the lock recalculates
- * after, from the data as it is then.
- *
- * Everything here is set-based over plain rows (a full calculation decides 100,000 groups): the
- * lock, the target's assignments, the groups and their stored answers are read in one round trip,
- * the rules run in memory, and only the answers that differ are written (one insert, one update).
- */
+/** The folder-rules API: assignments, decisions, the stored answers and full recalculations. */
 export class ProvisionabilityService {
-  /** The decision for one group on one target, computed now from the stored assignments. */
-  async decisionFor(em: EntityManager, target: RulesTarget, group: GroupFacts): Promise<Decision> {
-    const [assignments] = await sqlRowsOfEach(em, [ASSIGNMENTS_OF_TARGET(uuidLiteral(target.id))]);
-    const rules = rulesOf(target, assignments);
-    return decide(facts(group), rules.groups.get(group.id) ?? null, rules.folders, rules.target);
+  constructor(
+    private readonly service: ProvisionabilityEngine,
+    private readonly recalculation: () => FullRecalculation | null,
+    private readonly jobs: JobsService,
+  ) {}
+
+  setFolder(actor: Actor, input: SetFolderProvisioningInput): Promise<WriteResult<ProvisioningAssignment>> {
+    assertRegexExpression(input.provisionableRegex, 'provisionableRegex');
+    assertMetadata(input.metadata);
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const target = await findWritable(em, actor.principal, ProvisioningTarget, input.targetId, 'ProvisioningTarget');
+      const folder = await this.sameOrganization(actor, em, Folder, input.folderId, target);
+      const assignment = (await em.findOne(ProvisioningAssignment, { target: target.id, folder: folder.id })) ?? this.create(em, target);
+      assignment.folder = ref(folder);
+      assignment.provision = input.provision;
+      assignment.scope = input.scope;
+      assignment.metadata = input.metadata ?? null;
+      assignment.onlyPolicyGroups = input.onlyPolicyGroups ?? null;
+      assignment.provisionableRegex = input.provisionableRegex ?? null;
+      return assignment;
+    });
   }
 
-  /**
-   * What one committed change means for provisionability: recalculates the groups it touches on
-   * every folder-rules target of the organisation (all groups of a target whose rules changed)
-   * and returns the groups whose answer flipped.
-   */
-  async onChange(em: EntityManager, entries: readonly ChangeLogRow[]): Promise<{ changes: ProvisionabilityChange[]; rulesChangedOn: { targetId: string; organizationId: string }[] }> {
-    const byOrganization = new Map<string, Scope & { fullTargets: Map<string, string> }>();
-    const scope = (organizationId: string) => {
-      let entry = byOrganization.get(organizationId);
-      if (!entry) byOrganization.set(organizationId, (entry = { groups: new Map(), folders: new Map(), fullTargets: new Map() }));
-      return entry;
-    };
-    const touch = (organizationId: string, groupId: string, seq: string) => {
-      const groups = scope(organizationId).groups;
-      if (!groups.has(groupId)) groups.set(groupId, seq);
-    };
-    for (const entry of entries) {
-      const data = (entry.data ?? {}) as Record<string, unknown>;
-      if (entry.entityType === Group.name) {
-        touch(entry.organizationId, entry.entityId, entry.seq);
-      } else if (entry.entityType === ProvisioningTarget.name && entry.kind !== ChangeKind.DELETED) {
-        if (entry.kind === ChangeKind.CREATED || entry.changedFields.some((field) => TARGET_RULE_FIELDS.includes(field))) {
-          scope(entry.organizationId).fullTargets.set(entry.entityId, entry.seq);
-        }
-      } else if (entry.entityType === ProvisioningAssignment.name) {
-        // The assignment as it is now (a deleted one as its entry recorded it), and the groups its folder reaches.
-        const [row] =
-          entry.kind === ChangeKind.DELETED
-            ? [{ group_id: (data.group as string | null | undefined) ?? null, folder_id: (data.folder as string | null | undefined) ?? null }]
-            : await sqlRows<{ group_id: string | null; folder_id: string | null }>(em, 'select group_id, folder_id from provisioning_assignment where id = ?', [entry.entityId]);
-        if (row?.group_id) touch(entry.organizationId, row.group_id, entry.seq);
-        const folders = scope(entry.organizationId).folders;
-        if (row?.folder_id && !folders.has(row.folder_id)) folders.set(row.folder_id, entry.seq);
-      }
-    }
-    const changes: ProvisionabilityChange[] = [];
-    const rulesChangedOn: { targetId: string; organizationId: string }[] = [];
-    for (const [organizationId, work] of byOrganization) {
-      if (work.groups.size === 0 && work.folders.size === 0 && work.fullTargets.size === 0) continue;
-      for (const target of await folderRulesTargets(em, organizationId)) {
-        const fullSeq = work.fullTargets.get(target.id);
-        if (fullSeq !== undefined) rulesChangedOn.push({ targetId: target.id, organizationId });
-        const flipped = await this.recalculate(em, target, fullSeq !== undefined ? 'all' : work);
-        for (const change of flipped) changes.push(fullSeq !== undefined ? { ...change, changeSeq: fullSeq } : change);
-      }
-    }
-    return { changes, rulesChangedOn };
+  setGroup(actor: Actor, input: SetGroupProvisioningInput): Promise<WriteResult<ProvisioningAssignment>> {
+    assertMetadata(input.metadata);
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const target = await findWritable(em, actor.principal, ProvisioningTarget, input.targetId, 'ProvisioningTarget');
+      const group = await this.sameOrganization(actor, em, Group, input.groupId, target);
+      const assignment = (await em.findOne(ProvisioningAssignment, { target: target.id, group: group.id })) ?? this.create(em, target);
+      assignment.group = ref(group);
+      assignment.provision = input.provision;
+      assignment.metadata = input.metadata ?? null;
+      return assignment;
+    });
   }
 
-  /**
-   * Decides the groups in scope (or all of the organisation) on the target and stores the
-   * answers. A row is created only once a group is provisionable (it then stays as history); a
-   * row is written only when its answer differs from the stored one. A flipped answer carries
-   * the change-log entry that brought its group (or its folder) into scope.
-   */
-  async recalculate(em: EntityManager, target: RulesTarget, scope: Scope | 'all', now = new Date()): Promise<ProvisionabilityChange[]> {
-    const targetId = uuidLiteral(target.id);
-    const lock = `select pg_advisory_xact_lock(${RECALCULATION_LOCK}, hashtext(${targetId}::text))`;
-    if (scope !== 'all' && scope.groups.size === 0 && scope.folders.size === 0) {
-      await sqlRowsOfEach(em, [lock]);
-      return [];
-    }
-    const organizationId = target.organizationId;
-    // One round trip, in this order: the lock first, so what is read after it is what the
-    // recalculation that held it left; then the target's row, locked against its deletion until
-    // the answers are written (group_provisionability has no foreign key: see its entity).
-    const [, present, assignments, groups, rows] = (await sqlRowsOfEach(em, [
-      lock,
-      `select 1 from provisioning_target where id = ${targetId} for key share`,
-      ASSIGNMENTS_OF_TARGET(targetId),
-      scope === 'all'
-        ? `select id, full_name, policy, null as via from "group" where organization_id = ${uuidLiteral(organizationId)}`
-        : `${pickedInScope(scope)} select * from picked`,
-      scope === 'all'
-        ? `select ${STORED_COLUMNS} from group_provisionability where target_id = ${targetId}`
-        : `${pickedInScope(scope)} select ${STORED_COLUMNS} from group_provisionability where target_id = ${targetId}
-             and group_id = any(array(select id from picked union all select unnest(${uuidArray([...scope.groups.keys()])})))`,
-    ])) as [unknown, unknown[], AssignmentRow[], { id: string; full_name: string; policy: boolean; via: string | null }[], StoredRow[]];
-    if (present.length === 0) return []; // the target is gone, and its answers with it
-    const seqOf = (group: string, via: string | null | undefined): string | null =>
-      scope === 'all' ? null : (scope.groups.get(group) ?? (via ? scope.folders.get(via) : undefined) ?? null);
-    const rules = rulesOf(target, assignments);
-    const rowOf = new Map(rows.map((row) => [row.group_id, row]));
-    const writes = new Writes(now);
-    const changes: ProvisionabilityChange[] = [];
-    const decider = new Decider(rules.folders, rules.target);
-    const settled = new Set<string>();
-    const settle = (group: GroupFacts, via: string | null) => {
-      if (settled.has(group.id)) return; // a group both named and under a folder in scope
-      settled.add(group.id);
-      const decision = decider.decide(group, rules.groups.get(group.id) ?? null);
-      const row = rowOf.get(group.id);
-      if (!row && !decision.provisionable) return;
-      if ((row?.provisionable ?? false) !== decision.provisionable) {
-        changes.push({ targetId: target.id, organizationId, groupId: group.id, provisionable: decision.provisionable, changeSeq: seqOf(group.id, via) });
-      }
-      writes.add(group, decision, row);
-    };
-    for (const group of groups) settle({ id: group.id, fullName: group.full_name, policy: group.policy }, group.via);
-    // Groups gone from the registry (R9), as far as we have a row for them.
-    for (const row of rows) if (!settled.has(row.group_id)) settle({ id: row.group_id, fullName: row.group_name, policy: false, deleted: true }, null);
-    await writes.flush(em, organizationId, target.id);
-    return changes;
+  /** Removes an assignment: a group falls back to its folders, a folder's groups to higher ones. */
+  remove(actor: Actor, id: string): Promise<WriteResult<ProvisioningAssignment>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const assignment = await findWritable(em, actor.principal, ProvisioningAssignment, id, 'ProvisioningAssignment');
+      em.remove(assignment);
+      return assignment;
+    });
   }
 
-  /** The stored answer for a group on a folder-rules target (not provisionable when there is none). */
-  async stored(em: EntityManager, targetId: string, groupId: string): Promise<{ provisionable: boolean; explanation: string }> {
-    const [row] = await sqlRows<{ provisionable: boolean; explanation: string }>(em,
-      'select provisionable, explanation from group_provisionability where target_id = ? and group_id = ?',
-      [targetId, groupId],
+  async list(actor: Actor, targetId: string, page: PageArgs): Promise<Page<ProvisioningAssignment>> {
+    const target = await findReadable(actor.em, actor.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
+    return paginate(actor.em, ProvisioningAssignment, { target: target.id }, page);
+  }
+
+  /** The decision for a group on a target, computed now, with what decided it. */
+  async decide(actor: Actor, groupId: string, targetId: string): Promise<{ decision: Decision; group: Group; target: ProvisioningTarget }> {
+    const target = await findReadable(actor.em, actor.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
+    const group = await this.sameOrganization(actor, actor.em, Group, groupId, target);
+    return { decision: await this.service.decisionFor(actor.em, target, group), group, target };
+  }
+
+  /** The stored answers of a target, with whether each group is on the target now. */
+  async provisionableGroups(actor: Actor, targetId: string, provisionable: boolean | null | undefined, page: PageArgs) {
+    const target = await findReadable(actor.em, actor.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
+    const result = await paginate(
+      actor.em,
+      GroupProvisionability,
+      { targetId: target.id, ...(provisionable === null || provisionable === undefined ? {} : { provisionable }) },
+      page,
     );
-    return row ?? { provisionable: false, explanation: 'no folder or assignment makes it provisionable on this target' };
+    const states = await actor.em.find(ProvisionedState, {
+      target: target.id,
+      subjectType: SubjectType.GROUP,
+      subjectId: { $in: result.nodes.map((row) => row.groupId) },
+      remoteId: { $ne: null },
+    });
+    const inTarget = new Set(states.map((state) => state.subjectId));
+    return { ...result, nodes: result.nodes.map((row) => Object.assign(row, { inTarget: inTarget.has(row.groupId) })) };
   }
 
-  /** Of these groups, the ones provisionable on the target. */
-  async provisionableAmong(em: EntityManager, targetId: string, groupIds: string[]): Promise<Set<string>> {
-    if (groupIds.length === 0) return new Set();
-    const rows = await sqlRows<{ group_id: string }>(em,
-      'select group_id from group_provisionability where target_id = ? and group_id = any(?::uuid[]) and provisionable',
-      [targetId, groupIds],
-    );
-    return new Set(rows.map((row) => row.group_id));
-  }
-}
-
-/**
- * The groups a change brings into scope, as a `picked` CTE: named ones, and those in a folder
- * whose assignment changed or anywhere below it (the subtree walked by parent), each with the
- * folder it came by (`via`, null for a named one). Groups and stored rows are looked up with
- * `= any(array(...))`, which the indexes serve whatever the planner guesses of the subtree.
- */
-function pickedInScope(scope: Scope): string {
-  return `with recursive below(id, via) as (
-            select id, id from folder where id = any(${uuidArray([...scope.folders.keys()])})
-            union all select f.id, b.via from folder f join below b on f.parent_id = b.id),
-          picked as (
-            select g.id, g.full_name, g.policy, null::uuid as via from "group" g where g.id = any(${uuidArray([...scope.groups.keys()])})
-            union all select g.id, g.full_name, g.policy, b.via from "group" g join below b on b.id = g.folder_id
-             where g.folder_id = any(array(select id from below)))`;
-}
-
-/** The organisation's targets that take their groups from the folder rules, as plain rows. */
-async function folderRulesTargets(em: EntityManager, organizationId: string): Promise<RulesTarget[]> {
-  const rows = await sqlRows<{ id: string; only_policy_groups: boolean; provisionable_regex: string | null; allow_policy_group_override: boolean; allow_regex_override: boolean }>(em,
-    `select id, only_policy_groups, provisionable_regex, allow_policy_group_override, allow_regex_override
-       from provisioning_target where organization_id = ? and group_selection = ? order by "order", id`,
-    [organizationId, GroupSelection.FOLDER_RULES],
-  );
-  return rows.map((row) => ({
-    id: row.id,
-    organizationId,
-    onlyPolicyGroups: row.only_policy_groups,
-    provisionableRegex: row.provisionable_regex,
-    allowPolicyGroupOverride: row.allow_policy_group_override,
-    allowRegexOverride: row.allow_regex_override,
-  }));
-}
-
-/** The rules of a target from its assignment rows: folder marks by the folder's name now, group marks by group id. */
-export function rulesOf(target: TargetRules, assignments: readonly AssignmentRow[]): Rules {
-  const folders = new Map<string, FolderRule>();
-  const groups = new Map<string, GroupRule>();
-  for (const row of assignments) {
-    if (row.folder_id && row.folder_full_name !== null) {
-      // Keyed by the folder's name as it is now (R12).
-      folders.set(row.folder_full_name, {
-        assignmentId: row.id,
-        folderId: row.folder_id,
-        folderFullName: row.folder_full_name,
-        provision: row.provision,
-        scope: row.scope ?? FolderScope.ONE,
-        metadata: row.metadata,
-        onlyPolicyGroups: row.only_policy_groups,
-        provisionableRegex: row.provisionable_regex,
-      });
-    } else if (row.group_id) {
-      groups.set(row.group_id, { assignmentId: row.id, provision: row.provision, metadata: row.metadata });
+  async recalculate(actor: Actor, targetId: string): Promise<JobInfo> {
+    const target = await findWritable(actor.em, actor.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
+    if (target.groupSelection !== GroupSelection.FOLDER_RULES) {
+      throw badInput(`Target ${target.name} takes all groups; set groupSelection to FOLDER_RULES to use folder rules.`, 'targetId');
     }
-  }
-  return {
-    folders,
-    groups,
-    target: {
-      onlyPolicyGroups: target.onlyPolicyGroups,
-      provisionableRegex: target.provisionableRegex,
-      allowPolicyGroupOverride: target.allowPolicyGroupOverride,
-      allowRegexOverride: target.allowRegexOverride,
-    },
-  };
-}
-
-/** A decision as the columns of group_provisionability (since and until are set by the statement). */
-class Columns {
-  readonly groupId: string[] = [];
-  readonly groupName: string[] = [];
-  readonly provisionable: boolean[] = [];
-  readonly source: string[] = [];
-  readonly folderId: (string | null)[] = [];
-  readonly failedFilter: (string | null)[] = [];
-  readonly explanation: string[] = [];
-  readonly metadata: (string | null)[] = [];
-
-  get length(): number {
-    return this.groupId.length;
+    const runner = this.recalculation();
+    if (!runner) throw forbidden('This Ferry runs without a job queue.');
+    const { jobId } = await runner.request(target);
+    return this.jobs.get(actor, jobId);
   }
 
-  add(groupId: string, groupName: string, decision: Decision): void {
-    this.groupId.push(groupId);
-    this.groupName.push(groupName);
-    this.provisionable.push(decision.provisionable);
-    this.source.push(decision.source);
-    this.folderId.push(decision.folderId);
-    this.failedFilter.push(decision.failedFilter);
-    this.explanation.push(decision.explanation);
-    this.metadata.push(decision.metadata === null ? null : JSON.stringify(decision.metadata));
+  private create(em: EntityManager, target: ProvisioningTarget): ProvisioningAssignment {
+    const assignment = new ProvisioningAssignment();
+    assignment.organization = target.organization;
+    assignment.target = ref(target);
+    em.persist(assignment);
+    return assignment;
   }
 
-  /** The unnest(...) of the columns (after `ids`, when given), as `d(...)`, and its parameters. */
-  unnest(ids?: string[]): { sql: string; params: unknown[] } {
-    return {
-      sql: `unnest(${ids ? '?::uuid[], ' : ''}?::uuid[], ?::text[], ?::boolean[], ?::text[], ?::uuid[], ?::text[], ?::text[], ?::text[])
-              as d(${ids ? 'id, ' : ''}group_id, group_name, provisionable, source, folder_id, failed_filter, explanation, metadata)`,
-      params: [...(ids ? [ids] : []), this.groupId, this.groupName, this.provisionable, this.source, this.folderId, this.failedFilter, this.explanation, this.metadata],
-    };
+  private async sameOrganization<T extends Folder | Group>(
+    actor: Actor,
+    em: EntityManager,
+    entity: new () => T,
+    id: string,
+    target: ProvisioningTarget,
+  ): Promise<T> {
+    const record = await findReadable(em, actor.principal, entity, id);
+    if (record.organization.id !== target.organization.id) throw notFound(entity.name, id);
+    return record;
   }
 }
-
-/**
- * The answers that differ from the stored ones: new rows in one insert, changed ones in one
- * update by primary key, which also moves `provisionable_since` / `provisionable_until` when the
- * answer flips.
- */
-class Writes {
-  private readonly created = new Columns();
-  private readonly createdIds: string[] = [];
-  private readonly changed = new Columns();
-  private readonly changedIds: string[] = [];
-
-  constructor(private readonly now: Date) {}
-
-  add(group: GroupFacts, decision: Decision, row: StoredRow | undefined): void {
-    if (!row) {
-      this.created.add(group.id, group.fullName, decision);
-      this.createdIds.push(uuidv7());
-      return;
-    }
-    // Grouper (spec 3, sync tables): the name is updated only while the group is provisionable, so
-    // a group that stopped being provisionable (renamed into an exclusion, moved out of a marked
-    // folder) keeps the name it had there: the name the target holds.
-    const groupName = group.deleted || !decision.provisionable ? row.group_name : group.fullName;
-    if (
-      row.provisionable === decision.provisionable &&
-      row.group_name === groupName &&
-      row.source === decision.source &&
-      row.deciding_folder_id === decision.folderId &&
-      row.failed_filter === decision.failedFilter &&
-      row.explanation === decision.explanation &&
-      isDeepStrictEqual(row.metadata, decision.metadata)
-    ) {
-      return; // the stored answer stands
-    }
-    this.changed.add(group.id, groupName, decision);
-    this.changedIds.push(row.id);
-  }
-
-  async flush(em: EntityManager, organizationId: string, targetId: string): Promise<void> {
-    if (this.created.length > 0) {
-      const { sql, params } = this.created.unnest(this.createdIds);
-      // Rows are created for provisionable groups only: provisionable since now.
-      await sqlRows(em,
-        `insert into group_provisionability (id, created_at, updated_at, organization_id, target_id, group_id, group_name, provisionable,
-                provisionable_since, source, deciding_folder_id, failed_filter, explanation, metadata)
-         select d.id, ?, ?, ?, ?, d.group_id, d.group_name, d.provisionable, case when d.provisionable then ?::timestamptz end,
-                d.source::provisionability_source, d.folder_id, d.failed_filter::provisionability_filter, d.explanation, d.metadata::jsonb
-           from ${sql}`,
-        [this.now, this.now, organizationId, targetId, this.now, ...params],
-      );
-    }
-    if (this.changed.length > 0) {
-      const { sql, params } = this.changed.unnest(this.changedIds);
-      // By primary key, with the keys as an array too: the rows are found by index whatever the
-      // planner guesses of the unnest's size.
-      await sqlRows(em,
-        `update group_provisionability p set updated_at = ?, group_name = d.group_name, provisionable = d.provisionable,
-                provisionable_since = case when d.provisionable and not p.provisionable then ?::timestamptz else p.provisionable_since end,
-                provisionable_until = case when d.provisionable and not p.provisionable then null
-                                           when p.provisionable and not d.provisionable then ?::timestamptz else p.provisionable_until end,
-                source = d.source::provisionability_source, deciding_folder_id = d.folder_id,
-                failed_filter = d.failed_filter::provisionability_filter, explanation = d.explanation, metadata = d.metadata::jsonb
-           from ${sql}
-          where p.id = any(?::uuid[]) and p.id = d.id`,
-        [this.now, this.now, this.now, ...params, this.changedIds],
-      );
-    }
-  }
-}
-
-/** A uuid[] as an SQL literal, checked (see uuidArrayLiteral). */
-function uuidArray(values: string[]): string {
-  const literal = uuidArrayLiteral(values);
-  if (literal === null) throw new Error('not a list of UUIDs');
-  return `${literal}::uuid[]`;
-}
-
-/** A UUID as an SQL literal, checked (only hex digits and dashes get into the text). */
-function uuidLiteral(value: string): string {
-  const literal = uuidValueLiteral(value);
-  if (literal === null) throw new Error(`not a UUID: ${value}`);
-  return `${literal}::uuid`;
-}
-
-const facts = (group: GroupFacts): GroupFacts => ({ id: group.id, fullName: group.fullName, policy: group.policy });

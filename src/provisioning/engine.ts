@@ -2,7 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../observability/logger';
 import type { PluginRegistry } from '../plugins/registry';
 import type { ProvisionerPlugin, RemoteIdLookup, TargetContext } from '../plugins/plugin';
-import { ProvisionabilityService } from '../provisionability/provisionability.service';
+import { ProvisionabilityEngine } from '../provisionability/provisionability.engine';
 import { ProvisioningAction as A, SubjectType } from './actions';
 import { Marshaller } from './marshaller';
 import type { SubjectPayload } from './payload';
@@ -36,7 +36,7 @@ export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = { ...DEFAULT_LANE_SET
  */
 export class ProvisioningEngine {
   readonly signals = new Signals();
-  readonly provisionability = new ProvisionabilityService();
+  readonly provisionability = new ProvisionabilityEngine();
   readonly provisioner: Provisioner;
   readonly dispatcher: Dispatcher;
   readonly lanes: Lanes;

@@ -16,11 +16,11 @@ export class JobsService {
 
   /** An organisation's jobs, newest first, one page (keyset on the store's own order). */
   async list(
-    ctx: Actor,
+    actor: Actor,
     filter: { organizationId: string; targetId?: string | null; state?: JobState | null; name?: string | null },
     page: PageArgs,
   ): Promise<Page<JobInfo>> {
-    const organization = await findReadableOrganization(ctx.em, ctx.principal, filter.organizationId);
+    const organization = await findReadableOrganization(actor.em, actor.principal, filter.organizationId);
     const window = pageWindow(page);
     const queue = this.queue();
     const listed: JobListFilter = {
@@ -44,17 +44,17 @@ export class JobsService {
     }
   }
 
-  async get(ctx: Actor, jobId: string): Promise<JobInfo> {
+  async get(actor: Actor, jobId: string): Promise<JobInfo> {
     const job = await this.queue().get(jobId).catch(() => null);
     const organizationId = job?.data.organizationId;
     if (!job || typeof organizationId !== 'string') throw notFound('ProvisioningJob', jobId);
-    ctx.principal.assertCanRead(organizationId, 'ProvisioningJob', jobId);
+    actor.principal.assertCanRead(organizationId, 'ProvisioningJob', jobId);
     return job;
   }
 
-  async cancel(ctx: Actor, jobId: string): Promise<JobInfo> {
-    const job = await this.get(ctx, jobId);
-    ctx.principal.assertCanWrite(String(job.data.organizationId), 'ProvisioningJob', jobId);
+  async cancel(actor: Actor, jobId: string): Promise<JobInfo> {
+    const job = await this.get(actor, jobId);
+    actor.principal.assertCanWrite(String(job.data.organizationId), 'ProvisioningJob', jobId);
     await this.queue().cancel(jobId);
     return (await this.queue().get(jobId)) ?? job;
   }

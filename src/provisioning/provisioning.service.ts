@@ -25,8 +25,8 @@ export class ProvisioningService {
    * Provisions one subject to one target now, whatever the target's mode (spec 2.7), except
    * Disabled targets. The outcome is returned and stored like any other.
    */
-  async provisionOne(ctx: Actor, targetId: string, subjectType: SubjectType, subjectId: string): Promise<ProvisioningEvent> {
-    const { em, principal } = ctx;
+  async provisionOne(actor: Actor, targetId: string, subjectType: SubjectType, subjectId: string): Promise<ProvisioningEvent> {
+    const { em, principal } = actor;
     const target = await findWritable(em, principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
     if (target.mode === ProvisioningMode.DISABLED) throw forbidden(`Target ${target.name} is disabled.`);
     const subjectRecord = await findReadable(em, principal, SUBJECTS[subjectType].entity, subjectId, SUBJECTS[subjectType].label);
@@ -42,8 +42,8 @@ export class ProvisioningService {
   }
 
   /** Where a subject is provisioned: every non-disabled target of its organisation, with its state. */
-  async statusOf(ctx: Actor, subjectType: SubjectType, subjectId: string): Promise<SubjectTargetStatus[]> {
-    const { em, principal } = ctx;
+  async statusOf(actor: Actor, subjectType: SubjectType, subjectId: string): Promise<SubjectTargetStatus[]> {
+    const { em, principal } = actor;
     const subject = await findReadable(em, principal, SUBJECTS[subjectType].entity, subjectId, SUBJECTS[subjectType].label);
     const targets = await em.find(
       ProvisioningTarget,
@@ -57,8 +57,8 @@ export class ProvisioningService {
 
   /** Stored events of an organisation after a sequence, filtered like the subscription. */
   /** An organisation's stored provisioning events, in sequence order, one page (the cursor is the event's seq). */
-  async events(ctx: Actor, organizationId: string, filter: Omit<EventFilter, 'organizationId'>, page: PageArgs): Promise<Page<ProvisioningEvent>> {
-    const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
+  async events(actor: Actor, organizationId: string, filter: Omit<EventFilter, 'organizationId'>, page: PageArgs): Promise<Page<ProvisioningEvent>> {
+    const organization = await findReadableOrganization(actor.em, actor.principal, organizationId);
     const where = {
       organizationId: organization.id,
       ...(filter.subjectId ? { subjectId: filter.subjectId } : {}),
@@ -66,7 +66,7 @@ export class ProvisioningService {
       ...(filter.subjectType ? { subjectType: filter.subjectType } : {}),
       ...(filter.outcomes?.length ? { outcome: { $in: filter.outcomes } } : {}),
     };
-    return paginate(ctx.em, ProvisioningEvent, where, page, { sort: SEQ_ORDER, codec: sequenceCodec<ProvisioningEvent>('seq') });
+    return paginate(actor.em, ProvisioningEvent, where, page, { sort: SEQ_ORDER, codec: sequenceCodec<ProvisioningEvent>('seq') });
   }
 
   /**
@@ -74,23 +74,23 @@ export class ProvisioningService {
    * outcomes, QUEUED / COALESCED events (with job ids) for queued targets, and PENDING for
    * targets still working when the response's wait (FERRY_PROVISIONING_WAIT_MS) ended.
    */
-  async outcomesOf(ctx: Actor, changes: { seq: string }[]): Promise<ProvisioningEvent[]> {
+  async outcomesOf(actor: Actor, changes: { seq: string }[]): Promise<ProvisioningEvent[]> {
     if (changes.length === 0) return [];
     const seqs = changes.map((change) => change.seq);
     const settled = await this.engine.settle(seqs);
     // Targets still working when the wait ended: PENDING now, the outcome on the subscription.
     // Read before the stored events, so work finishing in between shows as its outcome.
-    const pending = settled ? [] : await this.engine.pendingOutcomes(ctx.em, seqs);
-    const events = await ctx.em.find(ProvisioningEvent, { changeSeq: { $in: seqs } }, { orderBy: { seq: 'asc' } });
+    const pending = settled ? [] : await this.engine.pendingOutcomes(actor.em, seqs);
+    const events = await actor.em.find(ProvisioningEvent, { changeSeq: { $in: seqs } }, { orderBy: { seq: 'asc' } });
     const done = new Set(events.map((event) => `${event.targetId}:${event.subjectId}:${event.changeSeq}`));
     events.push(...pending.filter((event) => !done.has(`${event.targetId}:${event.subjectId}:${event.changeSeq}`)));
-    return events.filter((event) => ctx.principal.canRead(event.organizationId));
+    return events.filter((event) => actor.principal.canRead(event.organizationId));
   }
 
   /** Marks the person's enrollment finished: Enrollment-mode targets run for them now. */
-  finishEnrollment(ctx: Actor, personId: string): Promise<WriteResult<Person>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const person = await findWritable(em, ctx.principal, Person, personId, 'person');
+  finishEnrollment(actor: Actor, personId: string): Promise<WriteResult<Person>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const person = await findWritable(em, actor.principal, Person, personId, 'person');
       person.enrollmentFinishedAt = new Date();
       return person;
     });

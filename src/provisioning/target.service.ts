@@ -80,18 +80,18 @@ export class TargetService {
   constructor(readonly plugins: PluginRegistry) {}
 
   /** The organisation's targets in the order they run, one page. */
-  async list(ctx: Actor, organizationId: string, filter: TargetFilter, page: PageArgs): Promise<Page<ProvisioningTarget>> {
-    const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
+  async list(actor: Actor, organizationId: string, filter: TargetFilter, page: PageArgs): Promise<Page<ProvisioningTarget>> {
+    const organization = await findReadableOrganization(actor.em, actor.principal, organizationId);
     const where = {
       organization: organization.id,
       ...(filter.plugin !== undefined ? { plugin: filter.plugin } : {}),
       ...(filter.mode !== undefined ? { mode: filter.mode } : {}),
     };
-    return paginate(ctx.em, ProvisioningTarget, where, page, { sort: TARGET_ORDER });
+    return paginate(actor.em, ProvisioningTarget, where, page, { sort: TARGET_ORDER });
   }
 
-  get(ctx: Actor, id: string): Promise<ProvisioningTarget> {
-    return findReadable(ctx.em, ctx.principal, ProvisioningTarget, id);
+  get(actor: Actor, id: string): Promise<ProvisioningTarget> {
+    return findReadable(actor.em, actor.principal, ProvisioningTarget, id);
   }
 
   /**
@@ -104,9 +104,9 @@ export class TargetService {
     return new Map(rows.map((row) => [row.id, Object.keys(row.secrets ?? {}).sort()]));
   }
 
-  async create(ctx: Actor, organizationId: string, input: CreateTargetInput): Promise<WriteResult<ProvisioningTarget>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const organization = await findWritableOrganization(em, ctx.principal, organizationId);
+  async create(actor: Actor, organizationId: string, input: CreateTargetInput): Promise<WriteResult<ProvisioningTarget>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const organization = await findWritableOrganization(em, actor.principal, organizationId);
       const plugin = this.plugins.get(input.plugin);
       const { config, secrets } = await this.validateConfig(plugin, input.config);
       const target = new ProvisioningTarget();
@@ -115,39 +115,39 @@ export class TargetService {
       target.config = config;
       target.secrets = secrets;
       target.order = input.order ?? (await this.nextOrder(em, organization.id));
-      await this.applySettings(ctx, em, target, input);
+      await this.applySettings(actor, em, target, input);
       em.persist(target);
       return target;
     });
   }
 
-  async update(ctx: Actor, id: string, input: UpdateTargetInput): Promise<WriteResult<ProvisioningTarget>> {
-    const result = await inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const target = await findWritable(em, ctx.principal, ProvisioningTarget, id);
+  async update(actor: Actor, id: string, input: UpdateTargetInput): Promise<WriteResult<ProvisioningTarget>> {
+    const result = await inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const target = await findWritable(em, actor.principal, ProvisioningTarget, id);
       const config = input.config === undefined ? undefined : await this.mergeConfig(em, target, input.config);
-      await this.applySettings(ctx, em, target, input);
+      await this.applySettings(actor, em, target, input);
       if (config) target.config = config;
       return target;
     });
-    if (input.config !== undefined) await this.releaseConnections(ctx, result.value.id, result.value.plugin);
+    if (input.config !== undefined) await this.releaseConnections(actor, result.value.id, result.value.plugin);
     return result;
   }
 
   /** The target's provisioned states go with it (database cascade), and so do its claims. */
-  async delete(ctx: Actor, id: string): Promise<WriteResult<string>> {
+  async delete(actor: Actor, id: string): Promise<WriteResult<string>> {
     let plugin = '';
-    const result = await inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const target = await findWritable(em, ctx.principal, ProvisioningTarget, id);
+    const result = await inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const target = await findWritable(em, actor.principal, ProvisioningTarget, id);
       plugin = target.plugin;
       await em.execute('delete from provisioning_claim where target_id = ?', [target.id]);
       em.remove(target);
       return target.id;
     });
-    await this.releaseConnections(ctx, result.value, plugin);
+    await this.releaseConnections(actor, result.value, plugin);
     return result;
   }
 
-  private async applySettings(ctx: Actor, em: EntityManager, target: ProvisioningTarget, input: TargetSettings) {
+  private async applySettings(actor: Actor, em: EntityManager, target: ProvisioningTarget, input: TargetSettings) {
     const { provisioningGroupId, skipIfFromSourceId, name, mode, order, retryIntervalSeconds, maxRetries, concurrency, provisionableRegex, dataFilters, ...rules } = input;
     if (concurrency !== undefined) target.concurrency = concurrency;
     if (dataFilters !== undefined) target.dataFilters = toDataFilters(dataFilters);
@@ -162,9 +162,9 @@ export class TargetService {
     const organizationId = target.organization.id;
     // Looked up before anything is assigned: a query auto-flushes pending changes, which would
     // split one update into several change-log entries.
-    const group = provisioningGroupId ? await this.sameOrganization(ctx, em, Group, provisioningGroupId, organizationId) : null;
+    const group = provisioningGroupId ? await this.sameOrganization(actor, em, Group, provisioningGroupId, organizationId) : null;
     const source = skipIfFromSourceId
-      ? await this.sameOrganization(ctx, em, OrgIdentitySource, skipIfFromSourceId, organizationId)
+      ? await this.sameOrganization(actor, em, OrgIdentitySource, skipIfFromSourceId, organizationId)
       : null;
     applyDefined(target, { name, mode, order, retryIntervalSeconds, maxRetries });
     if (provisioningGroupId !== undefined) target.provisioningGroup = group ? ref(group) : null;
@@ -173,13 +173,13 @@ export class TargetService {
 
   /** A record of the target's own organisation; one of another organisation is reported as missing. */
   private async sameOrganization<T extends Group | OrgIdentitySource>(
-    ctx: Actor,
+    actor: Actor,
     em: EntityManager,
     entity: new () => T,
     id: string,
     organizationId: string,
   ): Promise<T> {
-    const record = await findReadable(em, ctx.principal, entity, id);
+    const record = await findReadable(em, actor.principal, entity, id);
     if (record.organization.id !== organizationId) throw notFound(entity.name, id);
     return record;
   }
@@ -243,11 +243,11 @@ export class TargetService {
   }
 
   /** Connections a plugin holds were opened with the old configuration (or for a deleted target). */
-  private async releaseConnections(ctx: Actor, targetId: string, pluginName: string): Promise<void> {
+  private async releaseConnections(actor: Actor, targetId: string, pluginName: string): Promise<void> {
     try {
       await this.plugins.find(pluginName)?.close?.(targetId);
     } catch (error) {
-      ctx.logger.warn({ err: error, targetId, plugin: pluginName }, 'closing the connections of a provisioning target failed');
+      actor.logger.warn({ err: error, targetId, plugin: pluginName }, 'closing the connections of a provisioning target failed');
     }
   }
 }

@@ -33,4 +33,14 @@ describe('architecture: imports', () => {
     const wiring = new Set(['app.ts', 'tools/schema.ts', 'db/entities.ts']);
     assert.deepEqual(offenders.filter((line) => !wiring.has(line.split(' -> ')[0])), []);
   });
+
+  it('names the layer that authorizes *.service.ts, and only it: every service takes an Actor', async () => {
+    const imports = (await graph()).obj();
+    const services = Object.keys(imports).filter((file) => file.endsWith('.service.ts'));
+    assert.ok(services.length >= 20, services.join(', '));
+    // The catalog service only groups the catalog records' services.
+    const withoutActor = services.filter((file) => file !== 'registry/catalog.service.ts' && !imports[file].includes('auth/actor.ts'));
+    assert.deepEqual(withoutActor, []);
+    assert.deepEqual(Object.keys(imports).filter((file) => file.endsWith('.api.ts')), [], 'one name for one role');
+  });
 });

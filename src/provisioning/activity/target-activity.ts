@@ -27,20 +27,20 @@ const asDate = (value: Date | string | null | undefined) => (value === null || v
  * yet done, and its outcomes over the last `minutes` in buckets of `bucketMinutes` (the console's
  * overview chart). Five statements whatever the number of targets.
  */
-export async function targetActivity(ctx: Actor, organizationId: string, minutes: number, bucketMinutes: number): Promise<TargetActivity[]> {
+export async function targetActivity(actor: Actor, organizationId: string, minutes: number, bucketMinutes: number): Promise<TargetActivity[]> {
   if (bucketMinutes > minutes) throw badInput('bucketMinutes cannot be larger than minutes.', 'bucketMinutes');
-  const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
-  const targets = await ctx.em.find(ProvisioningTarget, { organization: organization.id }, { orderBy: { order: 'asc', createdAt: 'asc' } });
+  const organization = await findReadableOrganization(actor.em, actor.principal, organizationId);
+  const targets = await actor.em.find(ProvisioningTarget, { organization: organization.id }, { orderBy: { order: 'asc', createdAt: 'asc' } });
   if (targets.length === 0) return [];
   const ids = targets.map((target) => target.id);
   // Buckets start on whole multiples of bucketMinutes, so consecutive reads line up.
   const step = bucketMinutes * 60_000;
   const since = new Date(Math.floor((Date.now() - minutes * 60_000) / step) * step);
   const [counts, successes, failures, pending] = await Promise.all([
-    outcomeCounts(ctx.em, organization.id, since, bucketMinutes),
-    lastSuccesses(ctx.em, ids),
-    openFailureCounts(ctx.em, ids),
-    pendingWorkCounts(ctx.em, ids),
+    outcomeCounts(actor.em, organization.id, since, bucketMinutes),
+    lastSuccesses(actor.em, ids),
+    openFailureCounts(actor.em, ids),
+    pendingWorkCounts(actor.em, ids),
   ]);
   const byTarget = <T extends { target_id: string }>(rows: T[]) => new Map(rows.map((row) => [row.target_id, row]));
   const success = byTarget(successes);

@@ -6,7 +6,7 @@ import { entriesAfter, type ChangeLogRow } from '../../changelog/change-log.read
 import type { Logger } from '../../observability/logger';
 import type { PipelineStatus } from '../../observability/metrics';
 import { inChildSpan } from '../../observability/spans';
-import type { ProvisionabilityChange, ProvisionabilityService } from '../../provisionability/provisionability.service';
+import type { ProvisionabilityChange, ProvisionabilityEngine } from '../../provisionability/provisionability.engine';
 import { ProvisioningAction as A, ProvisioningMode, SubjectType } from '../actions';
 import { emailListsUsing, Planner, type WorkItem } from '../planner';
 import { route, type RoutingTarget, type WorkRow } from './router';
@@ -39,7 +39,7 @@ export class Dispatcher {
 
   constructor(
     private readonly orm: MikroORM,
-    private readonly provisionability: ProvisionabilityService,
+    private readonly provisionability: ProvisionabilityEngine,
     private readonly signals: Signals,
     private readonly logger: Logger,
   ) {}

@@ -14,7 +14,7 @@ import {
 } from '../../plugins/plugin';
 import { provisionEachOf } from '../../plugins/batch';
 import { applyDataFilters } from '../../data-filters/filters';
-import type { ProvisionabilityService } from '../../provisionability/provisionability.service';
+import type { ProvisionabilityEngine } from '../../provisionability/provisionability.engine';
 import { ProvisioningAction as A, SubjectType } from '../actions';
 import { subjectLabel, type SubjectPayload } from '../payload';
 import { ProvisioningStatus } from '../provisioned-state.entity';
@@ -88,7 +88,7 @@ export class Provisioner {
   constructor(
     orm: MikroORM,
     private readonly plugins: PluginRegistry,
-    private readonly provisionability: ProvisionabilityService,
+    private readonly provisionability: ProvisionabilityEngine,
     private readonly logger: Logger,
   ) {
     this.claims = new ClaimWriter(orm);

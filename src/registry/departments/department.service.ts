@@ -33,12 +33,12 @@ export class DepartmentService extends OrgScopedCrud<Department, DepartmentInput
     return { ...(filter.couId ? { cou: filter.couId } : {}), ...(filter.kind ? { kind: filter.kind } : {}) };
   }
 
-  protected async assign(ctx: Actor, em: EntityManager, department: Department, input: DepartmentInput): Promise<Department> {
+  protected async assign(actor: Actor, em: EntityManager, department: Department, input: DepartmentInput): Promise<Department> {
     const { couId, leadershipGroupId, administrativeGroupId, ...fields } = input;
     const organizationId = department.organization.id;
-    const cou = await this.references.optional(em, ctx.principal, Cou, couId, organizationId);
-    const leadershipGroup = await this.references.optional(em, ctx.principal, Group, leadershipGroupId, organizationId);
-    const administrativeGroup = await this.references.optional(em, ctx.principal, Group, administrativeGroupId, organizationId);
+    const cou = await this.references.optional(em, actor.principal, Cou, couId, organizationId);
+    const leadershipGroup = await this.references.optional(em, actor.principal, Group, leadershipGroupId, organizationId);
+    const administrativeGroup = await this.references.optional(em, actor.principal, Group, administrativeGroupId, organizationId);
     return applyDefined(department, { ...fields, cou, leadershipGroup, administrativeGroup });
   }
 }

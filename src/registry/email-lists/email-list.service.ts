@@ -40,12 +40,12 @@ export class EmailListService extends OrgScopedCrud<EmailList, EmailListInput, E
     return where;
   }
 
-  protected async assign(ctx: Actor, em: EntityManager, emailList: EmailList, input: EmailListInput): Promise<EmailList> {
+  protected async assign(actor: Actor, em: EntityManager, emailList: EmailList, input: EmailListInput): Promise<EmailList> {
     const { membersGroupId, adminsGroupId, moderatorsGroupId, ...fields } = input;
     const organizationId = emailList.organization.id;
-    const membersGroup = await this.references.optional(em, ctx.principal, Group, membersGroupId, organizationId);
-    const adminsGroup = await this.references.optional(em, ctx.principal, Group, adminsGroupId, organizationId);
-    const moderatorsGroup = await this.references.optional(em, ctx.principal, Group, moderatorsGroupId, organizationId);
+    const membersGroup = await this.references.optional(em, actor.principal, Group, membersGroupId, organizationId);
+    const adminsGroup = await this.references.optional(em, actor.principal, Group, adminsGroupId, organizationId);
+    const moderatorsGroup = await this.references.optional(em, actor.principal, Group, moderatorsGroupId, organizationId);
     return applyDefined(emailList, { ...fields, membersGroup, adminsGroup, moderatorsGroup });
   }
 }

@@ -13,13 +13,13 @@ import { GroupType, type RecordStatus } from '../enums';
 import { Identifier } from '../people/identifier.entity';
 import { findReadable, findReadableOrganization, findWritable, findWritableOrganization } from '../records';
 import { Service } from '../services/service.entity';
-import { SYSTEM_ROOT } from './automatic-group.service';
+import { SYSTEM_ROOT } from './automatic-groups';
 import { Folder, NAME_SEPARATOR } from './folder.entity';
 import { joinName, newFolder, rewriteFullNames } from './folder-tree';
 import { Group } from './group.entity';
 import { GroupMembership } from './group-membership.entity';
 import { GroupNesting } from './group-nesting.entity';
-import type { MembershipAttributes, MembershipService } from './membership.service';
+import type { MembershipAttributes, Memberships } from './memberships';
 
 export interface FolderFilterInput {
   /** null: top-level folders only; left out: folders at any depth. */
@@ -102,31 +102,31 @@ const isInSystemTree = (folder: Folder) =>
  * change-log UPDATE of `fullName`.
  */
 export class GroupService {
-  constructor(private readonly memberships: MembershipService) {}
+  constructor(private readonly memberships: Memberships) {}
 
   // ---- Folders ----
 
-  async listFolders(ctx: Actor, organizationId: string, filter: FolderFilterInput, page: PageArgs): Promise<Page<Folder>> {
-    const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
+  async listFolders(actor: Actor, organizationId: string, filter: FolderFilterInput, page: PageArgs): Promise<Page<Folder>> {
+    const organization = await findReadableOrganization(actor.em, actor.principal, organizationId);
     const where: FilterQuery<Folder>[] = [{ organization: organization.id }];
     if (filter.parentId === null) where.push({ parent: null });
     else if (filter.parentId !== undefined) where.push({ parent: filter.parentId });
     if (filter.search) where.push({ fullName: { $ilike: likePattern(filter.search) } });
-    return paginate(ctx.em, Folder, { $and: where }, page);
+    return paginate(actor.em, Folder, { $and: where }, page);
   }
 
-  getFolder(ctx: Actor, id: string): Promise<Folder> {
-    return findReadable(ctx.em, ctx.principal, Folder, id);
+  getFolder(actor: Actor, id: string): Promise<Folder> {
+    return findReadable(actor.em, actor.principal, Folder, id);
   }
 
   createFolder(
-    ctx: Actor,
+    actor: Actor,
     organizationId: string,
     input: FolderInput & { name: string },
   ): Promise<WriteResult<Folder>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const organization = await findWritableOrganization(em, ctx.principal, organizationId);
-      const parent = input.parentId ? await this.userFolder(ctx, em, input.parentId, organization.id, 'parentId') : null;
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const organization = await findWritableOrganization(em, actor.principal, organizationId);
+      const parent = input.parentId ? await this.userFolder(actor, em, input.parentId, organization.id, 'parentId') : null;
       if (!parent) this.assertNotReservedTopLevel(input.name);
       const folder = newFolder(organization, parent, input.name);
       folder.description = input.description ?? null;
@@ -135,16 +135,16 @@ export class GroupService {
     });
   }
 
-  updateFolder(ctx: Actor, id: string, input: FolderInput): Promise<WriteResult<Folder>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const folder = await findWritable(em, ctx.principal, Folder, id);
+  updateFolder(actor: Actor, id: string, input: FolderInput): Promise<WriteResult<Folder>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const folder = await findWritable(em, actor.principal, Folder, id);
       const renamed = input.name !== undefined && input.name !== folder.name;
       const moved = input.parentId !== undefined && input.parentId !== folder.parentId;
       if ((renamed || moved) && isInSystemTree(folder)) {
         throw badInput(`${folder.fullName} holds automatic groups and is maintained by Ferry; it cannot be renamed or moved.`);
       }
       if (moved) {
-        const parent = input.parentId ? await this.userFolder(ctx, em, input.parentId, folder.organization.id, 'parentId') : null;
+        const parent = input.parentId ? await this.userFolder(actor, em, input.parentId, folder.organization.id, 'parentId') : null;
         if (parent) await this.assertNotInside(em, parent, folder);
         folder.parent = parent ? ref(parent) : null;
       }
@@ -156,9 +156,9 @@ export class GroupService {
     });
   }
 
-  deleteFolder(ctx: Actor, id: string): Promise<WriteResult<string>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const folder = await findWritable(em, ctx.principal, Folder, id);
+  deleteFolder(actor: Actor, id: string): Promise<WriteResult<string>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const folder = await findWritable(em, actor.principal, Folder, id);
       if (isInSystemTree(folder)) {
         throw badInput(`${folder.fullName} holds automatic groups and is maintained by Ferry; it cannot be deleted.`);
       }
@@ -173,8 +173,8 @@ export class GroupService {
 
   // ---- Groups ----
 
-  async listGroups(ctx: Actor, organizationId: string, filter: GroupFilterInput, page: PageArgs): Promise<Page<Group>> {
-    const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
+  async listGroups(actor: Actor, organizationId: string, filter: GroupFilterInput, page: PageArgs): Promise<Page<Group>> {
+    const organization = await findReadableOrganization(actor.em, actor.principal, organizationId);
     const where: FilterQuery<Group>[] = [{ organization: organization.id }];
     if (filter.folderId) where.push({ folder: filter.folderId });
     if (filter.topLevel === true) where.push({ folder: null });
@@ -183,16 +183,16 @@ export class GroupService {
     if (filter.type) where.push({ type: filter.type });
     if (filter.status) where.push({ status: filter.status });
     if (filter.memberPersonId) {
-      const rows = await ctx.em.find(GroupMembership, {
+      const rows = await actor.em.find(GroupMembership, {
         $and: [{ organization: organization.id, person: filter.memberPersonId }, currentMemberWhere(new Date())],
       });
       where.push({ id: { $in: [...new Set(rows.map((row) => row.group.id))] } });
     }
-    return paginate(ctx.em, Group, { $and: where }, page);
+    return paginate(actor.em, Group, { $and: where }, page);
   }
 
-  getGroup(ctx: Actor, id: string): Promise<Group> {
-    return findReadable(ctx.em, ctx.principal, Group, id);
+  getGroup(actor: Actor, id: string): Promise<Group> {
+    return findReadable(actor.em, actor.principal, Group, id);
   }
 
   /**
@@ -200,13 +200,13 @@ export class GroupService {
    * name, unique among the organisation's groups like any full name (a folder may share it).
    */
   createGroup(
-    ctx: Actor,
+    actor: Actor,
     input: GroupInput & { organizationId?: string | null; name: string },
   ): Promise<WriteResult<Group>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
       const group = new Group();
       if (input.folderId) {
-        const folder = await this.userFolder(ctx, em, input.folderId, input.organizationId ?? null, 'folderId');
+        const folder = await this.userFolder(actor, em, input.folderId, input.organizationId ?? null, 'folderId');
         group.organization = folder.organization;
         group.folder = ref(folder);
         group.fullName = joinName(folder.fullName, input.name);
@@ -214,7 +214,7 @@ export class GroupService {
         if (!input.organizationId) {
           throw badInput('Give the folder of the group (folderId), or organizationId for a group at the root.', 'organizationId');
         }
-        const organization = await findWritableOrganization(em, ctx.principal, input.organizationId);
+        const organization = await findWritableOrganization(em, actor.principal, input.organizationId);
         this.assertNotReservedTopLevel(input.name);
         group.organization = ref(organization);
         group.folder = null;
@@ -229,9 +229,9 @@ export class GroupService {
     });
   }
 
-  updateGroup(ctx: Actor, id: string, input: GroupInput): Promise<WriteResult<Group>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const group = await findWritable(em, ctx.principal, Group, id);
+  updateGroup(actor: Actor, id: string, input: GroupInput): Promise<WriteResult<Group>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const group = await findWritable(em, actor.principal, Group, id);
       const { folderId: givenFolderId, moveToRoot, ...fields } = input;
       if (moveToRoot && givenFolderId) throw badInput('Give folderId (a move to that folder) or moveToRoot, not both.', 'moveToRoot');
       // The destination: a folder id, null for the root, undefined to stay.
@@ -243,7 +243,7 @@ export class GroupService {
         throw badInput(`${group.fullName} is an automatic group maintained by Ferry; only its description can be changed.`);
       }
       applyDefined(group, fields);
-      if (moved) group.folder = folderId ? ref(await this.userFolder(ctx, em, folderId, group.organization.id, 'folderId')) : null;
+      if (moved) group.folder = folderId ? ref(await this.userFolder(actor, em, folderId, group.organization.id, 'folderId')) : null;
       if (renamed || moved) {
         const folder = group.folder ? await em.findOneOrFail(Folder, group.folder.id) : null;
         if (!folder) this.assertNotReservedTopLevel(group.name);
@@ -254,9 +254,9 @@ export class GroupService {
   }
 
   /** Memberships, nestings and identifiers go first, one by one, so each loss is in the change log. */
-  deleteGroup(ctx: Actor, id: string): Promise<WriteResult<string>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const group = await findWritable(em, ctx.principal, Group, id);
+  deleteGroup(actor: Actor, id: string): Promise<WriteResult<string>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const group = await findWritable(em, actor.principal, Group, id);
       if (group.automatic) {
         throw badInput(`${group.fullName} is an automatic group maintained by Ferry; it cannot be deleted.`);
       }
@@ -275,12 +275,12 @@ export class GroupService {
   // ---- Memberships ----
 
   addMember(
-    ctx: Actor,
+    actor: Actor,
     groupId: string,
     personId: string,
     attributes: MembershipAttributes,
   ): Promise<WriteResult<GroupMembership>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
       // The group, the person, whether the person is already a direct member and whether any group
       // nests this one, in one statement; the checks and their errors are findWritable's and
       // findReadable's (NOT_FOUND for what the caller cannot see).
@@ -295,10 +295,10 @@ export class GroupService {
           )
         : [];
       if (!facts) throw notFound('Group', groupId);
-      ctx.principal.assertCanWrite(facts.group_organization_id, 'Group', groupId);
+      actor.principal.assertCanWrite(facts.group_organization_id, 'Group', groupId);
       this.assertMembershipsEditable({ type: facts.type, fullName: facts.full_name });
       if (!facts.person_organization_id) throw notFound('Person', personId);
-      ctx.principal.assertCanRead(facts.person_organization_id, 'Person', personId);
+      actor.principal.assertCanRead(facts.person_organization_id, 'Person', personId);
       if (facts.person_organization_id !== facts.group_organization_id) {
         throw badInput('The person and the group belong to different organisations.', 'personId');
       }
@@ -307,16 +307,16 @@ export class GroupService {
     });
   }
 
-  updateMembership(ctx: Actor, id: string, attributes: MembershipAttributes): Promise<WriteResult<GroupMembership>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const membership = await this.directMembership(ctx, em, id);
+  updateMembership(actor: Actor, id: string, attributes: MembershipAttributes): Promise<WriteResult<GroupMembership>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const membership = await this.directMembership(actor, em, id);
       return this.memberships.updateDirect(em, membership, attributes);
     });
   }
 
-  removeMember(ctx: Actor, id: string): Promise<WriteResult<string>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const membership = await this.directMembership(ctx, em, id);
+  removeMember(actor: Actor, id: string): Promise<WriteResult<string>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const membership = await this.directMembership(actor, em, id);
       await this.memberships.removeDirect(em, membership);
       return id;
     });
@@ -324,11 +324,11 @@ export class GroupService {
 
   // ---- Nestings ----
 
-  nest(ctx: Actor, groupId: string, nestedGroupId: string): Promise<WriteResult<GroupNesting>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const group = await findWritable(em, ctx.principal, Group, groupId);
+  nest(actor: Actor, groupId: string, nestedGroupId: string): Promise<WriteResult<GroupNesting>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const group = await findWritable(em, actor.principal, Group, groupId);
       this.assertMembershipsEditable(group);
-      const nestedGroup = await findReadable(em, ctx.principal, Group, nestedGroupId);
+      const nestedGroup = await findReadable(em, actor.principal, Group, nestedGroupId);
       if (await em.count(GroupNesting, { group: group.id, nestedGroup: nestedGroup.id })) {
         throw conflict(`${nestedGroup.fullName} is already nested in ${group.fullName}.`);
       }
@@ -336,9 +336,9 @@ export class GroupService {
     });
   }
 
-  unnest(ctx: Actor, id: string): Promise<WriteResult<string>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const nesting = await findWritable(em, ctx.principal, GroupNesting, id);
+  unnest(actor: Actor, id: string): Promise<WriteResult<string>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const nesting = await findWritable(em, actor.principal, GroupNesting, id);
       await this.memberships.unnest(em, nesting);
       return id;
     });
@@ -351,13 +351,13 @@ export class GroupService {
    * outside the automatic groups' tree.
    */
   private async userFolder(
-    ctx: Actor,
+    actor: Actor,
     em: EntityManager,
     folderId: string,
     organizationId: string | null,
     field: string,
   ): Promise<Folder> {
-    const folder = await findWritable(em, ctx.principal, Folder, folderId);
+    const folder = await findWritable(em, actor.principal, Folder, folderId);
     if (organizationId !== null && folder.organization.id !== organizationId) {
       throw badInput('The folder belongs to another organisation.', field);
     }
@@ -390,8 +390,8 @@ export class GroupService {
   }
 
   /** A membership that was added by hand (not derived from a nesting) in a group filled by hand. */
-  private async directMembership(ctx: Actor, em: EntityManager, id: string): Promise<GroupMembership> {
-    const membership = await findWritable(em, ctx.principal, GroupMembership, id);
+  private async directMembership(actor: Actor, em: EntityManager, id: string): Promise<GroupMembership> {
+    const membership = await findWritable(em, actor.principal, GroupMembership, id);
     if (membership.nesting) {
       const nesting = await em.findOneOrFail(GroupNesting, membership.nesting.id);
       const nestedGroup = await em.findOneOrFail(Group, nesting.nestedGroup.id);

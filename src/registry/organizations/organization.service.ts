@@ -8,7 +8,7 @@ import { TermsAndConditions } from '../terms/terms-and-conditions.entity';
 import { paginate, type Page, type PageArgs } from '../../common/pagination';
 import { applyDefined } from '../../common/validation';
 import { inWriteTransaction, type WriteResult } from '../../db/transaction';
-import type { AutomaticGroupService } from '../groups/automatic-group.service';
+import type { AutomaticGroups } from '../groups/automatic-groups';
 import { findReadable, findReadableOrganization, findWritable, findWritableOrganization } from '../records';
 import { RecordStatus } from '../enums';
 import { Cou } from './cou.entity';
@@ -27,22 +27,22 @@ export interface CouInput {
 }
 
 export class OrganizationService {
-  constructor(private readonly automaticGroups: AutomaticGroupService) {}
+  constructor(private readonly automaticGroups: AutomaticGroups) {}
 
-  list(ctx: Actor, page: PageArgs): Promise<Page<Organization>> {
-    const { principal } = ctx;
+  list(actor: Actor, page: PageArgs): Promise<Page<Organization>> {
+    const { principal } = actor;
     const where = principal.isPlatformAdmin ? {} : { id: principal.organizationId ?? undefined };
-    return paginate(ctx.em, Organization, where, page);
+    return paginate(actor.em, Organization, where, page);
   }
 
-  get(ctx: Actor, id: string): Promise<Organization> {
-    return findReadableOrganization(ctx.em, ctx.principal, id);
+  get(actor: Actor, id: string): Promise<Organization> {
+    return findReadableOrganization(actor.em, actor.principal, id);
   }
 
   /** Creates the organisation with its system folders and automatic groups. */
-  create(ctx: Actor, input: OrganizationInput & { name: string }): Promise<WriteResult<Organization>> {
-    ctx.principal.assertPlatformAdmin();
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+  create(actor: Actor, input: OrganizationInput & { name: string }): Promise<WriteResult<Organization>> {
+    actor.principal.assertPlatformAdmin();
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
       const organization = applyDefined(new Organization(), input);
       em.persist(organization);
       await this.automaticGroups.ensureForOrganization(em, organization);
@@ -50,50 +50,50 @@ export class OrganizationService {
     });
   }
 
-  update(ctx: Actor, id: string, input: OrganizationInput): Promise<WriteResult<Organization>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const organization = await findWritableOrganization(em, ctx.principal, id);
+  update(actor: Actor, id: string, input: OrganizationInput): Promise<WriteResult<Organization>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const organization = await findWritableOrganization(em, actor.principal, id);
       return applyDefined(organization, input);
     });
   }
 
   /** Deletes the organisation and, through the database's cascades, everything in it. */
-  delete(ctx: Actor, id: string): Promise<WriteResult<string>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const organization = await findReadableOrganization(em, ctx.principal, id);
-      ctx.principal.assertPlatformAdmin();
+  delete(actor: Actor, id: string): Promise<WriteResult<string>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const organization = await findReadableOrganization(em, actor.principal, id);
+      actor.principal.assertPlatformAdmin();
       em.remove(organization);
       return organization.id;
     });
   }
 
-  listCous(ctx: Actor, organizationId: string, page: PageArgs): Promise<Page<Cou>> {
-    return findReadableOrganization(ctx.em, ctx.principal, organizationId).then((organization) =>
-      paginate(ctx.em, Cou, { organization: organization.id }, page),
+  listCous(actor: Actor, organizationId: string, page: PageArgs): Promise<Page<Cou>> {
+    return findReadableOrganization(actor.em, actor.principal, organizationId).then((organization) =>
+      paginate(actor.em, Cou, { organization: organization.id }, page),
     );
   }
 
-  getCou(ctx: Actor, id: string): Promise<Cou> {
-    return findReadable(ctx.em, ctx.principal, Cou, id);
+  getCou(actor: Actor, id: string): Promise<Cou> {
+    return findReadable(actor.em, actor.principal, Cou, id);
   }
 
-  createCou(ctx: Actor, organizationId: string, input: CouInput & { name: string }): Promise<WriteResult<Cou>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const organization = await findWritableOrganization(em, ctx.principal, organizationId);
+  createCou(actor: Actor, organizationId: string, input: CouInput & { name: string }): Promise<WriteResult<Cou>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const organization = await findWritableOrganization(em, actor.principal, organizationId);
       const cou = new Cou();
       cou.organization = ref(organization);
-      await this.assignCou(ctx, em, cou, input);
+      await this.assignCou(actor, em, cou, input);
       em.persist(cou);
       await this.automaticGroups.ensureForCou(em, cou);
       return cou;
     });
   }
 
-  updateCou(ctx: Actor, id: string, input: CouInput): Promise<WriteResult<Cou>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const cou = await findWritable(em, ctx.principal, Cou, id);
+  updateCou(actor: Actor, id: string, input: CouInput): Promise<WriteResult<Cou>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const cou = await findWritable(em, actor.principal, Cou, id);
       const renamed = input.name !== undefined && input.name !== cou.name;
-      await this.assignCou(ctx, em, cou, input);
+      await this.assignCou(actor, em, cou, input);
       if (renamed) await this.automaticGroups.renameForCou(em, cou);
       return cou;
     });
@@ -103,9 +103,9 @@ export class OrganizationService {
    * Refused while roles or child units still point at the unit. Its automatic groups and its
    * terms go with it, and departments lose the reference; each of those writes is logged.
    */
-  deleteCou(ctx: Actor, id: string): Promise<WriteResult<string>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const cou = await findWritable(em, ctx.principal, Cou, id);
+  deleteCou(actor: Actor, id: string): Promise<WriteResult<string>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const cou = await findWritable(em, actor.principal, Cou, id);
       const [children, roles] = await Promise.all([em.count(Cou, { parent: cou.id }), em.count(PersonRole, { cou: cou.id })]);
       if (children > 0) throw conflict(`Unit ${cou.name} still has ${children} child unit(s); move or delete them first.`);
       if (roles > 0) throw conflict(`Unit ${cou.name} is still used by ${roles} person role(s); change or delete them first.`);
@@ -120,7 +120,7 @@ export class OrganizationService {
     });
   }
 
-  private async assignCou(ctx: Actor, em: Actor['em'], cou: Cou, input: CouInput): Promise<void> {
+  private async assignCou(actor: Actor, em: Actor['em'], cou: Cou, input: CouInput): Promise<void> {
     const { parentId, ...fields } = input;
     applyDefined(cou, fields);
     if (parentId === undefined) return;
@@ -128,7 +128,7 @@ export class OrganizationService {
       cou.parent = null;
       return;
     }
-    const parent = await findReadable(em, ctx.principal, Cou, parentId);
+    const parent = await findReadable(em, actor.principal, Cou, parentId);
     if (parent.organization.id !== cou.organization.id) throw badInput('The parent unit belongs to another organisation.', 'parentId');
     // Walk up from the new parent: reaching this unit would make a cycle.
     for (let node: Cou | null = parent; node; node = node.parent ? await em.findOneOrFail(Cou, node.parent.id) : null) {

@@ -7,8 +7,8 @@ import { applyDefined } from '../../common/validation';
 import { insertNewRecords } from '../../changelog/record-writer';
 import { inWriteTransaction, type WriteResult } from '../../db/transaction';
 import { GroupMembership } from '../groups/group-membership.entity';
-import type { AutomaticGroupService } from '../groups/automatic-group.service';
-import type { MembershipService } from '../groups/membership.service';
+import type { AutomaticGroups } from '../groups/automatic-groups';
+import type { Memberships } from '../groups/memberships';
 import { findReadable, findReadableOrganization, findWritable, findWritableOrganization } from '../records';
 import { Affiliation, EmailType, NameType, PersonStatus, RecordStatus, UrlType } from '../enums';
 import { EmailAddress } from './email-address.entity';
@@ -82,19 +82,19 @@ export interface PersonFilterArgs {
 /** People: list, read, create (with their first names, emails, identifiers and automatic groups), update, delete. */
 export class PeopleService {
   constructor(
-    private readonly automaticGroups: AutomaticGroupService,
-    private readonly memberships: MembershipService,
+    private readonly automaticGroups: AutomaticGroups,
+    private readonly memberships: Memberships,
   ) {}
 
   // ---- People ----------------------------------------------------------------------------------
 
-  async list(ctx: Actor, organizationId: string, filter: PersonFilterArgs | null | undefined, page: PageArgs): Promise<Page<Person>> {
-    const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
-    return paginate(ctx.em, Person, this.personWhere(ctx.em, organization.id, filter ?? {}), page);
+  async list(actor: Actor, organizationId: string, filter: PersonFilterArgs | null | undefined, page: PageArgs): Promise<Page<Person>> {
+    const organization = await findReadableOrganization(actor.em, actor.principal, organizationId);
+    return paginate(actor.em, Person, this.personWhere(actor.em, organization.id, filter ?? {}), page);
   }
 
-  get(ctx: Actor, id: string): Promise<Person> {
-    return findReadable(ctx.em, ctx.principal, Person, id);
+  get(actor: Actor, id: string): Promise<Person> {
+    return findReadable(actor.em, actor.principal, Person, id);
   }
 
   /**
@@ -103,9 +103,9 @@ export class PeopleService {
    * entries (insertNewRecords: one statement), not through the unit of work: creating people one
    * mutation at a time is what integrators do.
    */
-  create(ctx: Actor, organizationId: string, input: NewPerson): Promise<WriteResult<Person>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const organization = await findWritableOrganization(em, ctx.principal, organizationId);
+  create(actor: Actor, organizationId: string, input: NewPerson): Promise<WriteResult<Person>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const organization = await findWritableOrganization(em, actor.principal, organizationId);
       const { names, emailAddresses, identifiers, ...fields } = input;
       const person = applyDefined(new Person(), { ...fields, status: fields.status ?? PersonStatus.ACTIVE });
       person.organization = ref(organization);
@@ -133,9 +133,9 @@ export class PeopleService {
     });
   }
 
-  update(ctx: Actor, id: string, input: PersonFields): Promise<WriteResult<Person>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const person = await findWritable(em, ctx.principal, Person, id);
+  update(actor: Actor, id: string, input: PersonFields): Promise<WriteResult<Person>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const person = await findWritable(em, actor.principal, Person, id);
       const statusChanged = input.status !== undefined && input.status !== person.status;
       applyDefined(person, input);
       await em.flush();
@@ -145,9 +145,9 @@ export class PeopleService {
   }
 
   /** Memberships go first, one by one, so every group the person leaves is in the change log. */
-  delete(ctx: Actor, id: string): Promise<WriteResult<string>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const person = await findWritable(em, ctx.principal, Person, id);
+  delete(actor: Actor, id: string): Promise<WriteResult<string>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const person = await findWritable(em, actor.principal, Person, id);
       await this.memberships.removePerson(em, person);
       em.remove(person);
       return person.id;

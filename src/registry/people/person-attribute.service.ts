@@ -19,9 +19,9 @@ export class PersonAttributeService {
   // ---- Names ---------------------------------------------------------------------------------
 
   /** The person's first name becomes primary; `primary: true` moves the flag from the old one. */
-  addName(ctx: Actor, personId: string, fields: NameFields & { given: string }): Promise<WriteResult<Name>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const person = await findWritable(em, ctx.principal, Person, personId);
+  addName(actor: Actor, personId: string, fields: NameFields & { given: string }): Promise<WriteResult<Name>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const person = await findWritable(em, actor.principal, Person, personId);
       const { primary, ...rest } = fields;
       const current = await em.findOne(Name, { person: person.id, primary: true });
       if (current && primary) await this.clearPrimary(em, current);
@@ -32,9 +32,9 @@ export class PersonAttributeService {
     });
   }
 
-  updateName(ctx: Actor, id: string, fields: NameFields): Promise<WriteResult<Name>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const name = await findWritable(em, ctx.principal, Name, id);
+  updateName(actor: Actor, id: string, fields: NameFields): Promise<WriteResult<Name>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const name = await findWritable(em, actor.principal, Name, id);
       const { primary, ...rest } = fields;
       if (primary === false && name.primary) {
         throw badInput('A person always has a primary name: make another name primary instead.', 'primary');
@@ -49,9 +49,9 @@ export class PersonAttributeService {
   }
 
   /** Deleting the primary name hands the flag to the oldest remaining name. */
-  deleteName(ctx: Actor, id: string): Promise<WriteResult<string>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const name = await findWritable(em, ctx.principal, Name, id);
+  deleteName(actor: Actor, id: string): Promise<WriteResult<string>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const name = await findWritable(em, actor.principal, Name, id);
       em.remove(name);
       await em.flush();
       if (name.primary) {
@@ -70,18 +70,18 @@ export class PersonAttributeService {
 
   // ---- Email addresses -------------------------------------------------------------------------
 
-  addEmailAddress(ctx: Actor, personId: string, fields: EmailAddressFields & { mail: string }): Promise<WriteResult<EmailAddress>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const person = await findWritable(em, ctx.principal, Person, personId);
+  addEmailAddress(actor: Actor, personId: string, fields: EmailAddressFields & { mail: string }): Promise<WriteResult<EmailAddress>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const person = await findWritable(em, actor.principal, Person, personId);
       const email = applyDefined(newPersonAttribute(new EmailAddress(), person), fields);
       em.persist(email);
       return email;
     });
   }
 
-  updateEmailAddress(ctx: Actor, id: string, fields: EmailAddressFields): Promise<WriteResult<EmailAddress>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const email = await findWritable(em, ctx.principal, EmailAddress, id);
+  updateEmailAddress(actor: Actor, id: string, fields: EmailAddressFields): Promise<WriteResult<EmailAddress>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const email = await findWritable(em, actor.principal, EmailAddress, id);
       // A verification proved control of the old address, not of the new one.
       const readdressed = fields.mail !== undefined && fields.mail !== email.mail;
       applyDefined(email, { ...(readdressed ? { verified: false } : {}), ...stripUndefined(fields) });
@@ -89,50 +89,50 @@ export class PersonAttributeService {
     });
   }
 
-  deleteEmailAddress(ctx: Actor, id: string): Promise<WriteResult<string>> {
-    return deleteRecord(ctx, EmailAddress, id);
+  deleteEmailAddress(actor: Actor, id: string): Promise<WriteResult<string>> {
+    return deleteRecord(actor, EmailAddress, id);
   }
 
   // ---- URLs ------------------------------------------------------------------------------------
 
-  addUrl(ctx: Actor, personId: string, fields: UrlFields & { url: string }): Promise<WriteResult<Url>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const person = await findWritable(em, ctx.principal, Person, personId);
+  addUrl(actor: Actor, personId: string, fields: UrlFields & { url: string }): Promise<WriteResult<Url>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const person = await findWritable(em, actor.principal, Person, personId);
       const url = applyDefined(newPersonAttribute(new Url(), person), fields);
       em.persist(url);
       return url;
     });
   }
 
-  updateUrl(ctx: Actor, id: string, fields: UrlFields): Promise<WriteResult<Url>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) =>
-      applyDefined(await findWritable(em, ctx.principal, Url, id), fields),
+  updateUrl(actor: Actor, id: string, fields: UrlFields): Promise<WriteResult<Url>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) =>
+      applyDefined(await findWritable(em, actor.principal, Url, id), fields),
     );
   }
 
-  deleteUrl(ctx: Actor, id: string): Promise<WriteResult<string>> {
-    return deleteRecord(ctx, Url, id);
+  deleteUrl(actor: Actor, id: string): Promise<WriteResult<string>> {
+    return deleteRecord(actor, Url, id);
   }
 
   // ---- Identifiers -----------------------------------------------------------------------------
 
   /** An identifier belongs to exactly one person or one group of the organisation. */
   addIdentifier(
-    ctx: Actor,
+    actor: Actor,
     owner: { personId?: string | null; groupId?: string | null },
     fields: IdentifierFields & { type: string; value: string },
   ): Promise<WriteResult<Identifier>> {
     if (Boolean(owner.personId) === Boolean(owner.groupId)) {
       throw badInput('Give exactly one of personId and groupId: an identifier belongs to one person or one group.', 'personId');
     }
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
       const identifier = applyDefined(new Identifier(), fields);
       if (owner.personId) {
-        const person = await findWritable(em, ctx.principal, Person, owner.personId);
+        const person = await findWritable(em, actor.principal, Person, owner.personId);
         identifier.organization = person.organization;
         identifier.person = ref(person);
       } else {
-        const group = await findWritable(em, ctx.principal, Group, owner.groupId!);
+        const group = await findWritable(em, actor.principal, Group, owner.groupId!);
         identifier.organization = group.organization;
         identifier.group = ref(group);
       }
@@ -143,16 +143,16 @@ export class PersonAttributeService {
   }
 
   /** Reactivating an identifier whose type and value another active identifier took is a conflict too. */
-  updateIdentifier(ctx: Actor, id: string, fields: IdentifierFields): Promise<WriteResult<Identifier>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const identifier = await findWritable(em, ctx.principal, Identifier, id);
+  updateIdentifier(actor: Actor, id: string, fields: IdentifierFields): Promise<WriteResult<Identifier>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const identifier = await findWritable(em, actor.principal, Identifier, id);
       applyDefined(identifier, fields);
       await assertIdentifiersFree(em, identifier.organization.id, [identifier]);
       return identifier;
     });
   }
 
-  deleteIdentifier(ctx: Actor, id: string): Promise<WriteResult<string>> {
-    return deleteRecord(ctx, Identifier, id);
+  deleteIdentifier(actor: Actor, id: string): Promise<WriteResult<string>> {
+    return deleteRecord(actor, Identifier, id);
   }
 }

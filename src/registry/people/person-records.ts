@@ -13,9 +13,9 @@ import type { Person } from './person.entity';
 /* What the people services share: deleting a record of a person, attaching one, identifier clashes. */
 
 /** Deletes one record of a person in its own transaction, change-logged. */
-export function deleteRecord<T extends OrgScopedEntity>(ctx: Actor, entity: new () => T, id: string): Promise<WriteResult<string>> {
-  return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-    const record = await findWritable(em, ctx.principal, entity, id);
+export function deleteRecord<T extends OrgScopedEntity>(actor: Actor, entity: new () => T, id: string): Promise<WriteResult<string>> {
+  return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+    const record = await findWritable(em, actor.principal, entity, id);
     em.remove(record);
     return record.id;
   });

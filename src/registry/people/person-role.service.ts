@@ -4,7 +4,7 @@ import type { Actor } from '../../auth/actor';
 import { badInput } from '../../common/errors';
 import { applyDefined } from '../../common/validation';
 import { inWriteTransaction, type WriteResult } from '../../db/transaction';
-import type { AutomaticGroupService } from '../groups/automatic-group.service';
+import type { AutomaticGroups } from '../groups/automatic-groups';
 import { findReadable, findWritable } from '../records';
 import { Cou } from '../organizations/cou.entity';
 import { AdHocAttribute } from './ad-hoc-attribute.entity';
@@ -18,16 +18,16 @@ import type { RoleFields } from './people.service';
 
 /** A person's roles (unit, affiliation, validity) and each role's addresses, telephone numbers and ad hoc attributes. */
 export class PersonRoleService {
-  constructor(private readonly automaticGroups: AutomaticGroupService) {}
+  constructor(private readonly automaticGroups: AutomaticGroups) {}
 
   // ---- Roles -----------------------------------------------------------------------------------
 
   /** Unit automatic groups follow the person's roles, so every role change re-syncs them. */
-  addRole(ctx: Actor, personId: string, fields: RoleFields): Promise<WriteResult<PersonRole>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const person = await findWritable(em, ctx.principal, Person, personId);
+  addRole(actor: Actor, personId: string, fields: RoleFields): Promise<WriteResult<PersonRole>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const person = await findWritable(em, actor.principal, Person, personId);
       const role = newPersonAttribute(new PersonRole(), person);
-      await this.assignRole(ctx, em, role, fields);
+      await this.assignRole(actor, em, role, fields);
       em.persist(role);
       await em.flush();
       await this.automaticGroups.syncPerson(em, person);
@@ -35,10 +35,10 @@ export class PersonRoleService {
     });
   }
 
-  updateRole(ctx: Actor, id: string, fields: RoleFields): Promise<WriteResult<PersonRole>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const role = await findWritable(em, ctx.principal, PersonRole, id);
-      await this.assignRole(ctx, em, role, fields);
+  updateRole(actor: Actor, id: string, fields: RoleFields): Promise<WriteResult<PersonRole>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const role = await findWritable(em, actor.principal, PersonRole, id);
+      await this.assignRole(actor, em, role, fields);
       await em.flush();
       await this.automaticGroups.syncPerson(em, await em.findOneOrFail(Person, role.person.id));
       return role;
@@ -46,9 +46,9 @@ export class PersonRoleService {
   }
 
   /** The role's addresses, telephone numbers and ad hoc attributes go with it, each logged. */
-  deleteRole(ctx: Actor, id: string): Promise<WriteResult<string>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const role = await findWritable(em, ctx.principal, PersonRole, id);
+  deleteRole(actor: Actor, id: string): Promise<WriteResult<string>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const role = await findWritable(em, actor.principal, PersonRole, id);
       for (const entity of [Address, TelephoneNumber, AdHocAttribute] as const) {
         em.remove(await em.find(entity as new () => RoleAttribute, { role: role.id }));
       }
@@ -59,12 +59,12 @@ export class PersonRoleService {
     });
   }
 
-  private async assignRole(ctx: Actor, em: EntityManager, role: PersonRole, fields: RoleFields): Promise<void> {
+  private async assignRole(actor: Actor, em: EntityManager, role: PersonRole, fields: RoleFields): Promise<void> {
     const { couId, ...rest } = fields;
     applyDefined(role, rest);
     if (couId === null) role.cou = null;
     if (couId) {
-      const cou = await findReadable(em, ctx.principal, Cou, couId, 'Cou');
+      const cou = await findReadable(em, actor.principal, Cou, couId, 'Cou');
       if (cou.organization.id !== role.organization.id) {
         throw badInput("The unit belongs to another organisation than the person.", 'couId');
       }
@@ -79,13 +79,13 @@ export class PersonRoleService {
 
   /** The person and organisation of a role attribute are those of its role. */
   addRoleAttribute<T extends RoleAttribute>(
-    ctx: Actor,
+    actor: Actor,
     entity: new () => T,
     roleId: string,
     fields: object,
   ): Promise<WriteResult<T>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const role = await findWritable(em, ctx.principal, PersonRole, roleId);
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const role = await findWritable(em, actor.principal, PersonRole, roleId);
       const attribute = applyDefined(new entity(), fields);
       attribute.organization = role.organization;
       attribute.person = role.person;
@@ -95,13 +95,13 @@ export class PersonRoleService {
     });
   }
 
-  updateRoleAttribute<T extends RoleAttribute>(ctx: Actor, entity: new () => T, id: string, fields: object): Promise<WriteResult<T>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) =>
-      applyDefined(await findWritable(em, ctx.principal, entity, id), fields),
+  updateRoleAttribute<T extends RoleAttribute>(actor: Actor, entity: new () => T, id: string, fields: object): Promise<WriteResult<T>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) =>
+      applyDefined(await findWritable(em, actor.principal, entity, id), fields),
     );
   }
 
-  deleteRoleAttribute(ctx: Actor, entity: new () => RoleAttribute, id: string): Promise<WriteResult<string>> {
-    return deleteRecord(ctx, entity, id);
+  deleteRoleAttribute(actor: Actor, entity: new () => RoleAttribute, id: string): Promise<WriteResult<string>> {
+    return deleteRecord(actor, entity, id);
   }
 }

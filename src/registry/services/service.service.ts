@@ -35,9 +35,9 @@ export class ServiceCatalogService extends OrgScopedCrud<Service, ServiceInput, 
     return { ...(filter.status ? { status: filter.status } : {}), ...(filter.groupId ? { group: filter.groupId } : {}) };
   }
 
-  protected async assign(ctx: Actor, em: EntityManager, service: Service, input: ServiceInput): Promise<Service> {
+  protected async assign(actor: Actor, em: EntityManager, service: Service, input: ServiceInput): Promise<Service> {
     const { groupId, ...fields } = input;
-    const group = await this.references.optional(em, ctx.principal, Group, groupId, service.organization.id);
+    const group = await this.references.optional(em, actor.principal, Group, groupId, service.organization.id);
     return applyDefined(service, { ...fields, group });
   }
 }

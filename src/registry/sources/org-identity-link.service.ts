@@ -31,28 +31,28 @@ export class OrgIdentityLinkService {
   constructor(private readonly references: SameOrganizationReferences) {}
 
   async list(
-    ctx: Actor,
+    actor: Actor,
     organizationId: string,
     filter: OrgIdentityLinkFilterInput = {},
     page: PageArgs,
   ): Promise<Page<OrgIdentityLink>> {
-    const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
+    const organization = await findReadableOrganization(actor.em, actor.principal, organizationId);
     const where: FilterQuery<OrgIdentityLink> = { organization: organization.id };
     if (filter.personId) where.person = filter.personId;
     if (filter.sourceId) where.source = filter.sourceId;
-    return paginate(ctx.em, OrgIdentityLink, where, page);
+    return paginate(actor.em, OrgIdentityLink, where, page);
   }
 
-  get(ctx: Actor, id: string): Promise<OrgIdentityLink> {
-    return findReadable(ctx.em, ctx.principal, OrgIdentityLink, id);
+  get(actor: Actor, id: string): Promise<OrgIdentityLink> {
+    return findReadable(actor.em, actor.principal, OrgIdentityLink, id);
   }
 
   /** Links the person to a record of a source of the person's organisation. */
-  link(ctx: Actor, input: LinkOrgIdentityInput): Promise<WriteResult<OrgIdentityLink>> {
+  link(actor: Actor, input: LinkOrgIdentityInput): Promise<WriteResult<OrgIdentityLink>> {
     const { personId, sourceId, ...fields } = input;
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const person = await findWritable(em, ctx.principal, Person, personId);
-      const source = await this.references.require(em, ctx.principal, OrgIdentitySource, sourceId, person.organization.id);
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const person = await findWritable(em, actor.principal, Person, personId);
+      const source = await this.references.require(em, actor.principal, OrgIdentitySource, sourceId, person.organization.id);
       const link = new OrgIdentityLink();
       link.organization = person.organization;
       link.person = ref(person);
@@ -63,16 +63,16 @@ export class OrgIdentityLinkService {
     });
   }
 
-  update(ctx: Actor, id: string, input: OrgIdentityLinkInput): Promise<WriteResult<OrgIdentityLink>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const link = await findWritable(em, ctx.principal, OrgIdentityLink, id);
+  update(actor: Actor, id: string, input: OrgIdentityLinkInput): Promise<WriteResult<OrgIdentityLink>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const link = await findWritable(em, actor.principal, OrgIdentityLink, id);
       return assertValidPeriod(applyDefined(link, input));
     });
   }
 
-  unlink(ctx: Actor, id: string): Promise<WriteResult<string>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const link = await findWritable(em, ctx.principal, OrgIdentityLink, id);
+  unlink(actor: Actor, id: string): Promise<WriteResult<string>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const link = await findWritable(em, actor.principal, OrgIdentityLink, id);
       em.remove(link);
       return link.id;
     });

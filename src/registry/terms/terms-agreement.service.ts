@@ -19,27 +19,27 @@ export class TermsAgreementService {
   constructor(private readonly references: SameOrganizationReferences) {}
 
   async list(
-    ctx: Actor,
+    actor: Actor,
     organizationId: string,
     filter: TermsAgreementFilterInput = {},
     page: PageArgs,
   ): Promise<Page<TermsAgreement>> {
-    const organization = await findReadableOrganization(ctx.em, ctx.principal, organizationId);
+    const organization = await findReadableOrganization(actor.em, actor.principal, organizationId);
     const where: FilterQuery<TermsAgreement> = { organization: organization.id };
     if (filter.personId) where.person = filter.personId;
     if (filter.termsId) where.terms = filter.termsId;
-    return paginate(ctx.em, TermsAgreement, where, page);
+    return paginate(actor.em, TermsAgreement, where, page);
   }
 
-  get(ctx: Actor, id: string): Promise<TermsAgreement> {
-    return findReadable(ctx.em, ctx.principal, TermsAgreement, id);
+  get(actor: Actor, id: string): Promise<TermsAgreement> {
+    return findReadable(actor.em, actor.principal, TermsAgreement, id);
   }
 
   /** Records that the person agrees to the terms now; agreeing twice is a conflict. */
-  record(ctx: Actor, personId: string, termsId: string): Promise<WriteResult<TermsAgreement>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const person = await findWritable(em, ctx.principal, Person, personId);
-      const terms = await this.references.require(em, ctx.principal, TermsAndConditions, termsId, person.organization.id);
+  record(actor: Actor, personId: string, termsId: string): Promise<WriteResult<TermsAgreement>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const person = await findWritable(em, actor.principal, Person, personId);
+      const terms = await this.references.require(em, actor.principal, TermsAndConditions, termsId, person.organization.id);
       if (terms.status !== RecordStatus.ACTIVE) {
         throw badInput(`The terms "${terms.name}" are suspended and cannot be agreed to.`, 'termsId');
       }
@@ -53,9 +53,9 @@ export class TermsAgreementService {
     });
   }
 
-  withdraw(ctx: Actor, id: string): Promise<WriteResult<string>> {
-    return inWriteTransaction(ctx.em, ctx.principal.tokenId, async (em) => {
-      const agreement = await findWritable(em, ctx.principal, TermsAgreement, id);
+  withdraw(actor: Actor, id: string): Promise<WriteResult<string>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const agreement = await findWritable(em, actor.principal, TermsAgreement, id);
       em.remove(agreement);
       return agreement.id;
     });

@@ -32,9 +32,9 @@ export class TermsAndConditionsService extends OrgScopedCrud<TermsAndConditions,
     return { ...(filter.status ? { status: filter.status } : {}), ...(filter.couId ? { cou: filter.couId } : {}) };
   }
 
-  protected async assign(ctx: Actor, em: EntityManager, terms: TermsAndConditions, input: TermsAndConditionsInput): Promise<TermsAndConditions> {
+  protected async assign(actor: Actor, em: EntityManager, terms: TermsAndConditions, input: TermsAndConditionsInput): Promise<TermsAndConditions> {
     const { couId, ...fields } = input;
-    const cou = await this.references.optional(em, ctx.principal, Cou, couId, terms.organization.id);
+    const cou = await this.references.optional(em, actor.principal, Cou, couId, terms.organization.id);
     return applyDefined(terms, { ...fields, cou });
   }
 

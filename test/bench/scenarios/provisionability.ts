@@ -3,7 +3,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { ChangeKind, ChangeLogEntry } from '../../../src/changelog/change-log-entry.entity';
 import { CreateOrganizationDocument, CreateProvisioningTargetDocument } from '../../../src/client/generated/graphql';
 import { ProvisioningTarget } from '../../../src/provisioning/provisioning-target.entity';
-import { rulesOf, type AssignmentRow } from '../../../src/provisionability/provisionability.service';
+import { rulesOf, type AssignmentRow } from '../../../src/provisionability/provisionability.engine';
 import { Decider, FolderScope, type TargetRules } from '../../../src/provisionability/rules';
 import type { BenchContext, Scenario } from '../support/context';
 import { createDatabase, dropDatabase, startInProcessFerry } from '../support/ferry';
@@ -266,7 +266,7 @@ export const provisionability: Scenario = {
           baseline,
         },
         figures,
-        notes: ['Timed in-process, through ProvisionabilityService (recalculate / onChange), each in its own transaction as the engine runs them.'],
+        notes: ['Timed in-process, through ProvisionabilityEngine (recalculate / onChange), each in its own transaction as the engine runs them.'],
       };
     } finally {
       await running.stop();

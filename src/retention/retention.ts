@@ -27,7 +27,7 @@ export interface Retention {
  * Sets retention up on a job queue: defines the scheduled prune and makes sure a run is waiting
  * (every process does; the queue keeps one). Returns the pruner for runs by hand.
  */
-export function attachRetention({ orm, queue, live, logger, settings, onBatch }: RetentionDependencies): Retention {
+export function createRetention({ orm, queue, live, logger, settings, onBatch }: RetentionDependencies): Retention {
   const log = logger.child({ component: 'retention' });
   const pruner = new Pruner(orm, prunesFinishedJobs(queue) ? queue : null, settings, log, () => live.lowestSubscriptionPosition());
   const job = new RetentionJob(queue, pruner, settings.intervalMinutes, log, onBatch);

@@ -43,7 +43,7 @@ export interface ConnectionTest {
 }
 
 /** Preview, reconcile and the kept results, through the API. */
-export class ReconciliationApi {
+export class ReconciliationService {
   constructor(
     private readonly engine: ProvisioningEngine,
     private readonly reconciler: () => Reconciler | null,
@@ -51,8 +51,8 @@ export class ReconciliationApi {
   ) {}
 
   /** Exactly what Ferry would write for the subject on the target now, without writing it. */
-  async preview(ctx: Actor, targetId: string, subjectType: SubjectType, subjectId: string): Promise<Preview> {
-    const { em, principal } = ctx;
+  async preview(actor: Actor, targetId: string, subjectType: SubjectType, subjectId: string): Promise<Preview> {
+    const { em, principal } = actor;
     const target = await findReadable(em, principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
     const record = await findReadable(em, principal, SUBJECTS[subjectType].entity, subjectId, SUBJECTS[subjectType].label);
     if (record.organization.id !== target.organization.id) throw notFound(SUBJECTS[subjectType].label, subjectId);
@@ -82,9 +82,9 @@ export class ReconciliationApi {
    * configuration's timeoutMs. The answer says what worked or what failed; it never throws for a
    * target that is down.
    */
-  async testConnection(ctx: Actor, targetId: string): Promise<ConnectionTest> {
-    const target = await findWritable(ctx.em, ctx.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
-    return this.testTarget(ctx.em, target);
+  async testConnection(actor: Actor, targetId: string): Promise<ConnectionTest> {
+    const target = await findWritable(actor.em, actor.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
+    return this.testTarget(actor.em, target);
   }
 
   /**
@@ -114,28 +114,28 @@ export class ReconciliationApi {
     return { withSecrets, ...this.engine.pluginFor(em, withSecrets) };
   }
 
-  async reconcile(ctx: Actor, targetId: string, options: { dryRun: boolean; confirmDeletions: boolean }): Promise<JobInfo> {
-    const target = await findWritable(ctx.em, ctx.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
+  async reconcile(actor: Actor, targetId: string, options: { dryRun: boolean; confirmDeletions: boolean }): Promise<JobInfo> {
+    const target = await findWritable(actor.em, actor.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
     const runner = this.reconciler();
     if (!runner) throw forbidden('This Ferry runs without a job queue.');
     const { jobId } = await runner.request(target, options);
-    return this.jobs.get(ctx, jobId);
+    return this.jobs.get(actor, jobId);
   }
 
   /** A target's reconciliations, newest first, one page. */
-  async runs(ctx: Actor, targetId: string, page: PageArgs): Promise<Page<ReconciliationRun>> {
-    const target = await findReadable(ctx.em, ctx.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
-    return paginate(ctx.em, ReconciliationRun, { target: target.id }, page, { sort: NEWEST_FIRST });
+  async runs(actor: Actor, targetId: string, page: PageArgs): Promise<Page<ReconciliationRun>> {
+    const target = await findReadable(actor.em, actor.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
+    return paginate(actor.em, ReconciliationRun, { target: target.id }, page, { sort: NEWEST_FIRST });
   }
 
-  async run(ctx: Actor, id: string): Promise<ReconciliationRun> {
-    const run = await ctx.em.findOne(ReconciliationRun, { id }).catch(() => null);
+  async run(actor: Actor, id: string): Promise<ReconciliationRun> {
+    const run = await actor.em.findOne(ReconciliationRun, { id }).catch(() => null);
     if (!run) throw notFound('ReconciliationRun', id);
-    ctx.principal.assertCanRead(run.organizationId, 'ReconciliationRun', id);
+    actor.principal.assertCanRead(run.organizationId, 'ReconciliationRun', id);
     return run;
   }
 
-  differences(ctx: Actor, run: ReconciliationRun): Promise<ReconciliationDifference[]> {
-    return ctx.em.find(ReconciliationDifference, { run: run.id }, { orderBy: { id: 'asc' } });
+  differences(actor: Actor, run: ReconciliationRun): Promise<ReconciliationDifference[]> {
+    return actor.em.find(ReconciliationDifference, { run: run.id }, { orderBy: { id: 'asc' } });
   }
 }

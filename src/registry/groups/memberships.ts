@@ -27,7 +27,7 @@ export interface MembershipAttributes {
  * (as COmanage does), so every direct change here is followed by propagation to the groups that
  * nest the changed group, transitively; every row written lands in the change log.
  */
-export class MembershipService {
+export class Memberships {
   /**
    * Writes a direct membership with its change-log entry in one statement (insertNewRecords), not
    * through the unit of work, then propagates it to the groups nesting its group (`nested: false`:

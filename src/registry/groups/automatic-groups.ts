@@ -9,7 +9,7 @@ import { Folder } from './folder.entity';
 import { newFolder, rewriteFullNames } from './folder-tree';
 import { Group } from './group.entity';
 import type { GroupMembership } from './group-membership.entity';
-import type { MembershipService } from './membership.service';
+import type { Memberships } from './memberships';
 
 /** Root folder of the automatic groups, as in COmanage: CO:admins, CO:members:all, ... */
 export const SYSTEM_ROOT = 'CO';
@@ -19,8 +19,8 @@ const UNITS_FOLDER = 'COU';
  * Maintains the groups COmanage keeps automatically: admins, all members and active members of the
  * organisation and of each unit. Admins groups are created here but filled by administrators.
  */
-export class AutomaticGroupService {
-  constructor(private readonly memberships: MembershipService) {}
+export class AutomaticGroups {
+  constructor(private readonly memberships: Memberships) {}
 
   async ensureForOrganization(em: EntityManager, organization: Organization): Promise<void> {
     const root = await this.ensureFolder(em, organization, null, SYSTEM_ROOT);

@@ -11,10 +11,10 @@ import type { ReprovisionAll } from './reprovision-all';
 export class ReprovisionAllService {
   constructor(private readonly reprovisionAll: () => ReprovisionAll | null) {}
 
-  private async assertWithinDeletionThreshold(ctx: Actor, target: ProvisioningTarget): Promise<void> {
-    const held = await ctx.em.count(ProvisionedState, { target: target.id, remoteId: { $ne: null } });
+  private async assertWithinDeletionThreshold(actor: Actor, target: ProvisioningTarget): Promise<void> {
+    const held = await actor.em.count(ProvisionedState, { target: target.id, remoteId: { $ne: null } });
     if (held === 0) return;
-    const [{ count }] = await ctx.em.execute<{ count: string }[]>(
+    const [{ count }] = await actor.em.execute<{ count: string }[]>(
       `select count(*) as count from provisioned_state s join person p on p.id = s.subject_id
         where s.target_id = ? and s.subject_type = 'PERSON' and s.remote_id is not null and not (p.status::text = any(?::text[]))`,
       [target.id, `{${[...PROVISIONABLE_PERSON_STATUSES].join(',')}}`],
@@ -36,15 +36,15 @@ export class ReprovisionAllService {
    * It refuses, before anything is queued, when it would delete more than the target's deletion
    * threshold (people whose status is not provisioned lose their entry) unless confirmed.
    */
-  async request(ctx: Actor, targetId: string, confirmDeletions = false): Promise<JobInfo> {
-    const target = await findWritable(ctx.em, ctx.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
-    if (!confirmDeletions) await this.assertWithinDeletionThreshold(ctx, target);
+  async request(actor: Actor, targetId: string, confirmDeletions = false): Promise<JobInfo> {
+    const target = await findWritable(actor.em, actor.principal, ProvisioningTarget, targetId, 'ProvisioningTarget');
+    if (!confirmDeletions) await this.assertWithinDeletionThreshold(actor, target);
     const runner = this.reprovisionAll();
     if (!runner) throw forbidden('This Ferry runs without a job queue, so it cannot reprovision everything.');
     const { jobId } = await runner.start({
       organizationId: target.organization.id,
       targetId: target.id,
-      requestedByTokenId: ctx.principal.tokenId,
+      requestedByTokenId: actor.principal.tokenId,
     });
     const job = await runner.job(jobId);
     if (!job) throw notFound('ProvisioningJob', jobId);

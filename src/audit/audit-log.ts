@@ -46,7 +46,7 @@ export interface AuditedRequest {
 }
 
 /** The audit log: written after every mutation, read by organisation and platform admins. */
-export class AuditService {
+export class AuditLog {
   constructor(
     private readonly orm: MikroORM,
     private readonly secretFields: () => ReadonlySet<string>,

@@ -2,7 +2,7 @@ import express from 'express';
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal';
-import { createRequestContext } from '../api/context';
+import { actorOf } from '../auth/actor';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../observability/logger';
 import type { Services } from '../services';
@@ -60,8 +60,7 @@ export function importRoutes(deps: ImportRoutesDependencies): express.Router {
         throw new GraphQLError('The file is not valid UTF-8: save it as UTF-8 and send it again.', { extensions: { code: 'BAD_REQUEST' } });
       }
       if (document.length === 0) throw new GraphQLError('The file is empty.', { extensions: { code: 'BAD_USER_INPUT' } });
-      const ctx = createRequestContext(principal, deps.orm.em, deps.services, deps.logger);
-      const run = await deps.services.imports.start(ctx, { ...query.data, document });
+      const run = await deps.services.imports.start(actorOf(principal, deps.orm.em, deps.logger), { ...query.data, document });
       await deps.services.audit.recordAction(principal, 'importPopulation', { ...query.data, bytes: body.length }, run.organizationId, null);
       const { id, organizationId, format, matchBy, dryRun, removeMissing, allOrNothing, state, jobId, createdAt } = run;
       res.status(202).json({ importRun: { id, organizationId, format, matchBy, dryRun, removeMissing, allOrNothing, state, jobId, createdAt } });

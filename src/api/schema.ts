@@ -1,45 +1,34 @@
 import { DateTimeResolver } from 'graphql-scalars';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
-import { ApiTokenResolver } from '../auth/api-token.resolver';
-import { ImportResolver } from '../import/import.resolver';
-import { ChangeLogResolver } from '../changelog/change-log.resolver';
+import { auditResolvers } from '../audit';
+import { authResolvers } from '../auth';
+import { changeLogResolvers } from '../changelog';
+import { importResolvers } from '../import';
+import { liveResolvers } from '../live';
+import { provisionabilityResolvers } from '../provisionability';
+import { provisioningResolvers } from '../provisioning';
+import { reconciliationResolvers } from '../reconciliation';
 import { catalogResolvers } from '../registry/catalog.resolvers';
 import { groupResolvers } from '../registry/groups';
-import { CouResolver, OrganizationResolver } from '../registry/organizations/organization.resolver';
+import { organizationResolvers } from '../registry/organizations';
 import { peopleResolvers } from '../registry/people';
-import { provisioningResolvers } from '../provisioning';
-import { ProvisioningResolver } from '../provisioning/provisioning.resolver';
-import { ProvisioningJobResolver } from '../provisioning/jobs.resolver';
-import { ReprovisionAllResolver } from '../provisioning/reprovision-all.resolver';
-import { ProvisioningEventResolver } from '../provisioning/provisioning-event.resolver';
-import { FailureNotificationResolver } from '../provisioning/failures.resolver';
-import { LiveResolver } from '../live/live.resolver';
-import { AuditResolver } from '../audit/audit.resolver';
-import { ReconciliationResolver } from '../reconciliation/reconciliation.resolver';
-import { GroupProvisionabilityResolver, ProvisioningAssignmentResolver } from '../provisionability/provisionability.resolver';
 import { NodeResolver } from './node.resolver';
 
+/** Each feature folder's index.ts names its resolvers; the schema is their union. */
 export const resolvers = [
-  ApiTokenResolver,
-  ChangeLogResolver,
-  OrganizationResolver,
-  CouResolver,
+  ...authResolvers,
+  ...changeLogResolvers,
+  ...organizationResolvers,
   ...peopleResolvers,
   ...groupResolvers,
   ...catalogResolvers,
   ...provisioningResolvers,
-  ProvisioningResolver,
-  ProvisioningJobResolver,
-  ReprovisionAllResolver,
-  ProvisioningEventResolver,
-  FailureNotificationResolver,
-  LiveResolver,
-  ProvisioningAssignmentResolver,
-  GroupProvisionabilityResolver,
-  ReconciliationResolver,
-  AuditResolver,
-  ImportResolver,
+  ...liveResolvers,
+  ...provisionabilityResolvers,
+  ...reconciliationResolvers,
+  ...auditResolvers,
+  ...importResolvers,
   NodeResolver,
 ] as unknown as NonEmptyArray<Function>;
 

@@ -17,13 +17,8 @@ import { SUBJECTS } from '../subjects';
 import { ProvisioningTarget } from '../provisioning-target.entity';
 
 const CURSOR = 'provisioning';
-/** What the validity sweep asks for, per kind of subject: reprovision requests (spec 1.3 PR, GR, LR). */
+/** The kinds of subject the validity sweep reprovisions (spec 1.3 PR, GR, LR). */
 type SweptSubject = SubjectType.PERSON | SubjectType.GROUP | SubjectType.EMAIL_LIST;
-const VALIDITY_ACTIONS: Record<SweptSubject, A> = {
-  [SubjectType.PERSON]: SUBJECTS[SubjectType.PERSON].reprovision,
-  [SubjectType.GROUP]: SUBJECTS[SubjectType.GROUP].reprovision,
-  [SubjectType.EMAIL_LIST]: SUBJECTS[SubjectType.EMAIL_LIST].reprovision,
-};
 const VALIDITY_CURSOR = 'validity';
 /** Change-log entries read per dispatch pass (whole transactions; a bigger one is read alone). */
 const BATCH_ENTRIES = 500;
@@ -162,7 +157,7 @@ export class Dispatcher {
         organizationId,
         // COmanage's reprovisionByValidity: a reprovision request, PR for the person and GR for its
         // groups (spec 1.3), and LR for the email lists those groups make up.
-        action: VALIDITY_ACTIONS[subjectType],
+        action: SUBJECTS[subjectType].reprovision,
         changeSeq: null,
       });
       for (const row of crossed) {

@@ -71,12 +71,7 @@ export class PersonAttributeService {
   // ---- Email addresses -------------------------------------------------------------------------
 
   addEmailAddress(actor: Actor, personId: string, fields: EmailAddressFields & { mail: string }): Promise<WriteResult<EmailAddress>> {
-    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
-      const person = await findWritable(em, actor.principal, Person, personId);
-      const email = applyDefined(newPersonAttribute(new EmailAddress(), person), fields);
-      em.persist(email);
-      return email;
-    });
+    return this.addToPerson(actor, EmailAddress, personId, fields);
   }
 
   updateEmailAddress(actor: Actor, id: string, fields: EmailAddressFields): Promise<WriteResult<EmailAddress>> {
@@ -96,12 +91,7 @@ export class PersonAttributeService {
   // ---- URLs ------------------------------------------------------------------------------------
 
   addUrl(actor: Actor, personId: string, fields: UrlFields & { url: string }): Promise<WriteResult<Url>> {
-    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
-      const person = await findWritable(em, actor.principal, Person, personId);
-      const url = applyDefined(newPersonAttribute(new Url(), person), fields);
-      em.persist(url);
-      return url;
-    });
+    return this.addToPerson(actor, Url, personId, fields);
   }
 
   updateUrl(actor: Actor, id: string, fields: UrlFields): Promise<WriteResult<Url>> {
@@ -154,5 +144,15 @@ export class PersonAttributeService {
 
   deleteIdentifier(actor: Actor, id: string): Promise<WriteResult<string>> {
     return deleteRecord(actor, Identifier, id);
+  }
+
+  /** A new record of the person with the given fields, in its own transaction. */
+  private addToPerson<T extends EmailAddress | Url>(actor: Actor, entity: new () => T, personId: string, fields: object): Promise<WriteResult<T>> {
+    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+      const person = await findWritable(em, actor.principal, Person, personId);
+      const record = applyDefined(newPersonAttribute(new entity(), person), fields);
+      em.persist(record);
+      return record;
+    });
   }
 }

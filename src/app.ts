@@ -46,6 +46,7 @@ export async function startFerry(config: Config, logger: Logger, options: StartO
     const schema = await buildFerrySchema();
     instrument(metrics, orm, services, jobs);
     services.engine.start();
+    await services.scheduleReconciliations();
     if (config.FERRY_RUN_WORKERS) await jobs.startWorkers();
     liveStarted = services.live;
     await services.live.start({

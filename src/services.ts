@@ -10,12 +10,13 @@ import { PersonRoleService } from './registry/people/person-role.service';
 import { CatalogService } from './registry/catalog.service';
 import { createPluginRegistry, installedPlugins } from './plugins/registry';
 import { TargetService } from './provisioning/target.service';
-import { ProvisioningTarget } from './provisioning/provisioning-target.entity';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from './observability/logger';
 import type { ProvisionerPlugin } from './plugins/plugin';
 import { DEFAULT_PIPELINE_SETTINGS, ProvisioningEngine, type PipelineSettings } from './provisioning/engine';
 import { Marshaller } from './provisioning/marshaller';
+import { Provisioner } from './provisioning/lanes/provisioner';
+import { ProvisionabilityEngine } from './provisionability/provisionability.engine';
 import { TargetHealth, targetHealthSettings, type TargetHealthSettings } from './provisioning/health/target-health';
 import { ProvisioningService } from './provisioning/provisioning.service';
 import type { JobQueue } from './jobs/job-queue';
@@ -96,31 +97,23 @@ export function createServices({ orm, logger, plugins: pluginList, urlAllowlist,
   const memberships = new Memberships();
   const automaticGroups = new AutomaticGroups(memberships);
   const plugins = createPluginRegistry(pluginList ?? installedPlugins(), new UrlAllowlist(urlAllowlist), new OutboundPolicy(allowedNetworks));
-  const engine = new ProvisioningEngine(orm, plugins, logger, new Marshaller(), 1000, { ...DEFAULT_PIPELINE_SETTINGS, ...pipeline });
+  // The provisioning pipeline: the provisioner every path shares, the queue path (with a job
+  // queue), and the engine around them (dispatcher + lanes).
+  const provisionability = new ProvisionabilityEngine();
   const targetHealth = new TargetHealth(healthSettings);
-  engine.useTargetHealth(targetHealth);
+  const marshaller = new Marshaller();
+  const provisioner = new Provisioner(orm, plugins, provisionability, logger, targetHealth);
+  const queue = jobQueue ? new QueuedProvisioning(orm, provisioner, marshaller, jobQueue, retry) : null;
+  const engine = new ProvisioningEngine(orm, { provisionability, provisioner, marshaller, queue }, logger, { ...DEFAULT_PIPELINE_SETTINGS, ...pipeline });
   const jobs = new JobsService(() => jobQueue);
   const live = new LiveUpdates(orm, logger, jobs);
   const imports = new ImportService(orm, new ImportApplier(automaticGroups, memberships), logger, jobQueue);
-  // The queued pipeline and the jobs built on the engine; QueuedProvisioning and the engine use
-  // each other, so the engine takes it once both exist.
-  if (jobQueue) engine.attachQueue(new QueuedProvisioning(orm, engine, jobQueue, logger, retry));
   const reprovisionAll = jobQueue ? new ReprovisionAll(orm, engine, jobQueue, logger) : null;
   const fullRecalculation = jobQueue ? new FullRecalculation(orm, engine, jobQueue, logger) : null;
   const reconciler = jobQueue ? new Reconciler(orm, engine, jobQueue, logger) : null;
   const retention = jobQueue
     ? createRetention({ orm, queue: jobQueue, live, logger, settings: retentionConfig ?? DEFAULT_RETENTION_SETTINGS, onBatch: onPruned })
     : null;
-  if (reconciler) {
-    engine.signals.on('targetChanged', ({ targetId, changedFields }) => {
-      if (!changedFields.includes('reconcileSchedule')) return;
-      void orm.em
-        .fork()
-        .findOne(ProvisioningTarget, targetId)
-        .then((target) => target && reconciler.schedule(target))
-        .catch((error) => logger.warn({ err: error, targetId }, 'could not schedule the reconciliation'));
-    });
-  }
   if (fullRecalculation) {
     engine.signals.on('rulesChanged', ({ targetId, organizationId }) =>
       void fullRecalculation.scheduleDaily(targetId, organizationId).catch((error) => logger.warn({ err: error, targetId }, 'could not schedule the daily provisionability recalculation')),
@@ -138,13 +131,15 @@ export function createServices({ orm, logger, plugins: pluginList, urlAllowlist,
     groups: new GroupService(memberships),
     catalog: new CatalogService(),
     plugins,
-    targets: new TargetService(plugins),
+    targets: new TargetService(plugins, async (target) => void (await reconciler?.reschedule(target))),
     /** Per-process circuit breakers of the targets (health field, resetTargetCircuit, metrics). */
     targetHealth,
     engine,
     provisioning: new ProvisioningService(engine),
     jobs,
     reprovisionAll: new ReprovisionAllService(() => reprovisionAll),
+    /** Queues the next run of every scheduled reconciliation (at start; idempotent). */
+    scheduleReconciliations: async () => (reconciler ? reconciler.scheduleAll() : 0),
     /** Subscriptions; started by the server (workers only produce events). */
     live,
     /** Pruning of old events, jobs, audit entries, change-log entries and reconciliation runs; null without a job queue. */

@@ -11,7 +11,7 @@ import { WebSocketServer } from 'ws';
 import type { Principal } from '../auth/principal';
 import { tooManyRequests, unauthenticated } from '../common/errors';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { committedChanges, lastCommittedSeq, markIdempotentRequest } from '../db/transaction';
+import { committedChanges, markIdempotentRequest } from '../db/transaction';
 import { idempotencyMiddleware } from './idempotency';
 import { importRoutes } from '../import/import.routes';
 import { consoleRoutes } from '../console/console.routes';

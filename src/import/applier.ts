@@ -8,7 +8,7 @@ import { GroupMembership } from '../registry/groups/group-membership.entity';
 import { GroupNesting } from '../registry/groups/group-nesting.entity';
 import { Group } from '../registry/groups/group.entity';
 import type { Memberships } from '../registry/groups/memberships';
-import { ACTIVE_MEMBER_STATUSES, EmailType, GroupType, NameType, PersonStatus, RecordStatus, UrlType } from '../registry/enums';
+import { EmailType, GroupType, NameType, PersonStatus, RecordStatus, UrlType } from '../registry/enums';
 import { Folder } from '../registry/groups/folder.entity';
 import { EmailAddress } from '../registry/people/email-address.entity';
 import { Identifier } from '../registry/people/identifier.entity';

@@ -1,19 +1,18 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../observability/logger';
-import type { PluginRegistry } from '../plugins/registry';
 import type { ProvisionerPlugin, RemoteIdLookup, TargetContext } from '../plugins/plugin';
-import { ProvisionabilityEngine } from '../provisionability/provisionability.engine';
+import type { ProvisionabilityEngine } from '../provisionability/provisionability.engine';
 import { ProvisioningAction as A, SubjectType } from './actions';
-import { Marshaller } from './marshaller';
+import type { Marshaller } from './marshaller';
 import type { SubjectPayload } from './payload';
 import { ProvisioningEvent, ProvisioningOutcome } from './provisioning-event.entity';
 import type { ProvisioningTarget } from './provisioning-target.entity';
-import { TargetHealth } from './health/target-health';
+import type { TargetHealth } from './health/target-health';
 import { Dispatcher } from './dispatch/dispatcher';
 import { Signals } from './dispatch/signals';
 import { hasProvisioningTargets, pendingWork, targetsWithPendingWork, targetsWithWork } from './dispatch/work-queue';
 import { DEFAULT_LANE_SETTINGS, Lanes, type LaneSettings, type QueueHandoff } from './lanes/lanes';
-import { Provisioner, type Prepared, type ProvisionOrder, type RunOptions } from './lanes/provisioner';
+import type { Provisioner, Prepared, ProvisionOrder, RunOptions } from './lanes/provisioner';
 
 export { effectiveAction } from './lanes/decisions';
 export type { RunOptions } from './lanes/provisioner';
@@ -27,6 +26,17 @@ export interface PipelineSettings extends LaneSettings {
 
 export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = { ...DEFAULT_LANE_SETTINGS, responseWaitMs: 5000, validitySweepMs: 15_000 };
 
+/** What the engine is assembled from (built by the composition root, src/services.ts). */
+export interface EngineParts {
+  /** Folder-rule provisionability: the dispatcher keeps it current, the provisioner asks it. */
+  provisionability: ProvisionabilityEngine;
+  /** The one path every provisioning call takes. */
+  provisioner: Provisioner;
+  marshaller: Marshaller;
+  /** Where Queue and Queue On Error targets' work goes; null in a process without a job queue. */
+  queue: QueueHandoff | null;
+}
+
 /**
  * The provisioning pipeline, assembled: the dispatcher (change-log cursor -> planned, routed work
  * rows; no target I/O), the lanes (one per target: batches of work -> plugin calls -> outcomes)
@@ -36,8 +46,9 @@ export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = { ...DEFAULT_LANE_SET
  */
 export class ProvisioningEngine {
   readonly signals = new Signals();
-  readonly provisionability = new ProvisionabilityEngine();
+  readonly provisionability: ProvisionabilityEngine;
   readonly provisioner: Provisioner;
+  readonly marshaller: Marshaller;
   readonly dispatcher: Dispatcher;
   readonly lanes: Lanes;
   private dispatching: Promise<void> | null = null;
@@ -49,15 +60,16 @@ export class ProvisioningEngine {
 
   constructor(
     private readonly orm: MikroORM,
-    plugins: PluginRegistry,
+    { provisionability, provisioner, marshaller, queue }: EngineParts,
     private readonly logger: Logger,
-    readonly marshaller = new Marshaller(),
-    private readonly pollIntervalMs = 1000,
     readonly settings: PipelineSettings = DEFAULT_PIPELINE_SETTINGS,
+    private readonly pollIntervalMs = 1000,
   ) {
-    this.provisioner = new Provisioner(orm, plugins, this.provisionability, logger);
-    this.dispatcher = new Dispatcher(orm, this.provisionability, this.signals, logger);
-    this.lanes = new Lanes(orm, this.provisioner, marshaller, this.signals, logger, settings);
+    this.provisionability = provisionability;
+    this.provisioner = provisioner;
+    this.marshaller = marshaller;
+    this.dispatcher = new Dispatcher(orm, provisionability, this.signals, logger);
+    this.lanes = new Lanes(orm, provisioner, marshaller, this.signals, logger, queue, settings);
     // Routed work starts its targets' lanes at once; a settled batch may free work that waited
     // for it on another target (targets in order), so those lanes look again.
     this.signals.on('workRouted', ({ targetIds }) => this.lanes.kick(targetIds));
@@ -212,16 +224,6 @@ export class ProvisioningEngine {
     } catch (error) {
       this.logger.warn({ err: error }, 'could not look for waiting provisioning work');
     }
-  }
-
-  /** Connects the job queue: from then on Queue and Queue On Error targets use it. */
-  attachQueue(queue: QueueHandoff): void {
-    this.lanes.attachQueue(queue);
-  }
-
-  /** Circuit breakers and call time limits (the settings come from the environment). */
-  useTargetHealth(health: TargetHealth): void {
-    this.provisioner.targetHealth = health;
   }
 
   load(em: EntityManager, subjectType: SubjectType, subjectId: string): Promise<SubjectPayload | null> {

@@ -1,9 +1,9 @@
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry-backoff';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { JobQueue, RunningJob } from '../jobs/job-queue';
-import type { Logger } from '../observability/logger';
 import { ProvisioningAction, ProvisioningMode, SubjectType } from './actions';
-import type { ProvisioningEngine } from './engine';
+import type { Marshaller } from './marshaller';
+import type { Provisioner } from './lanes/provisioner';
 import type { QueueHandoff } from './lanes/lanes';
 import type { SubjectPayload } from './payload';
 import { ProvisioningEvent, ProvisioningOutcome } from './provisioning-event.entity';
@@ -53,9 +53,9 @@ const DEDUPE_ON = ['targetId', 'subjectType', 'subjectId', 'action'];
 export class QueuedProvisioning implements QueueHandoff {
   constructor(
     private readonly orm: MikroORM,
-    private readonly engine: ProvisioningEngine,
+    private readonly provisioner: Provisioner,
+    private readonly marshaller: Marshaller,
     private readonly jobs: JobQueue,
-    private readonly logger: Logger,
     /** The waits between retries (FERRY_RETRY_MAX_INTERVAL_SECONDS). */
     private readonly retryPolicy: RetryPolicy = DEFAULT_RETRY_POLICY,
     /** Jobs one run takes: the job and the due jobs of its target queued right behind it. */
@@ -79,7 +79,7 @@ export class QueuedProvisioning implements QueueHandoff {
     const attempt = options.attempt ?? 1;
     const data = this.jobData(target, action, subject, { changeSeq: options.changeSeq, attempt, snapshot: options.snapshot ?? false });
     const { jobId, created } = await this.jobs.enqueue(PROVISION_JOB, data, { dedupeOn: DEDUPE_ON, runAt: options.runAt });
-    if (created) await this.engine.markQueued(em, target, [subject]);
+    if (created) await this.provisioner.markQueued(em, target, [subject]);
     return this.queuedEvent(target, data, subject, jobId, created);
   }
 
@@ -108,12 +108,12 @@ export class QueuedProvisioning implements QueueHandoff {
       return { data: d, runAt: new Date(now + offset) };
     });
     const results = await this.jobs.enqueueMany(PROVISION_JOB, jobs, { dedupeOn: DEDUPE_ON });
-    await this.engine.markQueued(em, target, orders.filter((_, i) => results[i].created).map((order) => order.subject));
+    await this.provisioner.markQueued(em, target, orders.filter((_, i) => results[i].created).map((order) => order.subject));
     return orders.map((order, i) => this.queuedEvent(target, data[i], order.subject, results[i].jobId, results[i].created));
   }
 
   private queuedEvent(target: ProvisioningTarget, data: ProvisionJobData, subject: SubjectPayload, jobId: string, created: boolean): ProvisioningEvent {
-    const event = this.engine.newEvent(target, data.action, subject, { changeSeq: data.changeSeq, attempt: data.attempt, jobId });
+    const event = this.provisioner.newEvent(target, data.action, subject, { changeSeq: data.changeSeq, attempt: data.attempt, jobId });
     event.outcome = created ? ProvisioningOutcome.QUEUED : ProvisioningOutcome.COALESCED;
     event.detail = created ? 'queued' : `coalesced into waiting job ${jobId}`;
     return event;
@@ -136,7 +136,7 @@ export class QueuedProvisioning implements QueueHandoff {
     const runAt = new Date(Date.now() + retryDelayMs(target.retryIntervalSeconds, failed.attempt, this.retryPolicy, failed.retryAfterMs ?? null));
     const data = this.jobData(target, failed.action, subject, { changeSeq: failed.changeSeq, attempt: failed.attempt + 1, snapshot });
     const { jobId } = await this.jobs.enqueue(PROVISION_JOB, data, { runAt });
-    await this.engine.markQueued(em, target, [subject]);
+    await this.provisioner.markQueued(em, target, [subject]);
     return { jobId, detail: `retry ${data.attempt} of ${1 + target.maxRetries} at ${runAt.toISOString()} (job ${jobId})` };
   }
 
@@ -167,7 +167,7 @@ export class QueuedProvisioning implements QueueHandoff {
     const failures = new Map<string, string>();
     const target = await em.findOne(ProvisioningTarget, { id: jobs[0].data.targetId }, { populate: ['secrets'] });
     if (!target) return failures; // the target was deleted: nothing to do, nothing to tell
-    const subjects = await this.engine.marshaller.forWork(em, jobs.map((j) => j.data));
+    const subjects = await this.marshaller.forWork(em, jobs.map((j) => j.data));
     const subjectOf = (data: ProvisionJobData) => subjects.get(data.subjectId) ?? null;
     const options = (j: { id: string; data: ProvisionJobData }) => ({ changeSeq: j.data.changeSeq, attempt: j.data.attempt, jobId: j.id });
 
@@ -176,14 +176,14 @@ export class QueuedProvisioning implements QueueHandoff {
     const runnable = jobs.filter((j) => {
       const subject = subjectOf(j.data);
       if (target.mode !== ProvisioningMode.DISABLED && subject) return true;
-      const event = this.engine.newEvent(target, j.data.action, subject ?? { subjectType: j.data.subjectType, id: j.data.subjectId }, options(j));
+      const event = this.provisioner.newEvent(target, j.data.action, subject ?? { subjectType: j.data.subjectType, id: j.data.subjectId }, options(j));
       event.outcome = ProvisioningOutcome.SKIPPED;
       event.detail = !subject ? 'the subject no longer exists' : 'the target is disabled';
       skipped.push(event);
       if (!subject) gone.push({ event, subjectType: j.data.subjectType, subjectId: j.data.subjectId });
       return false;
     });
-    const attempts = await this.engine.runBatch(
+    const attempts = await this.provisioner.runBatch(
       em,
       target,
       runnable.map((j) => ({ ...options(j), action: j.data.action, subject: subjectOf(j.data)! })),

@@ -73,11 +73,21 @@ interface SplitConfig {
 const MAX_CONFIG_JSON_LENGTH = 64 * 1024;
 
 /**
+ * Told, after the commit, that a target's reconciliation schedule or mode was set or changed (the
+ * composition root connects the reconciliation jobs). A process that stops before telling it is
+ * covered at start, when every scheduled target's next run is queued again (idempotent).
+ */
+export type ScheduleChanged = (target: ProvisioningTarget) => Promise<void>;
+
+/**
  * Provisioning targets: where Ferry pushes the registry, with each target's plugin configuration.
  * Secrets are stored apart from the rest of the configuration and never leave this service.
  */
 export class TargetService {
-  constructor(readonly plugins: PluginRegistry) {}
+  constructor(
+    readonly plugins: PluginRegistry,
+    private readonly scheduleChanged: ScheduleChanged = async () => {},
+  ) {}
 
   /** The organisation's targets in the order they run, one page. */
   async list(actor: Actor, organizationId: string, filter: TargetFilter, page: PageArgs): Promise<Page<ProvisioningTarget>> {
@@ -105,7 +115,7 @@ export class TargetService {
   }
 
   async create(actor: Actor, organizationId: string, input: CreateTargetInput): Promise<WriteResult<ProvisioningTarget>> {
-    return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
+    const result = await inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
       const organization = await findWritableOrganization(em, actor.principal, organizationId);
       const plugin = this.plugins.get(input.plugin);
       const { config, secrets } = await this.validateConfig(plugin, input.config);
@@ -119,6 +129,8 @@ export class TargetService {
       em.persist(target);
       return target;
     });
+    if (result.value.reconcileSchedule) await this.tellScheduleChanged(actor, result.value);
+    return result;
   }
 
   async update(actor: Actor, id: string, input: UpdateTargetInput): Promise<WriteResult<ProvisioningTarget>> {
@@ -130,7 +142,13 @@ export class TargetService {
       return target;
     });
     if (input.config !== undefined) await this.releaseConnections(actor, result.value.id, result.value.plugin);
+    if (input.reconcileSchedule !== undefined || input.mode !== undefined) await this.tellScheduleChanged(actor, result.value);
     return result;
+  }
+
+  /** The change is committed whatever happens here: a failure is logged, and the next start schedules it. */
+  private async tellScheduleChanged(actor: Actor, target: ProvisioningTarget): Promise<void> {
+    await this.scheduleChanged(target).catch((error) => actor.logger.warn({ err: error, targetId: target.id }, 'could not schedule the reconciliation'));
   }
 
   /** The target's provisioned states go with it (database cascade), and so do its claims. */

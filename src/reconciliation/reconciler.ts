@@ -1,7 +1,7 @@
 import { ref } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { nextRun } from '../common/cron';
-import type { JobQueue, RunningJob } from '../jobs/job-queue';
+import { JobState, type JobQueue, type RunningJob } from '../jobs/job-queue';
 import type { Logger } from '../observability/logger';
 import type { ProvisionerPlugin, Rendering, TargetContext } from '../plugins/plugin';
 import { ProvisioningAction as A, ProvisioningMode, SubjectType } from '../provisioning/actions';
@@ -79,6 +79,30 @@ export class Reconciler {
       { organizationId: target.organization.id, targetId: target.id, dryRun: false, confirmDeletions: false, trigger: 'SCHEDULED' } satisfies ReconcileJobData,
       { dedupeOn: ['targetId', 'trigger'], runAt: nextRun(target.reconcileSchedule) },
     );
+  }
+
+  /**
+   * The target's schedule was set, changed or removed: its waiting scheduled run is cancelled and
+   * the next one queued from the schedule as it is now (none when it was removed or the target is
+   * disabled).
+   */
+  async reschedule(target: Pick<ProvisioningTarget, 'id' | 'reconcileSchedule' | 'organization' | 'mode'>): Promise<void> {
+    const waiting = await this.jobs.list({ name: RECONCILE_JOB, organizationId: target.organization.id, targetId: target.id, state: JobState.QUEUED, limit: 100 });
+    for (const job of waiting) if (job.data.trigger === 'SCHEDULED') await this.jobs.cancel(job.id);
+    if (target.mode !== ProvisioningMode.DISABLED) await this.schedule(target);
+  }
+
+  /**
+   * Queues the next run of every target that has a schedule (a waiting run stays as it is): at
+   * start, so a schedule saved just before a process stopped, or a run that stopped before
+   * scheduling its successor, is not lost.
+   */
+  async scheduleAll(): Promise<number> {
+    const targets = await this.orm.em
+      .fork()
+      .find(ProvisioningTarget, { reconcileSchedule: { $ne: null }, mode: { $ne: ProvisioningMode.DISABLED } }, { fields: ['id', 'reconcileSchedule', 'organization'] });
+    for (const target of targets) await this.schedule(target);
+    return targets.length;
   }
 
   private async run(job: RunningJob<ReconcileJobData>): Promise<void> {

@@ -20,7 +20,7 @@ import { GraphQLTestClient } from '../support/client';
 import { startTestFerry, type TestFerry } from '../support/ferry';
 import { LiveTestClient } from '../support/live-client';
 import { recordingPlugin } from '../support/recording-plugin';
-import { buildWorld, CALLERS, CASES, RULES, type Caller, type MatrixCase, type Outcome, type RootType, type Variables, type World } from './matrix-cases';
+import { buildWorld, CALLERS, CASES, RULES, type MatrixCase, type Outcome, type RootType, type Variables, type World } from './matrix-cases';
 
 /**
  * Every query, mutation and subscription of the schema, called as six callers, against what the

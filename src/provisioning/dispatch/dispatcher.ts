@@ -1,7 +1,6 @@
 import { sqlRows } from '../../db/sql';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { v7 as uuidv7 } from 'uuid';
-import { ChangeKind } from '../../changelog/change-log-entry.entity';
 import { entriesAfter, type ChangeLogRow } from '../../changelog/change-log.reader';
 import type { Logger } from '../../observability/logger';
 import type { PipelineStatus } from '../../observability/metrics';
@@ -14,7 +13,6 @@ import type { Signals } from './signals';
 import { insertWork } from './work-queue';
 import { isDelete } from '../lanes/decisions';
 import { SUBJECTS } from '../subjects';
-import { ProvisioningTarget } from '../provisioning-target.entity';
 
 const CURSOR = 'provisioning';
 /** The kinds of subject the validity sweep reprovisions (spec 1.3 PR, GR, LR). */
@@ -100,12 +98,6 @@ export class Dispatcher {
       const targets = await targetsOf(tx, entries.map((entry) => entry.organizationId));
       const withTargets = new Set(targets.map((target) => target.organizationId));
       for (const change of changes) {
-        for (const entry of change) {
-          if (entry.entityType === ProvisioningTarget.name && entry.kind !== ChangeKind.DELETED) {
-            const payload = { targetId: entry.entityId, changedFields: entry.changedFields };
-            after.push(() => this.signals.emit('targetChanged', payload, this.onListenerError));
-          }
-        }
         if (!withTargets.has(change[0].organizationId)) continue;
         // Folder rules first: a group that became provisionable (or stopped) is provisioned to
         // (or removed from) that target, along with whatever else the change asks for.

@@ -8,8 +8,6 @@ export interface PipelineSignals {
   workRouted: { targetIds: string[] };
   /** A lane stored the outcomes of work caused by these change-log entries (committed). */
   workSettled: { targetId: string; changeSeqs: string[] };
-  /** A change created or updated a target; `changedFields` as in its change-log entry. */
-  targetChanged: { targetId: string; changedFields: string[] };
   /** A target's folder rules changed (its full recalculation schedules itself). */
   rulesChanged: { targetId: string; organizationId: string };
 }

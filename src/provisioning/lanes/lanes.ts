@@ -54,7 +54,6 @@ export class Lanes {
   private readonly waiting: (() => void)[] = [];
   private inUse = 0;
   private stopped = false;
-  private queue: QueueHandoff | null = null;
 
   constructor(
     private readonly orm: MikroORM,
@@ -62,12 +61,10 @@ export class Lanes {
     private readonly marshaller: Marshaller,
     private readonly signals: Signals,
     private readonly logger: Logger,
+    /** Where Queue and Queue On Error targets' work goes; null in a process without a job queue (the command line). */
+    private readonly queue: QueueHandoff | null,
     private readonly settings: LaneSettings = DEFAULT_LANE_SETTINGS,
   ) {}
-
-  attachQueue(queue: QueueHandoff): void {
-    this.queue = queue;
-  }
 
   /** Makes each target's lane look for work (now, or once more after the batch it is on). */
   kick(targetIds: Iterable<string>): void {

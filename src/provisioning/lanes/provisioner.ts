@@ -81,7 +81,6 @@ export const FALLBACK_CONCURRENCY = 1;
  * events last, with recordProvisioningEvents.
  */
 export class Provisioner {
-  targetHealth = new TargetHealth();
   /** Claims are committed on their own connection, the claims of concurrent calls in one statement. */
   private readonly claims: ClaimWriter;
 
@@ -90,6 +89,8 @@ export class Provisioner {
     private readonly plugins: PluginRegistry,
     private readonly provisionability: ProvisionabilityEngine,
     private readonly logger: Logger,
+    /** Circuit breakers and call time limits (the settings come from the environment). */
+    readonly targetHealth: TargetHealth = new TargetHealth(),
   ) {
     this.claims = new ClaimWriter(orm);
   }

@@ -3,6 +3,7 @@ import { ApiToken } from '../auth/api-token.entity';
 import { EngineCursor } from '../provisioning/engine-cursor.entity';
 import { ProvisionedState } from '../provisioning/provisioned-state.entity';
 import { ProvisioningClaim } from '../provisioning/provisioning-claim.entity';
+import { ProvisionedMember } from '../provisioning/provisioned-member.entity';
 import { ProvisioningWork } from '../provisioning/dispatch/provisioning-work.entity';
 import { ProvisioningEvent } from '../provisioning/provisioning-event.entity';
 import { FailureNotification } from '../provisioning/failure-notification.entity';
@@ -72,6 +73,7 @@ export const entities = [
   ProvisioningTarget,
   ProvisionedState,
   ProvisioningClaim,
+  ProvisionedMember,
   ProvisioningWork,
   ProvisioningEvent,
   FailureNotification,

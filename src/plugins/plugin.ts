@@ -19,6 +19,17 @@ export interface TargetContext<TConfig> {
   logger: Logger;
   /** Where connections to the target may go (FERRY_TARGET_ALLOWED_NETWORKS). Absent: no internal network. */
   outbound?: OutboundPolicy;
+  /**
+   * The members Ferry last wrote to each group on this target, as recorded from the plugin's own
+   * results (`ProvisionResult.members`). Absent where nothing is recorded (previews in tests).
+   */
+  writtenMembers?: WrittenMembers;
+}
+
+/** Ferry's record of the members it wrote to a group on this target (see ProvisionResult.members). */
+export interface WrittenMembers {
+  /** The member remote ids recorded for the group (empty when none are recorded). */
+  of(groupId: string): Promise<string[]>;
 }
 
 export interface RemoteIdLookup {
@@ -68,6 +79,18 @@ export interface ProvisionResult {
    * one. Left out: unchanged when `remoteId` is, unknown otherwise.
    */
   remoteKey?: string | null;
+  /**
+   * Groups: the members (their remote ids) the group's object holds after this call, as the
+   * plugin wrote them. Ferry records them for `TargetContext.writtenMembers`, so a later call can
+   * work out whom to remove on a target that does not show members when read. Left out: the
+   * record stays as it is; a group whose result has no `remoteId` (deleted) loses its record.
+   */
+  members?: readonly string[];
+  /**
+   * People: the groups (subject ids) this call added the person's object (`remoteId`) to as a
+   * member, e.g. when it had to create the object again under a new id. Recorded like `members`.
+   */
+  addedToGroups?: readonly string[];
 }
 
 /**

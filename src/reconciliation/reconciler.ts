@@ -9,7 +9,9 @@ import type { ProvisioningEngine } from '../provisioning/engine';
 import { recordProvisioningEvents } from '../provisioning/event-log';
 import { isDelete } from '../provisioning/planner';
 import { subjectLabel } from '../provisioning/payload';
-import { ProvisionedState } from '../provisioning/provisioned-state.entity';
+import { ProvisionedState, ProvisioningStatus } from '../provisioning/provisioned-state.entity';
+import { skeletonPerson } from '../provisioning/loading/mappers';
+import { PersonStatus } from '../registry/enums';
 import type { ProvisioningEvent } from '../provisioning/provisioning-event.entity';
 import { ProvisioningOutcome } from '../provisioning/provisioning-event.entity';
 import { ProvisioningTarget } from '../provisioning/provisioning-target.entity';
@@ -135,6 +137,7 @@ export class Reconciler {
     const wantedBySubject = new Map<string, Wanted>();
     const mustGo = new Map<string, { subjectType: SubjectType; subjectId: string; label: string; action: A }>();
     const keptAsIs = new Set<string>();
+    const inRegistry = new Set<string>();
     const states = new Map(
       (await em.find(ProvisionedState, { target: target.id, remoteId: { $ne: null } })).map((state) => [state.subjectId, state]),
     );
@@ -151,6 +154,7 @@ export class Reconciler {
         for (const { id } of rows) {
           const payload = await this.engine.load(em, spec.type, id);
           if (!payload) continue;
+          inRegistry.add(id);
           run.subjects += 1;
           const prepared = await this.engine.prepare(em, target, spec.reprovision, payload, false);
           const stored = states.get(id)?.remoteId ?? null;
@@ -161,7 +165,14 @@ export class Reconciler {
           }
           if (prepared.error) throw new Error(prepared.error);
           if (isDelete(prepared.action)) {
-            if (stored) mustGo.set(key(stored), { subjectType: spec.type, subjectId: id, label, action: prepared.action });
+            // A target that keeps the object of a deprovisioned subject (SCIM's DEACTIVATE) renders
+            // what it keeps: that object is compared like any other, not reported as one to delete.
+            const kept = stored ? await plugin.render(context, { action: prepared.action, subject: prepared.subject, remoteId: stored }) : null;
+            if (kept?.object) {
+              const item: Wanted = { subjectType: spec.type, subjectId: id, label, action: spec.reprovision, rendering: kept };
+              wantedBySubject.set(id, item);
+              wanted.set(key(kept.object.remoteId ?? stored!), item);
+            } else if (stored) mustGo.set(key(stored), { subjectType: spec.type, subjectId: id, label, action: prepared.action });
             continue;
           }
           const rendering = await plugin.render(context, { action: prepared.action, subject: prepared.subject, remoteId: stored });
@@ -178,6 +189,17 @@ export class Reconciler {
         if (rows.length < BATCH) break;
       }
       await job.saveProgress(spec.type === SubjectType.PERSON ? 25 : 50);
+    }
+    // People deleted from the registry whose object the target keeps (deprovisioned, not deleted:
+    // SCIM's DEACTIVATE): compared with what deprovisioning leaves, found by their stored id only
+    // (one that vanished from the target is not missing).
+    for (const state of states.values()) {
+      if (state.subjectType !== SubjectType.PERSON || inRegistry.has(state.subjectId) || state.status !== ProvisioningStatus.NOT_PROVISIONED) continue;
+      const gone = skeletonPerson(state.subjectId, target.organization.id, PersonStatus.DELETED);
+      const rendering = await plugin.render(context, { action: A.PERSON_DELETED, subject: gone, remoteId: state.remoteId });
+      if (rendering.object) {
+        wanted.set(key(state.remoteId!), { subjectType: SubjectType.PERSON, subjectId: state.subjectId, label: state.remoteId!, action: A.PERSON_DELETED, rendering });
+      }
     }
 
     // 2. What the target holds, and the differences.
@@ -269,10 +291,12 @@ export class Reconciler {
       }
       const event = await this.orm.em.fork().transactional(async (tx) => {
         const managed = await tx.findOneOrFail(ProvisioningTarget, target.id, { populate: ['secrets'] });
-        const subject = await this.engine.load(tx, difference.subjectType, difference.subjectId!);
-        if (!subject) return null;
         const kind = SUBJECTS[difference.subjectType];
-        const requested = difference.deletes ? kind.deleted : kind.reprovision;
+        const loaded = await this.engine.load(tx, difference.subjectType, difference.subjectId!);
+        // A person deleted from the registry whose kept object drifted is deprovisioned again.
+        const subject = loaded ?? (difference.subjectType === SubjectType.PERSON ? skeletonPerson(difference.subjectId!, target.organization.id, PersonStatus.DELETED) : null);
+        if (!subject) return null;
+        const requested = difference.deletes || !loaded ? kind.deleted : kind.reprovision;
         const produced: ProvisioningEvent = await this.engine.runOnTarget(tx, managed, requested, subject, { changeSeq: null, jobId: job.id });
         await recordProvisioningEvents(tx, [produced]);
         return produced;

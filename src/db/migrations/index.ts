@@ -21,6 +21,7 @@ import * as m17 from './Migration20261207141931_validity_window_indexes';
 import * as m18 from './Migration20261207143526_email_list_provisioning';
 import * as m19 from './Migration20261207143631_groups_at_root';
 import * as m20 from './Migration20261207143720_event_target_success';
+import * as m21 from './Migration20261207190747_written_members';
 
 type MigrationClass = new (...args: any[]) => Migration;
 
@@ -46,4 +47,5 @@ export const migrationsList: { name: string; class: MigrationClass }[] = [
   { name: 'Migration20261207143526_email_list_provisioning', class: Object.values(m18)[0] as MigrationClass },
   { name: 'Migration20261207143631_groups_at_root', class: Object.values(m19)[0] as MigrationClass },
   { name: 'Migration20261207143720_event_target_success', class: Object.values(m20)[0] as MigrationClass },
+  { name: 'Migration20261207190747_written_members', class: Object.values(m21)[0] as MigrationClass },
 ];

@@ -14,6 +14,13 @@ export interface ScimCapabilities {
   bulk: { supported: boolean; maxOperations: number | null };
   /** False when the server has no /ServiceProviderConfig and the defaults below were assumed. */
   advertised: boolean;
+  /**
+   * Whether the server shows a Group's members when it is read (some, like AWS IAM Identity
+   * Center, always answer with an empty member list). Not advertised by any server: learnt from
+   * what reads return (true once a read shows members, false once a Group written with members
+   * reads back empty); null until then.
+   */
+  groupMembersShown: boolean | null;
 }
 
 interface ServiceProviderConfig {
@@ -31,6 +38,7 @@ const ASSUMED: ScimCapabilities = {
   maxResults: null,
   bulk: { supported: false, maxOperations: null },
   advertised: false,
+  groupMembersShown: null,
 };
 
 const positive = (value: unknown): number | null => (typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : null);
@@ -43,6 +51,7 @@ export function capabilitiesOf(config: ServiceProviderConfig): ScimCapabilities 
     maxResults: positive(config.filter?.maxResults),
     bulk: { supported: config.bulk?.supported === true, maxOperations: positive(config.bulk?.maxOperations) },
     advertised: true,
+    groupMembersShown: null,
   };
 }
 
@@ -56,7 +65,8 @@ async function discover(client: ScimClient, logger: Logger): Promise<ScimCapabil
     // Servers that skip the endpoint are common; anything else (401, 5xx, down) is a real failure.
     if (!isStatus(error, 404, 501)) throw error;
     logger.warn({ assumed: ASSUMED }, 'SCIM server has no /ServiceProviderConfig: assuming PATCH and filtering are supported');
-    return ASSUMED;
+    // A copy: what is learnt about one target (groupMembersShown) stays with that target.
+    return { ...ASSUMED, bulk: { ...ASSUMED.bulk } };
   }
 }
 

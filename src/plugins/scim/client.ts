@@ -22,6 +22,23 @@ export class ScimHttpError extends Error {
   }
 }
 
+/**
+ * The server answered 2xx with a body that is not a SCIM document (an HTML page from a login
+ * proxy or a maintenance page, text, a JSON array): whatever answered was not the SCIM service,
+ * so the change cannot be taken as applied.
+ */
+export class ScimNotScimError extends Error {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly status: number,
+    /** The answer's content-type, as a hint (the body itself is never repeated). */
+    readonly contentType: string | null,
+  ) {
+    super(`${method} ${path} answered ${status} with ${contentType ? `a ${contentType.split(';')[0].trim()} body` : 'a body'} that is not a SCIM document`);
+  }
+}
+
 /** The request never got an HTTP answer: refused, reset, DNS, TLS, or timed out. */
 export class ScimTransportError extends Error {
   constructor(
@@ -152,6 +169,10 @@ export class ScimClient {
         }
       }
       if (response.status >= 200 && response.status < 300) {
+        // No body (204, or an empty 200) is a valid answer; a body must be a SCIM JSON object.
+        if (text.trim() && (body === null || typeof body !== 'object' || Array.isArray(body))) {
+          throw new ScimNotScimError(method, path, response.status, response.headers.get('content-type'));
+        }
         return { status: response.status, body: body as T | null, etag: response.headers.get('etag') };
       }
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));

@@ -61,6 +61,16 @@ export const scimConfigSchema = z
     deprovision: z.enum(['DELETE', 'DEACTIVATE']).default('DELETE'),
     /** Member values per request: PATCH operations are sent in chunks of this many; a PUT may not carry more. */
     membershipChunkSize: z.number().int().min(1).max(10_000).default(100),
+    /**
+     * Whether the server shows a Group's members when it is read: "auto" learns it from the reads
+     * (a Group written with members that reads back with none hides them), "hidden" is for
+     * services documented to answer with an empty member list (AWS IAM Identity Center), "shown"
+     * always believes the reads. Where members are hidden, Ferry works out whom to add and remove
+     * from its own record of the members it wrote.
+     */
+    groupMembersInReads: z.enum(['auto', 'shown', 'hidden']).default('auto'),
+    /** Send only the person's primary e-mail address (the official one, else the first): for services that take one address per User. */
+    primaryEmailOnly: z.boolean().default(false),
     /** A 429 whose Retry-After is at most this long is waited out inline; a longer one is left to the retry queue. */
     maxInlineRetryAfterSeconds: z.number().int().min(0).max(60).default(2),
   })

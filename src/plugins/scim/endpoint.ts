@@ -1,5 +1,5 @@
 import type { Logger } from '../../observability/logger';
-import { PermanentProvisioningError } from '../plugin';
+import { PermanentProvisioningError, type WrittenMembers } from '../plugin';
 import type { ScimCapabilities } from './capabilities';
 import type { ScimClient, ScimResponse } from './client';
 import type { ScimConfig } from './config';
@@ -13,6 +13,8 @@ export interface ScimSession {
   client: ScimClient;
   capabilities: ScimCapabilities;
   logger: Logger;
+  /** Ferry's record of the members it wrote to each Group (absent: nothing recorded). */
+  writtenMembers?: WrittenMembers;
 }
 
 /** A resource as read, with the version to send as If-Match when the server uses ETags. */

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { PermanentProvisioningError, TransientProvisioningError } from '../plugin';
-import { ScimHttpError, ScimTransportError } from './client';
+import { ScimHttpError, ScimNotScimError, ScimTransportError } from './client';
 
 /** Statuses that say "not now" rather than "not this data". */
 const TRANSIENT_STATUSES = new Set([
@@ -41,6 +41,13 @@ export function provisioningError(error: unknown, operation: string, origin: str
     return transient
       ? new TransientProvisioningError(message, { cause: error, retryAfterMs: error.retryAfterMs })
       : new PermanentProvisioningError(message, { cause: error });
+  }
+  if (error instanceof ScimNotScimError) {
+    // Often a proxy or maintenance page in front of the service, which passes: retried, not dropped.
+    return new TransientProvisioningError(
+      `SCIM ${operation} failed: ${error.message}, so the change may not have been applied (a login or maintenance page in front of the service? check baseUrl)`,
+      { cause: error },
+    );
   }
   if (error instanceof ScimTransportError) {
     if (error.addressRefused) {

@@ -73,13 +73,37 @@ async function adoptAfterConflict(session: ScimSession, groups: ResourceEndpoint
 }
 
 /** Creates the Group: with every member on a server without PATCH, else with the first chunk (the rest follow as PATCHes). */
-async function createGroup(session: ScimSession, groups: ResourceEndpoint, group: GroupPayload, desired: DesiredResource, members: DesiredMembers): Promise<Held> {
+async function createGroup(session: ScimSession, groups: ResourceEndpoint, group: GroupPayload, desired: DesiredResource, members: DesiredMembers): Promise<{ created: Held; held: string[] }> {
   if (!session.capabilities.patch) assertFitsOneRequest(session, group, members);
   const initial = session.capabilities.patch ? members.ids.slice(0, session.config.membershipChunkSize) : members.ids;
   const created = await groups.create(replacement(null, desired, initial.length > 0 ? { members: initial.map(memberValue) } : {}));
-  // Servers may answer without members; what was sent is then what the next step diffs against.
-  if (!Array.isArray(created.resource.members)) created.resource.members = initial.map(memberValue);
-  return created;
+  // Servers may answer without members (or hide them): what was sent is what the next step diffs
+  // against; the read-back after the writes checks that it was kept.
+  return { created, held: initial };
+}
+
+/** Whether Group reads show members: as configured (groupMembersInReads), else as learnt (null: not known yet). */
+export function membersShown(session: Pick<ScimSession, 'config' | 'capabilities'>): boolean | null {
+  if (session.config.groupMembersInReads === 'shown') return true;
+  if (session.config.groupMembersInReads === 'hidden') return false;
+  return session.capabilities.groupMembersShown;
+}
+
+/**
+ * Whom the Group holds, for working out what to add and remove. A server that shows members is
+ * believed. One that may hide them (a read with no members, on a server not known to show them)
+ * is taken to hold what Ferry last wrote to it (its record; see ProvisionResult.members): without
+ * that, a member removed in Ferry would never be removed there.
+ */
+async function heldMembers(session: ScimSession, group: GroupPayload, current: Held): Promise<{ ids: string[]; fromRecord: boolean }> {
+  const shown = memberIdsOf(current.resource);
+  if (shown.length > 0 && membersShown(session) !== false) {
+    session.capabilities.groupMembersShown = true;
+    return { ids: shown, fromRecord: false };
+  }
+  if (membersShown(session) === true || !session.writtenMembers) return { ids: shown, fromRecord: false };
+  const written = await session.writtenMembers.of(group.id);
+  return { ids: written, fromRecord: written.length > 0 };
 }
 
 /**
@@ -92,11 +116,12 @@ async function updateGroup(
   groups: ResourceEndpoint,
   group: GroupPayload,
   current: Held,
+  held: string[],
   desired: DesiredResource,
   members: DesiredMembers,
 ): Promise<string[]> {
   const attributes = attributeOperations(current.resource, desired);
-  const { toAdd, toRemove } = memberDelta(memberIdsOf(current.resource), members.ids);
+  const { toAdd, toRemove } = memberDelta(held, members.ids);
   if (attributes.length === 0 && toAdd.length === 0 && toRemove.length === 0) return [];
 
   const changes = attributes.map((operation) => `${operation.op === 'remove' ? 'removed' : 'set'} ${operation.path}`);
@@ -121,13 +146,23 @@ async function updateGroup(
 
 /**
  * Some servers accept members and silently keep only part of them (a size limit, unknown ids):
- * the Group is read back after every write, and what it lacks is a failure, not a success.
+ * the Group is read back after every write, and what it lacks is a failure, not a success. A
+ * server that shows no members at all after members were written hides them (AWS IAM Identity
+ * Center): nothing can be checked there, and it is remembered for this target. Returns a note
+ * for the detail when the members could not be checked.
  */
-async function verifyMembers(groups: ResourceEndpoint, group: GroupPayload, id: string, members: DesiredMembers): Promise<void> {
+async function verifyMembers(session: ScimSession, groups: ResourceEndpoint, group: GroupPayload, id: string, members: DesiredMembers): Promise<string | null> {
   const after = await groups.read(id);
   if (!after) throw new PermanentProvisioningError(`Group ${id} vanished right after it was written`);
-  const { toAdd: missing, toRemove: unexpected } = memberDelta(memberIdsOf(after.resource), members.ids);
-  if (missing.length === 0 && unexpected.length === 0) return;
+  const shown = memberIdsOf(after.resource);
+  const hidden = membersShown(session) === false || (shown.length === 0 && members.ids.length > 0 && membersShown(session) !== true);
+  if (hidden) {
+    session.capabilities.groupMembersShown = false;
+    return 'the target does not show Group members when read: Ferry keeps its own record of the members it wrote';
+  }
+  if (shown.length > 0) session.capabilities.groupMembersShown = true;
+  const { toAdd: missing, toRemove: unexpected } = memberDelta(shown, members.ids);
+  if (missing.length === 0 && unexpected.length === 0) return null;
   const problems = [
     missing.length > 0 ? `${missing.length} of ${members.ids.length} members are missing (${sample(missing)})` : null,
     unexpected.length > 0 ? `${unexpected.length} members that should have been removed are still there (${sample(unexpected)})` : null,
@@ -163,9 +198,12 @@ async function upsertGroup(session: ScimSession, remoteIds: RemoteIdLookup, requ
     if (current) steps.push(`adopted existing ${describe(current)} by ${config.groupMatchAttribute}`);
   }
   let wrote = false;
+  let held: { ids: string[]; fromRecord: boolean } | null = null;
   if (!current) {
     try {
-      current = await createGroup(session, groups, group, desired, members);
+      const { created, held: sent } = await createGroup(session, groups, group, desired, members);
+      current = created;
+      held = { ids: sent, fromRecord: false };
       steps.push(`created ${describe(current)}`);
       wrote = true;
     } catch (error) {
@@ -174,17 +212,20 @@ async function upsertGroup(session: ScimSession, remoteIds: RemoteIdLookup, requ
       steps.push(`adopted existing ${describe(current)} after a uniqueness conflict`);
     }
   }
-  const changes = await updateGroup(session, groups, group, current, desired, members);
+  held ??= await heldMembers(session, group, current);
+  if (held.fromRecord) steps.push(`members as Ferry last wrote them (${countMembers(held.ids.length)}; the target shows none)`);
+  const changes = await updateGroup(session, groups, group, current, held.ids, desired, members);
   if (changes.length > 0) {
     steps.push(`updated ${describe(current)}: ${changes.join(', ')}`);
     wrote = true;
   } else if (!wrote) {
     steps.push(`${describe(current)} already up to date`);
   }
-  if (wrote) await verifyMembers(groups, group, current.resource.id, members);
+  const unchecked = wrote ? await verifyMembers(session, groups, group, current.resource.id, members) : null;
   steps.push(`holds ${countMembers(members.ids.length)}`);
+  if (unchecked) steps.push(unchecked);
   if (members.unresolved > 0) steps.push(`skipped ${countMembers(members.unresolved)} without a User on this target yet`);
-  return { remoteId: current.resource.id, detail: steps.join('; ') };
+  return { remoteId: current.resource.id, detail: steps.join('; '), members: members.ids };
 }
 
 async function deleteGroup(session: ScimSession, request: ProvisionRequest, group: GroupPayload): Promise<ProvisionResult> {

@@ -85,7 +85,7 @@ function emailType(type: string): string {
   return 'other';
 }
 
-function emails(person: PersonPayload): ScimValue[] {
+function emails(person: PersonPayload, primaryOnly: boolean): ScimValue[] {
   const seen = new Set<string>();
   const unique = person.emailAddresses.filter((email) => {
     const key = email.mail.trim().toLowerCase();
@@ -95,6 +95,8 @@ function emails(person: PersonPayload): ScimValue[] {
   });
   // SCIM allows one primary: the official address, else the first.
   const primary = unique.find((email) => sameType(email.type, 'OFFICIAL')) ?? unique[0];
+  // primaryEmailOnly: services that take one address per User get the primary one alone.
+  if (primaryOnly) return primary ? [compact({ value: primary.mail.trim(), type: emailType(primary.type), primary: true })] : [];
   return unique.map((email) => compact({ value: email.mail.trim(), type: emailType(email.type), primary: email === primary ? true : undefined }));
 }
 
@@ -170,7 +172,7 @@ function userAttributeValue(attribute: UserAttribute, config: ScimConfig, person
     case 'nickName':
       return trimmed(preferredName(person)?.given);
     case 'emails':
-      return emails(person);
+      return emails(person, config.primaryEmailOnly);
     case 'phoneNumbers':
       return phoneNumbers(person);
     case 'addresses':

@@ -12,7 +12,7 @@ import { ScimClient } from './client';
 import { SCIM_SECRET_FIELDS, scimConfigSchema, type ScimConfig } from './config';
 import { ResourceEndpoint, type ScimSession } from './endpoint';
 import { provisioningError } from './errors';
-import { provisionGroup } from './groups';
+import { membersShown, provisionGroup } from './groups';
 import { memberIdsOf, stringAttribute, subjectIdOf, type ScimObject } from './mapping';
 import { provisionUser } from './users';
 import { renderResource } from './render';
@@ -34,6 +34,7 @@ async function openSession(ctx: Context): Promise<ScimSession> {
     client,
     capabilities: await capabilities.get(ctx.targetId, ctx.config.baseUrl, client, ctx.logger),
     logger: ctx.logger,
+    writtenMembers: ctx.writtenMembers,
   };
 }
 
@@ -77,8 +78,14 @@ async function readBack(ctx: Context, subjectType: SubjectType, remoteId: string
     if (!held) return { exists: false, detail: `no ${endpoint.kind} ${remoteId} on the target` };
     const attributes = readBackAttributes(subjectType, held.resource);
     const label = subjectType === SubjectType.PERSON ? attributes.userName[0] : attributes.displayName[0];
+    // A server that hides Group members: what Ferry wrote stands for what it holds (nothing else can be known).
+    const groupId = subjectType === SubjectType.GROUP ? subjectIdOf(held.resource) : null;
+    const fromRecord = groupId !== null && ctx.writtenMembers !== undefined && attributes.members.length === 0 && membersShown(session) !== true;
+    if (fromRecord) attributes.members = await ctx.writtenMembers!.of(groupId);
     const state =
-      subjectType === SubjectType.PERSON ? (attributes.active[0] === 'false' ? 'inactive' : 'active') : `${attributes.members.length} members`;
+      subjectType === SubjectType.PERSON
+        ? attributes.active[0] === 'false' ? 'inactive' : 'active'
+        : `${attributes.members.length} members${fromRecord ? ' (as Ferry wrote them: the target does not show members)' : ''}`;
     return { exists: true, detail: `${endpoint.kind} ${label ?? remoteId} (${remoteId}), ${state}`, attributes };
   } catch (error) {
     throw provisioningError(error, `read of ${subjectType.toLowerCase()} ${remoteId}`, client.origin);
@@ -125,7 +132,7 @@ export const scimPlugin: ProvisionerPlugin<ScimConfig> = {
       const session = await openSession(ctx);
       const result =
         subject.subjectType === 'PERSON'
-          ? await provisionUser(session, request, subject)
+          ? await provisionUser(session, ctx.remoteIds, request, subject)
           : await provisionGroup(session, ctx.remoteIds, request, subject);
       ctx.logger.debug({ target: ctx.targetName, action, subjectId: subject.id, remoteId: result.remoteId }, result.detail);
       return result;

@@ -1,10 +1,10 @@
-import { ProvisioningAction } from '../../provisioning/actions';
+import { ProvisioningAction, SubjectType } from '../../provisioning/actions';
 import type { PersonPayload } from '../../provisioning/payload';
-import { PersonStatus } from '../../registry/enums';
-import { PermanentProvisioningError, type ProvisionRequest, type ProvisionResult } from '../plugin';
+import { ACTIVE_MEMBER_STATUSES, PersonStatus } from '../../registry/enums';
+import { PermanentProvisioningError, type ProvisionRequest, type ProvisionResult, type RemoteIdLookup } from '../plugin';
 import { ResourceEndpoint, type Held, type ScimSession } from './endpoint';
 import { isStatus } from './errors';
-import { stringAttribute, USER_SCHEMA, userNameOf, userResource, type DesiredResource } from './mapping';
+import { memberIdsOf, memberValue, stringAttribute, USER_SCHEMA, userNameOf, userResource, type DesiredResource } from './mapping';
 import { replacement } from './patch';
 
 function usersOf(session: ScimSession): ResourceEndpoint {
@@ -33,7 +33,43 @@ async function adoptAfterConflict(users: ResourceEndpoint, person: PersonPayload
   return holder;
 }
 
-async function upsertUser(session: ScimSession, request: ProvisionRequest, person: PersonPayload): Promise<ProvisionResult> {
+/**
+ * A User that got a new id (created again after it vanished, or created after a first attempt
+ * failed while its groups were written without it) is in none of its groups: SCIM groups list
+ * members by id. It is added to each of its groups that is on the target; the group's own next
+ * write would otherwise leave it out until the group changed. Returns the groups it was added to.
+ */
+async function addToGroups(session: ScimSession, remoteIds: RemoteIdLookup, person: PersonPayload, userId: string): Promise<string[]> {
+  // Groups list active members only (README, status rules).
+  if (!ACTIVE_MEMBER_STATUSES.has(person.status)) return [];
+  const groupIds = [...new Set(person.memberships.filter((membership) => membership.member).map((membership) => membership.groupId))];
+  if (groupIds.length === 0) return [];
+  const onTarget = await remoteIds.getMany(SubjectType.GROUP, groupIds);
+  const groups = new ResourceEndpoint(session, '/Groups', 'Group');
+  const added: string[] = [];
+  for (const [groupId, groupRemoteId] of onTarget) {
+    try {
+      if (session.capabilities.patch) {
+        // Adding a member that is already there changes nothing (RFC 7644 3.5.2.1).
+        await groups.patch(groupRemoteId, [{ op: 'add', path: 'members', value: [memberValue(userId)] }], null);
+      } else {
+        const current = await groups.read(groupRemoteId);
+        if (!current) continue;
+        const members = memberIdsOf(current.resource);
+        if (!members.includes(userId)) await groups.replace(groupRemoteId, { ...current.resource, members: [...members, userId].map(memberValue) }, current.version);
+      }
+      added.push(groupId);
+    } catch (error) {
+      // The Group vanished: its own next write creates it again, with this User.
+      if (!isStatus(error, 404)) throw error;
+    }
+  }
+  return added;
+}
+
+const countGroups = (count: number) => `${count} group${count === 1 ? '' : 's'}`;
+
+async function upsertUser(session: ScimSession, remoteIds: RemoteIdLookup, request: ProvisionRequest, person: PersonPayload): Promise<ProvisionResult> {
   const { config } = session;
   const userName = userNameOf(config, person);
   if (!userName) {
@@ -58,20 +94,27 @@ async function upsertUser(session: ScimSession, request: ProvisionRequest, perso
     }
     if (current) steps.push(`adopted existing ${describe(current)} by ${config.userMatchAttribute}`);
   }
+  let created = false;
   if (!current) {
     try {
-      const created = await users.create(replacement(null, desired));
-      steps.push(`created ${describe(created)}`);
-      return { remoteId: created.resource.id, detail: steps.join('; ') };
+      current = await users.create(replacement(null, desired));
+      created = true;
+      steps.push(`created ${describe(current)}`);
     } catch (error) {
       if (!isStatus(error, 409)) throw error;
       current = await adoptAfterConflict(users, person, userName, error);
       steps.push(`adopted existing ${describe(current)} after a uniqueness conflict`);
     }
   }
-  const changes = await users.updateAttributes(current, desired);
-  steps.push(changes.length > 0 ? `updated ${describe(current)}: ${changes.join(', ')}` : `${describe(current)} already up to date`);
-  return { remoteId: current.resource.id, detail: steps.join('; ') };
+  if (!created) {
+    const changes = await users.updateAttributes(current, desired);
+    steps.push(changes.length > 0 ? `updated ${describe(current)}: ${changes.join(', ')}` : `${describe(current)} already up to date`);
+  }
+  const userId = current.resource.id;
+  // A User under an id Ferry did not have for the person is in none of the person's groups yet.
+  const addedToGroups = userId !== request.remoteId ? await addToGroups(session, remoteIds, person, userId) : [];
+  if (addedToGroups.length > 0) steps.push(`added to ${countGroups(addedToGroups.length)} it belongs to`);
+  return { remoteId: userId, detail: steps.join('; '), addedToGroups };
 }
 
 const DEACTIVATED: DesiredResource = { schemas: [USER_SCHEMA], values: { active: false }, managed: ['active'] };
@@ -94,8 +137,8 @@ async function deprovisionUser(session: ScimSession, request: ProvisionRequest, 
   return { remoteId: id, detail: changes.length > 0 ? `deactivated ${describe(current)}` : `${describe(current)} was already inactive` };
 }
 
-export async function provisionUser(session: ScimSession, request: ProvisionRequest, person: PersonPayload): Promise<ProvisionResult> {
+export async function provisionUser(session: ScimSession, remoteIds: RemoteIdLookup, request: ProvisionRequest, person: PersonPayload): Promise<ProvisionResult> {
   // A non-provisionable status arrives as a skeleton, whatever the action: always deprovision.
   if (person.skeleton || request.action === ProvisioningAction.PERSON_DELETED) return deprovisionUser(session, request, person);
-  return upsertUser(session, request, person);
+  return upsertUser(session, remoteIds, request, person);
 }

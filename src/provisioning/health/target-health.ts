@@ -186,5 +186,8 @@ export function fenced<T>(context: TargetContext<T>, fence: CallFence): TargetCo
       getMany: async (subjectType, subjectIds) => (fence.check(), lookups.getMany(subjectType, subjectIds)),
       holderOfKey: async (subjectType, remoteKey) => (fence.check(), lookups.holderOfKey(subjectType, remoteKey)),
     },
+    writtenMembers: context.writtenMembers && {
+      of: async (groupId) => (fence.check(), context.writtenMembers!.of(groupId)),
+    },
   };
 }

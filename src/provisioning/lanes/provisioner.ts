@@ -23,6 +23,7 @@ import { GroupSelection, type ProvisioningTarget } from '../provisioning-target.
 import { fenced, TargetHealth } from '../health/target-health';
 import { inChildSpan } from '../../observability/spans';
 import { ClaimWriter } from './claims';
+import { recordMembers, writtenMembers, type MembersRecord } from './written-members';
 import { deleteOf, effectiveAction, isDelete } from './decisions';
 
 /** One subject for one target, as any caller asks for it (lane, job, explicit request, fix). */
@@ -149,6 +150,7 @@ export class Provisioner {
     if (calls.length === 0) return events;
 
     const settledClaims: { subjectType: SubjectType; subjectId: string }[] = [];
+    const memberRecords: MembersRecord[] = [];
     const outcomes: Outcome[] = [];
     let plugin: ProvisionerPlugin;
     let context: TargetContext<unknown>;
@@ -215,6 +217,10 @@ export class Provisioner {
         event.outcome = ProvisioningOutcome.SUCCEEDED;
         event.detail = reason ? `${reason}: ${result.detail}` : result.detail;
         if (claimed.has(key(subject))) settledClaims.push({ subjectType: SubjectType[subject.subjectType], subjectId: subject.id });
+        if (subject.subjectType === 'GROUP' && (!result.remoteId || result.members !== undefined)) {
+          memberRecords.push({ groupId: subject.id, members: result.remoteId ? (result.members ?? []) : null });
+        }
+        for (const groupId of result.remoteId ? (result.addedToGroups ?? []) : []) memberRecords.push({ groupId, added: result.remoteId! });
       } else {
         // A permanent failure says the claimed object was not created; a transient one may hide a
         // create the target applied, so its claim stays for the next attempt.
@@ -227,6 +233,7 @@ export class Provisioner {
     });
     await this.writeStates(em, outcomes);
     await this.settleClaims(em, target.id, settledClaims);
+    await recordMembers(em, target.id, memberRecords);
     return events;
   }
 
@@ -443,6 +450,7 @@ export class Provisioner {
         organizationId: target.organization.id,
         config,
         remoteIds: this.remoteIds(em, target.id),
+        writtenMembers: writtenMembers(em, target.id),
         logger: this.logger.child({ target: target.name }),
         outbound: this.plugins.outbound,
       },

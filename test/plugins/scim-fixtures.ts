@@ -16,6 +16,8 @@ const LOOPBACK_POLICY = new OutboundPolicy('127.0.0.0/8,::1/128');
 export interface ScimTestTarget {
   ctx: TargetContext<ScimConfig>;
   state: MemoryRemoteIds;
+  /** The members recorded from results, per group id, as the provisioner records them. */
+  written: Map<string, Set<string>>;
   /** Calls the plugin as the engine would: with the stored remote id, storing the result's. */
   provision(action: ProvisioningAction, subject: PersonPayload | GroupPayload): Promise<ProvisionResult>;
   remoteId(subject: PersonPayload | GroupPayload): Promise<string | null>;
@@ -30,6 +32,7 @@ const typeOf = (subject: PersonPayload | GroupPayload) => (subject.subjectType =
 export function scimTarget(server: Pick<ScimServer, 'url' | 'token'>, overrides: Record<string, unknown> = {}): ScimTestTarget {
   const config = scimPlugin.configSchema.parse({ baseUrl: server.url, bearerToken: server.token, timeoutMs: 3000, ...overrides });
   const state = new MemoryRemoteIds();
+  const written = new Map<string, Set<string>>();
   const ctx: TargetContext<ScimConfig> = {
     targetId: randomUUID(),
     targetName: 'test SCIM service',
@@ -39,15 +42,20 @@ export function scimTarget(server: Pick<ScimServer, 'url' | 'token'>, overrides:
     logger,
     // The test servers listen on loopback.
     outbound: LOOPBACK_POLICY,
+    writtenMembers: { of: async (groupId) => [...(written.get(groupId) ?? [])].sort() },
   };
   openTargets.push(ctx.targetId);
   return {
     ctx,
     state,
+    written,
     async provision(action, subject) {
       const remoteId = await state.get(typeOf(subject), subject.id);
       const result = await scimPlugin.provision(ctx, { action, subject, remoteId });
       state.set(typeOf(subject), subject.id, result.remoteId);
+      if (subject.subjectType === 'GROUP' && !result.remoteId) written.delete(subject.id);
+      else if (subject.subjectType === 'GROUP' && result.members) written.set(subject.id, new Set(result.members));
+      for (const groupId of result.addedToGroups ?? []) written.set(groupId, new Set([...(written.get(groupId) ?? []), result.remoteId!]));
       return result;
     },
     remoteId: (subject) => state.get(typeOf(subject), subject.id),

@@ -420,6 +420,31 @@ describe('SCIM provisioner against a real SCIM server (SCIMMY)', () => {
       assert.match(error.message, /30 of 150 members are missing/);
       assert.match(error.message, /read back after provisioning/);
     });
+
+    it('reports the members it wrote with each result, and takes a Group emptied behind its back for what groupMembersInReads says', async () => {
+      // A Group emptied on the server reads like a Group on a server that hides members.
+      const emptied = async (overrides: Record<string, unknown>) => {
+        const target = scimTarget(server, overrides);
+        const people = seedPeople(target, 3);
+        const team = group(unique('team'), memberOf(people));
+        const created = await target.provision(A.GROUP_ADDED, team);
+        const ids = (await Promise.all(people.map((p) => target.remoteId(p)))) as string[];
+        assert.deepEqual([...(created.members ?? [])].sort(), [...ids].sort(), 'the result names the members written');
+        server.groups.get(created.remoteId!)!.members = [];
+        await scimPlugin.close!(target.ctx.targetId); // a new process: nothing learnt about the server yet
+        const result = await target.provision(A.GROUP_UPDATED, { ...team, members: memberOf(people.slice(1)) });
+        return { result, held: memberIds(server.groups.get(created.remoteId!)), ids };
+      };
+      // "shown": the read is the truth: the two who should be members are added again.
+      const shown = await emptied({ groupMembersInReads: 'shown' });
+      assert.deepEqual(shown.held, shown.ids.slice(1).sort());
+      assert.match(shown.result.detail, /added 2 members/);
+      // "hidden": Ferry's record is the truth: the one who left is removed, nobody is added.
+      const hidden = await emptied({ groupMembersInReads: 'hidden' });
+      assert.deepEqual(hidden.held, []);
+      assert.match(hidden.result.detail, /members as Ferry last wrote them \(3 members; the target shows none\); updated .*: removed 1 member/);
+      assert.match(hidden.result.detail, /does not show Group members when read/);
+    });
   });
 
   describe('a server without PATCH', () => {

@@ -1,29 +1,8 @@
-import { IsEnum, IsOptional, IsUUID } from 'class-validator';
-import { Arg, Args, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../api/context';
 import { Connection, PageArgs } from '../common/pagination';
-import { IsLabel } from '../common/validation';
 import { ApiToken, Role } from './api-token.entity';
-
-@InputType()
-class CreateApiTokenInput {
-  @Field()
-  @IsLabel()
-  name: string;
-
-  @Field(() => Role)
-  @IsEnum(Role)
-  role: Role;
-
-  @Field(() => ID, { nullable: true, description: 'Required for ORG_ADMIN and ORG_READER tokens.' })
-  @IsOptional()
-  @IsUUID()
-  organizationId?: string | null;
-
-  @Field(() => Date, { nullable: true, description: 'When the token stops working (in the future); null: never.' })
-  @IsOptional()
-  expiresAt?: Date | null;
-}
+import { CreateApiTokenInput } from './api-token.inputs';
 
 @ObjectType()
 class CreateApiTokenPayload {

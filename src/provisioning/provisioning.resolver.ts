@@ -1,5 +1,5 @@
 import { IsEnum, IsOptional, IsUUID } from 'class-validator';
-import { Arg, Args, ArgsType, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Args, ArgsType, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { Connection, PageArgs } from '../common/pagination';
 import type { RequestContext } from '../api/context';
 import { Payload, toPayload } from '../api/payload';
@@ -8,21 +8,7 @@ import { SubjectType } from './actions';
 import { ProvisionedState, ProvisioningStatus } from './provisioned-state.entity';
 import { ProvisioningEvent, ProvisioningOutcome } from './provisioning-event.entity';
 import { ProvisioningTarget } from './provisioning-target.entity';
-
-@InputType()
-class ProvisionInput {
-  @Field(() => ID)
-  @IsUUID()
-  targetId: string;
-
-  @Field(() => SubjectType)
-  @IsEnum(SubjectType)
-  subjectType: SubjectType;
-
-  @Field(() => ID)
-  @IsUUID()
-  subjectId: string;
-}
+import { ProvisionInput } from './provisioning.inputs';
 
 @ObjectType({ description: "A subject's standing on one target." })
 class TargetProvisioningStatus {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import madge from 'madge';
@@ -42,5 +43,18 @@ describe('architecture: imports', () => {
     const withoutActor = services.filter((file) => file !== 'registry/catalog.service.ts' && !imports[file].includes('auth/actor.ts'));
     assert.deepEqual(withoutActor, []);
     assert.deepEqual(Object.keys(imports).filter((file) => file.endsWith('.api.ts')), [], 'one name for one role');
+  });
+
+  it('keeps every GraphQL input type in a *.inputs.ts file (types that are input and output at once aside)', async () => {
+    const files = Object.keys((await graph()).obj());
+    const misplaced: string[] = [];
+    for (const file of files.filter((name) => !name.endsWith('.inputs.ts'))) {
+      const text = await readFile(path.join(root, 'src', file), 'utf8');
+      // A class decorated @InputType(...) and not also @ObjectType(...) (the data filters are both).
+      for (const match of text.matchAll(/@InputType\([^\n]*\)\n(@ObjectType)?[^\n]*?class (\w+)/g)) {
+        if (!match[1]) misplaced.push(`${file}: ${match[2]}`);
+      }
+    }
+    assert.deepEqual(misplaced, []);
   });
 });

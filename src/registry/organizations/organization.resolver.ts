@@ -1,12 +1,10 @@
-import { IsEnum, IsOptional, IsUUID } from 'class-validator';
-import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../api/context';
 import { Connection, PageArgs } from '../../common/pagination';
 import { DeletePayload, Payload, toDeletePayload, toPayload } from '../../api/payload';
-import { IsFreeText, IsLabel, NotNullWhenGiven } from '../../common/validation';
-import { RecordStatus } from '../enums';
 import { Cou } from './cou.entity';
 import { Organization } from './organization.entity';
+import { CreateCouInput, CreateOrganizationInput, UpdateCouInput, UpdateOrganizationInput } from './organization.inputs';
 
 @ObjectType()
 class OrganizationConnection extends Connection(Organization) {}
@@ -19,80 +17,6 @@ class CouConnection extends Connection(Cou) {}
 
 @ObjectType()
 class CouPayload extends Payload(Cou, 'cou') {}
-
-@InputType()
-class CreateOrganizationInput {
-  @Field()
-  @IsLabel()
-  name: string;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @IsFreeText()
-  description?: string | null;
-
-  @Field(() => RecordStatus, { nullable: true })
-  @IsOptional()
-  @IsEnum(RecordStatus)
-  status?: RecordStatus;
-}
-
-@InputType()
-class UpdateOrganizationInput {
-  @Field({ nullable: true })
-  @NotNullWhenGiven()
-  @IsLabel()
-  name?: string;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @IsFreeText()
-  description?: string | null;
-
-  @Field(() => RecordStatus, { nullable: true })
-  @NotNullWhenGiven()
-  @IsEnum(RecordStatus)
-  status?: RecordStatus;
-}
-
-@InputType()
-class CreateCouInput {
-  @Field(() => ID)
-  @IsUUID()
-  organizationId: string;
-
-  @Field()
-  @IsLabel()
-  name: string;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @IsFreeText()
-  description?: string | null;
-
-  @Field(() => ID, { nullable: true, description: 'The parent unit, of the same organisation; left out or null: a top-level unit.' })
-  @IsOptional()
-  @IsUUID()
-  parentId?: string | null;
-}
-
-@InputType()
-class UpdateCouInput {
-  @Field({ nullable: true })
-  @NotNullWhenGiven()
-  @IsLabel()
-  name?: string;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @IsFreeText()
-  description?: string | null;
-
-  @Field(() => ID, { nullable: true, description: 'null makes it a top-level unit.' })
-  @IsOptional()
-  @IsUUID()
-  parentId?: string | null;
-}
 
 @Resolver(() => Organization)
 export class OrganizationResolver {

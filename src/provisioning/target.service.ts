@@ -77,7 +77,10 @@ const MAX_CONFIG_JSON_LENGTH = 64 * 1024;
  * composition root connects the reconciliation jobs). A process that stops before telling it is
  * covered at start, when every scheduled target's next run is queued again (idempotent).
  */
-export type ScheduleChanged = (target: ProvisioningTarget) => Promise<void>;
+export type ScheduleChanged = (target: ScheduledTarget) => Promise<void>;
+
+/** What the reconciliation jobs need of a target to schedule it (a deleted target: no schedule). */
+export type ScheduledTarget = Pick<ProvisioningTarget, 'id' | 'organization' | 'reconcileSchedule' | 'mode'>;
 
 /**
  * Provisioning targets: where Ferry pushes the registry, with each target's plugin configuration.
@@ -147,21 +150,25 @@ export class TargetService {
   }
 
   /** The change is committed whatever happens here: a failure is logged, and the next start schedules it. */
-  private async tellScheduleChanged(actor: Actor, target: ProvisioningTarget): Promise<void> {
+  private async tellScheduleChanged(actor: Actor, target: ScheduledTarget): Promise<void> {
     await this.scheduleChanged(target).catch((error) => actor.logger.warn({ err: error, targetId: target.id }, 'could not schedule the reconciliation'));
   }
 
   /** The target's provisioned states go with it (database cascade), and so do its claims. */
   async delete(actor: Actor, id: string): Promise<WriteResult<string>> {
     let plugin = '';
+    let scheduled: ScheduledTarget | null = null;
     const result = await inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
       const target = await findWritable(em, actor.principal, ProvisioningTarget, id);
       plugin = target.plugin;
+      // Its waiting scheduled reconciliation goes with it.
+      if (target.reconcileSchedule) scheduled = { id: target.id, organization: target.organization, reconcileSchedule: null, mode: target.mode };
       await em.execute('delete from provisioning_claim where target_id = ?', [target.id]);
       em.remove(target);
       return target.id;
     });
     await this.releaseConnections(actor, result.value, plugin);
+    if (scheduled) await this.tellScheduleChanged(actor, scheduled);
     return result;
   }
 

@@ -85,8 +85,8 @@ export class Reconciler {
 
   /**
    * The target's schedule was set, changed or removed: its waiting scheduled run is cancelled and
-   * the next one queued from the schedule as it is now (none when it was removed or the target is
-   * disabled).
+   * the next one queued from the schedule as it is now (none when it was removed, or the target is
+   * disabled or deleted).
    */
   async reschedule(target: Pick<ProvisioningTarget, 'id' | 'reconcileSchedule' | 'organization' | 'mode'>): Promise<void> {
     const waiting = await this.jobs.list({ name: RECONCILE_JOB, organizationId: target.organization.id, targetId: target.id, state: JobState.QUEUED, limit: 100 });

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CancelProvisioningJobDocument, CreateProvisioningTargetDocument, UpdateProvisioningTargetDocument } from '../../src/client/generated/graphql';
+import {
+  CancelProvisioningJobDocument,
+  CreateProvisioningTargetDocument,
+  DeleteProvisioningTargetDocument,
+  UpdateProvisioningTargetDocument,
+} from '../../src/client/generated/graphql';
 import { nextRun } from '../../src/common/cron';
 import { allJobs } from '../support/events';
 import { startTestFerry, type TestFerry } from '../support/ferry';
@@ -58,5 +63,9 @@ describe('scheduled reconciliation', () => {
     await t.stop();
     t = await startTestFerry({ DATABASE_URL: t.databaseUrl });
     assert.deepEqual(await waitingRuns(t.admin, organization.id, target.id), [nextRun(daily).toISOString()], 'queued again at start');
+
+    // A deleted target's scheduled run goes with it.
+    await t.admin.ok(DeleteProvisioningTargetDocument, { id: target.id });
+    assert.deepEqual(await waitingRuns(t.admin, organization.id, target.id), [], 'no run left for a deleted target');
   });
 });

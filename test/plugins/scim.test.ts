@@ -472,6 +472,26 @@ describe('SCIM provisioner against a real SCIM server (SCIMMY)', () => {
       assert.equal(server.requestsTo('GET', '/ServiceProviderConfig').length, 1, 'read once for the target');
     });
 
+    it('puts a User created again back in its groups by PUT', async () => {
+      server.behaviour.patch = false;
+      const target = scimTarget(server);
+      const [other] = seedPeople(target, 1);
+      const team = group(unique('team'), memberOf([other]));
+      const { remoteId: groupId } = await target.provision(A.GROUP_ADDED, team);
+      const membership = { groupId: team.id, groupName: team.name, groupType: team.groupType, member: true, owner: false, groupIdentifiers: [] };
+      const someone = person(unique('again'), { memberships: [membership] });
+      target.state.set(SubjectType.PERSON, someone.id, 'vanished-user-id');
+
+      const result = await target.provision(A.PERSON_UPDATED, someone);
+      assert.match(result.detail, /was gone; created .*; added to 1 group it belongs to/);
+      assert.deepEqual(result.addedToGroups, [team.id]);
+      assert.equal(server.requestsTo('PATCH', '/Groups').length, 0);
+      const [put] = server.requestsTo('PUT', `/Groups/${groupId}`);
+      assert.equal(put.body.id, undefined, 'server-assigned attributes are not sent back');
+      assert.deepEqual(memberIds(server.groups.get(groupId!)), [(await target.remoteId(other))!, result.remoteId!].sort());
+      assert.equal(server.groups.get(groupId!)!.displayName, team.name, 'the Group is otherwise as it was');
+    });
+
     it('refuses, before writing anything, a group larger than one request may carry', async () => {
       server.behaviour.patch = false;
       server.behaviour.maxMembersPerRequest = 100;

@@ -1,9 +1,10 @@
+import { counted } from '../../common/text';
 import { ProvisioningAction, SubjectType } from '../../provisioning/actions';
 import type { GroupPayload } from '../../provisioning/payload';
 import { PermanentProvisioningError, type ProvisionRequest, type ProvisionResult, type RemoteIdLookup } from '../plugin';
 import { ResourceEndpoint, type Held, type ScimSession } from './endpoint';
 import { isStatus } from './errors';
-import { groupDisplayName, groupResource, memberIdsOf, memberValue, stringAttribute, subjectIdOf, type DesiredResource } from './mapping';
+import { groupDisplayName, groupResource, memberIdsOf, memberValue, stringAttribute, subjectIdOf, type DesiredResource, type ScimObject } from './mapping';
 import { attributeOperations, membershipBatches, replacement } from './patch';
 
 interface DesiredMembers {
@@ -21,7 +22,7 @@ function sample(ids: string[]): string {
   return ids.length > SAMPLE_SIZE ? `${shown} and ${ids.length - SAMPLE_SIZE} more` : shown;
 }
 
-const countMembers = (count: number) => `${count} member${count === 1 ? '' : 's'}`;
+const countMembers = (count: number) => counted(count, 'member');
 
 function groupsOf(session: ScimSession): ResourceEndpoint {
   return new ResourceEndpoint(session, '/Groups', 'Group');
@@ -83,7 +84,7 @@ async function createGroup(session: ScimSession, groups: ResourceEndpoint, group
 }
 
 /** Whether Group reads show members: as configured (groupMembersInReads), else as learnt (null: not known yet). */
-export function membersShown(session: Pick<ScimSession, 'config' | 'capabilities'>): boolean | null {
+function membersShown(session: Pick<ScimSession, 'config' | 'capabilities'>): boolean | null {
   if (session.config.groupMembersInReads === 'shown') return true;
   if (session.config.groupMembersInReads === 'hidden') return false;
   return session.capabilities.groupMembersShown;
@@ -95,14 +96,14 @@ export function membersShown(session: Pick<ScimSession, 'config' | 'capabilities
  * is taken to hold what Ferry last wrote to it (its record; see ProvisionResult.members): without
  * that, a member removed in Ferry would never be removed there.
  */
-async function heldMembers(session: ScimSession, group: GroupPayload, current: Held): Promise<{ ids: string[]; fromRecord: boolean }> {
-  const shown = memberIdsOf(current.resource);
+export async function heldMembers(session: ScimSession, groupId: string, resource: ScimObject): Promise<{ ids: string[]; fromRecord: boolean }> {
+  const shown = memberIdsOf(resource);
   if (shown.length > 0 && membersShown(session) !== false) {
     session.capabilities.groupMembersShown = true;
     return { ids: shown, fromRecord: false };
   }
   if (membersShown(session) === true || !session.writtenMembers) return { ids: shown, fromRecord: false };
-  const written = await session.writtenMembers.of(group.id);
+  const written = await session.writtenMembers.of(groupId);
   return { ids: written, fromRecord: written.length > 0 };
 }
 
@@ -141,7 +142,7 @@ async function updateGroup(
   for (const operations of batches) {
     version = await groups.patch(current.resource.id, operations, version);
   }
-  return [...changes, `in ${batches.length} PATCH request${batches.length === 1 ? '' : 's'}`];
+  return [...changes, `in ${counted(batches.length, 'PATCH request')}`];
 }
 
 /**
@@ -212,7 +213,7 @@ async function upsertGroup(session: ScimSession, remoteIds: RemoteIdLookup, requ
       steps.push(`adopted existing ${describe(current)} after a uniqueness conflict`);
     }
   }
-  held ??= await heldMembers(session, group, current);
+  held ??= await heldMembers(session, group.id, current.resource);
   if (held.fromRecord) steps.push(`members as Ferry last wrote them (${countMembers(held.ids.length)}; the target shows none)`);
   const changes = await updateGroup(session, groups, group, current, held.ids, desired, members);
   if (changes.length > 0) {

@@ -12,7 +12,7 @@ import { ScimClient } from './client';
 import { SCIM_SECRET_FIELDS, scimConfigSchema, type ScimConfig } from './config';
 import { ResourceEndpoint, type ScimSession } from './endpoint';
 import { provisioningError } from './errors';
-import { membersShown, provisionGroup } from './groups';
+import { heldMembers, provisionGroup } from './groups';
 import { memberIdsOf, stringAttribute, subjectIdOf, type ScimObject } from './mapping';
 import { provisionUser } from './users';
 import { renderResource } from './render';
@@ -78,10 +78,12 @@ async function readBack(ctx: Context, subjectType: SubjectType, remoteId: string
     if (!held) return { exists: false, detail: `no ${endpoint.kind} ${remoteId} on the target` };
     const attributes = readBackAttributes(subjectType, held.resource);
     const label = subjectType === SubjectType.PERSON ? attributes.userName[0] : attributes.displayName[0];
-    // A server that hides Group members: what Ferry wrote stands for what it holds (nothing else can be known).
+    // A server that hides Group members: what Ferry wrote stands for what it holds (nothing else
+    // can be known), decided as provisioning decides it.
     const groupId = subjectType === SubjectType.GROUP ? subjectIdOf(held.resource) : null;
-    const fromRecord = groupId !== null && ctx.writtenMembers !== undefined && attributes.members.length === 0 && membersShown(session) !== true;
-    if (fromRecord) attributes.members = await ctx.writtenMembers!.of(groupId);
+    const members = groupId !== null ? await heldMembers(session, groupId, held.resource) : null;
+    const fromRecord = members?.fromRecord ?? false;
+    if (members) attributes.members = members.ids;
     const state =
       subjectType === SubjectType.PERSON
         ? attributes.active[0] === 'false' ? 'inactive' : 'active'

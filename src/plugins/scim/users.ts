@@ -4,7 +4,8 @@ import { ACTIVE_MEMBER_STATUSES, PersonStatus } from '../../registry/enums';
 import { PermanentProvisioningError, type ProvisionRequest, type ProvisionResult, type RemoteIdLookup } from '../plugin';
 import { ResourceEndpoint, type Held, type ScimSession } from './endpoint';
 import { isStatus } from './errors';
-import { memberIdsOf, memberValue, stringAttribute, USER_SCHEMA, userNameOf, userResource, type DesiredResource } from './mapping';
+import { counted } from '../../common/text';
+import { GROUP_SCHEMA, memberIdsOf, memberValue, stringAttribute, USER_SCHEMA, userNameOf, userResource, type DesiredResource } from './mapping';
 import { replacement } from './patch';
 
 function usersOf(session: ScimSession): ResourceEndpoint {
@@ -39,6 +40,9 @@ async function adoptAfterConflict(users: ResourceEndpoint, person: PersonPayload
  * members by id. It is added to each of its groups that is on the target; the group's own next
  * write would otherwise leave it out until the group changed. Returns the groups it was added to.
  */
+/** A Group PUT that changes its members only: every other attribute as read. */
+const GROUP_MEMBERS_ONLY: DesiredResource = { schemas: [GROUP_SCHEMA], values: {}, managed: [] };
+
 async function addToGroups(session: ScimSession, remoteIds: RemoteIdLookup, person: PersonPayload, userId: string): Promise<string[]> {
   // Groups list active members only (README, status rules).
   if (!ACTIVE_MEMBER_STATUSES.has(person.status)) return [];
@@ -56,7 +60,9 @@ async function addToGroups(session: ScimSession, remoteIds: RemoteIdLookup, pers
         const current = await groups.read(groupRemoteId);
         if (!current) continue;
         const members = memberIdsOf(current.resource);
-        if (!members.includes(userId)) await groups.replace(groupRemoteId, { ...current.resource, members: [...members, userId].map(memberValue) }, current.version);
+        if (!members.includes(userId)) {
+          await groups.replace(groupRemoteId, replacement(current.resource, GROUP_MEMBERS_ONLY, { members: [...members, userId].map(memberValue) }), current.version);
+        }
       }
       added.push(groupId);
     } catch (error) {
@@ -66,8 +72,6 @@ async function addToGroups(session: ScimSession, remoteIds: RemoteIdLookup, pers
   }
   return added;
 }
-
-const countGroups = (count: number) => `${count} group${count === 1 ? '' : 's'}`;
 
 async function upsertUser(session: ScimSession, remoteIds: RemoteIdLookup, request: ProvisionRequest, person: PersonPayload): Promise<ProvisionResult> {
   const { config } = session;
@@ -113,7 +117,7 @@ async function upsertUser(session: ScimSession, remoteIds: RemoteIdLookup, reque
   const userId = current.resource.id;
   // A User under an id Ferry did not have for the person is in none of the person's groups yet.
   const addedToGroups = userId !== request.remoteId ? await addToGroups(session, remoteIds, person, userId) : [];
-  if (addedToGroups.length > 0) steps.push(`added to ${countGroups(addedToGroups.length)} it belongs to`);
+  if (addedToGroups.length > 0) steps.push(`added to ${counted(addedToGroups.length, 'group')} it belongs to`);
   return { remoteId: userId, detail: steps.join('; '), addedToGroups };
 }
 

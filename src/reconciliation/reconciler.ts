@@ -75,12 +75,20 @@ export class Reconciler {
 
   /** Schedules the target's next scheduled run (one waiting per target), if it has a schedule. */
   async schedule(target: Pick<ProvisioningTarget, 'id' | 'reconcileSchedule' | 'organization'>): Promise<void> {
-    if (!target.reconcileSchedule) return;
-    await this.jobs.enqueue(
-      RECONCILE_JOB,
-      { organizationId: target.organization.id, targetId: target.id, dryRun: false, confirmDeletions: false, trigger: 'SCHEDULED' } satisfies ReconcileJobData,
-      { dedupeOn: ['targetId', 'trigger'], runAt: nextRun(target.reconcileSchedule) },
+    await this.scheduleMany([target]);
+  }
+
+  /** schedule() for many targets: one dedupe lookup and one insert for the lot. */
+  private async scheduleMany(targets: Pick<ProvisioningTarget, 'id' | 'reconcileSchedule' | 'organization'>[]): Promise<void> {
+    const runs = targets.flatMap((target) =>
+      target.reconcileSchedule
+        ? [{
+            data: { organizationId: target.organization.id, targetId: target.id, dryRun: false, confirmDeletions: false, trigger: 'SCHEDULED' } satisfies ReconcileJobData,
+            runAt: nextRun(target.reconcileSchedule),
+          }]
+        : [],
     );
+    await this.jobs.enqueueMany(RECONCILE_JOB, runs, { dedupeOn: ['targetId', 'trigger'] });
   }
 
   /**
@@ -103,7 +111,7 @@ export class Reconciler {
     const targets = await this.orm.em
       .fork()
       .find(ProvisioningTarget, { reconcileSchedule: { $ne: null }, mode: { $ne: ProvisioningMode.DISABLED } }, { fields: ['id', 'reconcileSchedule', 'organization'] });
-    for (const target of targets) await this.schedule(target);
+    await this.scheduleMany(targets);
     return targets.length;
   }
 

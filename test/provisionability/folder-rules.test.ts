@@ -5,6 +5,7 @@ import {
   DeleteProvisioningAssignmentDocument,
   DeleteProvisioningTargetDocument,
   ProvisionableGroupsDocument,
+  type ProvisionableGroupsQuery,
   ProvisioningAssignmentsDocument,
   ProvisioningEventsDocument,
   SetFolderProvisioningDocument,
@@ -17,6 +18,8 @@ import { startTestFerry, type TestFerry } from '../support/ferry';
 import { uniqueName } from '../support/fixtures';
 import { recordingPlugin } from '../support/recording-plugin';
 import { RulesWorld } from './rules-world';
+import { GROUP_COLUMNS, insertRows, withClient } from '../bench/support/seed';
+import { v7 as uuidv7 } from 'uuid';
 
 describe('folder rules: which groups are provisionable on a target (spec 2.3)', () => {
   let t: TestFerry;
@@ -166,6 +169,47 @@ describe('folder rules: which groups are provisionable on a target (spec 2.3)', 
     );
     assert.deepEqual((await world.decision('m:sub:g', target)).metadata, { md_quota: 9 });
     assert.deepEqual((await world.decision('m:g', target)).metadata, { md_quota: 5 });
+  });
+
+  it('a full recalculation creating more answers than one insert carries stores each with its own folder\'s explanation and metadata', async () => {
+    // 12,000 groups (seeded directly: the change log is not what is tested) in three folders,
+    // interleaved, so every chunk of new answers mixes them.
+    const world = await RulesWorld.create(t);
+    const folders = { a: await world.folder('bulk:a'), b: await world.folder('bulk:b'), c: await world.folder('bulk:c') };
+    const target = await world.target({ mode: 'DISABLED' });
+    await world.markFolder(target, 'bulk:a', { provision: true, scope: 'ONE', metadata: { md_quota: 1 } });
+    await world.markFolder(target, 'bulk:b', { provision: true, scope: 'ONE', metadata: { md_quota: 2 } });
+    await world.markFolder(target, 'bulk:c', { provision: false, scope: 'ONE' });
+    const rows: unknown[][] = [];
+    for (let index = 0; index < 12000; index++) {
+      const folder = (['a', 'b', 'c'] as const)[index % 3];
+      rows.push([uuidv7(), world.organizationId, folders[folder], `g${index}`, `bulk:${folder}:g${index}`, 'ACTIVE', 'STANDARD', false]);
+    }
+    await withClient(t.databaseUrl, (client) => insertRows(client, 'group', GROUP_COLUMNS, rows));
+
+    const job = await world.fullRecalculation(target);
+    assert.equal(job.details.flipped, 8000);
+    const stored: ProvisionableGroupsQuery['provisionableGroups']['nodes'] = [];
+    let after: string | null = null;
+    for (;;) {
+      const result: ProvisionableGroupsQuery = await world.admin.ok(ProvisionableGroupsDocument, { targetId: target, first: 500, after });
+      stored.push(...result.provisionableGroups.nodes);
+      if (!result.provisionableGroups.pageInfo.hasNextPage) break;
+      after = result.provisionableGroups.pageInfo.endCursor ?? null;
+    }
+    assert.equal(stored.length, 8000, 'one answer per group that became provisionable, none for the blocked folder');
+    const wrong = stored.filter((row) => {
+      const folder = row.groupName.split(':')[1];
+      return (
+        !row.provisionable ||
+        row.decidingFolderId !== folders[folder as 'a' | 'b'] ||
+        row.explanation !== `folder bulk:${folder} (ONE, depth 1) provisions it` ||
+        JSON.stringify(row.metadata) !== JSON.stringify({ md_quota: folder === 'a' ? 1 : 2 })
+      );
+    });
+    assert.deepEqual(wrong.slice(0, 3), [], `${wrong.length} answers carry another folder's decision`);
+    assert.equal(new Set(stored.map((row) => row.groupId)).size, 8000);
+    assert.equal((await world.fullRecalculation(target)).details.flipped, 0, 'what was stored is what a second calculation decides');
   });
 
   it('R9, R11: deleted groups stop being provisionable; targets are independent', async () => {

@@ -360,6 +360,9 @@ const METADATA = '((?::text[])[d.metadata])::jsonb';
 /** New rows are sent in chunks of this many while the rest are decided (see Writes.sendIfFull); measured best of 2,500 / 5,000 / 10,000. */
 const CREATE_CHUNK = 5000;
 
+/** Changed answers up to this many are updated through the primary key's index (see Writes.flush). */
+const HIDDEN_KEYS = 10_000;
+
 /**
  * The answers that differ from the stored ones: new rows in inserts of CREATE_CHUNK rows each,
  * changed ones in one update by primary key, which also moves `provisionable_since` /
@@ -420,8 +423,11 @@ class Writes {
     await Promise.all(this.sent);
     if (this.changed.length > 0) {
       const { sql, params, selected } = this.changed.unnest(this.changedIds);
-      // By primary key, with the keys as an array too: the rows are found by index whatever the
-      // planner guesses of the unnest's size.
+      // By primary key, with the keys as an array too. Up to HIDDEN_KEYS of them the array is
+      // given as `array(select unnest(...))`, whose length the planner does not see: with a few
+      // thousand keys it would otherwise scan every answer of every target (12 of the 25 ms of
+      // 2,898 flips under a top folder in the bench); past that, a scan is the better plan.
+      const keys = this.changedIds.length <= HIDDEN_KEYS ? 'array(select unnest(?::uuid[]))' : '?::uuid[]';
       await sqlRows(this.em,
         `update group_provisionability p set updated_at = ?, group_name = d.group_name, provisionable = d.provisionable,
                 provisionable_since = case when d.provisionable and not p.provisionable then ?::timestamptz else p.provisionable_since end,
@@ -430,7 +436,7 @@ class Writes {
                 source = d.source::provisionability_source, deciding_folder_id = d.folder_id,
                 failed_filter = d.failed_filter::provisionability_filter, explanation = ${EXPLANATION}, metadata = ${METADATA}
            from ${sql}
-          where p.id = any(?::uuid[]) and p.id = d.id`,
+          where p.id = any(${keys}) and p.id = d.id`,
         [this.now, this.now, this.now, ...selected, ...params, this.changedIds],
       );
     }

@@ -30,8 +30,8 @@ export interface ReconcileJobData extends Record<string, unknown> {
   runId?: string;
 }
 
-/** What reconciliation compares: people, then groups (the kinds a target can list). */
-const RECONCILED = [SUBJECTS[SubjectType.PERSON], SUBJECTS[SubjectType.GROUP]];
+/** What reconciliation compares: people, then groups, then email lists where the target provisions them. */
+const RECONCILED = [SUBJECTS[SubjectType.PERSON], SUBJECTS[SubjectType.GROUP], SUBJECTS[SubjectType.EMAIL_LIST]];
 const BATCH = 200;
 
 /** LDAP DNs compare without case and without spaces around separators; so do most values. */
@@ -139,6 +139,8 @@ export class Reconciler {
   private async reconcile(em: EntityManager, job: RunningJob<ReconcileJobData>, target: ProvisioningTarget, run: ReconciliationRun): Promise<void> {
     const { plugin, context } = this.engine.pluginFor(em, target);
     if (!plugin.render || !plugin.list) throw new Error(`The ${plugin.name} plugin cannot list what its targets hold, so it cannot reconcile.`);
+    const takesLists = this.engine.provisioner.takesEmailLists(target);
+    const kinds = RECONCILED.filter((spec) => spec.type !== SubjectType.EMAIL_LIST || takesLists);
 
     // 1. What Ferry would provision now, subject by subject, decided as provisioning decides.
     const wanted = new Map<string, Wanted>();
@@ -149,7 +151,7 @@ export class Reconciler {
     const states = new Map(
       (await em.find(ProvisionedState, { target: target.id, remoteId: { $ne: null } })).map((state) => [state.subjectId, state]),
     );
-    for (const spec of RECONCILED) {
+    for (const [index, spec] of kinds.entries()) {
       let afterId: string | null = null;
       for (;;) {
         const rows: { id: string }[] = await em
@@ -196,7 +198,7 @@ export class Reconciler {
         afterId = rows.at(-1)?.id ?? afterId;
         if (rows.length < BATCH) break;
       }
-      await job.saveProgress(spec.type === SubjectType.PERSON ? 25 : 50);
+      await job.saveProgress(Math.round((50 * (index + 1)) / kinds.length));
     }
     // People deleted from the registry whose object the target keeps (deprovisioned, not deleted:
     // SCIM's DEACTIVATE): compared with what deprovisioning leaves, found by their stored id only
@@ -218,7 +220,7 @@ export class Reconciler {
       return row;
     };
     const matched = new Set<string>();
-    for (const spec of RECONCILED) {
+    for (const spec of kinds) {
       for await (const object of plugin.list(context, spec.type)) {
         run.remoteObjects += 1;
         const objectKey = key(object.remoteId);

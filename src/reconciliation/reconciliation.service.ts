@@ -8,6 +8,7 @@ import { ProvisioningAction as A, SubjectType } from '../provisioning/actions';
 import { withinBudget } from '../provisioning/health/target-health';
 import type { ProvisioningEngine } from '../provisioning/engine';
 import { isDelete } from '../provisioning/planner';
+import { NO_EMAIL_LISTS } from '../provisioning/lanes/provisioner';
 import { ProvisionedState } from '../provisioning/provisioned-state.entity';
 import { ProvisioningTarget } from '../provisioning/provisioning-target.entity';
 import { findReadable, findWritable } from '../registry/records';
@@ -62,6 +63,9 @@ export class ReconciliationService {
     const prepared = await this.engine.prepare(em, withSecrets, SUBJECTS[subjectType].updated, payload, false);
     const state = await em.findOne(ProvisionedState, { target: target.id, subjectType, subjectId });
     const base = { target, subjectType, subjectId, action: prepared.action, reason: prepared.reason, remoteId: state?.remoteId ?? null };
+    if (subjectType === SubjectType.EMAIL_LIST && !this.engine.provisioner.takesEmailLists(withSecrets)) {
+      return { ...base, willWrite: false, document: null, attributes: null, detail: NO_EMAIL_LISTS };
+    }
     if (prepared.error) return { ...base, willWrite: false, document: null, attributes: null, detail: prepared.error };
     if (prepared.skip) return { ...base, willWrite: false, document: null, attributes: null, detail: prepared.reason ?? 'skipped' };
     if (!plugin.render) return { ...base, willWrite: !isDelete(prepared.action), document: null, attributes: null, detail: `the ${plugin.name} plugin cannot preview` };

@@ -12,6 +12,7 @@ import {
   CreatePersonDocument,
   CreateProvisioningTargetDocument,
   DeleteEmailListDocument,
+  PreviewProvisioningDocument,
   ProvisionDocument,
   ProvisioningJobDocument,
   ProvisioningStatusDocument,
@@ -26,6 +27,8 @@ import { allEvents } from '../support/events';
 import { startTestFerry, type TestFerry } from '../support/ferry';
 import { createOrganization, uniqueName } from '../support/fixtures';
 import { startSlapd, type Slapd } from '../support/slapd';
+import { differenceLines, reconcileAndWait } from '../support/reconciliation';
+import { Attribute, Change } from 'ldapts';
 
 const SECRET = 'a-shared-secret-of-32-characters!';
 
@@ -316,6 +319,71 @@ describe('email lists are provisioned (spec 1.3 LA/LU/LD/LR)', () => {
       listEvents.map((e) => `${e.action}:${e.outcome}`),
       ['LIST_ADDED', 'LIST_UPDATED', 'LIST_UPDATED', 'LIST_UPDATED', 'LIST_UPDATED', 'LIST_DELETED'].map((a) => `${a}:SUCCEEDED`),
     );
+  });
+
+  it('previews a list entry, and reconciliation finds a list entry changed, removed or added behind Ferry\'s back and repairs it', async () => {
+    const organization = await createOrganization(t.admin);
+    const dirs = await branch();
+    const target = await ldapTarget(organization.id, dirs);
+    const staff = await group(organization.id, 'staff');
+    const ada = await person(organization.id, 'ada');
+    await t.admin.ok(AddGroupMemberDocument, { input: { groupId: staff.id, personId: ada.id } });
+    const list = (
+      await t.admin.ok(CreateEmailListDocument, {
+        input: { organizationId: organization.id, name: 'crew', address: 'crew@lists.example.org', membersGroupId: staff.id },
+      })
+    ).createEmailList.emailList;
+    const listDn = `cn=crew,${dirs.lists}`;
+    const adaDn = `uid=ada,${dirs.people}`.toLowerCase();
+
+    const preview = (await t.admin.ok(PreviewProvisioningDocument, { targetId: target.id, subjectType: 'EMAIL_LIST', subjectId: list.id })).previewProvisioning;
+    assert.equal(preview.willWrite, true);
+    assert.equal(preview.remoteId?.toLowerCase(), listDn.toLowerCase());
+    const attributes = preview.attributes as Record<string, string[]>;
+    assert.deepEqual(attributes.mail, ['crew@lists.example.org']);
+    assert.deepEqual(attributes.member.map((dn) => dn.toLowerCase()), [adaDn]);
+    assert.equal((await reconcileAndWait(t.admin, target.id, true)).differences.length, 0, 'in step: nothing to report');
+
+    // Behind Ferry's back: the list's address changed, and an entry Ferry never wrote appears beside it.
+    const client = slapd.client();
+    await client.modify(listDn, [new Change({ operation: 'replace', modification: new Attribute({ type: 'mail', values: ['someone-else@example.org'] }) })]);
+    await client.add(`cn=handmade,${dirs.lists}`, { objectClass: ['groupOfNames'], cn: 'handmade', member: [adaDn] });
+    const dry = await reconcileAndWait(t.admin, target.id, true);
+    assert.deepEqual(differenceLines(dry), [`DIFFERENT crew [mail]`, `EXTRA cn=handmade,${dirs.lists}`]);
+    const applied = await reconcileAndWait(t.admin, target.id, false);
+    assert.equal(applied.applied, 1);
+    assert.deepEqual((await slapd.entry(listDn))?.get('mail'), ['crew@lists.example.org'], 'the address is put back');
+    assert.ok(await slapd.entry(`cn=handmade,${dirs.lists}`), 'an entry Ferry did not write is reported, not removed');
+
+    // The list's entry removed behind Ferry's back: missing, and written again.
+    await client.del(listDn);
+    assert.deepEqual(differenceLines(await reconcileAndWait(t.admin, target.id, false)), ['MISSING crew', `EXTRA cn=handmade,${dirs.lists}`].sort());
+    assert.deepEqual((await slapd.entry(listDn))?.get('member').map((dn) => dn.toLowerCase()), [adaDn]);
+
+    // A target without emailListBaseDn previews no entry for a list, and reconciles no lists.
+    const plain = await ldapTarget(organization.id, dirs, { mode: 'MANUAL', lists: false });
+    const none = (await t.admin.ok(PreviewProvisioningDocument, { targetId: plain.id, subjectType: 'EMAIL_LIST', subjectId: list.id })).previewProvisioning;
+    assert.equal(none.willWrite, false);
+    assert.equal(none.detail, 'this target does not provision email lists');
+    const lines = differenceLines(await reconcileAndWait(t.admin, plain.id, true));
+    assert.ok(!lines.some((line) => line.includes('crew') || line.includes('handmade')), lines.join('; '));
+  });
+
+  it('refuses an emailListBaseDn shared with the people or group entries', async () => {
+    const organization = await createOrganization(t.admin);
+    const dirs = await branch();
+    for (const shared of [dirs.groups, dirs.people.toUpperCase()]) {
+      const refused = await t.admin.fails('BAD_USER_INPUT', CreateProvisioningTargetDocument, {
+        input: {
+          organizationId: organization.id,
+          name: uniqueName('ldap'),
+          plugin: 'ldap',
+          mode: 'MANUAL',
+          config: { url: slapd.url, bindDn: slapd.bindDn, bindPassword: slapd.bindPassword, peopleBaseDn: dirs.people, groupBaseDn: dirs.groups, emailListBaseDn: shared },
+        },
+      });
+      assert.match(refused.message, /emailListBaseDn: emailListBaseDn must be a DN of its own/);
+    }
   });
 
   it('skips lists on a target that does not provision them: SKIPPED on request, nothing recorded for automatic changes', async () => {

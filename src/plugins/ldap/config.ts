@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_EXPORTED_ATTRIBUTES, SUPPORTED_ATTRIBUTE_NAMES } from './catalog';
+import { normalizedDn } from './normalized-dn';
 
 const nonBlank = (what: string) => z.string().trim().min(1, `${what} must not be empty`);
 
@@ -164,6 +165,12 @@ export const ldapConfigSchema = z
     }
     if (config.emptyGroupPolicy === 'placeholder' && !config.placeholderMemberDn) {
       issue('placeholderMemberDn', 'placeholderMemberDn is required when emptyGroupPolicy is "placeholder"');
+    }
+    if (config.emailListBaseDn) {
+      const same = (a: string | null) => a !== null && normalizedDn(a) === normalizedDn(config.emailListBaseDn!);
+      if (same(config.peopleBaseDn) || same(config.groupBaseDn)) {
+        issue('emailListBaseDn', 'emailListBaseDn must be a DN of its own, not peopleBaseDn or groupBaseDn: list entries are groupOfNames, and under a shared DN they could not be told from groups');
+      }
     }
     if (config.tlsCaCertificate && !/^ldaps:/i.test(config.url)) {
       issue('tlsCaCertificate', 'tlsCaCertificate only applies to an ldaps:// url');

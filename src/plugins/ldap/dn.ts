@@ -1,4 +1,3 @@
-import { DN as ParsedDn } from '@ldapjs/dn';
 import { DN } from 'ldapts';
 import { groupNameOnTarget, type GroupNaming, type GroupPayload, type IdentifierPayload, type PersonPayload } from '../../provisioning/payload';
 import type { LdapConfig } from './config';
@@ -68,11 +67,4 @@ export function isChildOf(dn: string, parentDn: string): boolean {
   return dn.toLowerCase().endsWith(`,${parentDn.toLowerCase()}`);
 }
 
-/** A DN in one spelling for comparisons (RFC 4514 form, lower case); the text as it is when it is not a DN. */
-export function normalizedDn(dn: string): string {
-  try {
-    return ParsedDn.fromString(dn).toString().toLowerCase();
-  } catch {
-    return dn.trim().toLowerCase();
-  }
-}
+export { normalizedDn } from './normalized-dn';

@@ -1,9 +1,10 @@
 import type { Client, Entry } from 'ldapts';
 import { ProvisioningAction, SubjectType } from '../../provisioning/actions';
-import type { GroupPayload, PersonPayload } from '../../provisioning/payload';
+import type { EmailListPayload, GroupPayload, PersonPayload } from '../../provisioning/payload';
 import { PermanentProvisioningError, type ProvisionRequest, type ReadBack, type RemoteObject, type Rendering, type TargetContext } from '../plugin';
 import { buildGroupEntryInChunks, buildPersonEntry, type DesiredEntry, type ResolvedMembers } from './attributes';
 import type { LdapConfig } from './config';
+import { buildEmailListEntry, emailListEntryName, resolveListPeople } from './email-lists';
 import { groupEntryName, normalizedDn, personEntryName } from './dn';
 import { NO_SUCH_OBJECT, provisioningError, resultCode } from './errors';
 
@@ -36,6 +37,14 @@ export async function renderEntry(
     const name = personEntryName(ctx.config, person);
     if (!name) throw new PermanentProvisioningError(`person ${person.id} has no active identifier of type "${ctx.config.dnIdentifierType}" to name its entry`);
     const entry = buildPersonEntry(ctx.config, person, name);
+    return { object: { remoteId: entry.name.dn, attributes: comparable(entry) }, document: document(entry), detail: entry.name.dn };
+  }
+  if (subject.subjectType === 'EMAIL_LIST') {
+    const list = subject as EmailListPayload;
+    if (!ctx.config.emailListBaseDn) return { object: null, document: null, detail: 'no emailListBaseDn configured: email lists are not provisioned' };
+    if (action === ProvisioningAction.LIST_DELETED) return { object: null, document: null, detail: 'the entry would be deleted' };
+    const entry = buildEmailListEntry(ctx.config, list, emailListEntryName(ctx.config.emailListBaseDn, list), await resolveListPeople(ctx, list));
+    if (!entry) return { object: null, document: null, detail: 'no entry: the list is not active, or has no member with an entry here' };
     return { object: { remoteId: entry.name.dn, attributes: comparable(entry) }, document: document(entry), detail: entry.name.dn };
   }
   const group = subject as GroupPayload;
@@ -71,12 +80,18 @@ export async function readEntry(client: Client, url: string, dn: string, operati
 const GROUP_CLASSES = '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))';
 
 /**
- * Every entry directly under the people (or group) base DN: Ferry's managed scope. When both are
- * one DN, groups are the entries of a group object class and people all the others, so no entry
- * is listed (and reconciled) twice.
+ * Every entry directly under the people (or group, or email list) base DN: Ferry's managed scope.
+ * When people and groups share one DN, groups are the entries of a group object class and people
+ * all the others, so no entry is listed (and reconciled) twice. The email lists' base is a DN of
+ * its own (the configuration refuses a shared one).
  */
 export async function* listEntries(client: Client, ctx: Context, subjectType: SubjectType): AsyncIterable<RemoteObject> {
-  const base = subjectType === SubjectType.PERSON ? ctx.config.peopleBaseDn : subjectType === SubjectType.GROUP ? ctx.config.groupBaseDn : null;
+  const bases: Partial<Record<SubjectType, string | null>> = {
+    [SubjectType.PERSON]: ctx.config.peopleBaseDn,
+    [SubjectType.GROUP]: ctx.config.groupBaseDn,
+    [SubjectType.EMAIL_LIST]: ctx.config.emailListBaseDn,
+  };
+  const base = bases[subjectType] ?? null;
   if (!base) return;
   const shared = ctx.config.groupBaseDn !== null && normalizedDn(ctx.config.groupBaseDn) === normalizedDn(ctx.config.peopleBaseDn);
   const filter = !shared ? '(objectClass=*)' : subjectType === SubjectType.GROUP ? GROUP_CLASSES : `(!${GROUP_CLASSES})`;

@@ -95,7 +95,8 @@ async function readBack(ctx: Context, subjectType: SubjectType, remoteId: string
 }
 
 async function* list(ctx: Context, subjectType: SubjectType): AsyncIterable<RemoteObject> {
-  if (subjectType === SubjectType.SERVICE) return;
+  // Users and Groups only: services and email lists are not SCIM resources here.
+  if (subjectType !== SubjectType.PERSON && subjectType !== SubjectType.GROUP) return;
   const client = clientFor(ctx);
   const label = subjectType === SubjectType.PERSON ? 'userName' : 'displayName';
   try {

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Logger } from '../observability/logger';
 import type { ProvisioningAction, SubjectType } from '../provisioning/actions';
-import type { SubjectPayload } from '../provisioning/payload';
+import type { GroupNaming, SubjectPayload } from '../provisioning/payload';
 import type { OutboundPolicy } from '../security/outbound-addresses';
 
 /** What a plugin knows about the target it is called for. */
@@ -193,6 +193,13 @@ export interface ProvisionerPlugin<TConfig = unknown> {
    * requests and Reprovision All, silent for automatic changes).
    */
   provisionsEmailLists?(config: TConfig): boolean;
+  /**
+   * How this target names groups, from its saved configuration (secrets left out): "name" when a
+   * group goes by its own name, so groups of one name in different folders would share one
+   * object there (the API lists them: ProvisioningTarget.groupNameCollisions). Left out:
+   * "fullName", names are unique.
+   */
+  groupNaming?(config: Readonly<Record<string, unknown>>): GroupNaming;
   provision(target: TargetContext<TConfig>, request: ProvisionRequest): Promise<ProvisionResult>;
   /**
    * Several subjects at once, each through `batch.call` (which keeps the per-call circuit and time

@@ -46,6 +46,18 @@ class ProvisioningTargetPayload extends Payload(ProvisioningTarget, 'target') {
   }
 }
 
+@ObjectType({ description: 'Groups that would go by one name on a target whose groups are named by their own name (groupNaming "name").' })
+class GroupNameCollision {
+  @Field({ description: 'The shared name (as the first of the groups spells it; names compare without case).' })
+  name: string;
+
+  @Field(() => [ID], { description: 'The groups, in full-name order.' })
+  groupIds: string[];
+
+  @Field(() => [String], { description: 'Their full names (app:staff, lab:staff), in the same order.' })
+  fullNames: string[];
+}
+
 @ObjectType({ description: 'A provisioning plugin this server can create targets with.' })
 class PluginInfo {
   @Field({ description: 'The name to give as `plugin` when creating a target.' })
@@ -102,6 +114,14 @@ export class ProvisioningTargetResolver {
   @FieldResolver(() => [String], { description: 'The secret configuration keys that hold a value (never the values).' })
   secretsSet(@Root() target: ProvisioningTarget, @Ctx() ctx: RequestContext) {
     return ctx.loaders.batch('targetSecretKeys', (ids) => ctx.services.targets.secretKeys(ctx.em, ids), [] as string[]).load(target.id);
+  }
+
+  @FieldResolver(() => [GroupNameCollision], {
+    description:
+      'Groups that would share one name on this target: with groupNaming "name" (LDAP, SCIM) a group goes by its own name, so app:staff and lab:staff both want cn=staff; the second one\'s provisioning then fails (the object is the first one\'s). Among the groups the target takes (on a folder-rules target, the provisionable ones), names compared without case, the first 100 in name order. Empty under "fullName". Ask for it with the save, as a warning.',
+  })
+  groupNameCollisions(@Root() target: ProvisioningTarget, @Ctx() ctx: RequestContext) {
+    return ctx.services.targets.groupNameCollisions(ctx.em, target);
   }
 
   @Mutation(() => ProvisioningTargetPayload)

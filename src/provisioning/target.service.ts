@@ -16,6 +16,7 @@ import { assertRegexExpression } from '../provisionability/rules';
 import { toDataFilters, type DataFilterSpec } from '../data-filters/data-filter.types';
 import { assertCronExpression } from '../common/cron';
 import { paginate, type Page, type PageArgs, type SortKey } from '../common/pagination';
+import { sqlRows } from '../db/sql';
 
 /** The order targets run in. */
 const TARGET_ORDER: SortKey[] = [
@@ -86,6 +87,16 @@ export type ScheduledTarget = Pick<ProvisioningTarget, 'id' | 'organization' | '
  * Provisioning targets: where Ferry pushes the registry, with each target's plugin configuration.
  * Secrets are stored apart from the rest of the configuration and never leave this service.
  */
+/** How many shared names groupNameCollisions lists at most. */
+export const MAX_NAME_COLLISIONS = 100;
+
+/** Groups that would go by one name on a target (see TargetService.groupNameCollisions). */
+export interface GroupNameCollision {
+  name: string;
+  groupIds: string[];
+  fullNames: string[];
+}
+
 export class TargetService {
   constructor(
     readonly plugins: PluginRegistry,
@@ -115,6 +126,28 @@ export class TargetService {
   async secretKeys(em: EntityManager, targetIds: readonly string[]): Promise<Map<string, string[]>> {
     const rows = await em.fork().find(ProvisioningTarget, { id: { $in: [...targetIds] } }, { populate: ['secrets'] });
     return new Map(rows.map((row) => [row.id, Object.keys(row.secrets ?? {}).sort()]));
+  }
+
+  /**
+   * The groups that would share one name on the target: under the plugin's "name" naming, its
+   * standard groups (automatic ones keep their full names) grouped by their own name without case
+   * (as LDAP compares a cn; the name as the first group in full-name order spells it), among the groups it takes (on a folder-rules target, the provisionable
+   * ones). Whatever their status. The first MAX_NAME_COLLISIONS names, in name order; none under
+   * "fullName". The target is one the caller can read (a field of it).
+   */
+  async groupNameCollisions(em: EntityManager, target: ProvisioningTarget): Promise<GroupNameCollision[]> {
+    const plugin = this.plugins.find(target.plugin);
+    if (plugin?.groupNaming?.(target.config) !== 'name') return [];
+    const rows = await sqlRows<{ name: string; group_ids: string[]; full_names: string[] }>(em,
+      `select (array_agg(g.name order by g.full_name))[1] as name, array_agg(g.id order by g.full_name) as group_ids, array_agg(g.full_name order by g.full_name) as full_names
+         from "group" g
+        where g.organization_id = ? and g.type = 'STANDARD'
+          and (? or exists (select 1 from group_provisionability p where p.target_id = ? and p.group_id = g.id and p.provisionable))
+        group by lower(g.name) having count(*) > 1
+        order by lower(g.name) limit ${MAX_NAME_COLLISIONS}`,
+      [target.organization.id, target.groupSelection !== GroupSelection.FOLDER_RULES, target.id],
+    );
+    return rows.map((row) => ({ name: row.name, groupIds: row.group_ids, fullNames: row.full_names }));
   }
 
   async create(actor: Actor, organizationId: string, input: CreateTargetInput): Promise<WriteResult<ProvisioningTarget>> {

@@ -3,6 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { Attribute, Change } from 'ldapts';
 import type { Browser, Page } from 'playwright-core';
 import {
+  CreateFolderDocument,
+  CreateGroupDocument,
   CreatePersonDocument,
   CreatePersonWithOutcomesDocument,
   ProvisioningTargetsDocument,
@@ -320,6 +322,35 @@ describe('console', () => {
         const gone = await slapd.client().search(base, { scope: 'one', filter: `(uid=${uid})` });
         assert.equal(gone.searchEntries.length, 0, `${uid} was removed once confirmed`);
       }
+      assert.deepEqual(tab.problems, []);
+    } finally {
+      await tab.close();
+    }
+  });
+
+  it('warns on a target page when groups would share one name there (groupNaming "name")', async () => {
+    const organization = await createOrganization(t.admin, uniqueName('console'));
+    const admin = await clientWithRole(t, 'ORG_ADMIN', organization.id);
+    for (const folderName of ['app', 'lab']) {
+      const folder = (await t.admin.ok(CreateFolderDocument, { input: { organizationId: organization.id, name: folderName } })).createFolder.folder;
+      await t.admin.ok(CreateGroupDocument, { input: { folderId: folder.id, name: 'staff' } });
+    }
+    const { target } = await directoryTarget(t.admin, slapd, organization.id, { mode: 'MANUAL' });
+    const { target: flat } = await directoryTarget(t.admin, slapd, organization.id, { mode: 'MANUAL', name: 'flat' });
+    await t.admin.ok(UpdateProvisioningTargetDocument, { id: flat.id, input: { config: { ...flat.config, groupNaming: 'name' } } });
+    const tab = await openTab(browser);
+    const { page } = tab;
+    try {
+      await signIn(page, admin.secret);
+      await page.goto(`${origin}/console/#/targets/${flat.id}`);
+      const warning = page.getByRole('status', { name: 'Group name clashes' });
+      await step(tab, 'name-clashes', async () => {
+        await warning.getByText('staff: app:staff, lab:staff').waitFor();
+      });
+      assert.match((await warning.textContent()) ?? '', /One name is shared by several groups on this target/);
+      await page.goto(`${origin}/console/#/targets/${target.id}`);
+      await page.getByRole('heading', { name: /directory/ }).waitFor();
+      assert.equal(await page.getByRole('status', { name: 'Group name clashes' }).count(), 0, 'full names never clash');
       assert.deepEqual(tab.problems, []);
     } finally {
       await tab.close();

@@ -6,7 +6,9 @@ import {
   CreateGroupDocument,
   CreatePersonDocument,
   CreateProvisioningTargetDocument,
+  GroupNameCollisionsDocument,
   ProvisioningStatusDocument,
+  SetFolderProvisioningDocument,
   UpdateGroupDocument,
 } from '../../src/client/generated/graphql';
 import { startTestFerry, type TestFerry } from '../support/ferry';
@@ -34,7 +36,7 @@ describe('LDAP group naming (groupNaming) against a real slapd', () => {
   /** A branch of the directory of its own, so tests cannot see each other. */
   const branch = () => slapd.branch(uniqueName('t'));
 
-  async function ldapTarget(organizationId: string, dirs: { people: string; groups: string }, naming?: 'name' | 'fullName') {
+  async function ldapTarget(organizationId: string, dirs: { people: string; groups: string }, naming?: 'name' | 'fullName', settings: { groupSelection?: 'FOLDER_RULES'; mode?: 'MANUAL' } = {}) {
     return (
       await t.admin.ok(CreateProvisioningTargetDocument, {
         input: {
@@ -42,6 +44,7 @@ describe('LDAP group naming (groupNaming) against a real slapd', () => {
           name: uniqueName('ldap'),
           plugin: 'ldap',
           mode: 'AUTOMATIC',
+          ...settings,
           config: {
             url: slapd.url,
             bindDn: slapd.bindDn,
@@ -165,5 +168,21 @@ describe('LDAP group naming (groupNaming) against a real slapd', () => {
     const onTarget = status.find((s) => s.target.id === target.id)!;
     assert.equal(onTarget.state?.status, 'FAILED');
     assert.match(onTarget.state?.lastError ?? '', /already exists and is not the entry Ferry wrote for this group/);
+
+    // The API names the clash before anything is sent: on the target, and with a save.
+    const collisions = async (targetId: string) =>
+      (await t.admin.ok(GroupNameCollisionsDocument, { targetId })).provisioningTarget.groupNameCollisions;
+    assert.deepEqual(await collisions(target.id), [{ name: 'staff', groupIds: [first.id, second.id], fullNames: ['app:staff', 'lab:staff'] }]);
+    await t.admin.ok(CreateGroupDocument, { input: { folderId: lab.id, name: 'Wiki' } });
+    await t.admin.ok(CreateGroupDocument, { input: { folderId: app.id, name: 'wiki' } });
+    assert.deepEqual((await collisions(target.id)).map((c) => c.fullNames), [['app:staff', 'lab:staff'], ['app:wiki', 'lab:Wiki']], 'names compare without case, as cn does');
+    assert.deepEqual(await collisions((await ldapTarget(orgId, await branch(), 'fullName')).id), [], 'full names never clash');
+    // On a folder-rules target only the groups it takes count.
+    const rules = (await ldapTarget(orgId, await branch(), 'name', { groupSelection: 'FOLDER_RULES', mode: 'MANUAL' })).id;
+    await t.admin.ok(SetFolderProvisioningDocument, { input: { targetId: rules, folderId: app.id, provision: true, scope: 'ONE' } });
+    assert.deepEqual(await collisions(rules), [], 'lab:staff is not provisionable there');
+    const saved = await t.admin.ok(SetFolderProvisioningDocument, { input: { targetId: rules, folderId: lab.id, provision: true, scope: 'ONE' } });
+    assert.ok(saved.setFolderProvisioning.assignment.id);
+    assert.deepEqual((await collisions(rules)).map((c) => c.name), ['staff', 'wiki'], 'named as the first group (in full-name order) spells it');
   });
 });

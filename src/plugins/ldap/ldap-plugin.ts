@@ -192,6 +192,7 @@ export const ldapPlugin: ProvisionerPlugin<LdapConfig> = {
   addressFields: ['url'],
   // Only with an emailListBaseDn; without one, lists are skipped before the plugin is called.
   provisionsEmailLists: writesEmailLists,
+  groupNaming: (config) => (config.groupNaming === 'name' ? 'name' : 'fullName'),
 
   async provision(ctx, request) {
     const { subject, action } = request;

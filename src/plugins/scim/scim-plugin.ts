@@ -119,6 +119,7 @@ export const scimPlugin: ProvisionerPlugin<ScimConfig> = {
   // Requests share keep-alive connections; SaaS APIs rate-limit, so a few at a time.
   defaultConcurrency: 4,
   configSchema: scimConfigSchema,
+  groupNaming: (config) => (config.groupNaming === 'name' ? 'name' : 'fullName'),
   secretFields: SCIM_SECRET_FIELDS,
   urlFields: ['baseUrl'],
 

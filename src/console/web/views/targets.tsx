@@ -223,6 +223,7 @@ export function TargetPage({ id }: { id: string }) {
           details: (
             <>
               {record.health.lastError ? <p className="detail">Last error: {record.health.lastError}</p> : null}
+              <NameCollisions collisions={record.groupNameCollisions} />
               {plugin?.canTestConnection && canWrite ? <TestConnection targetId={record.id} /> : null}
               {plugin ? <TargetSettings key={record.id + JSON.stringify(record.config)} target={record} schema={plugin.configSchema as JsonSchema} secretFields={plugin.secretFields} onSaved={target.reload} readOnly={!canWrite} /> : null}
             </>
@@ -235,6 +236,26 @@ export function TargetPage({ id }: { id: string }) {
 }
 
 type TargetRecord = ConsoleTargetQuery['provisioningTarget'];
+
+/** Groups that would share one name on the target (groupNaming "name"): a warning, with each clash. */
+function NameCollisions({ collisions }: { collisions: TargetRecord['groupNameCollisions'] }) {
+  if (collisions.length === 0) return null;
+  return (
+    <div className="notice warning" role="status" aria-label="Group name clashes">
+      <p>
+        {collisions.length === 1 ? 'One name is' : `${collisions.length} names are`} shared by several groups on this target, which names groups by their own
+        name: only the first one written gets its entry, the others fail. Rename them, or name groups by their full names.
+      </p>
+      <ul>
+        {collisions.map((collision) => (
+          <li key={collision.name}>
+            <bdi>{collision.name}</bdi>: {collision.fullNames.map((fullName, index) => <span key={fullName}>{index > 0 ? ', ' : ''}<bdi>{fullName}</bdi></span>)}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
 
 function TargetSettings({ target, schema, secretFields, onSaved, readOnly }: { target: TargetRecord; schema: JsonSchema; secretFields: readonly string[]; onSaved(): void; readOnly: boolean }) {
   const update = useMutation(UpdateProvisioningTargetCheckedDocument);

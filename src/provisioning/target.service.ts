@@ -83,10 +83,6 @@ export type ScheduleChanged = (target: ScheduledTarget) => Promise<void>;
 /** What the reconciliation jobs need of a target to schedule it (a deleted target: no schedule). */
 export type ScheduledTarget = Pick<ProvisioningTarget, 'id' | 'organization' | 'reconcileSchedule' | 'mode'>;
 
-/**
- * Provisioning targets: where Ferry pushes the registry, with each target's plugin configuration.
- * Secrets are stored apart from the rest of the configuration and never leave this service.
- */
 /** How many shared names groupNameCollisions lists at most. */
 export const MAX_NAME_COLLISIONS = 100;
 
@@ -97,6 +93,10 @@ export interface GroupNameCollision {
   fullNames: string[];
 }
 
+/**
+ * Provisioning targets: where Ferry pushes the registry, with each target's plugin configuration.
+ * Secrets are stored apart from the rest of the configuration and never leave this service.
+ */
 export class TargetService {
   constructor(
     readonly plugins: PluginRegistry,
@@ -131,9 +131,10 @@ export class TargetService {
   /**
    * The groups that would share one name on the target: under the plugin's "name" naming, its
    * standard groups (automatic ones keep their full names) grouped by their own name without case
-   * (as LDAP compares a cn; the name as the first group in full-name order spells it), among the groups it takes (on a folder-rules target, the provisionable
-   * ones). Whatever their status. The first MAX_NAME_COLLISIONS names, in name order; none under
-   * "fullName". The target is one the caller can read (a field of it).
+   * (as LDAP compares a cn; named as the first group in full-name order spells it), among the
+   * groups it takes (on a folder-rules target, the provisionable ones), whatever their status. The
+   * first MAX_NAME_COLLISIONS names, in name order; none under "fullName". The target is one the
+   * caller can read (a field of it).
    */
   async groupNameCollisions(em: EntityManager, target: ProvisioningTarget): Promise<GroupNameCollision[]> {
     const plugin = this.plugins.find(target.plugin);

@@ -227,10 +227,7 @@ export class ProvisioningEngine {
   }
 
   load(em: EntityManager, subjectType: SubjectType, subjectId: string): Promise<SubjectPayload | null> {
-    if (subjectType === SubjectType.PERSON) return this.marshaller.person(em, subjectId);
-    if (subjectType === SubjectType.GROUP) return this.marshaller.group(em, subjectId);
-    if (subjectType === SubjectType.EMAIL_LIST) return this.marshaller.emailList(em, subjectId);
-    return this.marshaller.service(em, subjectId);
+    return this.marshaller.one(em, subjectType, subjectId);
   }
 
   /** One subject on one target, through the provisioner (see Provisioner.runBatch). */

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { SubjectType } from './actions';
 import { PayloadLoader, type PayloadLoaderOptions } from './loading/payload-loader';
-import type { EmailListPayload, GroupPayload, PersonPayload, ServicePayload, SubjectPayload } from './payload';
+import type { SubjectPayload } from './payload';
 
 export { isValidAt, PROVISIONABLE_PERSON_STATUSES, skeletonPerson } from './loading/mappers';
 
@@ -9,7 +9,7 @@ export { isValidAt, PROVISIONABLE_PERSON_STATUSES, skeletonPerson } from './load
  * Builds the payloads every plugin receives, from the registry as it is now (so queued work that
  * runs later pushes the latest data). It delegates to the set-based PayloadLoader (one statement
  * per kind of record per batch, plain rows, pure mappers that hold the status and validity rules):
- * one subject is a batch of one, and callers with many subjects use people/groups/services/emailLists.
+ * one subject is a batch of one (`one`), many of one type a batch (`many`).
  */
 export class Marshaller {
   readonly loader: PayloadLoader;
@@ -18,20 +18,9 @@ export class Marshaller {
     this.loader = new PayloadLoader(clock, options);
   }
 
-  async person(em: EntityManager, personId: string): Promise<PersonPayload | null> {
-    return (await this.loader.people(em, [personId])).get(personId) ?? null;
-  }
-
-  async group(em: EntityManager, groupId: string): Promise<GroupPayload | null> {
-    return (await this.loader.groups(em, [groupId])).get(groupId) ?? null;
-  }
-
-  async service(em: EntityManager, serviceId: string): Promise<ServicePayload | null> {
-    return (await this.loader.services(em, [serviceId])).get(serviceId) ?? null;
-  }
-
-  async emailList(em: EntityManager, listId: string): Promise<EmailListPayload | null> {
-    return (await this.loader.emailLists(em, [listId])).get(listId) ?? null;
+  /** One subject's payload (a batch of one), or null when it is no longer in the registry. */
+  async one(em: EntityManager, subjectType: SubjectType, subjectId: string): Promise<SubjectPayload | null> {
+    return (await this.many(em, subjectType, [subjectId])).get(subjectId) ?? null;
   }
 
   /**

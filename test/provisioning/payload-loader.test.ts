@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { AddGroupMemberDocument, CreateFolderDocument, CreateGroupDocument, type PersonStatus } from '../../src/client/generated/graphql';
+import { SubjectType } from '../../src/provisioning/actions';
 import { DEFAULT_MEMBER_PAGE_SIZE, PayloadLoader } from '../../src/provisioning/loading/payload-loader';
 import { executorFor, selectPeople, SQL } from '../../src/provisioning/loading/queries';
 import { createPerson, groupsByName } from '../api/people-fixtures';
@@ -157,7 +158,7 @@ describe('payload loader (set-based, against PostgreSQL)', { timeout: 180_000 },
 
     // The Marshaller every path uses delegates to the loader.
     const marshaller = t.ferry.services.engine.marshaller;
-    assert.deepStrictEqual(await marshaller.person(fork(), rich), await new ReferenceMarshaller().person(fork(), rich));
+    assert.deepStrictEqual(await marshaller.one(fork(), SubjectType.PERSON, rich), await new ReferenceMarshaller().person(fork(), rich));
   });
 
   it('sends a number of round trips and statements that does not grow with the batch, ids as one uuid[] value and no IN list', async () => {

@@ -5,6 +5,7 @@ import { appliesToGroup, GROUP_ACTIONS, ProvisioningAction, SERVICE_ACTIONS, Sub
 import type { GroupPayload, PersonPayload } from '../../provisioning/payload';
 import { PersonStatus } from '../../registry/enums';
 import {
+  groupNamingSetting,
   PermanentProvisioningError,
   type ProvisionRequest,
   type ProvisionResult,
@@ -192,7 +193,7 @@ export const ldapPlugin: ProvisionerPlugin<LdapConfig> = {
   addressFields: ['url'],
   // Only with an emailListBaseDn; without one, lists are skipped before the plugin is called.
   provisionsEmailLists: writesEmailLists,
-  groupNaming: (config) => (config.groupNaming === 'name' ? 'name' : 'fullName'),
+  groupNaming: groupNamingSetting,
 
   async provision(ctx, request) {
     const { subject, action } = request;

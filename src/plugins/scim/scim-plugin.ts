@@ -1,6 +1,7 @@
 import { appliesToGroup, GROUP_ACTIONS, ProvisioningAction, SERVICE_ACTIONS, SubjectType } from '../../provisioning/actions';
 import { provisionWithPrefetchedMembers } from '../batch';
 import {
+  groupNamingSetting,
   PermanentProvisioningError,
   type ProvisionerPlugin,
   type ReadBack,
@@ -119,7 +120,7 @@ export const scimPlugin: ProvisionerPlugin<ScimConfig> = {
   // Requests share keep-alive connections; SaaS APIs rate-limit, so a few at a time.
   defaultConcurrency: 4,
   configSchema: scimConfigSchema,
-  groupNaming: (config) => (config.groupNaming === 'name' ? 'name' : 'fullName'),
+  groupNaming: groupNamingSetting,
   secretFields: SCIM_SECRET_FIELDS,
   urlFields: ['baseUrl'],
 

@@ -4,11 +4,34 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 /** The statement last sent on each transaction: statements on one connection go one after the other. */
 const inTransaction = new WeakMap<object, Promise<unknown>>();
 
+const ARRAY_ELEMENT_ESCAPE = /[\\"]/g;
+
+/**
+ * An array of strings, numbers, booleans and nulls as PostgreSQL's array text (`{"a","b",NULL}`),
+ * which is what pg sends for it; null when an element is anything else (pg then converts it).
+ * pg builds that text element by element through its general value conversion: 8-20 ms for the
+ * nine 4,000-element arrays of one folder's recalculation, against about 2 ms here.
+ */
+export function arrayParameter(values: readonly unknown[]): string | null {
+  const parts = new Array<string>(values.length);
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index];
+    if (value === null || value === undefined) parts[index] = 'NULL';
+    else if (typeof value === 'string') parts[index] = `"${value.replace(ARRAY_ELEMENT_ESCAPE, '\\$&')}"`;
+    else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') parts[index] = `"${String(value)}"`;
+    else return null;
+  }
+  return `{${parts.join(',')}}`;
+}
+
+const bindable = (params: readonly unknown[]): readonly Knex.RawBinding[] =>
+  params.map((param) => (Array.isArray(param) ? (arrayParameter(param) ?? param) : param)) as Knex.RawBinding[];
+
 /** Sends one raw query on the EntityManager's transaction (after the statement before it), or on the pool. */
 function send<R>(em: EntityManager, sql: string, params: readonly unknown[]): Promise<R> {
   const transaction = em.getTransactionContext<Knex.Transaction>();
   const knex: Knex = transaction ?? em.getKnex();
-  const run = async () => (await knex.raw(sql, params as readonly Knex.RawBinding[])) as R;
+  const run = async () => (await knex.raw(sql, bindable(params))) as R;
   if (!transaction) return run();
   const previous = inTransaction.get(transaction) ?? Promise.resolve();
   const current = previous.then(run, run);

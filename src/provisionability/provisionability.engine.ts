@@ -154,17 +154,21 @@ export class ProvisionabilityEngine {
     // One round trip, in this order: the lock first, so what is read after it is what the
     // recalculation that held it left; then the target's row, locked against its deletion until
     // the answers are written (group_provisionability has no foreign key: see its entity).
+    // A full calculation reads the groups in name order, so the answers it creates are stored
+    // folder by folder: a later recalculation of one folder finds its answers on a few hundred
+    // pages instead of one page each (2,898 answers under a top folder in the bench: 290 pages
+    // instead of 2,523). Stored answers are read for the named groups only: those a folder
+    // brings in are compared with theirs by PostgreSQL (FolderWrites).
     const [, present, assignments, groups, rows] = (await sqlRowsOfEach(em, [
       lock,
       `select 1 from provisioning_target where id = ${targetId} for key share`,
       ASSIGNMENTS_OF_TARGET(targetId),
       scope === 'all'
-        ? `select id, full_name, policy, null as via from "group" where organization_id = ${uuidLiteral(organizationId)}`
+        ? `select id, full_name, policy, null as via from "group" where organization_id = ${uuidLiteral(organizationId)} order by full_name`
         : `${pickedInScope(scope)} select * from picked`,
       scope === 'all'
         ? `select ${STORED_COLUMNS} from group_provisionability where target_id = ${targetId}`
-        : `${pickedInScope(scope)} select ${STORED_COLUMNS} from group_provisionability where target_id = ${targetId}
-             and group_id = any(array(select id from picked union all select unnest(${uuidArray([...scope.groups.keys()])})))`,
+        : `select ${STORED_COLUMNS} from group_provisionability where target_id = ${targetId} and group_id = any(${uuidArray([...scope.groups.keys()])})`,
     ])) as [unknown, unknown[], AssignmentRow[], { id: string; full_name: string; policy: boolean; via: string | null }[], StoredRow[]];
     if (present.length === 0) return []; // the target is gone, and its answers with it
     const seqOf = (group: string, via: string | null | undefined): string | null =>
@@ -172,6 +176,7 @@ export class ProvisionabilityEngine {
     const rules = rulesOf(target, assignments);
     const rowOf = new Map(rows.map((row) => [row.group_id, row]));
     const writes = new Writes(em, organizationId, target.id, now);
+    const folderWrites = new FolderWrites(em, organizationId, target.id, now);
     const changes: ProvisionabilityChange[] = [];
     const decider = new Decider(rules.folders, rules.target);
     const settled = new Set<string>();
@@ -179,6 +184,10 @@ export class ProvisionabilityEngine {
       if (settled.has(group.id)) return; // a group both named and under a folder in scope
       settled.add(group.id);
       const decision = decider.decide(group, rules.groups.get(group.id) ?? null);
+      if (scope !== 'all' && !scope.groups.has(group.id)) {
+        folderWrites.add(group, decision, via);
+        return;
+      }
       const row = rowOf.get(group.id);
       if (!row && !decision.provisionable) return;
       if ((row?.provisionable ?? false) !== decision.provisionable) {
@@ -198,6 +207,9 @@ export class ProvisionabilityEngine {
     // Groups gone from the registry (R9), as far as we have a row for them.
     for (const row of rows) if (!settled.has(row.group_id)) settle({ id: row.group_id, fullName: row.group_name, policy: false, deleted: true }, null);
     await writes.flush();
+    for (const flip of await folderWrites.flush()) {
+      changes.push({ targetId: target.id, organizationId, groupId: flip.groupId, provisionable: flip.provisionable, changeSeq: seqOf(flip.groupId, flip.via) });
+    }
     return changes;
   }
 
@@ -443,20 +455,102 @@ class Writes {
   }
 
   private sendCreated(): void {
-    const { sql, params, selected } = this.created.unnest(this.createdIds);
+    const insert = insertAnswers(this.em, this.organizationId, this.targetId, this.now, this.created, this.createdIds);
     this.created = new Columns();
     this.createdIds = [];
-    // Rows are created for provisionable groups only: provisionable since now.
-    const insert = sqlRows(this.em,
-      `insert into group_provisionability (id, created_at, updated_at, organization_id, target_id, group_id, group_name, provisionable,
-              provisionable_since, source, deciding_folder_id, failed_filter, explanation, metadata)
-       select d.id, ?, ?, ?, ?, d.group_id, d.group_name, d.provisionable, case when d.provisionable then ?::timestamptz end,
-              d.source::provisionability_source, d.folder_id, d.failed_filter::provisionability_filter, ${EXPLANATION}, ${METADATA}
-         from ${sql}`,
-      [this.now, this.now, this.organizationId, this.targetId, this.now, ...selected, ...params],
-    );
     insert.catch(() => undefined); // awaited in flush(); until then a failure must not count as unhandled
     this.sent.push(insert);
+  }
+}
+
+/** Inserts new answers (rows are created for provisionable groups only: provisionable since now). */
+function insertAnswers(em: EntityManager, organizationId: string, targetId: string, now: Date, columns: Columns, ids: string[]): Promise<unknown> {
+  const { sql, params, selected } = columns.unnest(ids);
+  return sqlRows(em,
+    `insert into group_provisionability (id, created_at, updated_at, organization_id, target_id, group_id, group_name, provisionable,
+            provisionable_since, source, deciding_folder_id, failed_filter, explanation, metadata)
+     select d.id, ?, ?, ?, ?, d.group_id, d.group_name, d.provisionable, case when d.provisionable then ?::timestamptz end,
+            d.source::provisionability_source, d.folder_id, d.failed_filter::provisionability_filter, ${EXPLANATION}, ${METADATA}
+       from ${sql}`,
+    [now, now, organizationId, targetId, now, ...selected, ...params],
+  );
+}
+
+/**
+ * The answers for the groups a folder brought into scope (thousands under a top folder), compared
+ * with the stored ones by PostgreSQL instead of read back and compared here: one statement updates
+ * the rows that differ and returns the groups whose answer flipped and the provisionable groups
+ * without a row, which a second statement (only then) creates. Reading the stored rows walked the
+ * folder's subtree a second time and sent every row over the wire (4,000 groups below a top
+ * folder: 15 of the read's 30 ms).
+ */
+class FolderWrites {
+  private readonly columns = new Columns();
+  private readonly groups: GroupFacts[] = [];
+  private readonly decisions: Decision[] = [];
+  private readonly via: (string | null)[] = [];
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly organizationId: string,
+    private readonly targetId: string,
+    private readonly now: Date,
+  ) {}
+
+  add(group: GroupFacts, decision: Decision, via: string | null): void {
+    this.columns.add(group.id, group.fullName, decision);
+    this.groups.push(group);
+    this.decisions.push(decision);
+    this.via.push(via);
+  }
+
+  /** Writes the answers that differ; the flipped groups in the order they were added, each with the folder it came by. */
+  async flush(): Promise<{ groupId: string; provisionable: boolean; via: string | null }[]> {
+    if (this.columns.length === 0) return [];
+    const { sql, params, selected } = this.columns.unnest();
+    // The stored rows by the (target, group) index, and the rows to update by the primary key's:
+    // both key lists are subqueries, whose length the planner does not see (with thousands of
+    // keys it would otherwise scan every answer of every target; see Writes.flush). The name
+    // is the group's own only while it is provisionable (see Writes.add).
+    const rows = await sqlRows<{ group_id: string; provisionable: boolean; missing: boolean }>(this.em,
+      `with d as (select d.*, ${EXPLANATION} as explanation_text, ${METADATA} as metadata_json from ${sql}),
+            stored as (
+              select p.id, p.group_id, p.group_name, p.provisionable, p.source, p.deciding_folder_id, p.failed_filter, p.explanation, p.metadata
+                from group_provisionability p where p.target_id = ? and p.group_id = any(array(select group_id from d))),
+            differing as (
+              select s.id, s.provisionable as was, d.group_name, d.provisionable, d.source, d.folder_id, d.failed_filter, d.explanation_text, d.metadata_json
+                from d join stored s on s.group_id = d.group_id
+               where (s.provisionable, s.source, s.deciding_folder_id, s.failed_filter, s.explanation)
+                       is distinct from (d.provisionable, d.source::provisionability_source, d.folder_id, d.failed_filter::provisionability_filter, d.explanation_text)
+                  or (d.provisionable and s.group_name <> d.group_name)
+                  or s.metadata is distinct from d.metadata_json),
+            changed as (
+              update group_provisionability p set updated_at = ?, group_name = case when x.provisionable then x.group_name else p.group_name end,
+                     provisionable = x.provisionable,
+                     provisionable_since = case when x.provisionable and not p.provisionable then ?::timestamptz else p.provisionable_since end,
+                     provisionable_until = case when x.provisionable and not p.provisionable then null
+                                                when p.provisionable and not x.provisionable then ?::timestamptz else p.provisionable_until end,
+                     source = x.source::provisionability_source, deciding_folder_id = x.folder_id,
+                     failed_filter = x.failed_filter::provisionability_filter, explanation = x.explanation_text, metadata = x.metadata_json
+                from differing x
+               where p.id = any(array(select id from differing)) and p.id = x.id
+              returning p.group_id, x.was, p.provisionable)
+       select group_id, provisionable, false as missing from changed where was <> provisionable
+       union all select d.group_id, true, true from d where d.provisionable and not exists (select 1 from stored s where s.group_id = d.group_id)`,
+      [...selected, ...params, this.targetId, this.now, this.now, this.now],
+    );
+    const index = new Map(this.columns.groupId.map((groupId, position) => [groupId, position]));
+    const missing = new Columns();
+    for (const row of rows) {
+      if (!row.missing) continue;
+      const at = index.get(row.group_id)!;
+      missing.add(row.group_id, this.groups[at].fullName, this.decisions[at]);
+    }
+    if (missing.length > 0) await insertAnswers(this.em, this.organizationId, this.targetId, this.now, missing, missing.groupId.map(() => uuidv7()));
+    return rows
+      .map((row) => index.get(row.group_id)!)
+      .sort((a, b) => a - b)
+      .map((at) => ({ groupId: this.columns.groupId[at], provisionable: this.decisions[at].provisionable, via: this.via[at] }));
   }
 }
 

@@ -159,16 +159,26 @@ describe('folder rules: which groups are provisionable on a target (spec 2.3)', 
   });
 
   it('R8: groups inherit the deciding folder\'s metadata, stored with the answer', async () => {
-    const world = await RulesWorld.create(t, ['m:g', 'm:sub:g']);
+    // A name with the characters PostgreSQL's array text escapes: the answers of a folder's
+    // groups are sent as arrays.
+    const quoted = 'm:say "hi" \\ {back}, NULL';
+    const world = await RulesWorld.create(t, ['m:g', 'm:sub:g', quoted]);
     const target = await world.expectProvisionable(
       async (target) => {
         await world.markFolder(target, 'm', { provision: true, scope: 'SUB', metadata: { md_quota: 5 } });
         await world.markFolder(target, 'm:sub', { provision: true, scope: 'ONE', metadata: { md_quota: 9 } });
       },
-      ['m:g', 'm:sub:g'],
+      ['m:g', 'm:sub:g', quoted],
     );
     assert.deepEqual((await world.decision('m:sub:g', target)).metadata, { md_quota: 9 });
     assert.deepEqual((await world.decision('m:g', target)).metadata, { md_quota: 5 });
+    // The mark's metadata changes and nothing else: every stored answer it decides carries the new one.
+    await world.markFolder(target, 'm', { provision: true, scope: 'SUB', metadata: { md_quota: 6 } });
+    const stored = (await world.admin.ok(ProvisionableGroupsDocument, { targetId: target, first: 100 })).provisionableGroups.nodes;
+    assert.deepEqual(
+      stored.map((row) => [row.groupName, row.metadata]).sort(([a], [b]) => String(a).localeCompare(String(b))),
+      [['m:g', { md_quota: 6 }], [quoted, { md_quota: 6 }], ['m:sub:g', { md_quota: 9 }]].sort(([a], [b]) => String(a).localeCompare(String(b))),
+    );
   });
 
   it('a full recalculation creating more answers than one insert carries stores each with its own folder\'s explanation and metadata', async () => {
@@ -349,6 +359,12 @@ describe('folder rules: which groups are provisionable on a target (spec 2.3)', 
     assert.deepEqual(actionsOn(rulesName, alpha), ['GROUP_DELETED']);
     const stored = (await t.admin.ok(ProvisionableGroupsDocument, { targetId: rules, provisionable: false, first: 100 })).provisionableGroups.nodes.find((row) => row.groupId === alpha);
     assert.deepEqual([stored?.provisionable, stored?.groupName, stored?.group?.fullName], [false, 'lab:alpha', 'lab:hidden-alpha']);
+    // The folder then stops provisioning its groups: the answer's reason changes, and it still
+    // carries the name the target last held.
+    await world.markFolder(rules, 'lab', { provision: false, scope: 'SUB' });
+    const blocked = (await t.admin.ok(ProvisionableGroupsDocument, { targetId: rules, provisionable: false, first: 100 })).provisionableGroups.nodes.find((row) => row.groupId === alpha);
+    assert.deepEqual([blocked?.provisionable, blocked?.groupName, blocked?.explanation], [false, 'lab:alpha', 'folder lab (SUB, depth 1) says not to provision its groups']);
+    await world.markFolder(rules, 'lab', { provision: true, scope: 'SUB', provisionableRegex: 'groupExtension not matches hidden.*' });
     const removed = await events(alpha);
     assert.equal(removed.at(-1), 'GROUP_DELETED:SUCCEEDED', 'its removal is recorded: the target held it');
     // Gone from the target now: later changes record nothing there.

@@ -66,6 +66,36 @@ export interface AssignmentRow {
 }
 
 const STORED_COLUMNS = `id, group_id, group_name, provisionable, source, deciding_folder_id, failed_filter, explanation, metadata`;
+
+/** A group as read for a recalculation; a scoped one reads its stored answer beside it (`stored_` columns, null when there is none). */
+type PickedRow = { id: string; full_name: string; policy: boolean; via: string | null } & { [K in keyof StoredRow as `stored_${K}`]?: StoredRow[K] | null };
+
+/** The stored answer's columns read beside a picked group (its group_id is the group's id). */
+const PICKED_STORED_COLUMNS = STORED_COLUMNS.split(', ')
+  .filter((column) => column !== 'group_id')
+  .map((column) => `s.${column} as stored_${column}`)
+  .join(', ');
+
+/** The stored answers read beside the picked groups. */
+function storedOfPicked(groups: readonly PickedRow[]): StoredRow[] {
+  const rows: StoredRow[] = [];
+  for (const group of groups) {
+    if (!group.stored_id) continue;
+    rows.push({
+      id: group.stored_id,
+      group_id: group.id,
+      group_name: group.stored_group_name!,
+      provisionable: group.stored_provisionable!,
+      source: group.stored_source!,
+      deciding_folder_id: group.stored_deciding_folder_id ?? null,
+      failed_filter: group.stored_failed_filter ?? null,
+      explanation: group.stored_explanation!,
+      metadata: group.stored_metadata ?? null,
+    });
+  }
+  return rows;
+}
+
 const ASSIGNMENTS_OF_TARGET = (target: string) =>
   `select a.id, a.folder_id, a.group_id, a.provision, a.scope, a.metadata, a.only_policy_groups, a.provisionable_regex, f.full_name as folder_full_name
      from provisioning_assignment a left join folder f on f.id = a.folder_id where a.target_id = ${target}`;
@@ -157,26 +187,30 @@ export class ProvisionabilityEngine {
     // A full calculation reads the groups in name order, so the answers it creates are stored
     // folder by folder: a later recalculation of one folder finds its answers on a few hundred
     // pages instead of one page each (2,898 answers under a top folder in the bench: 290 pages
-    // instead of 2,523). Stored answers are read for the named groups only: those a folder
-    // brings in are compared with theirs by PostgreSQL (FolderWrites).
-    const [, present, assignments, groups, rows] = (await sqlRowsOfEach(em, [
+    // instead of 2,523). A scoped one reads each picked group's stored answer beside it, so the
+    // subtree is walked once (the `limit 1` keeps the lateral lookup a probe of the (target,
+    // group) index per group: joined plainly, it was planned as a hash over every stored answer
+    // of the target, 40 ms slower), and the stored answers of the named groups apart (a deleted
+    // group is not among the picked).
+    const [, present, assignments, groups, named] = (await sqlRowsOfEach(em, [
       lock,
       `select 1 from provisioning_target where id = ${targetId} for key share`,
       ASSIGNMENTS_OF_TARGET(targetId),
       scope === 'all'
         ? `select id, full_name, policy, null as via from "group" where organization_id = ${uuidLiteral(organizationId)} order by full_name`
-        : `${pickedInScope(scope)} select * from picked`,
+        : `${pickedInScope(scope)} select pk.id, pk.full_name, pk.policy, pk.via, ${PICKED_STORED_COLUMNS}
+             from picked pk left join lateral (select ${STORED_COLUMNS} from group_provisionability p where p.target_id = ${targetId} and p.group_id = pk.id limit 1) s on true`,
       scope === 'all'
         ? `select ${STORED_COLUMNS} from group_provisionability where target_id = ${targetId}`
         : `select ${STORED_COLUMNS} from group_provisionability where target_id = ${targetId} and group_id = any(${uuidArray([...scope.groups.keys()])})`,
-    ])) as [unknown, unknown[], AssignmentRow[], { id: string; full_name: string; policy: boolean; via: string | null }[], StoredRow[]];
+    ])) as [unknown, unknown[], AssignmentRow[], PickedRow[], StoredRow[]];
     if (present.length === 0) return []; // the target is gone, and its answers with it
+    const rows = scope === 'all' ? named : [...named, ...storedOfPicked(groups)];
     const seqOf = (group: string, via: string | null | undefined): string | null =>
       scope === 'all' ? null : (scope.groups.get(group) ?? (via ? scope.folders.get(via) : undefined) ?? null);
     const rules = rulesOf(target, assignments);
     const rowOf = new Map(rows.map((row) => [row.group_id, row]));
     const writes = new Writes(em, organizationId, target.id, now);
-    const folderWrites = new FolderWrites(em, organizationId, target.id, now);
     const changes: ProvisionabilityChange[] = [];
     const decider = new Decider(rules.folders, rules.target);
     const settled = new Set<string>();
@@ -184,10 +218,6 @@ export class ProvisionabilityEngine {
       if (settled.has(group.id)) return; // a group both named and under a folder in scope
       settled.add(group.id);
       const decision = decider.decide(group, rules.groups.get(group.id) ?? null);
-      if (scope !== 'all' && !scope.groups.has(group.id)) {
-        folderWrites.add(group, decision, via);
-        return;
-      }
       const row = rowOf.get(group.id);
       if (!row && !decision.provisionable) return;
       if ((row?.provisionable ?? false) !== decision.provisionable) {
@@ -207,9 +237,6 @@ export class ProvisionabilityEngine {
     // Groups gone from the registry (R9), as far as we have a row for them.
     for (const row of rows) if (!settled.has(row.group_id)) settle({ id: row.group_id, fullName: row.group_name, policy: false, deleted: true }, null);
     await writes.flush();
-    for (const flip of await folderWrites.flush()) {
-      changes.push({ targetId: target.id, organizationId, groupId: flip.groupId, provisionable: flip.provisionable, changeSeq: seqOf(flip.groupId, flip.via) });
-    }
     return changes;
   }
 
@@ -300,40 +327,42 @@ export function rulesOf(target: TargetRules, assignments: readonly AssignmentRow
 }
 
 /**
- * Distinct values sent once, each row carrying its position (1-based, as SQL arrays count): an
- * explanation or a mark's metadata is the same for every group a folder decides, so a full
- * calculation sends a few hundred of them instead of one per group.
+ * The distinct decisions of a statement's rows, sent once each, every row carrying its decision's
+ * position (1-based, as SQL arrays count). A decision is shared by every group its folder decides
+ * the same way (see Decider), so a full calculation sends a few hundred instead of one per group,
+ * and a row is its ids, its name and a number.
  */
-class Interned<K> {
-  readonly values: (string | null)[] = [];
-  private readonly positions = new Map<K, number>();
+class DistinctDecisions {
+  readonly provisionable: boolean[] = [];
+  readonly source: string[] = [];
+  readonly folderId: (string | null)[] = [];
+  readonly failedFilter: (string | null)[] = [];
+  readonly explanation: string[] = [];
+  readonly metadata: (string | null)[] = [];
+  private readonly positions = new Map<Decision, number>();
 
-  constructor(private readonly text: (key: K) => string | null) {}
-
-  of(key: K): number {
-    let position = this.positions.get(key);
+  of(decision: Decision): number {
+    let position = this.positions.get(decision);
     if (position === undefined) {
-      this.values.push(this.text(key));
-      position = this.values.length;
-      this.positions.set(key, position);
+      this.provisionable.push(decision.provisionable);
+      this.source.push(decision.source);
+      this.folderId.push(decision.folderId);
+      this.failedFilter.push(decision.failedFilter);
+      this.explanation.push(decision.explanation);
+      this.metadata.push(decision.metadata === null ? null : JSON.stringify(decision.metadata));
+      position = this.provisionable.length;
+      this.positions.set(decision, position);
     }
     return position;
   }
 }
 
-/** A decision as the columns of group_provisionability (since and until are set by the statement). */
+/** Answers as the columns of group_provisionability (since and until are set by the statement). */
 class Columns {
   readonly groupId: string[] = [];
   readonly groupName: string[] = [];
-  readonly provisionable: boolean[] = [];
-  readonly source: string[] = [];
-  readonly folderId: (string | null)[] = [];
-  readonly failedFilter: (string | null)[] = [];
-  readonly explanation: number[] = [];
-  readonly metadata: number[] = [];
-  private readonly explanations = new Interned<string>((text) => text);
-  // By the mark's own object (every group a mark decides carries the same one), so each is serialised once.
-  private readonly metadatas = new Interned<Record<string, unknown> | null>((value) => (value === null ? null : JSON.stringify(value)));
+  readonly decision: number[] = [];
+  private readonly decisions = new DistinctDecisions();
 
   get length(): number {
     return this.groupId.length;
@@ -342,32 +371,25 @@ class Columns {
   add(groupId: string, groupName: string, decision: Decision): void {
     this.groupId.push(groupId);
     this.groupName.push(groupName);
-    this.provisionable.push(decision.provisionable);
-    this.source.push(decision.source);
-    this.folderId.push(decision.folderId);
-    this.failedFilter.push(decision.failedFilter);
-    this.explanation.push(this.explanations.of(decision.explanation));
-    this.metadata.push(this.metadatas.of(decision.metadata));
+    this.decision.push(this.decisions.of(decision));
   }
 
   /**
-   * The unnest(...) of the columns (after `ids`, when given), as `d(...)`, with `d.explanation`
-   * and `d.metadata` resolved from their distinct values by the select list EXPLANATION and
-   * METADATA; and the parameters of both, in the order they appear (select list first).
+   * The rows as a subquery `d` (id when `ids` are given, group_id, group_name, provisionable,
+   * source, folder_id, failed_filter, explanation, metadata; source and failed_filter as text),
+   * and its parameters in the order they appear.
    */
-  unnest(ids?: string[]): { sql: string; params: unknown[]; selected: unknown[] } {
+  rows(ids?: string[]): { sql: string; params: unknown[] } {
+    const { provisionable, source, folderId, failedFilter, explanation, metadata } = this.decisions;
     return {
-      sql: `unnest(${ids ? '?::uuid[], ' : ''}?::uuid[], ?::text[], ?::boolean[], ?::text[], ?::uuid[], ?::text[], ?::int[], ?::int[])
-              as d(${ids ? 'id, ' : ''}group_id, group_name, provisionable, source, folder_id, failed_filter, explanation, metadata)`,
-      params: [...(ids ? [ids] : []), this.groupId, this.groupName, this.provisionable, this.source, this.folderId, this.failedFilter, this.explanation, this.metadata],
-      selected: [this.explanations.values, this.metadatas.values],
+      sql: `(select ${ids ? 'u.id, ' : ''}u.group_id, u.group_name, (?::boolean[])[u.decision] as provisionable, (?::text[])[u.decision] as source,
+                    (?::uuid[])[u.decision] as folder_id, (?::text[])[u.decision] as failed_filter, (?::text[])[u.decision] as explanation,
+                    ((?::text[])[u.decision])::jsonb as metadata
+               from unnest(${ids ? '?::uuid[], ' : ''}?::uuid[], ?::text[], ?::int[]) as u(${ids ? 'id, ' : ''}group_id, group_name, decision)) d`,
+      params: [provisionable, source, folderId, failedFilter, explanation, metadata, ...(ids ? [ids] : []), this.groupId, this.groupName, this.decision],
     };
   }
 }
-
-/** The select-list expressions of the explanation and metadata rows point at (see Columns.unnest). */
-const EXPLANATION = '(?::text[])[d.explanation]';
-const METADATA = '((?::text[])[d.metadata])::jsonb';
 
 /** New rows are sent in chunks of this many while the rest are decided (see Writes.sendIfFull); measured best of 2,500 / 5,000 / 10,000. */
 const CREATE_CHUNK = 5000;
@@ -434,7 +456,7 @@ class Writes {
     // Every insert is awaited, so the first failure is thrown (those after it fail with it: the transaction is aborted).
     await Promise.all(this.sent);
     if (this.changed.length > 0) {
-      const { sql, params, selected } = this.changed.unnest(this.changedIds);
+      const { sql, params } = this.changed.rows(this.changedIds);
       // By primary key, with the keys as an array too. Up to HIDDEN_KEYS of them the array is
       // given as `array(select unnest(...))`, whose length the planner does not see: with a few
       // thousand keys it would otherwise scan every answer of every target (12 of the 25 ms of
@@ -446,111 +468,29 @@ class Writes {
                 provisionable_until = case when d.provisionable and not p.provisionable then null
                                            when p.provisionable and not d.provisionable then ?::timestamptz else p.provisionable_until end,
                 source = d.source::provisionability_source, deciding_folder_id = d.folder_id,
-                failed_filter = d.failed_filter::provisionability_filter, explanation = ${EXPLANATION}, metadata = ${METADATA}
+                failed_filter = d.failed_filter::provisionability_filter, explanation = d.explanation, metadata = d.metadata
            from ${sql}
           where p.id = any(${keys}) and p.id = d.id`,
-        [this.now, this.now, this.now, ...selected, ...params, this.changedIds],
+        [this.now, this.now, this.now, ...params, this.changedIds],
       );
     }
   }
 
   private sendCreated(): void {
-    const insert = insertAnswers(this.em, this.organizationId, this.targetId, this.now, this.created, this.createdIds);
+    const { sql, params } = this.created.rows(this.createdIds);
     this.created = new Columns();
     this.createdIds = [];
+    // Rows are created for provisionable groups only: provisionable since now.
+    const insert = sqlRows(this.em,
+      `insert into group_provisionability (id, created_at, updated_at, organization_id, target_id, group_id, group_name, provisionable,
+              provisionable_since, source, deciding_folder_id, failed_filter, explanation, metadata)
+       select d.id, ?, ?, ?, ?, d.group_id, d.group_name, d.provisionable, case when d.provisionable then ?::timestamptz end,
+              d.source::provisionability_source, d.folder_id, d.failed_filter::provisionability_filter, d.explanation, d.metadata
+         from ${sql}`,
+      [this.now, this.now, this.organizationId, this.targetId, this.now, ...params],
+    );
     insert.catch(() => undefined); // awaited in flush(); until then a failure must not count as unhandled
     this.sent.push(insert);
-  }
-}
-
-/** Inserts new answers (rows are created for provisionable groups only: provisionable since now). */
-function insertAnswers(em: EntityManager, organizationId: string, targetId: string, now: Date, columns: Columns, ids: string[]): Promise<unknown> {
-  const { sql, params, selected } = columns.unnest(ids);
-  return sqlRows(em,
-    `insert into group_provisionability (id, created_at, updated_at, organization_id, target_id, group_id, group_name, provisionable,
-            provisionable_since, source, deciding_folder_id, failed_filter, explanation, metadata)
-     select d.id, ?, ?, ?, ?, d.group_id, d.group_name, d.provisionable, case when d.provisionable then ?::timestamptz end,
-            d.source::provisionability_source, d.folder_id, d.failed_filter::provisionability_filter, ${EXPLANATION}, ${METADATA}
-       from ${sql}`,
-    [now, now, organizationId, targetId, now, ...selected, ...params],
-  );
-}
-
-/**
- * The answers for the groups a folder brought into scope (thousands under a top folder), compared
- * with the stored ones by PostgreSQL instead of read back and compared here: one statement updates
- * the rows that differ and returns the groups whose answer flipped and the provisionable groups
- * without a row, which a second statement (only then) creates. Reading the stored rows walked the
- * folder's subtree a second time and sent every row over the wire (4,000 groups below a top
- * folder: 15 of the read's 30 ms).
- */
-class FolderWrites {
-  private readonly columns = new Columns();
-  private readonly groups: GroupFacts[] = [];
-  private readonly decisions: Decision[] = [];
-  private readonly via: (string | null)[] = [];
-
-  constructor(
-    private readonly em: EntityManager,
-    private readonly organizationId: string,
-    private readonly targetId: string,
-    private readonly now: Date,
-  ) {}
-
-  add(group: GroupFacts, decision: Decision, via: string | null): void {
-    this.columns.add(group.id, group.fullName, decision);
-    this.groups.push(group);
-    this.decisions.push(decision);
-    this.via.push(via);
-  }
-
-  /** Writes the answers that differ; the flipped groups in the order they were added, each with the folder it came by. */
-  async flush(): Promise<{ groupId: string; provisionable: boolean; via: string | null }[]> {
-    if (this.columns.length === 0) return [];
-    const { sql, params, selected } = this.columns.unnest();
-    // The stored rows by the (target, group) index, and the rows to update by the primary key's:
-    // both key lists are subqueries, whose length the planner does not see (with thousands of
-    // keys it would otherwise scan every answer of every target; see Writes.flush). The name
-    // is the group's own only while it is provisionable (see Writes.add).
-    const rows = await sqlRows<{ group_id: string; provisionable: boolean; missing: boolean }>(this.em,
-      `with d as (select d.*, ${EXPLANATION} as explanation_text, ${METADATA} as metadata_json from ${sql}),
-            stored as (
-              select p.id, p.group_id, p.group_name, p.provisionable, p.source, p.deciding_folder_id, p.failed_filter, p.explanation, p.metadata
-                from group_provisionability p where p.target_id = ? and p.group_id = any(array(select group_id from d))),
-            differing as (
-              select s.id, s.provisionable as was, d.group_name, d.provisionable, d.source, d.folder_id, d.failed_filter, d.explanation_text, d.metadata_json
-                from d join stored s on s.group_id = d.group_id
-               where (s.provisionable, s.source, s.deciding_folder_id, s.failed_filter, s.explanation)
-                       is distinct from (d.provisionable, d.source::provisionability_source, d.folder_id, d.failed_filter::provisionability_filter, d.explanation_text)
-                  or (d.provisionable and s.group_name <> d.group_name)
-                  or s.metadata is distinct from d.metadata_json),
-            changed as (
-              update group_provisionability p set updated_at = ?, group_name = case when x.provisionable then x.group_name else p.group_name end,
-                     provisionable = x.provisionable,
-                     provisionable_since = case when x.provisionable and not p.provisionable then ?::timestamptz else p.provisionable_since end,
-                     provisionable_until = case when x.provisionable and not p.provisionable then null
-                                                when p.provisionable and not x.provisionable then ?::timestamptz else p.provisionable_until end,
-                     source = x.source::provisionability_source, deciding_folder_id = x.folder_id,
-                     failed_filter = x.failed_filter::provisionability_filter, explanation = x.explanation_text, metadata = x.metadata_json
-                from differing x
-               where p.id = any(array(select id from differing)) and p.id = x.id
-              returning p.group_id, x.was, p.provisionable)
-       select group_id, provisionable, false as missing from changed where was <> provisionable
-       union all select d.group_id, true, true from d where d.provisionable and not exists (select 1 from stored s where s.group_id = d.group_id)`,
-      [...selected, ...params, this.targetId, this.now, this.now, this.now],
-    );
-    const index = new Map(this.columns.groupId.map((groupId, position) => [groupId, position]));
-    const missing = new Columns();
-    for (const row of rows) {
-      if (!row.missing) continue;
-      const at = index.get(row.group_id)!;
-      missing.add(row.group_id, this.groups[at].fullName, this.decisions[at]);
-    }
-    if (missing.length > 0) await insertAnswers(this.em, this.organizationId, this.targetId, this.now, missing, missing.groupId.map(() => uuidv7()));
-    return rows
-      .map((row) => index.get(row.group_id)!)
-      .sort((a, b) => a - b)
-      .map((at) => ({ groupId: this.columns.groupId[at], provisionable: this.decisions[at].provisionable, via: this.via[at] }));
   }
 }
 

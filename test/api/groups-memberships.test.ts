@@ -331,6 +331,20 @@ describe('group memberships and nesting', () => {
     await nest(t.admin, c, a);
   });
 
+  it('a person created while a group nests an automatic group is a member of that group too, by the nesting', async () => {
+    const { id: orgId } = await createOrganization(t.admin);
+    const automatic = async (fullName: string) =>
+      (await t.admin.ok(GroupsDocument, { organizationId: orgId, filter: { search: fullName } })).groups.nodes.find((group) => group.fullName === fullName)!.id;
+    const [everyone, active] = [await automatic('CO:members:all'), await automatic('CO:members:active')];
+    const [staff, working] = await groups(t.admin, orgId, 'staff', 'working');
+    await nest(t.admin, staff, everyone);
+    await nest(t.admin, working, active);
+    const ada = await person(t.admin, orgId);
+    const sam = await person(t.admin, orgId, 'Sam', 'SUSPENDED');
+    assert.deepEqual(await memberIds(t.admin, staff), [ada, sam].sort(), 'everyone created joins the group nesting CO:members:all');
+    assert.deepEqual(await memberIds(t.admin, working), [ada], 'only the active person joins the group nesting CO:members:active');
+  });
+
   it('deleting a group removes its memberships, nestings and identifiers, and its members from the parents', async () => {
     const { id: orgId } = await createOrganization(t.admin);
     const [child, parent, grandparent] = await groups(t.admin, orgId, 'child', 'parent', 'grandparent');

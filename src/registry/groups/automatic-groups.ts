@@ -66,19 +66,18 @@ export class AutomaticGroups {
   }
 
   /**
-   * The memberships a person being created gets (built, not written: the caller writes them with
-   * the person): the organisation's all-members group, and its active-members group if the
-   * person's status counts as active. A new person has no roles, so no unit's groups.
+   * The automatic groups a person being created joins, by type: the organisation's all-members
+   * group, and its active-members group if the person's status counts as active. A new person has
+   * no roles, so no unit's groups.
    */
-  async membershipsOfNew(em: EntityManager, person: Person): Promise<GroupMembership[]> {
-    if (person.status === PersonStatus.DELETED) return [];
-    const active = ACTIVE_MEMBER_STATUSES.has(person.status);
-    const groups = await em.find(Group, {
-      organization: person.organization.id,
-      type: { $in: active ? [GroupType.MEMBERS_ALL, GroupType.MEMBERS_ACTIVE] : [GroupType.MEMBERS_ALL] },
-      cou: null,
-    });
-    return groups.map((group) => this.memberships.newDirect(em, { organizationId: group.organization.id, groupId: group.id, personId: person.id }, { member: true }));
+  typesOfNew(status: PersonStatus): GroupType[] {
+    if (status === PersonStatus.DELETED) return [];
+    return ACTIVE_MEMBER_STATUSES.has(status) ? [GroupType.MEMBERS_ALL, GroupType.MEMBERS_ACTIVE] : [GroupType.MEMBERS_ALL];
+  }
+
+  /** The new person's memberships of these automatic groups (built, not written: the caller writes them with the person). */
+  membershipsOfNew(em: EntityManager, person: Person, groupIds: readonly string[]): GroupMembership[] {
+    return groupIds.map((groupId) => this.memberships.newDirect(em, { organizationId: person.organization.id, groupId, personId: person.id }, { member: true }));
   }
 
   /**

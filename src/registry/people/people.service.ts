@@ -1,7 +1,8 @@
 import { ref, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { validate as isUuid } from 'uuid';
 import type { Actor } from '../../auth/actor';
-import { badInput } from '../../common/errors';
+import { badInput, notFound } from '../../common/errors';
 import { likePattern, paginate, type Page, type PageArgs } from '../../common/pagination';
 import { applyDefined } from '../../common/validation';
 import { insertNewRecords } from '../../changelog/record-writer';
@@ -9,14 +10,15 @@ import { inWriteTransaction, type WriteResult } from '../../db/transaction';
 import { GroupMembership } from '../groups/group-membership.entity';
 import type { AutomaticGroups } from '../groups/automatic-groups';
 import type { Memberships } from '../groups/memberships';
-import { findReadable, findReadableOrganization, findWritable, findWritableOrganization } from '../records';
+import { findReadable, findReadableOrganization, findWritable } from '../records';
 import { Affiliation, EmailType, NameType, PersonStatus, RecordStatus, UrlType } from '../enums';
 import { EmailAddress } from './email-address.entity';
 import { Identifier } from './identifier.entity';
 import { Name } from './name.entity';
 import { Person } from './person.entity';
 import { PersonRole } from './person-role.entity';
-import { assertIdentifiersFree, newPersonAttribute } from './person-records';
+import { Organization } from '../organizations/organization.entity';
+import { assertIdentifiersDistinct, identifierInUse, newPersonAttribute, newPersonFacts } from './person-records';
 
 export interface PersonFields {
   status?: PersonStatus;
@@ -105,10 +107,22 @@ export class PeopleService {
    */
   create(actor: Actor, organizationId: string, input: NewPerson): Promise<WriteResult<Person>> {
     return inWriteTransaction(actor.em, actor.principal.tokenId, async (em) => {
-      const organization = await findWritableOrganization(em, actor.principal, organizationId);
       const { names, emailAddresses, identifiers, ...fields } = input;
       const person = applyDefined(new Person(), { ...fields, status: fields.status ?? PersonStatus.ACTIVE });
-      person.organization = ref(organization);
+      person.organization = em.getReference(Organization, organizationId, { wrapped: true });
+      const newIdentifiers = (identifiers ?? []).map((fieldsOfIdentifier) => {
+        const identifier = applyDefined(new Identifier(), fieldsOfIdentifier);
+        identifier.organization = person.organization;
+        identifier.person = ref(person);
+        return identifier;
+      });
+      const active = newIdentifiers.filter((identifier) => identifier.status === RecordStatus.ACTIVE);
+      // What is checked and needed, in one statement; the checks and their errors are those of
+      // findWritableOrganization and assertIdentifiersFree, in the same order.
+      const facts = isUuid(organizationId) ? await newPersonFacts(em, organizationId, active, this.automaticGroups.typesOfNew(person.status)) : null;
+      if (!facts) throw notFound('Organization', organizationId);
+      actor.principal.assertCanRead(organizationId, 'Organization', organizationId);
+      actor.principal.assertCanWrite(organizationId, 'Organization', organizationId);
 
       const primaryCount = (names ?? []).filter((name) => name.primary).length;
       if (primaryCount > 1) throw badInput('At most one of the names may be primary.', 'names');
@@ -118,17 +132,12 @@ export class PeopleService {
         return name;
       });
       const newEmails = (emailAddresses ?? []).map((fieldsOfEmail) => applyDefined(newPersonAttribute(new EmailAddress(), person), fieldsOfEmail));
-      const newIdentifiers = (identifiers ?? []).map((fieldsOfIdentifier) => {
-        const identifier = applyDefined(new Identifier(), fieldsOfIdentifier);
-        identifier.organization = ref(organization);
-        identifier.person = ref(person);
-        return identifier;
-      });
-      await assertIdentifiersFree(em, organization.id, newIdentifiers);
-      const memberships = await this.automaticGroups.membershipsOfNew(em, person);
+      assertIdentifiersDistinct(newIdentifiers);
+      if (facts.taken) throw identifierInUse(facts.taken);
+      const memberships = this.automaticGroups.membershipsOfNew(em, person, facts.automaticGroupIds);
       await insertNewRecords(em, [person, ...newNames, ...newEmails, ...newIdentifiers, ...memberships]);
-      // Groups nesting the automatic groups take the new member too (rare: one query finds none).
-      await this.memberships.propagateFromAll(em, memberships.map((membership) => membership.group.id), person.id);
+      // Groups nesting the automatic groups take the new member too (rare).
+      if (facts.nested) await this.memberships.propagateFromAll(em, facts.automaticGroupIds, person.id);
       return person;
     });
   }

@@ -10,7 +10,7 @@ import type { ProvisioningTarget } from './provisioning-target.entity';
 import type { TargetHealth } from './health/target-health';
 import { Dispatcher } from './dispatch/dispatcher';
 import { Signals } from './dispatch/signals';
-import { hasProvisioningTargets, pendingWork, targetsWithPendingWork, targetsWithWork } from './dispatch/work-queue';
+import { hasProvisioningTargets, pendingWork, pendingWorkRows, targetsWithWork } from './dispatch/work-queue';
 import { DEFAULT_LANE_SETTINGS, Lanes, type LaneSettings, type QueueHandoff } from './lanes/lanes';
 import type { Provisioner, Prepared, ProvisionOrder, RunOptions } from './lanes/provisioner';
 
@@ -155,27 +155,44 @@ export class ProvisioningEngine {
       return true;
     }
     await this.dispatch();
-    for (;;) {
-      // Listening before looking: a batch that settles between the query and the wait still wakes it.
-      let wake = () => {};
-      const woken = new Promise<void>((resolve) => (wake = resolve));
-      const off = this.signals.on('workSettled', ({ changeSeqs: settled }) => {
-        if (settled.some((seq) => seqs.includes(seq))) wake();
-      });
-      try {
-        const waitingOn = await targetsWithPendingWork(em, seqs);
-        if (waitingOn.length === 0) return true;
+    // The work rows of these changes (all routed: the dispatch pass has run) are read once; the
+    // rows this process's lanes settle are crossed off as they report them, so the database is
+    // asked again only when a wait runs out (another process's lane may have settled some).
+    // Listening before looking: a batch that settles while the rows are read still counts.
+    const settledIds = new Set<string>();
+    let pending: Map<string, string> | null = null;
+    let wake = () => {};
+    const off = this.signals.on('workSettled', ({ workIds }) => {
+      let ours = false;
+      for (const id of workIds) {
+        settledIds.add(id);
+        if (pending?.has(id)) ours = true;
+      }
+      if (ours) wake();
+    });
+    try {
+      pending = await pendingWorkRows(em, seqs);
+      let readAt = Date.now();
+      for (;;) {
+        for (const id of settledIds) pending.delete(id);
+        if (pending.size === 0) return true;
         // A target known to be stalled (a call hanging, its circuit open) does not hold the response.
-        if (waitingOn.every((targetId) => this.targetHealth.stalled(targetId))) return false;
+        if ([...pending.values()].every((targetId) => this.targetHealth.stalled(targetId))) return false;
         const left = deadline - Date.now();
         if (left <= 0) return false;
-        // Woken by this process's lanes; the poll catches other processes' lanes.
+        // Woken by this process's lanes settling one of the rows; read again every 250 ms for other processes' lanes.
+        const woken = new Promise<boolean>((resolve) => (wake = () => resolve(true)));
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([woken, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(left, 250))))]);
+        const poll = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.min(left, Math.max(0, readAt + 250 - Date.now())))));
+        const byLane = await Promise.race([woken, poll]);
         clearTimeout(timer);
-      } finally {
-        off();
+        if (!byLane) {
+          pending = await pendingWorkRows(em, seqs);
+          readAt = Date.now();
+        }
       }
+    } finally {
+      off();
     }
   }
 

@@ -6,8 +6,8 @@
 export interface PipelineSignals {
   /** The dispatcher routed work to these targets (committed). */
   workRouted: { targetIds: string[] };
-  /** A lane stored the outcomes of work caused by these change-log entries (committed). */
-  workSettled: { targetId: string; changeSeqs: string[] };
+  /** A lane stored the outcomes of these work rows, caused by these change-log entries (committed; the rows are gone). */
+  workSettled: { targetId: string; changeSeqs: string[]; workIds: string[] };
   /** A target's folder rules changed (its full recalculation schedules itself). */
   rulesChanged: { targetId: string; organizationId: string };
 }

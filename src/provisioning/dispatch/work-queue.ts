@@ -180,9 +180,9 @@ export async function hasProvisioningTargets(em: EntityManager, organizationIds:
   return rows.length > 0;
 }
 
-/** The targets that still have work caused by these entries (none: all done). */
-export async function targetsWithPendingWork(em: EntityManager, changeSeqs: readonly string[]): Promise<string[]> {
-  if (changeSeqs.length === 0) return [];
-  const rows: { target_id: string }[] = await sqlRows(em, 'select distinct target_id from provisioning_work where change_seq = any(?::bigint[])', [changeSeqs]);
-  return rows.map((row) => row.target_id);
+/** The work rows caused by these entries that no lane has finished yet, by id, with their targets (none: all done). */
+export async function pendingWorkRows(em: EntityManager, changeSeqs: readonly string[]): Promise<Map<string, string>> {
+  if (changeSeqs.length === 0) return new Map();
+  const rows: { id: string; target_id: string }[] = await sqlRows(em, 'select id, target_id from provisioning_work where change_seq = any(?::bigint[])', [changeSeqs]);
+  return new Map(rows.map((row) => [String(row.id), row.target_id]));
 }

@@ -112,7 +112,7 @@ export class Lanes {
           return null;
         });
         if (!done) break;
-        this.signals.emit('workSettled', { targetId, changeSeqs: done.changeSeqs });
+        this.signals.emit('workSettled', { targetId, changeSeqs: done.changeSeqs, workIds: done.workIds });
       }
     } finally {
       this.release();
@@ -134,7 +134,7 @@ export class Lanes {
   }
 
   /** One batch of the target's work in one transaction; null when none could run. */
-  private async batch(targetId: string): Promise<{ changeSeqs: string[] } | null> {
+  private async batch(targetId: string): Promise<{ changeSeqs: string[]; workIds: string[] } | null> {
     return inChildSpan('ferry.lane.batch', { 'ferry.target.id': targetId }, async (span) => {
       const done = await this.batchInTransaction(targetId);
       span?.setAttribute('ferry.change_log.seqs', done?.changeSeqs ?? []);
@@ -142,7 +142,7 @@ export class Lanes {
     });
   }
 
-  private async batchInTransaction(targetId: string): Promise<{ changeSeqs: string[] } | null> {
+  private async batchInTransaction(targetId: string): Promise<{ changeSeqs: string[]; workIds: string[] } | null> {
     return this.orm.em.fork().transactional(async (tx) => {
       // Later changes of the same subjects ride along (inline targets; Queue targets coalesce into waiting jobs).
       const { heads: claimed, along: absorbed } = await claimWork(tx, targetId, this.settings.batchSize, RIDE_ALONG_RULES);
@@ -169,7 +169,7 @@ export class Lanes {
       await recordProvisioningEvents(tx, events);
       const done = [...claimed, ...absorbed];
       await completeWork(tx, done.map((work) => work.id));
-      return { changeSeqs: [...new Set(done.flatMap((work) => (work.changeSeq ? [work.changeSeq] : [])))] };
+      return { changeSeqs: [...new Set(done.flatMap((work) => (work.changeSeq ? [work.changeSeq] : [])))], workIds: done.map((work) => String(work.id)) };
     });
   }
 

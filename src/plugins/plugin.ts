@@ -93,13 +93,13 @@ export interface ProvisionResult {
   addedToGroups?: readonly string[];
 }
 
+/** ProvisionerPlugin.groupNaming for a plugin whose configuration has a `groupNaming` setting ("fullName" unless it says "name"). */
+export const groupNamingSetting = (config: Readonly<Record<string, unknown>>): GroupNaming => (config.groupNaming === 'name' ? 'name' : 'fullName');
+
 /**
  * A failure the target will keep giving for the same data (schema violation, rejected value):
  * not retried.
  */
-/** ProvisionerPlugin.groupNaming for a plugin whose configuration has a `groupNaming` setting ("fullName" unless it says "name"). */
-export const groupNamingSetting = (config: Readonly<Record<string, unknown>>): GroupNaming => (config.groupNaming === 'name' ? 'name' : 'fullName');
-
 export class PermanentProvisioningError extends Error {
   readonly transient = false;
 }

@@ -34,15 +34,15 @@ async function adoptAfterConflict(users: ResourceEndpoint, person: PersonPayload
   return holder;
 }
 
+/** A Group PUT that changes its members only: every other attribute as read. */
+const GROUP_MEMBERS_ONLY: DesiredResource = { schemas: [GROUP_SCHEMA], values: {}, managed: [] };
+
 /**
  * A User that got a new id (created again after it vanished, or created after a first attempt
  * failed while its groups were written without it) is in none of its groups: SCIM groups list
  * members by id. It is added to each of its groups that is on the target; the group's own next
  * write would otherwise leave it out until the group changed. Returns the groups it was added to.
  */
-/** A Group PUT that changes its members only: every other attribute as read. */
-const GROUP_MEMBERS_ONLY: DesiredResource = { schemas: [GROUP_SCHEMA], values: {}, managed: [] };
-
 async function addToGroups(session: ScimSession, remoteIds: RemoteIdLookup, person: PersonPayload, userId: string): Promise<string[]> {
   // Groups list active members only (README, status rules).
   if (!ACTIVE_MEMBER_STATUSES.has(person.status)) return [];

@@ -116,10 +116,9 @@ export class PeopleService {
         identifier.person = ref(person);
         return identifier;
       });
-      const active = newIdentifiers.filter((identifier) => identifier.status === RecordStatus.ACTIVE);
       // What is checked and needed, in one statement; the checks and their errors are those of
       // findWritableOrganization and assertIdentifiersFree, in the same order.
-      const facts = isUuid(organizationId) ? await newPersonFacts(em, organizationId, active, this.automaticGroups.typesOfNew(person.status)) : null;
+      const facts = isUuid(organizationId) ? await newPersonFacts(em, organizationId, newIdentifiers, this.automaticGroups.typesOfNew(person.status)) : null;
       if (!facts) throw notFound('Organization', organizationId);
       actor.principal.assertCanRead(organizationId, 'Organization', organizationId);
       actor.principal.assertCanWrite(organizationId, 'Organization', organizationId);

@@ -45,9 +45,12 @@ export async function assertIdentifiersFree(em: EntityManager, organizationId: s
   if (taken.length > 0) throw identifierInUse(taken[0]);
 }
 
+/** The active ones of these identifiers: only they must be unique. */
+const activeOf = (identifiers: Identifier[]): Identifier[] => identifiers.filter((identifier) => identifier.status === RecordStatus.ACTIVE);
+
 /** The active ones of these identifiers, after checking none is given twice. */
 export function assertIdentifiersDistinct(identifiers: Identifier[]): Identifier[] {
-  const active = identifiers.filter((identifier) => identifier.status === RecordStatus.ACTIVE);
+  const active = activeOf(identifiers);
   const seen = new Set<string>();
   for (const identifier of active) {
     const key = `${identifier.type}\u0000${identifier.value}`;
@@ -72,10 +75,12 @@ export interface NewPersonFacts {
 
 /**
  * Everything creating a person reads, in one statement: whether the organisation exists, an
- * active identifier already holding one of the new ones' type and value, the automatic groups the
- * person joins and whether any group nests them. Null when there is no such organisation.
+ * active identifier already holding the type and value of one of the new active ones, the
+ * automatic groups the person joins and whether any group nests them. Null when there is no such
+ * organisation.
  */
 export async function newPersonFacts(em: EntityManager, organizationId: string, identifiers: Identifier[], automaticTypes: readonly GroupType[]): Promise<NewPersonFacts | null> {
+  const active = activeOf(identifiers);
   const [row] = await sqlRows<{ taken: string[] | null; automatic: string[]; nested: boolean }>(em,
     `select (select array[i.type, i.value] from identifier i
               where i.organization_id = o.id and i.status = 'ACTIVE' and (i.type, i.value) in (select * from unnest(?::text[], ?::text[])) limit 1) as taken,
@@ -83,7 +88,7 @@ export async function newPersonFacts(em: EntityManager, organizationId: string, 
             exists (select 1 from group_nesting n join "group" g on g.id = n.nested_group_id
                      where g.organization_id = o.id and g.type = any(?::group_type[]) and g.cou_id is null) as nested
        from organization o where o.id = ?`,
-    [identifiers.map((identifier) => identifier.type), identifiers.map((identifier) => identifier.value), automaticTypes, automaticTypes, organizationId],
+    [active.map((identifier) => identifier.type), active.map((identifier) => identifier.value), automaticTypes, automaticTypes, organizationId],
   );
   if (!row) return null;
   return { taken: row.taken ? { type: row.taken[0], value: row.taken[1] } : null, automaticGroupIds: row.automatic, nested: row.nested };
